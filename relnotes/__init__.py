@@ -1,0 +1,33 @@
+"""relnotes: curate PyTorch release-notes worksheets.
+
+Importing the package is cheap: torch and PyGithub are only imported by the modules that
+need them (snippet checks and GitHub access), never here.
+"""
+
+from __future__ import annotations
+
+from relnotes.categories import CATEGORIES, canonical_category
+from relnotes.errors import (
+    ConfigError,
+    GitError,
+    GitHubError,
+    RelnotesError,
+    SnippetError,
+    UsageError,
+    WorksheetError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATEGORIES",
+    "canonical_category",
+    "ConfigError",
+    "GitError",
+    "GitHubError",
+    "RelnotesError",
+    "SnippetError",
+    "UsageError",
+    "WorksheetError",
+    "__version__",
+]

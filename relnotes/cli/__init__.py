@@ -1,0 +1,14 @@
+"""Command-line interface: ``relnotes`` and its sub-commands.
+
+Each command lives in a module of its own (one concern each); importing the module
+registers its commands on :data:`main`.
+"""
+
+from __future__ import annotations
+
+from relnotes.cli.app import main
+
+# One line per command module; keep this list the only shared edit point.
+# from relnotes.cli import worksheet_cmds  # parse, lint (lands with the worksheet model)
+
+__all__ = ["main"]

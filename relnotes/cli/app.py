@@ -1,0 +1,83 @@
+"""The click group and the conventions every command shares.
+
+Commands are thin: read options, call the core, print. The core never imports click.
+Results go to stdout, progress and diagnostics to stderr; a :class:`RelnotesError`
+becomes one ``Error: ...`` line and its exit code (1 failure or findings, 2 usage).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from relnotes.config import Config, load_config
+from relnotes.errors import RelnotesError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
+@click.version_option(package_name="relnotes")
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
+    """Curate PyTorch release-notes worksheets.
+
+    \b
+    Example:
+      relnotes triage todo/quantization.md
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """The shared ``--format`` option; json output is stable and documented in the README."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def handle_errors(func: F) -> F:
+    """Turn the relnotes exception family into ``Error: ...`` and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RelnotesError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def config_for(start: Any = None) -> Config:
+    """Settings for a command, found from ``start`` (a worksheet path) or the cwd."""
+    return load_config(start)
+
+
+def emit_json(data: Any) -> None:
+    """Print machine output: sorted-free, indented, UTF-8, one document on stdout."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def exit_with(code: int) -> None:
+    """End the command with ``code`` after output has been written."""
+    sys.exit(code)
