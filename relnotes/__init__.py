@@ -16,6 +16,7 @@ from relnotes.errors import (
     UsageError,
     WorksheetError,
 )
+from relnotes.worksheet import Item, Section, Worksheet, parse_worksheet, read_worksheet
 
 __version__ = "0.1.0"
 
@@ -29,5 +30,10 @@ __all__ = [
     "SnippetError",
     "UsageError",
     "WorksheetError",
+    "Item",
+    "Section",
+    "Worksheet",
+    "parse_worksheet",
+    "read_worksheet",
     "__version__",
 ]

@@ -9,6 +9,6 @@ from __future__ import annotations
 from relnotes.cli.app import main
 
 # One line per command module; keep this list the only shared edit point.
-# from relnotes.cli import worksheet_cmds  # parse, lint (lands with the worksheet model)
+from relnotes.cli import worksheet_cmds  # noqa: E402,F401  parse, lint
 
 __all__ = ["main"]

@@ -1,0 +1,72 @@
+"""Structural lint of worksheets: what a maintainer still has to fix before ``done``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from relnotes.categories import PUBLISHED
+from relnotes.errors import WorksheetError
+from relnotes.findings import Finding
+from relnotes.worksheet import Worksheet, read_worksheet
+
+__all__ = ["lint_worksheet", "lint_paths", "asks_for_short_links"]
+
+_LONG_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)]+/pull/\d+\)")
+
+
+def asks_for_short_links(ws: Worksheet) -> bool:
+    """Whether the preamble asks for ``#N`` instead of long PR links (2.7.0 worksheets do)."""
+    preamble = "".join(line for chunk in ws.preamble for line in chunk.lines)
+    return "#PR_NUM" in preamble
+
+
+def lint_worksheet(ws: Worksheet, *, release: str | None = None,
+                   short_links: bool | None = None) -> list[Finding]:
+    """Findings for one parsed worksheet, in line order."""
+    findings: list[Finding] = []
+    add = findings.append
+    file = ws.path
+    if short_links is None:
+        short_links = asks_for_short_links(ws)
+    for item in ws.intro.items:
+        add(Finding(file, item.line, "outside-section",
+                    "item before the first ### section heading"))
+    seen: dict[int, int] = {}
+    for section in ws.sections:
+        if section.category is None:
+            add(Finding(file, section.line, "unknown-section",
+                        f"unknown section heading {section.name!r}"))
+    for item in ws.items():
+        category = item.section.category if item.section else None
+        if category == "Untopiced":
+            add(Finding(file, item.line, "untopiced", "item still in Untopiced"))
+        if not item.all_prs and not item.commits:
+            add(Finding(file, item.line, "no-reference", "item has no PR link or commit hash"))
+        for pr in item.all_prs:
+            if pr in seen:
+                add(Finding(file, item.line, "duplicate-pr",
+                            f"PR #{pr} is also listed at line {seen[pr]}"))
+            else:
+                seen[pr] = item.line
+        if short_links and category in PUBLISHED and _LONG_LINK.search(item.lines[0]):
+            add(Finding(file, item.line, "long-link",
+                        "use #N instead of a long PR link, as the worksheet asks"))
+    from relnotes.entries import lint_entries  # entries import the snippet-free parts only
+
+    findings.extend(lint_entries(ws, release=release))
+    return sorted(findings)
+
+
+def lint_paths(paths: list[str | Path], *, release: str | None = None) -> list[Finding]:
+    """Lint several files; a file that cannot be parsed is a finding, not a crash."""
+    findings: list[Finding] = []
+    for path in paths:
+        try:
+            ws = read_worksheet(path)
+        except WorksheetError as exc:
+            findings.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
+                                    exc.message))
+            continue
+        findings.extend(lint_worksheet(ws, release=release))
+    return findings

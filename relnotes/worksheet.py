@@ -1,0 +1,432 @@
+"""The lossless worksheet model: parse, render, edit.
+
+A worksheet is kept as an ordered list of *chunks*, each owning an exact slice of the
+file's lines (endings included). Structure (domain, sections, items) is read from
+markdown-it-py's token line maps (:mod:`relnotes.markdown`); rendering concatenates the
+chunks, so an unchanged worksheet renders back byte for byte, and an edit touches only
+the chunks it moves or rewrites. Maintainers edit these files by hand between runs, so
+this is the property everything else relies on.
+
+Layout of a worksheet::
+
+    preamble (verbatim)         # instructions, up to the domain heading
+    ## <domain>
+    [intro blocks]              # rare: anything before the first ### heading
+    ### <section>               # name as written + canonical category (or None)
+    - item (#N)                 # a list item, or a #### heading that carries PR links
+      body...                   # nested bullets, paragraphs and fences that follow it
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from relnotes.categories import CATEGORIES, canonical_category, normalise_heading
+from relnotes.errors import WorksheetError
+from relnotes.fileio import read_text, split_lines
+from relnotes.markdown import ITEM_MARKER, Block, parse_inline, refs_in_inline, scan_blocks
+
+__all__ = ["Chunk", "Item", "Section", "Document", "Worksheet", "parse_worksheet", "read_worksheet",
+           "build_containers", "make_item"]
+
+
+@dataclass(eq=False)
+class Chunk:
+    """A slice of the file: ``kind`` is heading, subheading, item, text or blank."""
+
+    kind: str
+    lines: list[str]
+    start: int = 0  # 0-based index of the first line in the rendered file
+
+    @property
+    def line(self) -> int:
+        """1-based first line."""
+        return self.start + 1
+
+
+@dataclass(eq=False, kw_only=True)
+class Item(Chunk):
+    """One release-notes item: a list item (or ``####`` heading) and the body under it."""
+
+    kind: str = "item"
+    marker: str = "- "
+    title_lines: int = 1  # how many of ``lines`` hold the title paragraph
+    title: str = ""
+    prs: list[int] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    body_prs: list[int] = field(default_factory=list)  # PRs of nested bullets
+    section: "Section | None" = None
+
+    @property
+    def all_prs(self) -> list[int]:
+        """Title PRs, then those of nested bullets (grouping items like "- c10d")."""
+        return list(dict.fromkeys([*self.prs, *self.body_prs]))
+
+    @property
+    def end_line(self) -> int:
+        """1-based last line (inclusive)."""
+        return self.start + len(self.lines)
+
+    @property
+    def body(self) -> str:
+        """The lines after the title that belong to the item, as written."""
+        return "".join(self.lines[self.title_lines:])
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def key(self) -> str:
+        """A stable identity across runs and files: first PR, else commit, else title."""
+        if self.all_prs:
+            return f"pr:{self.all_prs[0]}"
+        if self.commits:
+            return f"commit:{self.commits[0]}"
+        return "title:" + re.sub(r"\s+", " ", self.title.strip().lower())
+
+    @property
+    def text_hash(self) -> str:
+        """Hash of the item's text without line endings: changes when a person edits it."""
+        norm = "\n".join(line.rstrip("\r\n") for line in self.lines)
+        return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def is_heading(self) -> bool:
+        return self.marker.lstrip().startswith("#")
+
+
+@dataclass(eq=False)
+class Section:
+    """A ``### <name>`` heading and the chunks under it (``heading`` is None for the intro)."""
+
+    name: str
+    category: str | None
+    heading: Chunk | None
+    chunks: list[Chunk] = field(default_factory=list)
+
+    @property
+    def line(self) -> int:
+        if self.heading is not None:
+            return self.heading.line
+        return self.chunks[0].line if self.chunks else 0
+
+    @property
+    def items(self) -> list[Item]:
+        return [c for c in self.chunks if isinstance(c, Item)]
+
+    def all_chunks(self) -> list[Chunk]:
+        return ([self.heading] if self.heading else []) + self.chunks
+
+
+def make_item(lines: list[str], block: Block, offset: int) -> Item:
+    """An :class:`Item` from its lines and the block (list item or heading) it came from."""
+    if block.kind == "heading":
+        marker_match = re.match(r"^\s*#+[ \t]*", lines[0])
+        marker = marker_match.group(0) if marker_match else ""
+        title_lines = block.end - block.start
+        title = block.text
+    else:
+        marker_match = ITEM_MARKER.match(lines[0])
+        marker = marker_match.group(1) if marker_match else ""
+        title_lines = max(1, block.title_end - offset) if block.text else 1
+        title = block.text.replace("\n", " ")
+    prs, commits = refs_in_inline(block.inline)
+    body_prs = [p for run in block.nested_inline for p in refs_in_inline(run)[0]]
+    return Item(lines=lines, marker=marker, title_lines=title_lines, title=title,
+                prs=prs, commits=commits,
+                body_prs=[p for p in dict.fromkeys(body_prs) if p not in prs])
+
+
+def build_containers(
+    lines: list[str], blocks: list[Block], start: int, *, level: int, file: str
+) -> tuple[list[Chunk], list[tuple[Block, list[Chunk]]]]:
+    """Chunks of ``lines[start:]``: those before the first heading of ``level``, then one
+    (heading block, chunks) pair per heading of that level.
+
+    Other blocks after an item (paragraphs, fences, tables) belong to that item as its
+    body, with the blank lines between them; headings deeper than ``level`` are
+    subheadings, or items when they carry PR links.
+    """
+    intro: list[Chunk] = []
+    groups: list[tuple[Block, list[Chunk]]] = []
+    current = intro
+    last_item: Item | None = None
+    pos = start
+    for block in blocks:
+        if block.end <= start:
+            continue
+        if block.start > pos:
+            current.append(Chunk("blank", lines[pos:block.start]))
+        pos = block.end
+        if block.kind == "heading" and block.level < level:
+            raise WorksheetError(
+                f"unexpected level-{block.level} heading {block.text!r} inside the body",
+                file=file, line=block.start + 1,
+            )
+        if block.kind == "heading" and block.level == level:
+            current = []
+            groups.append((block, current))
+            last_item = None
+            continue
+        if block.kind == "heading":
+            prs, commits = refs_in_inline(block.inline)
+            known = canonical_category(block.text) is not None
+            if (prs or commits) and not known:
+                last_item = make_item(lines[block.start:block.end], block, block.start)
+                current.append(last_item)
+            else:
+                current.append(Chunk("subheading", lines[block.start:block.end]))
+                last_item = None
+            continue
+        if block.kind == "item":
+            last_item = make_item(lines[block.start:block.end], block, block.start)
+            current.append(last_item)
+            continue
+        if last_item is not None:
+            # absorb blank chunks between the item and this block into the item
+            while current and current[-1] is not last_item:
+                gap = current.pop()
+                last_item.lines.extend(gap.lines)
+            last_item.lines.extend(lines[block.start:block.end])
+        else:
+            current.append(Chunk("text", lines[block.start:block.end]))
+    if pos < len(lines):
+        current.append(Chunk("blank", lines[pos:]))
+    return intro, groups
+
+
+def _eol(lines: list[str]) -> str:
+    crlf = sum(1 for line in lines if line.endswith("\r\n"))
+    return "\r\n" if crlf > len(lines) / 2 else "\n"
+
+
+class Document:
+    """Chunks before the sections (``head``), an intro, then sections: render, find, edit.
+
+    Shared by worksheets (sections are ``###`` headings) and ``miscategorized.md``
+    (groups are ``##`` headings).
+    """
+
+    def __init__(self, *, path: str, head: list[Chunk], intro: Section,
+                 sections: list[Section], eol: str) -> None:
+        self.path = path
+        self.head = head
+        self.intro = intro
+        self.sections = sections
+        self.eol = eol
+        self._renumber()
+
+    def chunks(self) -> list[Chunk]:
+        out = [*self.head, *self.intro.chunks]
+        for section in self.sections:
+            out.extend(section.all_chunks())
+        return out
+
+    def render(self) -> str:
+        return "".join(line for chunk in self.chunks() for line in chunk.lines)
+
+    def items(self) -> list[Item]:
+        return [*self.intro.items, *(i for s in self.sections for i in s.items)]
+
+    def find(self, key: str) -> Item | None:
+        return next((i for i in self.items() if i.key == key), None)
+
+    def _renumber(self) -> None:
+        pos = 0
+        for chunk in self.chunks():
+            chunk.start = pos
+            pos += len(chunk.lines)
+        for section in [self.intro, *self.sections]:
+            for item in section.items:
+                item.section = section
+
+    def remove(self, item: Item) -> Item:
+        """Take ``item`` out (the caller puts it somewhere else)."""
+        section = item.section
+        if section is None or item not in section.chunks:
+            raise WorksheetError("item is not in this file", file=self.path, line=item.line)
+        chunks = section.chunks
+        idx = chunks.index(item)
+        del chunks[idx]
+        # an item with a blank-separated body sat between two blank runs: keep one
+        if 0 < idx < len(chunks) and chunks[idx - 1].kind == "blank" and chunks[idx].kind == "blank":
+            del chunks[idx]
+        item.section = None
+        self._renumber()
+        return item
+
+    def _insert(self, section: Section, item: Item) -> None:
+        """Put ``item`` after the last non-blank chunk of ``section``."""
+        chunks = section.chunks
+        idx = 0
+        for i, chunk in enumerate(chunks):
+            if chunk.kind != "blank":
+                idx = i + 1
+        _ensure_newline(self._chunk_before(section, idx), self.eol)
+        loose = any(not line.strip() for line in item.lines)
+        if not item.lines[-1].endswith("\n"):
+            item.lines[-1] += self.eol
+        new: list[Chunk] = [item]
+        prev = chunks[idx - 1] if idx > 0 else section.heading
+        if loose and prev is not None and prev.kind != "blank" and prev is not section.heading:
+            new.insert(0, Chunk("blank", [self.eol]))
+        nxt = chunks[idx] if idx < len(chunks) else None
+        if loose and nxt is not None and nxt.kind != "blank":
+            new.append(Chunk("blank", [self.eol]))
+        chunks[idx:idx] = new
+        item.section = section
+        self._renumber()
+
+    def _chunk_before(self, section: Section, idx: int) -> Chunk | None:
+        if idx > 0:
+            return section.chunks[idx - 1]
+        if section.heading is not None:
+            return section.heading
+        return self.head[-1] if self.head else None
+
+    def _add_at(self, section: Section, idx: int) -> Section:
+        """Insert a new section at position ``idx`` of ``self.sections``."""
+        if idx > 0:
+            before: Chunk | None = self.sections[idx - 1].all_chunks()[-1]
+        elif self.intro.chunks:
+            before = self.intro.chunks[-1]
+        else:
+            before = self.head[-1] if self.head else None
+        _ensure_newline(before, self.eol)
+        self.sections.insert(idx, section)
+        self._renumber()
+        return section
+
+
+class Worksheet(Document):
+    """A parsed worksheet; edits keep every untouched line as it was."""
+
+    def __init__(self, *, path: str, preamble: list[Chunk], domain: str, domain_chunk: Chunk,
+                 intro: Section, sections: list[Section], eol: str) -> None:
+        self.preamble = preamble
+        self.domain = domain
+        self.domain_chunk = domain_chunk
+        super().__init__(path=path, head=[*preamble, domain_chunk], intro=intro,
+                         sections=sections, eol=eol)
+
+    @property
+    def domain_line(self) -> int:
+        return self.domain_chunk.line
+
+    def section(self, category: str) -> Section | None:
+        """The first section of a canonical category (or with that exact name)."""
+        for section in self.sections:
+            if section.category == category or section.name == category:
+                return section
+        return None
+
+    def move(self, item: Item, category: str) -> Item:
+        """Move ``item`` to the end of the items of ``category``'s section."""
+        target = self.section(category) or self._add_section(category)
+        if item.section is target:
+            return item
+        self.remove(item)
+        self._insert(target, item)
+        return item
+
+    def drop(self, item: Item) -> Item:
+        """Dropped items go to ``not user facing``: they never disappear."""
+        return self.move(item, "not user facing")
+
+    def set_title(self, item: Item, title: str) -> Item:
+        """Rewrite the title paragraph as one line; keep the marker and the body."""
+        if "\n" in title or "\r" in title:
+            raise WorksheetError("a title is one line", file=self.path, line=item.line)
+        old_last = item.lines[item.title_lines - 1]
+        ending = old_last[len(old_last.rstrip("\r\n")):] or (self.eol if item.body else "")
+        item.lines[: item.title_lines] = [item.marker + title + ending]
+        item.title_lines = 1
+        item.title = title
+        item.prs, item.commits = refs_in_inline(parse_inline(title))
+        self._renumber()
+        return item
+
+    def append(self, category: str, text: str) -> Item:
+        """Add ``- text`` at the end of ``category``'s section and return the new item."""
+        if "\n" in text or "\r" in text:
+            raise WorksheetError("an item title is one line", file=self.path)
+        prs, commits = refs_in_inline(parse_inline(text))
+        item = Item(lines=[f"- {text}{self.eol}"], title=text, prs=prs, commits=commits)
+        return self.insert_item(category, item)
+
+    def insert_item(self, category: str, item: Item) -> Item:
+        """Insert an item taken from elsewhere (another worksheet, miscategorized.md)."""
+        target = self.section(category) or self._add_section(category)
+        self._insert(target, item)
+        return item
+
+    def _add_section(self, category: str) -> Section:
+        """Create ``### category`` where the canonical order puts it."""
+        if category not in CATEGORIES:
+            raise WorksheetError(f"unknown section {category!r}", file=self.path)
+        rank = CATEGORIES.index(category)
+        idx = len(self.sections)
+        for i, section in enumerate(self.sections):
+            if section.category in CATEGORIES and CATEGORIES.index(section.category) > rank:
+                idx = i
+                break
+        heading = Chunk("heading", [f"### {category}{self.eol}"])
+        return self._add_at(Section(name=category, category=category, heading=heading), idx)
+
+
+def _ensure_newline(chunk: Chunk | None, eol: str) -> None:
+    if chunk is not None and chunk.lines and not chunk.lines[-1].endswith("\n"):
+        chunk.lines[-1] += eol
+
+
+def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet:
+    """Parse worksheet text; raise :class:`WorksheetError` naming the line when it is not one."""
+    file = str(path)
+    lines = split_lines(text)
+    if not lines or not text.strip():
+        raise WorksheetError("empty file: a worksheet needs a '## <domain>' heading", file=file,
+                             line=1)
+    blocks = scan_blocks(lines)
+    domain_block = next((b for b in blocks if b.kind == "heading" and b.level == 2), None)
+    if domain_block is None:
+        first_h3 = next((b for b in blocks if b.kind == "heading" and b.level == 3), None)
+        raise WorksheetError(
+            "no '## <domain>' heading: not a release-notes worksheet",
+            file=file, line=first_h3.start + 1 if first_h3 else 1,
+        )
+    domain = domain_block.text.strip().replace("\\", "")
+    if not domain:
+        raise WorksheetError("the '## <domain>' heading is empty", file=file,
+                             line=domain_block.start + 1)
+    for block in blocks:
+        if block.kind == "heading" and block.level <= 2 and block.start > domain_block.start:
+            raise WorksheetError(
+                f"a worksheet has one '## <domain>' heading; another level-{block.level} "
+                f"heading {block.text!r} follows it", file=file, line=block.start + 1)
+    preamble = [Chunk("text", lines[: domain_block.start])] if domain_block.start else []
+    domain_chunk = Chunk("heading", lines[domain_block.start:domain_block.end])
+    intro_chunks, groups = build_containers(lines, blocks, domain_block.end, level=3, file=file)
+    intro = Section(name="", category=None, heading=None, chunks=intro_chunks)
+    sections = [
+        Section(name=block.text, category=canonical_category(block.text),
+                heading=Chunk("heading", lines[block.start:block.end]), chunks=chunks)
+        for block, chunks in groups
+    ]
+    return Worksheet(path=file, preamble=preamble, domain=domain, domain_chunk=domain_chunk,
+                     intro=intro, sections=sections, eol=_eol(lines))
+
+
+def read_worksheet(path: str | Path) -> Worksheet:
+    """Read and parse a worksheet file (errors name the file and line)."""
+    return parse_worksheet(read_text(path), path=str(path))
+
+
+def normalised_title(title: str) -> str:
+    """Title without PR links, tags or punctuation: for matching items without a PR."""
+    text = re.sub(r"\(\[?#\d+\]?(\([^)]*\))?\)", "", title)
+    text = re.sub(r"[^\w\s]", " ", text)
+    return normalise_heading(text)
