@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each creates .venv and installs what it needs (torch is pinned to the 2.13.0 CPU build).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[snippets,test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: $(STAMP)
+	bash scripts/demo.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_triage.py
+	$(BIN)/python bench/bench_fetch.py
+	$(BIN)/python bench/bench_snippets.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

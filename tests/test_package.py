@@ -1,0 +1,48 @@
+"""The package surface: cheap import, help everywhere, a wheel that carries its data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from relnotes.cli import main
+from tests.helpers import REPO, run_cli
+
+
+def test_import_relnotes_imports_neither_torch_nor_github() -> None:
+    code = ("import relnotes, relnotes.cli, sys; "
+            "bad = [m for m in ('torch', 'github') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def _commands(group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield prefix + (name,), cmd
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(main)], ids=" ".join)
+def test_every_command_has_help_with_an_example(path) -> None:
+    out = run_cli(*path, "--help").output
+    assert "Usage:" in out and "Example" in out, out
+
+
+def test_wheel_carries_templates_and_package_data(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(REPO)],
+        check=True, capture_output=True,
+    )
+    wheel = next(tmp_path.glob("relnotes-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped_templates = {p.name for p in (REPO / "templates").glob("*.j2")}
+    assert shipped_templates, "templates/ should hold the shipped templates"
+    assert shipped_templates <= {Path(n).name for n in names if n.startswith("relnotes/templates/")}
+    assert "relnotes/py.typed" in names
+    assert any(n.startswith("relnotes/data/") for n in names)

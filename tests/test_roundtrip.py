@@ -1,0 +1,64 @@
+"""Every real worksheet round-trips byte for byte; PR extraction matches the links."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import pytest
+
+from relnotes.fileio import read_text
+from relnotes.miscategorized import parse_miscategorized
+from relnotes.worksheet import parse_worksheet
+from tests.helpers import DATA, data_files
+
+WORKSHEETS = [p for p in data_files("*/todo/**/*.md", "*/done/**/*.md", "*/in-review/*.md")
+              if p.name != "cherrypicks.md"]
+POOLS = data_files("*/miscategorized.md", "*/done/cherrypicks.md")
+GENERATED = data_files("*/todo/**/*.md")
+
+
+def _id(path) -> str:
+    return str(path.relative_to(DATA))
+
+
+def test_the_real_data_is_there() -> None:
+    # 2.7.0 and 2.8.0: ~45 todo + ~45 done each, one in-review, two pools
+    assert DATA.is_dir(), f"real data missing at {DATA}"
+    assert len(WORKSHEETS) >= 170 and len(POOLS) == 4
+    print(f"round-trip covers {len(WORKSHEETS)} worksheets and {len(POOLS)} pool files")
+
+
+@pytest.mark.parametrize("path", WORKSHEETS, ids=_id)
+def test_worksheet_round_trips_byte_for_byte(path) -> None:
+    text = read_text(path)
+    ws = parse_worksheet(text, path=path)
+    assert ws.render() == text
+    assert ws.sections, "a real worksheet has sections"
+
+
+@pytest.mark.parametrize("path", POOLS, ids=_id)
+def test_pool_round_trips_byte_for_byte(path) -> None:
+    text = read_text(path)
+    assert parse_miscategorized(text, path=path).render() == text
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=_id)
+def test_generated_pr_numbers_equal_linked_numbers(path) -> None:
+    text = read_text(path)
+    ws = parse_worksheet(text, path=path)
+    body = text[text.index("\n## "):]
+    linked = collections.Counter(int(n) for n in re.findall(r"/pull/(\d+)", body))
+    extracted = collections.Counter(pr for item in ws.items() for pr in item.all_prs)
+    assert extracted == linked
+    # and every generated item is accounted for by a PR or a commit hash
+    assert all(item.prs or item.commits for item in ws.items())
+
+
+def test_every_generated_item_line_is_an_item() -> None:
+    """No '- ' line of a generated body is silently swallowed or dropped."""
+    for path in GENERATED:
+        ws = parse_worksheet(read_text(path), path=path)
+        bullet_lines = [n for n, line in enumerate(read_text(path).split("\n"), 1)
+                        if line.startswith("- ") and n > ws.domain_line]
+        assert [i.line for i in ws.items()] == bullet_lines, path
