@@ -1,0 +1,10 @@
+"""Triage: a suggested section for every worksheet item, with confidence and reasons.
+
+``triage_worksheet(ws, metadata=..., history=...)`` returns one :class:`Suggestion` per
+item; ``relnotes triage`` prints or applies them and ``relnotes eval`` measures them
+against what maintainers decided in past releases.
+"""
+
+from relnotes.triage.engine import Suggestion, triage_worksheet, triage_worksheets
+
+__all__ = ["Suggestion", "triage_worksheet", "triage_worksheets"]
