@@ -1,0 +1,1 @@
+"""Migration snippets: static checks against API profiles, and running them."""
