@@ -1,0 +1,398 @@
+"""Emulating the labelled torch version's API on the torch that is installed.
+
+A snippet labelled ``# pytorch 2.6`` was written for 2.6: it imports
+``torch._export.capture_pre_autograd_graph`` and ``torch.ao.quantization.quantizer``,
+which the installed torch (2.13) no longer has. To run it truthfully we serve exactly
+what that version had, from where the code lives now (torchao 0.18, relnotes' own XPU
+quantizer), and nothing it did not have: under a 2.7 label ``capture_pre_autograd_graph``
+stays missing, so the snippet fails as ``missing-api``.
+
+:data:`FACTS` is the table of what existed when (checked against the official wheels).
+:func:`install` runs inside the sandboxed child only; it records every emulation the
+snippet actually touches, by name, so the report can say what was emulated.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import re
+import sys
+import types
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "FACTS",
+    "ApiFact",
+    "Version",
+    "existed",
+    "fact_for",
+    "install",
+    "installed_version",
+    "parse_version",
+]
+
+Version = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ApiFact:
+    """A public name, the torch releases that had it, and what serves it today."""
+
+    name: str
+    first: Version | None  # None: older than anything we emulate
+    last: Version | None  # None: still there
+    served_by: str
+    kind: str = "module"  # "module" | "attribute"
+
+    def existed_in(self, version: Version) -> bool:
+        return (self.first is None or version >= self.first) and (
+            self.last is None or version <= self.last
+        )
+
+    def lifetime(self) -> str:
+        first = f"{self.first[0]}.{self.first[1]}" if self.first else "early releases"
+        last = f"{self.last[0]}.{self.last[1]}" if self.last else "today"
+        return f"exists from {first} to {last}"
+
+
+_AO = "torch.ao.quantization"
+_AO_Q = f"{_AO}.quantizer"
+_TAO_Q = "torchao.quantization.pt2e.quantizer"
+_XNN = "torchao.testing.pt2e._xnnpack_quantizer"
+_EXECUTORCH_XNN = "executorch.backends.xnnpack.quantizer"
+
+FACTS: list[ApiFact] = [
+    ApiFact(
+        "torch._export.capture_pre_autograd_graph",
+        None,
+        (2, 6),
+        "torch.export.export(strict=True).module()",
+        "attribute",
+    ),
+    ApiFact(
+        "torch.export.export_for_training", (2, 5), (2, 10), "torch.export.export", "attribute"
+    ),
+    ApiFact(f"{_AO}.quantize_pt2e", None, (2, 10), "torchao.quantization.pt2e.quantize_pt2e"),
+    ApiFact(_AO_Q, None, (2, 10), _TAO_Q),
+    ApiFact(f"{_AO_Q}.quantizer", None, (2, 10), f"{_TAO_Q}.quantizer"),
+    ApiFact(f"{_AO_Q}.utils", None, (2, 10), f"{_TAO_Q}.utils"),
+    ApiFact(f"{_AO_Q}.composable_quantizer", None, (2, 10), f"{_TAO_Q}.composable_quantizer"),
+    ApiFact(f"{_AO_Q}.embedding_quantizer", None, (2, 10), f"{_TAO_Q}.embedding_quantizer"),
+    ApiFact(f"{_AO_Q}.x86_inductor_quantizer", None, (2, 10), f"{_TAO_Q}.x86_inductor_quantizer"),
+    ApiFact(f"{_AO_Q}.xpu_inductor_quantizer", (2, 6), (2, 10), "relnotes.quantizer.xpu"),
+    ApiFact(f"{_AO_Q}.xnnpack_quantizer", None, (2, 10), _XNN),
+    ApiFact(f"{_AO_Q}.xnnpack_quantizer_utils", None, (2, 10), f"{_XNN}_utils"),
+]
+
+# executorch is a separate package, not a torch version: its quantizer is served (from
+# torchao's copy) under any label, but only when executorch itself is not installed.
+EXECUTORCH: dict[str, str] = {
+    f"{_EXECUTORCH_XNN}.xnnpack_quantizer": _XNN,
+    f"{_EXECUTORCH_XNN}.xnnpack_quantizer_utils": f"{_XNN}_utils",
+}
+
+#: torch.export.export (and export_for_training) defaulted to strict=True up to 2.7.
+STRICT_DEFAULT_LAST: Version = (2, 7)
+#: torch 2.8 to 2.10 decorated torch.ao pt2e entry points with this deprecation.
+AO_DEPRECATED: tuple[Version, Version] = ((2, 8), (2, 10))
+AO_DEPRECATION_TEXT = (
+    "torch.ao.quantization is deprecated and will be removed in 2.10. \n"
+    "For migrations of users: \n"
+    "1. Eager mode quantization (torch.ao.quantization.quantize, "
+    "torch.ao.quantization.quantize_dynamic), please migrate to use torchao eager mode "
+    "quantize_ API instead \n"
+    "2. FX graph mode quantization (torch.ao.quantization.quantize_fx.prepare_fx,"
+    "torch.ao.quantization.quantize_fx.convert_fx, please migrate to use torchao pt2e "
+    "quantization API instead (prepare_pt2e, convert_pt2e) \n"
+    "3. pt2e quantization has been migrated to torchao "
+    "(https://github.com/pytorch/ao/tree/main/torchao/quantization/pt2e) \n"
+    "see https://github.com/pytorch/ao/issues/2259 for more details"
+)
+
+
+def parse_version(text: str | None) -> Version | None:
+    """``"2.7"``, ``"2.7.0"``, ``"v2.7.1+cpu"`` -> ``(2, 7)``; anything else -> None."""
+    if not text:
+        return None
+    match = re.search(r"(\d+)\.(\d+)", text)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def installed_version() -> Version:
+    import torch
+
+    version = parse_version(torch.__version__)
+    assert version is not None
+    return version
+
+
+def fact_for(name: str) -> ApiFact | None:
+    """The fact about ``name`` or the nearest enclosing module we know about."""
+    probe = name
+    while probe:
+        for fact in FACTS:
+            if fact.name == probe:
+                return fact
+        probe = probe.rpartition(".")[0]
+    return None
+
+
+def existed(name: str, version: Version) -> bool | None:
+    """Whether ``name`` existed in ``version`` per :data:`FACTS` (None: no fact)."""
+    fact = fact_for(name)
+    return None if fact is None else fact.existed_in(version)
+
+
+# ---------------------------------------------------------------- in the child only
+
+
+class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves emulated modules by name and records which ones a snippet imported."""
+
+    def __init__(
+        self,
+        modules: dict[str, str],
+        packages: set[str],
+        used: list[str],
+        wrap: Callable[[str, types.ModuleType], None],
+    ) -> None:
+        self.modules = modules  # emulated name -> module that serves it
+        self.packages = packages  # names that must behave as packages
+        self.used = used
+        self.wrap = wrap
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.modules and fullname not in self.packages:
+            return None
+        is_pkg = fullname in self.packages
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=is_pkg)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = types.ModuleType(spec.name)
+        served = self.modules.get(spec.name)
+        if served is not None:
+            real = importlib.import_module(served)
+            # submodules are left out so that importing them goes through this finder
+            module.__dict__.update(
+                {
+                    k: v
+                    for k, v in vars(real).items()
+                    if not k.startswith("__") and not isinstance(v, types.ModuleType)
+                }
+            )
+            module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
+            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[attr-defined]
+            if spec.name not in self.used:
+                self.used.append(spec.name)
+            self.wrap(spec.name, module)
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+def _delegate(name: str, real: types.ModuleType) -> Callable[[str], Any]:
+    """Late attributes of the serving module, but never its submodules (see above)."""
+
+    def __getattr__(attr: str) -> Any:
+        value = getattr(real, attr, None)
+        if value is None or isinstance(value, types.ModuleType):
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}")
+        return value
+
+    return __getattr__
+
+
+def _record(used: list[str], name: str) -> None:
+    if name not in used:
+        used.append(name)
+
+
+def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]]) -> None:
+    """Add lazily resolved attributes to a real module (PEP 562), chaining any existing hook."""
+    previous = module.__dict__.get("__getattr__")
+
+    def __getattr__(attr: str) -> Any:
+        if attr in extra:
+            return extra[attr]()
+        if previous is not None:
+            return previous(attr)
+        raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+
+
+def install(
+    label: str | None,
+    *,
+    used: list[str],
+    snippet_file: str,
+    on_export: Callable[[tuple[Any, ...]], None] | None = None,
+) -> None:
+    """Make this process look like torch ``label`` to code compiled as ``snippet_file``.
+
+    ``used`` collects the names of the emulations the snippet touches; ``on_export``
+    hears the example inputs of every export the snippet makes (for the carry-on run).
+    """
+    import torch
+    import torch._export
+    import torch.export
+
+    version = parse_version(label)
+    have = installed_version()
+    real_export = torch.export.export
+
+    def from_snippet(depth: int = 2) -> bool:
+        return sys._getframe(depth).f_code.co_filename == snippet_file
+
+    strict_default = version is not None and version <= STRICT_DEFAULT_LAST
+
+    def export(mod: Any, args: Any, kwargs: Any = None, **options: Any) -> Any:
+        if from_snippet() and "strict" not in options and strict_default:
+            options["strict"] = True
+            _record(used, "torch.export.export(strict=True default)")
+        if on_export is not None and isinstance(args, tuple):
+            on_export(args)
+        return real_export(mod, args, kwargs, **options)
+
+    export.__doc__ = real_export.__doc__
+    torch.export.export = export  # type: ignore[assignment]
+
+    modules: dict[str, str] = {}
+    attributes: dict[str, Callable[[], Any]] = {}
+    if version is not None and version < have:
+        for fact in FACTS:
+            if not fact.existed_in(version) or fact.kind != "module":
+                continue
+            if importlib.util.find_spec(fact.name.split(".")[0]) and _importable(fact.name):
+                continue  # still in the installed torch: nothing to emulate
+            modules[fact.name] = fact.served_by
+        attributes = _attribute_emulations(version, used, export, on_export)
+    if importlib.util.find_spec("executorch") is None:
+        modules.update(EXECUTORCH)
+    # emulated names with emulated children, and missing parents (executorch.backends...)
+    packages = {name for name in modules if any(o.startswith(name + ".") for o in modules)}
+    for name in modules:
+        packages |= {
+            parent
+            for parent in _parents(name)
+            if parent not in modules and parent not in sys.modules and not _importable(parent)
+        }
+
+    def wrap(name: str, module: types.ModuleType) -> None:
+        if name == f"{_AO}.quantize_pt2e" and version and _between(version, AO_DEPRECATED):
+            for fn in ("prepare_pt2e", "prepare_qat_pt2e", "convert_pt2e"):
+                setattr(module, fn, _deprecated(getattr(module, fn)))
+
+    sys.meta_path.insert(0, _Emulator(modules, packages, used, wrap))
+    by_module: dict[str, dict[str, Callable[[], Any]]] = {}
+    for dotted, make in attributes.items():
+        mod_name, _, attr = dotted.rpartition(".")
+        by_module.setdefault(mod_name, {})[attr] = make
+    for mod_name, extra in by_module.items():
+        _module_getattr(importlib.import_module(mod_name), extra)
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _between(version: Version, span: tuple[Version, Version]) -> bool:
+    return span[0] <= version <= span[1]
+
+
+def _deprecated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(AO_DEPRECATION_TEXT, DeprecationWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+
+    wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _attribute_emulations(
+    version: Version,
+    used: list[str],
+    export: Callable[..., Any],
+    on_export: Callable[[tuple[Any, ...]], None] | None,
+) -> dict[str, Callable[[], Any]]:
+    """Functions the labelled version had at module level and the installed one lacks."""
+    import logging
+
+    import torch._export
+    import torch.export
+
+    out: dict[str, Callable[[], Any]] = {}
+    strict_default = version <= STRICT_DEFAULT_LAST
+
+    def export_for_training(
+        mod: Any,
+        args: Any,
+        kwargs: Any = None,
+        *,
+        dynamic_shapes: Any = None,
+        strict: bool = strict_default,
+        preserve_module_call_signature: tuple[str, ...] = (),
+    ) -> Any:
+        """Emulated: in 2.11+ torch.export.export produces the same training IR."""
+        return export(
+            mod,
+            args,
+            kwargs,
+            dynamic_shapes=dynamic_shapes,
+            strict=strict,
+            preserve_module_call_signature=preserve_module_call_signature,
+        )
+
+    def capture_pre_autograd_graph(
+        f: Any, args: Any, kwargs: Any = None, dynamic_shapes: Any = None
+    ) -> Any:
+        """Emulated 2.6 behaviour: strict pre-dispatch export, returned as a module.
+
+        2.6 called ``f(*args, **kwargs)`` through dynamo, so a non-tuple ``args`` (a
+        tensor) was unpacked along its first dimension; we do the same.
+        """
+        logging.getLogger("torch._export").warning(
+            "capture_pre_autograd_graph() is deprecated and doesn't provide any function "
+            "guarantee moving forward. Please switch to use torch.export.export_for_training "
+            "instead."
+        )
+        assert isinstance(f, torch.nn.Module), "Expected an nn.Module instance."
+        call_args = args if isinstance(args, tuple) else tuple(args)
+        return export(
+            f, call_args, kwargs or {}, dynamic_shapes=dynamic_shapes, strict=True
+        ).module()
+
+    table = {
+        "torch.export.export_for_training": export_for_training,
+        "torch._export.capture_pre_autograd_graph": capture_pre_autograd_graph,
+    }
+    modules = {"torch.export": torch.export, "torch._export": torch._export}
+    for fact in FACTS:
+        if fact.kind != "attribute" or not fact.existed_in(version):
+            continue
+        mod_name, _, attr = fact.name.rpartition(".")
+        if attr in vars(modules[mod_name]):
+            continue
+
+        def make(name: str = fact.name, fn: Callable[..., Any] = table[fact.name]) -> Any:
+            _record(used, name)
+            return fn
+
+        out[fact.name] = make
+    return out
