@@ -1,0 +1,439 @@
+"""BC-breaking and deprecation entries as data: rationale, labelled code parts, lint.
+
+Maintainers spend most of their effort on these entries and users copy the migration code
+verbatim, so relnotes reads them into :class:`Entry` / :class:`CodePart` records that the
+static check and the runner work from. The forms recognised are the ones real worksheets
+and final notes use:
+
+* the entry is a list item or a heading (``####`` in a worksheet, ``###`` in final notes)
+  with PR links; what follows it up to the next entry belongs to it;
+* a rationale: any paragraph that is not a version label;
+* code as one fence with ``# pytorch 2.6`` / ``# pytorch 2.7`` marker comments, or as
+  separate fences under label paragraphs (``Version 2.6``, ``Version 2.7.0:``,
+  ``In 2.8.0``, ``2.7.0``), or untagged fences;
+* output blocks: fences after an ``Output:`` / ``Users will see:`` paragraph, fences
+  tagged ``text``/``output``, and untagged fences holding error text or prose;
+* ``no code: <reason>`` (as a paragraph or an HTML comment) for entries without code.
+
+Each code part gets its version label (``"2.7"``) and its role: ``before`` for the older of
+the entry's labels, ``after`` for the newer (with a single label, the release decides).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from relnotes.categories import canonical_category
+from relnotes.fileio import split_lines
+from relnotes.findings import Finding
+from relnotes.markdown import refs_in_inline, scan_blocks
+
+if TYPE_CHECKING:
+    from relnotes.worksheet import Worksheet
+
+__all__ = [
+    "ENTRY_KINDS",
+    "CodePart",
+    "Entry",
+    "extract_code_parts",
+    "extract_entries",
+    "extract_entries_from_text",
+    "lint_entries",
+    "lint_entry_list",
+    "parse_label",
+    "previous_minor",
+]
+
+# category -> Entry.kind
+ENTRY_KINDS: dict[str, str] = {"bc breaking": "bc", "deprecation": "deprecation"}
+
+PYTHON_LANGS = frozenset({"python", "py", "python3", "py3", "pycon", "ipython", "pytb-py"})
+OUTPUT_LANGS = frozenset({"text", "txt", "output", "plaintext", "plain", "log", "pytb", "none"})
+
+_VERSION = r"v?(\d+)\.(\d+)(?:\.\d+)?"
+_WORDS = r"(?:version|in|pytorch|torch|before|after|old|new|previously|now|since|until)"
+# A paragraph that is only a version label: "Version 2.7.0:", "In 2.8.0", "**2.7**",
+# "PyTorch 2.6 and earlier".
+_LABEL = re.compile(
+    rf"^(?:{_WORDS}\s*[:(]?\s*)*{_VERSION}\)?\s*(?:and\s+(?:earlier|before|older|later|after|newer))?"
+    r"\s*[:.]?$",
+    re.IGNORECASE,
+)
+# A marker comment inside a fence: "# pytorch 2.6", "# Version 2.7.0:", "# 2.6".
+_MARKER = re.compile(rf"^\s*#\s*(?:{_WORDS}\s*[:(]?\s*)*{_VERSION}\)?\s*:?\s*$", re.IGNORECASE)
+_OUTPUT_LABEL = re.compile(
+    r"^(?:output|outputs|result|results|users will see|you will see|you'll see|error|warning|"
+    r"the error|the warning|this (?:now )?(?:raises|prints|warns|shows))\b[^.]*:?$",
+    re.IGNORECASE,
+)
+_NO_CODE = re.compile(r"no code:\s*(.*?)\s*(?:-->)?\s*$", re.IGNORECASE | re.MULTILINE)
+_ERRORISH = re.compile(
+    r"^(?:Traceback \(most recent call last\)|[A-Za-z_][\w.]*(?:Error|Warning|Exception)\b)"
+)
+_CODEISH = re.compile(r"[=(\[{]|^\s*(?:import|from|def|class|return|with|for|if)\b|:\s*$",
+                      re.MULTILINE)
+_TODO = re.compile(r"<!--\s*TODO\b|#\s*TODO:", re.IGNORECASE)
+
+
+@dataclass
+class CodePart:
+    """One piece of migration code (or output) of an entry.
+
+    ``line`` is 1-based: the opening fence for the first part of a fence, the marker
+    comment (``# pytorch 2.7``) for each later part of a fence that holds several.
+    ``code_line`` is the worksheet line of the first line of ``code``, so an error at line
+    *n* of the code is at worksheet line ``code_line + n - 1``.
+    """
+
+    file: str
+    line: int
+    prs: list[int]
+    label: str | None
+    role: str | None
+    code: str
+    lang: str | None
+    is_output: bool
+    entry_title: str
+    code_line: int = 0
+    label_line: int | None = None  # where the label was written (paragraph or marker)
+
+    @property
+    def is_python(self) -> bool:
+        """Python code to check (untagged fences count: most notes leave them untagged)."""
+        return not self.is_output and (self.lang is None or self.lang in PYTHON_LANGS)
+
+
+@dataclass
+class Entry:
+    """A BC-breaking (``kind="bc"``) or deprecation entry."""
+
+    kind: str
+    title: str
+    prs: list[int]
+    line: int
+    rationale: str
+    parts: list[CodePart] = field(default_factory=list)
+    no_code_reason: str | None = None
+    file: str = ""
+    end_line: int = 0
+    has_todo: bool = False
+
+
+def parse_label(text: str) -> str | None:
+    """``"Version 2.7.0:"`` -> ``"2.7"``; None when the text is not just a version label."""
+    cleaned = re.sub(r"[*_`]", "", text).strip()
+    match = _LABEL.match(cleaned)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def previous_minor(version: str) -> str | None:
+    """``"2.7"`` -> ``"2.6"``; None for ``X.0`` (the previous release is not derivable)."""
+    major, minor = (int(x) for x in version.split(".")[:2])
+    return f"{major}.{minor - 1}" if minor > 0 else None
+
+
+def _vkey(label: str) -> tuple[int, int]:
+    major, minor = label.split(".")
+    return int(major), int(minor)
+
+
+@lru_cache(maxsize=1)
+def _md() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _looks_like_output(code: str) -> bool:
+    """Untagged fence that is error text or prose rather than code."""
+    first = next((ln for ln in code.splitlines() if ln.strip()), "")
+    if first.lstrip().startswith(">>>"):
+        return False
+    if _ERRORISH.match(first.strip()):
+        return True
+    try:
+        compile(code, "<fence>", "exec")
+        return False
+    except (SyntaxError, ValueError):
+        return not _CODEISH.search(code)
+
+
+def _split_markers(code: str) -> list[tuple[int, str | None, str]]:
+    """Split a fence at marker comments: (offset of the part's first line, label, code).
+
+    The offset is of the marker line (0 for text before the first marker); code starts
+    on the line after a marker.
+    """
+    lines = code.splitlines(keepends=True)
+    marks = [(i, _MARKER.match(ln)) for i, ln in enumerate(lines)]
+    found = [(i, f"{m.group(1)}.{m.group(2)}") for i, m in marks if m]
+    if not found:
+        return [(0, None, code)]
+    parts: list[tuple[int, str | None, str]] = []
+    head = "".join(lines[: found[0][0]])
+    if head.strip():
+        parts.append((0, None, head))
+    for n, (i, label) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(lines)
+        parts.append((i, label, "".join(lines[i + 1:end])))
+    return parts
+
+
+@dataclass
+class _Walk:
+    """State while reading one entry's blocks in order."""
+
+    label: str | None = None
+    label_line: int | None = None
+    output_mode: bool = False
+    rationale: list[str] = field(default_factory=list)
+    parts: list[CodePart] = field(default_factory=list)
+    no_code_reason: str | None = None
+
+
+def _build_entry(
+    *, kind: str, title: str, prs: list[int], lines: list[str], start: int,
+    title_lines: int, path: str,
+) -> Entry:
+    """An Entry from its lines (``start`` = 0-based index of its first line in the file)."""
+    text = "".join(lines)
+    walk = _Walk()
+    tokens = _md().parse(text)
+    for i, tok in enumerate(tokens):
+        if tok.map is None or tok.map[0] < title_lines:
+            continue
+        if tok.type == "paragraph_open":
+            _paragraph(walk, tokens[i + 1].content, start + tok.map[0] + 1)
+        elif tok.type in ("fence", "code_block"):
+            _fence(walk, tok, start=start, path=path, prs=prs, title=title)
+        elif tok.type == "html_block":
+            match = _NO_CODE.search(tok.content)
+            if match:
+                walk.no_code_reason = match.group(1) or ""
+    if walk.no_code_reason is None:
+        match = _NO_CODE.search("".join(lines[:title_lines]))
+        if match:  # "- Foo (#1) no code: C++ only"
+            walk.no_code_reason = match.group(1)
+    return Entry(
+        kind=kind, title=title.strip(), prs=prs, line=start + 1,
+        rationale="\n\n".join(walk.rationale), parts=walk.parts,
+        no_code_reason=walk.no_code_reason, file=path, end_line=start + len(lines),
+        has_todo=bool(_TODO.search(text)),
+    )
+
+
+def _paragraph(walk: _Walk, content: str, line: int) -> None:
+    stripped = content.strip()
+    no_code = _NO_CODE.match(stripped)
+    if no_code:
+        walk.no_code_reason = no_code.group(1)
+        return
+    label = parse_label(stripped)
+    if label is None and "\n" in stripped:
+        # "**Example:**\nVersion 2.6:" is one paragraph: a label on its last line counts.
+        head, _, last = stripped.rpartition("\n")
+        label = parse_label(last)
+        if label is not None:
+            _paragraph(walk, head, line)
+            line += head.count("\n") + 1
+    if label is not None:
+        walk.label, walk.label_line = label, line
+        return
+    plain = re.sub(r"[*_`]", "", stripped)
+    if _OUTPUT_LABEL.match(plain):
+        walk.output_mode = True
+        return
+    if re.fullmatch(r"(?:example|examples|for example|e\.g\.)\s*:?", plain, re.IGNORECASE):
+        return
+    walk.output_mode = False
+    walk.label = None
+    walk.rationale.append(stripped)
+
+
+def _fence(walk: _Walk, tok: Token, *, start: int, path: str, prs: list[int], title: str) -> None:
+    assert tok.map is not None
+    fence_line = start + tok.map[0] + 1
+    is_fence = tok.type == "fence"
+    lang = (tok.info.strip().split() or [None])[0] if is_fence else None
+    lang = lang.lower() if lang else None
+    code_first = fence_line + 1 if is_fence else fence_line
+    for n, (offset, marker_label, code) in enumerate(_split_markers(tok.content)):
+        label = marker_label or (walk.label if n == 0 else None)
+        output = (
+            walk.output_mode
+            or (lang in OUTPUT_LANGS)
+            or (lang is None and _looks_like_output(code))
+        )
+        line = fence_line if n == 0 else code_first + offset
+        walk.parts.append(CodePart(
+            file=path, line=line, prs=list(prs), label=label, role=None, code=code,
+            lang=lang, is_output=output, entry_title=title.strip(),
+            code_line=code_first + offset + (1 if marker_label else 0),
+            label_line=(code_first + offset) if marker_label else walk.label_line,
+        ))
+
+
+def _assign_roles(entries: Iterable[Entry], release: str | None) -> None:
+    rel = _release_mm(release)
+    for entry in entries:
+        labels = sorted({p.label for p in entry.parts if p.label}, key=_vkey)
+        for part in entry.parts:
+            if part.label is None:
+                continue
+            if len(labels) >= 2:
+                if part.label == labels[0]:
+                    part.role = "before"
+                elif part.label == labels[-1]:
+                    part.role = "after"
+            elif rel is not None:
+                part.role = "after" if _vkey(part.label) >= _vkey(rel) else "before"
+
+
+def _release_mm(release: str | None) -> str | None:
+    if not release:
+        return None
+    match = re.match(r"^v?(\d+)\.(\d+)", release.strip())
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def extract_entries(ws: Worksheet, *, release: str | None = None) -> list[Entry]:
+    """Every BC-breaking and deprecation entry of a worksheet, in file order.
+
+    Entries are the worksheet model's items in the ``bc breaking`` and ``deprecation``
+    sections. ``release`` (e.g. ``"2.7.0"``) only decides the role of a part when its
+    entry has a single version label.
+    """
+    entries: list[Entry] = []
+    for section in ws.sections:
+        kind = ENTRY_KINDS.get(section.category or "")
+        if kind is None:
+            continue
+        for item in section.items:
+            entries.append(_build_entry(
+                kind=kind, title=item.title, prs=list(item.prs), lines=list(item.lines),
+                start=item.start, title_lines=item.title_lines, path=str(ws.path),
+            ))
+    _assign_roles(entries, release)
+    return entries
+
+
+def extract_code_parts(ws: Worksheet, *, release: str | None = None) -> list[CodePart]:
+    """Every code part (and output part) of every entry, in file order."""
+    return [part for entry in extract_entries(ws, release=release) for part in entry.parts]
+
+
+def extract_entries_from_text(
+    text: str, *, path: str = "<text>", release: str | None = None
+) -> list[Entry]:
+    """Entries of final release notes (``# Backwards Incompatible Changes`` / ``# Deprecations``).
+
+    Final notes are not worksheets: the kind comes from a heading at any level
+    (``#`` in final notes, ``###`` in worksheets), ``##`` headings below it group domains,
+    and each deeper heading (or, where there are none, each top-level list item) is an
+    entry. Works on worksheets too.
+    """
+    lines = split_lines(text)
+    blocks = scan_blocks(lines)
+    entries: list[Entry] = []
+    kind: str | None = None
+    region_level = 0
+    starts: list[tuple[int, str, list[int], int]] = []  # (block index, kind, prs, title_lines)
+    bounds: list[int] = []
+    heading_open = False
+    for idx, block in enumerate(blocks):
+        if block.kind == "heading" and (kind is None or block.level <= region_level):
+            category = canonical_category(block.text)
+            new_kind = ENTRY_KINDS.get(category or "")
+            if kind is not None:
+                bounds.append(idx)
+            kind, region_level, heading_open = new_kind, block.level, False
+            continue
+        if kind is None:
+            continue
+        if block.kind == "heading":
+            if block.level >= 3 and block.level > region_level:
+                prs, _ = refs_in_inline(block.inline)
+                starts.append((idx, kind, prs, block.end - block.start))
+                heading_open = True
+            else:  # a domain grouping heading ("## Python Frontend") ends the entry
+                bounds.append(idx)
+                heading_open = False
+        elif block.kind == "item" and not heading_open:
+            prs, _ = refs_in_inline(block.inline)
+            starts.append((idx, kind, prs, block.title_end - block.start))
+    bounds.append(len(blocks))
+    for n, (idx, entry_kind, prs, title_lines) in enumerate(starts):
+        stop = min(b for b in [*bounds, *(s[0] for s in starts[n + 1:])] if b > idx)
+        first = blocks[idx].start
+        last = blocks[stop - 1].end
+        block = blocks[idx]
+        entries.append(_build_entry(
+            kind=entry_kind, title=block.text.replace("\n", " "), prs=prs,
+            lines=lines[first:last], start=first, title_lines=title_lines, path=path,
+        ))
+    _assign_roles(entries, release)
+    return entries
+
+
+# ----------------------------------------------------------------------------- lint
+
+
+def lint_entries(ws: Worksheet, *, release: str | None) -> list[Finding]:
+    """Findings for BC/deprecation entries of ``ws`` (see :func:`lint_entry_list`)."""
+    return lint_entry_list(extract_entries(ws, release=release), release=release)
+
+
+def lint_entry_list(entries: list[Entry], *, release: str | None) -> list[Finding]:
+    """What a release manager would send back.
+
+    Codes: ``entry-no-rationale``; ``entry-no-code`` (unless ``no code: <reason>``);
+    ``entry-label`` (a label that is not the release or the one before it);
+    ``entry-unlabelled`` (before/after code without version labels);
+    ``entry-todo`` (a draft placeholder left in).
+    """
+    findings: list[Finding] = []
+    after = _release_mm(release)
+    before = previous_minor(after) if after else None
+    for entry in entries:
+        what = "BC-breaking entry" if entry.kind == "bc" else "deprecation entry"
+        if not entry.rationale.strip():
+            findings.append(Finding(entry.file, entry.line, "entry-no-rationale",
+                                    f"{what} has no rationale paragraph"))
+        code = [p for p in entry.parts if not p.is_output]
+        if not code and entry.no_code_reason is None:
+            findings.append(Finding(
+                entry.file, entry.line, "entry-no-code",
+                f"{what} has no migration code (write `no code: <reason>` if none applies)",
+            ))
+        elif entry.no_code_reason == "":
+            findings.append(Finding(entry.file, entry.line, "entry-no-code",
+                                    "`no code:` needs a reason"))
+        if entry.has_todo:
+            findings.append(Finding(entry.file, entry.line, "entry-todo",
+                                    f"{what} still has TODO placeholders"))
+        if len(code) >= 2 and not any(p.label for p in code):
+            findings.append(Finding(
+                entry.file, code[0].line, "entry-unlabelled",
+                f"{what} has {len(code)} code blocks but no version labels "
+                "(e.g. `# pytorch 2.6` / `# pytorch 2.7`)",
+            ))
+        if after is None:
+            continue
+        allowed = {after} | ({before} if before else set())
+        for part in entry.parts:
+            if part.label is None or part.label in allowed:
+                continue
+            want = f"{before} (before) or {after} (after)" if before else after
+            findings.append(Finding(
+                entry.file, part.label_line or part.line, "entry-label",
+                f"version label {part.label} does not match release {release}: use {want}",
+            ))
+    return findings
