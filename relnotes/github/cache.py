@@ -1,0 +1,176 @@
+"""The sqlite cache of PR metadata, keyed by (repo, number).
+
+Why sqlite: it gives atomic transactions (a batch is written completely or not at all, so
+an interrupted fetch resumes where it stopped and the file is never half-written) and safe
+concurrent use by two relnotes processes (WAL journal plus a busy timeout) with nothing to
+install. The cache is disposable: a file from another schema version is emptied, an
+unreadable file is moved aside, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Self
+
+from relnotes.errors import GitHubError
+from relnotes.github.records import PRRecord
+
+__all__ = ["SCHEMA_VERSION", "MetadataCache", "default_cache_path", "resolve_cache_path"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_BUSY_TIMEOUT_S = 30.0
+# sqlite caps the number of bound parameters per statement (32766 in modern builds, 999
+# in old ones); chunks of 500 stay under both with the repo parameter added.
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS prs (
+    repo TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    updated_at TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (repo, number)
+);
+"""
+
+
+def default_cache_path() -> Path:
+    """``$XDG_CACHE_HOME/relnotes/github.sqlite`` (``~/.cache`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "relnotes" / "github.sqlite"
+
+
+def resolve_cache_path(config: Any) -> Path:
+    """``$RELNOTES_CACHE``, else the ``cache_path`` setting (relative to the config file),
+    else the XDG default."""
+    env = os.environ.get("RELNOTES_CACHE")
+    if env:
+        return Path(env).expanduser()
+    configured = getattr(config, "cache_path", "") or ""
+    if configured:
+        path = Path(configured).expanduser()
+        return path if path.is_absolute() else Path(config.root) / path
+    return default_cache_path()
+
+
+class MetadataCache:
+    """PR records of any number of repositories in one sqlite file.
+
+    Use as a context manager or call :meth:`close`. Every write is one transaction.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GitHubError(f"cannot create cache directory: {exc.strerror}",
+                              file=self.path.parent) from None
+        self._conn = self._open()
+
+    # -- opening -----------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect_and_prepare()
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc):
+                raise GitHubError(f"cache is locked by another process: {exc}",
+                                  file=self.path) from None
+            # Not a database (or damaged): keep it for inspection, start afresh.
+            aside = self.path.with_name(self.path.name + f".corrupt-{int(time.time())}")
+            log.warning("cache %s is unreadable (%s); moved to %s", self.path, exc, aside)
+            try:
+                os.replace(self.path, aside)
+            except OSError:
+                raise GitHubError(f"cache is unreadable: {exc}", file=self.path) from None
+            return self._connect_and_prepare()
+
+    def _connect_and_prepare(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN ourselves, so each batch is exactly one
+        # transaction and nothing is left open between calls.
+        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None or int(row[0]) != SCHEMA_VERSION:
+                if row is not None:
+                    log.info("cache schema %s != %s: emptying %s", row[0], SCHEMA_VERSION,
+                             self.path)
+                conn.execute("DELETE FROM prs")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.close()
+            raise
+        return conn
+
+    # -- use ---------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def get_many(self, repo: str, numbers: Iterable[int]) -> dict[int, PRRecord]:
+        """The cached records among ``numbers`` (missing ones are simply absent)."""
+        wanted = list(dict.fromkeys(int(n) for n in numbers))
+        out: dict[int, PRRecord] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT number, record FROM prs WHERE repo=? AND number IN ({marks})",
+                (repo, *chunk),
+            ).fetchall()
+            for number, text in rows:
+                try:
+                    out[int(number)] = PRRecord.from_json(json.loads(text))
+                except (ValueError, TypeError) as exc:
+                    log.warning("ignoring unreadable cache row %s#%s: %s", repo, number, exc)
+        return out
+
+    def put_many(self, repo: str, records: Iterable[PRRecord]) -> int:
+        """Store ``records`` in one transaction (all or nothing); return how many."""
+        rows = [
+            (repo, r.number, json.dumps(r.to_json(), ensure_ascii=False), r.updated_at,
+             r.fetched_at or "")
+            for r in records
+        ]
+        if not rows:
+            return 0
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?, ?, ?, ?)", rows)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def count(self, repo: str | None = None) -> int:
+        if repo is None:
+            return int(self._conn.execute("SELECT COUNT(*) FROM prs").fetchone()[0])
+        return int(self._conn.execute("SELECT COUNT(*) FROM prs WHERE repo=?",
+                                      (repo,)).fetchone()[0])

@@ -1,0 +1,714 @@
+"""A GitHub-compatible HTTP server for tests, benchmarks and demos.
+
+It is a real server on 127.0.0.1 that PyGithub talks to unchanged: ``POST /graphql`` runs
+the queries relnotes sends against fixture PRs (through :mod:`relnotes.testing.gql`), and
+the REST endpoints PR submission needs (repository, branches, git refs, contents, pulls,
+issue labels and comments, the user) keep their state in memory. Faults can be injected
+for the next N requests (rate limits, 5xx, malformed bodies, slowness, hangs) from Python
+(:meth:`FakeGitHub.inject`) or over HTTP (``POST /_fake/inject``), and every request is
+logged (method, path, status, the number of PRs a GraphQL query asked for; never headers,
+so never a token).
+
+Run on its own::
+
+    python -m relnotes.testing.fake_github --port 8765 [--fixtures DIR] [--log FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from relnotes.testing.gql import FieldError, execute
+
+__all__ = [
+    "FAULTS",
+    "FIXTURES_DIR",
+    "FakeGitHub",
+    "RunningServer",
+    "load_fixtures",
+    "main",
+    "start_server",
+]
+
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+_FILES_CAP = 3000  # GitHub lists at most 3,000 changed files of a PR
+
+# canonical fault name -> aliases accepted by inject()
+FAULTS = {
+    "rate_limit": ("403",),
+    "retry_after": ("429", "secondary_rate_limit"),
+    "bad_gateway": ("502",),
+    "gateway_timeout": ("504",),
+    "server_error": ("500",),
+    "malformed": ("malformed_json",),
+    "slow": ("latency",),
+    "hang": ("timeout",),
+}
+_ALIASES = {alias: name for name, aliases in FAULTS.items() for alias in (name, *aliases)}
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+def load_fixtures(folder: str | Path = FIXTURES_DIR) -> dict[str, dict[int, dict[str, Any]]]:
+    """PR fixtures by repo and number from every ``*.json`` in ``folder``.
+
+    Each file holds ``{"repo": "owner/name", "pulls": [{number, title, body, state,
+    merged, mergedAt, updatedAt, author, labels: [names], files: [paths]}, ...]}``.
+    """
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        repo_prs = out.setdefault(data["repo"], {})
+        for pr in data["pulls"]:
+            repo_prs[int(pr["number"])] = pr
+    return out
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha1("\0".join(map(str, parts)).encode()).hexdigest()
+
+
+def _connection(items: list[Any], wrap: Callable[[Any], dict[str, Any]]
+                ) -> Callable[..., dict[str, Any]]:
+    """A GraphQL connection over ``items`` with opaque offset cursors, 100 per page max."""
+
+    def page(first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
+        if not 1 <= int(first) <= 100:
+            raise FieldError("`first` must be between 1 and 100", type="INVALID_ARGUMENT")
+        start = int(base64.b64decode(after).decode().split(":")[1]) if after else 0
+        chunk = items[start:start + int(first)]
+        end = start + len(chunk)
+        cursor = base64.b64encode(f"cursor:{end}".encode()).decode()
+        return {"totalCount": len(items), "nodes": [wrap(x) for x in chunk],
+                "edges": [{"node": wrap(x)} for x in chunk],
+                "pageInfo": {"hasNextPage": end < len(items), "endCursor": cursor}}
+
+    return page
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int
+    path: str | None
+    params: dict[str, Any]
+
+
+class FakeGitHub:
+    """Server state and behaviour, independent of the HTTP plumbing."""
+
+    def __init__(
+        self,
+        *,
+        fixtures: dict[str, dict[int, dict[str, Any]]] | None = None,
+        latency_ms: float = 0.0,
+        log_path: str | Path | None = None,
+        token: str | None = None,
+        login: str = "relnotes-bot",
+    ) -> None:
+        self.fixtures = fixtures if fixtures is not None else load_fixtures()
+        self.latency_ms = latency_ms
+        self.log_path = Path(log_path) if log_path else None
+        self.required_token = token
+        self.login = login
+        self.repos: set[str] = set()  # extra repositories that exist (no PRs of their own)
+        self.requests: list[dict[str, Any]] = []
+        self.pulls: dict[int, dict[str, Any]] = {}  # PRs created or edited through REST
+        self.branches: dict[str, dict[str, str]] = {}  # repo -> branch -> sha
+        self.contents: dict[tuple[str, str, str], str] = {}  # (repo, branch, path) -> text
+        self._faults: list[_Fault] = []
+        self._lock = threading.RLock()
+
+    # -- control -----------------------------------------------------------------------
+
+    def inject(self, fault: str, count: int = 1, *, path: str | None = None,
+               **params: Any) -> None:
+        """Make the next ``count`` requests (whose path starts with ``path``) fail.
+
+        Faults: rate_limit (403, reset in ``reset_in`` s), retry_after (429,
+        ``retry_after`` s), bad_gateway (502), gateway_timeout (504), server_error (500),
+        malformed (truncated JSON with 200), slow (``ms`` extra), hang (``seconds``).
+        """
+        kind = _ALIASES.get(str(fault))
+        if kind is None:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        with self._lock:
+            self._faults.append(_Fault(kind, int(count), path, params))
+
+    def clear(self) -> None:
+        """Forget faults and the request log (not the pulls)."""
+        with self._lock:
+            self._faults.clear()
+            self.requests.clear()
+
+    def add_repo(self, repo: str) -> None:
+        """Make ``repo`` exist (for submission tests against a fork, say)."""
+        with self._lock:
+            self.repos.add(repo)
+
+    def add_branch(self, repo: str, name: str, sha: str | None = None) -> str:
+        with self._lock:
+            sha = sha or _sha(repo, name, time.time())
+            self._branches(repo)[name] = sha
+            return sha
+
+    def graphql_prs_asked(self) -> int:
+        return sum(r.get("prs", 0) for r in self.requests)
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Any, raw: bytes, base: str) -> Response:
+        """Answer one HTTP request; ``base`` is the URL the client reached us at."""
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        split = urlsplit(target)
+        path, query = split.path, parse_qs(split.query)
+        entry: dict[str, Any] = {"method": method, "path": target}
+        if path.startswith("/_fake/"):
+            return self._control(method, path, raw)
+        response = self._apply_fault(path, entry)
+        if response is None:
+            response = self._auth(headers)
+        if response is None:
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                response = _json(400, {"message": "Problems parsing JSON"})
+            else:
+                response = self._route(method, path, query, body, base, entry)
+        entry["status"] = response[0]
+        self._log(entry)
+        return response
+
+    def _log(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(entry)
+            if self.log_path:
+                with self.log_path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(entry) + "\n")
+
+    def _control(self, method: str, path: str, raw: bytes) -> Response:
+        if path == "/_fake/inject" and method == "POST":
+            spec = json.loads(raw or b"{}")
+            try:
+                self.inject(spec.pop("fault"), spec.pop("count", 1), path=spec.pop("path", None),
+                            **spec)
+            except (KeyError, ValueError) as exc:
+                return _json(400, {"message": str(exc)})
+            return _json(200, {"ok": True})
+        if path == "/_fake/requests":
+            return _json(200, self.requests)
+        if path == "/_fake/pulls":
+            return _json(200, list(self.pulls.values()))
+        if path == "/_fake/reset" and method == "POST":
+            self.clear()
+            return _json(200, {"ok": True})
+        return _json(404, {"message": "Not Found"})
+
+    def _auth(self, headers: Any) -> Response | None:
+        if self.required_token is None:
+            return None
+        given = (headers.get("Authorization") or "").split(" ", 1)
+        if len(given) == 2 and given[1] == self.required_token:
+            return None
+        return _json(401, {"message": "Bad credentials",
+                           "documentation_url": "https://docs.github.com/rest"})
+
+    def _apply_fault(self, path: str, entry: dict[str, Any]) -> Response | None:
+        with self._lock:
+            fault = next((f for f in self._faults
+                          if f.path is None or path.startswith(f.path)), None)
+            if fault is None:
+                return None
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self._faults.remove(fault)
+        entry["fault"] = fault.kind
+        p = fault.params
+        if fault.kind == "slow":
+            time.sleep(float(p.get("ms", 200)) / 1000)
+            return None
+        if fault.kind == "hang":
+            time.sleep(float(p.get("seconds", 5)))
+            return None
+        if fault.kind == "rate_limit":
+            reset = int(time.time() + float(p.get("reset_in", 1)))
+            return _json(403, {"message": "API rate limit exceeded for user ID 1.",
+                               "documentation_url": "https://docs.github.com/rest/rate-limit"},
+                         {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
+                          "X-RateLimit-Used": "5000", "X-RateLimit-Reset": str(reset)})
+        if fault.kind == "retry_after":
+            return _json(429, {"message": "You have exceeded a secondary rate limit."},
+                         {"Retry-After": str(p.get("retry_after", 1))})
+        if fault.kind == "malformed":
+            return 200, {"Content-Type": "application/json"}, b'{"data": {"repository": {"p1'
+        status = {"bad_gateway": 502, "gateway_timeout": 504, "server_error": 500}[fault.kind]
+        return status, {"Content-Type": "text/html"}, f"<h1>{status} Server Error</h1>".encode()
+
+    _ROUTES: ClassVar[list[tuple[str, str, str]]] = [
+        ("POST", r"/(?:api/)?graphql", "_graphql"),
+        ("GET", r"/user", "_user"),
+        ("GET", r"/rate_limit", "_rate_limit"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)", "_get_repo"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls", "_list_pulls"),
+        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls", "_create_pull"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)", "_get_pull"),
+        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)", "_patch_pull"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)/files", "_pull_files"),
+        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/labels", "_add_labels"),
+        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/comments", "_add_comment"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/branches/(?P<b>.+)", "_get_branch"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_get_ref"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/git/ref/heads/(?P<b>.+)", "_get_ref"),
+        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_patch_ref"),
+        ("DELETE", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_delete_ref"),
+        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs", "_create_ref"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_get_contents"),
+        ("PUT", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_put_contents"),
+    ]
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any,
+               base: str, entry: dict[str, Any]) -> Response:
+        path = "/" + path.strip("/")
+        if path.startswith("/api/v3/"):
+            path = path[len("/api/v3"):]
+        for verb, pattern, handler in self._ROUTES:
+            match = re.fullmatch(pattern, path)
+            if match and verb == method:
+                args = {k: unquote(v) for k, v in match.groupdict().items()}
+                with self._lock:
+                    return getattr(self, handler)(base=base, query=query, body=body,
+                                                  entry=entry, **args)
+        return _not_found()
+
+    # -- GraphQL -----------------------------------------------------------------------
+
+    def _graphql(self, *, body: Any, entry: dict[str, Any], **_: Any) -> Response:
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return _json(400, {"message": "A query attribute must be specified"})
+        asked = [0]
+
+        def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
+            prs = self.fixtures.get(f"{owner}/{name}")
+            if prs is None:
+                raise FieldError(f"Could not resolve to a Repository with the name "
+                                 f"'{owner}/{name}'.")
+
+            def pull_request(number: int, **_: Any) -> dict[str, Any]:
+                asked[0] += 1
+                pr = prs.get(int(number))
+                if pr is None:
+                    raise FieldError("Could not resolve to a PullRequest with the number "
+                                     f"of {number}.")
+                return _gql_pull(pr)
+
+            return {"nameWithOwner": f"{owner}/{name}", "pullRequest": pull_request}
+
+        root = {"repository": repository, "viewer": {"login": self.login},
+                "rateLimit": {"limit": 5000, "cost": 1, "remaining": 4999,
+                              "resetAt": "2030-01-01T00:00:00Z"}}
+        result = execute(body["query"], root, variables=body.get("variables") or {})
+        entry["prs"] = asked[0]
+        return _json(200, result)
+
+    # -- REST --------------------------------------------------------------------------
+
+    def _branches(self, repo: str) -> dict[str, str]:
+        return self.branches.setdefault(repo, {"main": _sha(repo, "main")})
+
+    def _repo_json(self, repo: str, base: str) -> dict[str, Any]:
+        owner, name = repo.split("/")
+        return {"id": int(_sha(repo)[:6], 16), "name": name, "full_name": repo,
+                "owner": {"login": owner, "id": int(_sha(owner)[:6], 16),
+                          "type": "Organization", "url": f"{base}/users/{owner}"},
+                "private": False, "fork": False, "default_branch": "main",
+                "url": f"{base}/repos/{repo}", "html_url": f"https://github.com/{repo}",
+                "clone_url": f"https://github.com/{repo}.git",
+                "permissions": {"admin": False, "push": True, "pull": True}}
+
+    def _known_repo(self, repo: str) -> bool:
+        return repo in self.fixtures or repo in self.branches or repo in self.repos
+
+    def _user(self, *, base: str, **_: Any) -> Response:
+        return _json(200, {"login": self.login, "id": 1, "type": "User",
+                           "url": f"{base}/users/{self.login}", "name": "relnotes bot"})
+
+    def _rate_limit(self, **_: Any) -> Response:
+        core = {"limit": 5000, "remaining": 4999, "reset": int(time.time()) + 3600, "used": 1}
+        return _json(200, {"resources": {"core": core, "graphql": core}, "rate": core})
+
+    def _get_repo(self, *, repo: str, base: str, **_: Any) -> Response:
+        if not self._known_repo(repo):
+            return _not_found()
+        return _json(200, self._repo_json(repo, base))
+
+    def _pull_json(self, repo: str, number: int, base: str) -> dict[str, Any] | None:
+        if number in self.pulls and self.pulls[number]["base"]["repo"]["full_name"] == repo:
+            return self.pulls[number]
+        pr = self.fixtures.get(repo, {}).get(number)
+        if pr is None:
+            return None
+        state = str(pr.get("state", "MERGED")).lower()
+        return self._new_pull_json(repo, base, number, title=pr.get("title", ""),
+                                   body=pr.get("body", ""), head=f"pr-{number}", base_ref="main",
+                                   state="open" if state == "open" else "closed",
+                                   merged=bool(pr.get("merged")), merged_at=pr.get("mergedAt"),
+                                   labels=pr.get("labels", []), author=pr.get("author"),
+                                   changed_files=len(pr.get("files", [])))
+
+    def _new_pull_json(self, repo: str, base: str, number: int, *, title: str, body: str,
+                       head: str, base_ref: str, state: str = "open", merged: bool = False,
+                       merged_at: str | None = None, labels: list[str] | None = None,
+                       author: str | None = None, changed_files: int = 0,
+                       draft: bool = False) -> dict[str, Any]:
+        owner = repo.split("/")[0]
+        head_owner, _, head_ref = head.rpartition(":")
+        repo_json = self._repo_json(repo, base)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return {
+            "url": f"{base}/repos/{repo}/pulls/{number}", "id": 10_000_000 + number,
+            "number": number, "state": state, "title": title, "body": body, "draft": draft,
+            "user": {"login": author or self.login, "id": 1, "type": "User"},
+            "labels": [{"name": name, "id": int(_sha(name)[:6], 16)} for name in labels or []],
+            "html_url": f"https://github.com/{repo}/pull/{number}",
+            "head": {"ref": head_ref, "label": f"{head_owner or owner}:{head_ref}",
+                     "sha": self._branches(repo).get(head_ref, _sha(repo, head_ref)),
+                     "repo": repo_json},
+            "base": {"ref": base_ref, "label": f"{owner}:{base_ref}",
+                     "sha": self._branches(repo).get(base_ref, _sha(repo, base_ref)),
+                     "repo": repo_json},
+            "merged": merged, "merged_at": merged_at, "mergeable": None,
+            "created_at": now, "updated_at": now, "closed_at": None,
+            "changed_files": changed_files, "maintainer_can_modify": True,
+        }
+
+    def _list_pulls(self, *, repo: str, query: dict[str, list[str]], **_: Any) -> Response:
+        if not self._known_repo(repo):
+            return _not_found()
+        state = query.get("state", ["open"])[0]
+        head = query.get("head", [None])[0]
+        base_ref = query.get("base", [None])[0]
+        found = [p for p in self.pulls.values()
+                 if p["base"]["repo"]["full_name"] == repo
+                 and (state == "all" or p["state"] == state)
+                 and (head is None or p["head"]["label"] == head
+                      or (":" not in head and p["head"]["ref"] == head))
+                 and (base_ref is None or p["base"]["ref"] == base_ref)]
+        return _json(200, found)
+
+    def _create_pull(self, *, repo: str, body: dict[str, Any], base: str, **_: Any) -> Response:
+        if not self._known_repo(repo):
+            return _not_found()
+        missing = [k for k in ("title", "head", "base") if not body.get(k)]
+        if missing:
+            return _validation(f"missing field(s): {', '.join(missing)}")
+        head = str(body["head"])
+        if ":" not in head:
+            head = f"{repo.split('/')[0]}:{head}"
+        for pull in self.pulls.values():
+            if (pull["state"] == "open" and pull["head"]["label"] == head
+                    and pull["base"]["ref"] == body["base"]):
+                return _validation(f"A pull request already exists for {head}.")
+        head_ref = head.split(":", 1)[1]
+        self._branches(repo).setdefault(head_ref, _sha(repo, head_ref, time.time()))
+        taken = set(self.pulls) | set(self.fixtures.get(repo, {}))
+        number = max(taken, default=0) + 1
+        self.pulls[number] = self._new_pull_json(
+            repo, base, number, title=str(body["title"]), body=str(body.get("body") or ""),
+            head=head, base_ref=str(body["base"]), draft=bool(body.get("draft")))
+        return _json(201, self.pulls[number])
+
+    def _get_pull(self, *, repo: str, n: str, base: str, **_: Any) -> Response:
+        pull = self._pull_json(repo, int(n), base)
+        return _json(200, pull) if pull is not None else _not_found()
+
+    def _patch_pull(self, *, repo: str, n: str, body: dict[str, Any], base: str,
+                    **_: Any) -> Response:
+        pull = self._pull_json(repo, int(n), base)
+        if pull is None:
+            return _not_found()
+        for key in ("title", "body", "state"):
+            if key in body:
+                pull[key] = body[key]
+        if "base" in body:
+            pull["base"]["ref"] = body["base"]
+        pull["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.pulls[int(n)] = pull
+        return _json(200, pull)
+
+    def _pull_files(self, *, repo: str, n: str, query: dict[str, list[str]], **_: Any
+                    ) -> Response:
+        pr = self.fixtures.get(repo, {}).get(int(n))
+        if pr is None:
+            return _not_found()
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        files = pr.get("files", [])[(page - 1) * per_page:page * per_page]
+        return _json(200, [{"filename": f, "status": "modified"} for f in files])
+
+    def _add_labels(self, *, repo: str, n: str, body: Any, base: str, **_: Any) -> Response:
+        pull = self._pull_json(repo, int(n), base)
+        if pull is None:
+            return _not_found()
+        names = body.get("labels", []) if isinstance(body, dict) else body
+        have = [label["name"] for label in pull["labels"]]
+        for name in names:
+            if name not in have:
+                pull["labels"].append({"name": name, "id": int(_sha(name)[:6], 16)})
+        self.pulls[int(n)] = pull
+        return _json(200, pull["labels"])
+
+    def _add_comment(self, *, repo: str, n: str, body: dict[str, Any], base: str,
+                     **_: Any) -> Response:
+        pull = self._pull_json(repo, int(n), base)
+        if pull is None:
+            return _not_found()
+        pull.setdefault("comments_posted", []).append(body.get("body", ""))
+        self.pulls[int(n)] = pull
+        return _json(201, {"id": len(pull["comments_posted"]), "body": body.get("body", ""),
+                           "user": {"login": self.login},
+                           "url": f"{base}/repos/{repo}/issues/comments/1"})
+
+    def _ref_json(self, repo: str, branch: str, base: str) -> dict[str, Any]:
+        sha = self._branches(repo)[branch]
+        return {"ref": f"refs/heads/{branch}", "url": f"{base}/repos/{repo}/git/refs/heads/{branch}",
+                "object": {"sha": sha, "type": "commit",
+                           "url": f"{base}/repos/{repo}/git/commits/{sha}"}}
+
+    def _get_branch(self, *, repo: str, b: str, base: str, **_: Any) -> Response:
+        if not self._known_repo(repo) or b not in self._branches(repo):
+            return _json(404, {"message": "Branch not found"})
+        sha = self._branches(repo)[b]
+        return _json(200, {"name": b, "protected": False,
+                           "commit": {"sha": sha,
+                                      "url": f"{base}/repos/{repo}/commits/{sha}"}})
+
+    def _get_ref(self, *, repo: str, b: str, base: str, **_: Any) -> Response:
+        if not self._known_repo(repo) or b not in self._branches(repo):
+            return _not_found()
+        return _json(200, self._ref_json(repo, b, base))
+
+    def _create_ref(self, *, repo: str, body: dict[str, Any], base: str, **_: Any) -> Response:
+        ref = str(body.get("ref", ""))
+        if not ref.startswith("refs/heads/") or not body.get("sha"):
+            return _validation("ref must start with refs/heads/ and sha is required")
+        branch = ref[len("refs/heads/"):]
+        if branch in self._branches(repo):
+            return _validation("Reference already exists")
+        self._branches(repo)[branch] = str(body["sha"])
+        return _json(201, self._ref_json(repo, branch, base))
+
+    def _patch_ref(self, *, repo: str, b: str, body: dict[str, Any], base: str,
+                   **_: Any) -> Response:
+        if b not in self._branches(repo):
+            return _not_found()
+        self._branches(repo)[b] = str(body.get("sha", self._branches(repo)[b]))
+        return _json(200, self._ref_json(repo, b, base))
+
+    def _delete_ref(self, *, repo: str, b: str, **_: Any) -> Response:
+        if self._branches(repo).pop(b, None) is None:
+            return _not_found()
+        return 204, {}, b""
+
+    def _content_json(self, repo: str, ref: str, path: str, base: str) -> dict[str, Any]:
+        text = self.contents[(repo, ref, path)]
+        return {"type": "file", "encoding": "base64", "name": path.rsplit("/", 1)[-1],
+                "path": path, "sha": _sha(text), "size": len(text.encode()),
+                "content": base64.b64encode(text.encode()).decode(),
+                "url": f"{base}/repos/{repo}/contents/{path}?ref={ref}"}
+
+    def _get_contents(self, *, repo: str, p: str, query: dict[str, list[str]], base: str,
+                      **_: Any) -> Response:
+        ref = query.get("ref", ["main"])[0]
+        if (repo, ref, p) not in self.contents:
+            return _not_found()
+        return _json(200, self._content_json(repo, ref, p, base))
+
+    def _put_contents(self, *, repo: str, p: str, body: dict[str, Any], base: str,
+                      **_: Any) -> Response:
+        ref = str(body.get("branch") or "main")
+        key = (repo, ref, p)
+        if key in self.contents and body.get("sha") != _sha(self.contents[key]):
+            return _json(409, {"message": f"{p} does not match {body.get('sha')}"})
+        created = key not in self.contents
+        self.contents[key] = base64.b64decode(body.get("content", "")).decode()
+        commit = _sha(repo, ref, p, time.time())
+        self._branches(repo)[ref] = commit
+        return _json(201 if created else 200, {
+            "content": self._content_json(repo, ref, p, base),
+            "commit": {"sha": commit, "message": body.get("message", ""),
+                       "url": f"{base}/repos/{repo}/git/commits/{commit}"}})
+
+
+def _gql_pull(pr: dict[str, Any]) -> dict[str, Any]:
+    files = list(pr.get("files", []))
+    state = str(pr.get("state", "MERGED")).upper()
+    return {
+        "__typename": "PullRequest", "number": int(pr["number"]), "title": pr.get("title", ""),
+        "body": pr.get("body", ""), "state": state, "merged": bool(pr.get("merged")),
+        "mergedAt": pr.get("mergedAt"), "updatedAt": pr.get("updatedAt"),
+        "createdAt": pr.get("createdAt"), "baseRefName": "main",
+        "changedFiles": int(pr.get("changedFiles", len(files))),
+        "author": {"login": pr["author"]} if pr.get("author") else None,
+        "labels": _connection(list(pr.get("labels", [])), lambda name: {"name": name}),
+        "files": _connection(files[:_FILES_CAP], lambda path: {"path": path}),
+    }
+
+
+def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
+    out = {"Content-Type": "application/json; charset=utf-8"}
+    out.update(headers or {})
+    return status, out, json.dumps(data).encode()
+
+
+def _not_found() -> Response:
+    return _json(404, {"message": "Not Found",
+                       "documentation_url": "https://docs.github.com/rest"})
+
+
+def _validation(message: str) -> Response:
+    return _json(422, {"message": "Validation Failed",
+                       "errors": [{"resource": "PullRequest", "code": "custom",
+                                   "message": message}]})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as GitHub: PyGithub reuses connections
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes; without NODELAY the second one waits
+        # for a delayed ACK (~40 ms per request), which would swamp latency benchmarks.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        status, headers, body = self.server.fake.handle(
+            self.command, self.path, self.headers, raw, f"http://{host}")
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
+            self.close_connection = True
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # the fake logs on its own
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeGitHub) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+
+
+@dataclass
+class RunningServer:
+    """A started server: its URL, its state and a way to stop it."""
+
+    fake: FakeGitHub
+    server: _Server
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: ``{method, path, status[, prs][, fault]}`` per request."""
+        return self.fake.requests
+
+    @property
+    def pulls(self) -> dict[int, dict[str, Any]]:
+        """PRs created or edited through REST, by number (REST JSON shape)."""
+        return self.fake.pulls
+
+    def inject(self, fault: str, count: int = 1, **params: Any) -> None:
+        self.fake.inject(fault, count, **params)
+
+    def config(self, *, cache_path: str | Path, **overrides: Any) -> Any:
+        """A relnotes Config pointed at this server and at ``cache_path``."""
+        from relnotes.config import Config
+
+        # token_env names a variable nobody sets, so a developer's real token stays home.
+        overrides.setdefault("token_env", "RELNOTES_FAKE_GITHUB_TOKEN")
+        return Config().with_overrides(api_url=self.url, cache_path=str(cache_path), **overrides)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_server(fake: FakeGitHub | None = None, *, port: int = 0) -> RunningServer:
+    """Serve ``fake`` on 127.0.0.1 (an ephemeral port by default) in a daemon thread."""
+    fake = fake or FakeGitHub()
+    server = _Server(("127.0.0.1", port), fake)
+    thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
+    thread.start()
+    return RunningServer(fake, server, thread)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m relnotes.testing.fake_github",
+        description="GitHub-compatible test server (GraphQL PR metadata + PR submission REST).")
+    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES_DIR,
+                        help="folder of *.json PR fixtures")
+    parser.add_argument("--log", type=Path, help="append one JSON line per request here")
+    parser.add_argument("--synthetic", type=int, default=0,
+                        help="also serve N synthetic pytorch/pytorch PRs")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay of every request")
+    parser.add_argument("--token", help="require this token (401 otherwise)")
+    args = parser.parse_args(argv)
+    fixtures = load_fixtures(args.fixtures)
+    if args.synthetic:
+        from relnotes.testing.synth import synthesize
+
+        prs = fixtures.setdefault("pytorch/pytorch", {})
+        for pr in synthesize(args.synthetic):
+            prs.setdefault(int(pr["number"]), pr)
+    fake = FakeGitHub(fixtures=fixtures, latency_ms=args.latency_ms, log_path=args.log,
+                      token=args.token)
+    server = _Server(("127.0.0.1", args.port), fake)
+    print(f"fake GitHub serving {sum(map(len, fixtures.values()))} PRs at "
+          f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

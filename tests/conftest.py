@@ -1,0 +1,1 @@
+pytest_plugins = ["relnotes.testing.pytest_plugin"]
