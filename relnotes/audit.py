@@ -1,0 +1,309 @@
+"""Integrity of a release folder: nothing lost, nothing twice, finished files finished.
+
+The folder holds ``todo/`` (worksheets in progress), ``done/`` (finished ones) and
+``miscategorized.md`` (items waiting for another domain). Every PR of the generated
+worksheets must be somewhere a person sees it, exactly as often as the generator wrote it
+(the generator itself repeats a few PRs inside one file; those repeats are kept, not
+flagged). An item is identified by its PRs (title and nested bullets), or by its commit
+hashes when it has no PR; items with neither cannot be tracked and are only counted.
+
+Checks, each a :class:`~relnotes.findings.Finding` (any finding: exit 1):
+
+- ``lost`` / ``duplicated``: with ``--generated DIR``, the occurrences of each PR across
+  todo/, done/ and miscategorized.md equal those in the generated worksheets. Without it
+  only duplication is checked: a PR in more than one file.
+- in ``done/`` only (``todo/`` is work in progress): ``untopiced`` items; ``revert-pair``
+  items (a revert and what it reverts, both in this release) outside ``not user facing``;
+  entry findings from :func:`relnotes.lint.lint_worksheet` (BC-breaking and deprecation
+  entries without rationale or migration code) plus ``unknown-section`` and
+  ``outside-section``; and ``check-failed`` when snippet check results exist.
+
+Snippet check results are the ``relnotes check FILE --format json`` output saved as
+``.relnotes/<worksheet stem>.check.json`` beside the worksheet; a result counts as failed
+when it says ``"ok": false``, ``"passed": false`` or a ``status`` of fail/failed/error/
+timeout. No file: nothing to check.
+
+Non-domain files: ``cherrypicks.md`` (release-branch cherry-picks, which repeat PRs of
+main by design) is not read at all. ``result_skip.md`` (PRs the generator set aside) is
+counted like any worksheet, so its PRs are accounted for where they are, but it is never
+expected to reach ``done/`` and gets no ``done/`` checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relnotes.categories import PUBLISHED
+from relnotes.errors import WorksheetError
+from relnotes.fileio import read_text
+from relnotes.findings import Finding
+from relnotes.miscategorized import read_miscategorized
+from relnotes.worksheet import Document, Item, Worksheet, read_worksheet
+
+__all__ = [
+    "IGNORED_FILES",
+    "UNFINISHABLE_FILES",
+    "AuditReport",
+    "audit",
+    "item_refs",
+    "read_check_results",
+    "worksheet_files",
+]
+
+IGNORED_FILES = frozenset({"cherrypicks.md"})
+UNFINISHABLE_FILES = frozenset({"result_skip.md"})
+# lint codes that are structure, not entries; the audit checks these itself or not at all
+_LINT_OWN = frozenset({"untopiced", "duplicate-pr", "long-link", "no-reference"})
+_FAILED = frozenset({"fail", "failed", "error", "timeout", "crashed"})
+
+
+def item_refs(item: Item) -> list[str]:
+    """``#N`` for each PR of the item, else ``commit:<hash>`` for each commit."""
+    return [f"#{p}" for p in item.all_prs] or [f"commit:{c}" for c in item.commits]
+
+
+def worksheet_files(folder: Path) -> list[Path]:
+    """The worksheets under ``folder`` (sub-folders too), without non-domain files."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.md")
+                  if p.name not in IGNORED_FILES and ".relnotes" not in p.parts)
+
+
+@dataclass
+class _Place:
+    file: str
+    line: int
+    where: str  # todo, done, miscategorized, generated
+
+
+@dataclass
+class AuditReport:
+    root: str
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # refs seen per location
+    files: dict[str, int] = field(default_factory=dict)   # worksheets per folder
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)        # not in generated: info only
+    untracked_items: int = 0
+    generated_refs: int | None = None
+    checks: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def accounted(self) -> int | None:
+        return None if self.generated_refs is None else self.generated_refs - len(self.lost)
+
+    def summary(self) -> str:
+        where = ", ".join(f"{n} in {k}" for k, n in self.counts.items())
+        head = f"{sum(self.counts.values())} PR references ({where})"
+        if self.generated_refs is not None:
+            head += (f"; {self.accounted} of {self.generated_refs} generated PRs accounted for,"
+                     f" {len(self.lost)} lost")
+        head += f", {len(self.duplicated)} duplicated"
+        if self.added:
+            head += f", {len(self.added)} not in the generated worksheets"
+        return head + f"; {len(self.findings)} problem(s)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"root": self.root, "ok": self.ok, "summary": self.summary(),
+                "counts": self.counts, "files": self.files,
+                "generated_refs": self.generated_refs, "accounted": self.accounted,
+                "lost": self.lost, "duplicated": self.duplicated, "added": self.added,
+                "untracked_items": self.untracked_items, "checks": self.checks,
+                "findings": [f.to_json() for f in self.findings]}
+
+
+def read_check_results(worksheet: str | Path) -> tuple[int, list[str]] | None:
+    """(number of results, descriptions of failed ones) from the saved check JSON, if any."""
+    from relnotes.decisions import sidecar_path
+
+    path = sidecar_path(worksheet, "check")
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(read_text(path))
+    except ValueError as exc:
+        raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
+    results = _result_list(data)
+    failed = [_describe(r) for r in results if isinstance(r, dict) and _failed(r)]
+    return len(results), failed
+
+
+def _result_list(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("results", "snippets", "checks", "entries", "findings"):
+            if isinstance(data.get(key), list):
+                return data[key]
+    return []
+
+
+def _failed(result: Mapping[str, Any]) -> bool:
+    if result.get("ok") is False or result.get("passed") is False:
+        return True
+    return str(result.get("status", "")).lower() in _FAILED
+
+
+def _describe(result: Mapping[str, Any]) -> str:
+    where = result.get("line") or result.get("pr") or result.get("key") or "?"
+    why = result.get("message") or result.get("error") or result.get("status") or "failed"
+    return f"{where}: {str(why).splitlines()[0] if str(why) else 'failed'}"
+
+
+class _Auditor:
+    def __init__(self, root: Path) -> None:
+        self.report = AuditReport(root=str(root))
+        self.places: dict[str, list[_Place]] = {}
+        self.done: list[Worksheet] = []
+        self.items: list[Item] = []
+
+    def problem(self, file: str, line: int, code: str, message: str) -> None:
+        self.report.findings.append(Finding(file, line, code, message))
+
+    def read(self, path: Path) -> Worksheet | None:
+        try:
+            return read_worksheet(path)
+        except WorksheetError as exc:
+            self.problem(exc.file or str(path), exc.line or 1, "parse-error", exc.message)
+            return None
+
+    def count(self, doc: Document, where: str) -> None:
+        for item in doc.items():
+            refs = item_refs(item)
+            if not refs:
+                self.report.untracked_items += 1
+            for ref in refs:
+                self.places.setdefault(ref, []).append(_Place(doc.path, item.line, where))
+                self.report.counts[where] = self.report.counts.get(where, 0) + 1
+            self.items.append(item)
+
+    def finished_checks(self, ws: Worksheet, metadata: Mapping[int, Any] | None) -> None:
+        for item in ws.items():
+            if item.section is not None and item.section.category == "Untopiced":
+                self.problem(ws.path, item.line, "untopiced", "item still in Untopiced")
+        from relnotes.lint import lint_worksheet
+
+        for finding in lint_worksheet(ws):
+            if finding.code not in _LINT_OWN:
+                self.report.findings.append(finding)
+        checks = read_check_results(ws.path)
+        if checks is not None:
+            total, failed = checks
+            self.report.checks[ws.path] = {"results": total, "failed": len(failed)}
+            for text in failed:
+                self.problem(ws.path, ws.domain_line, "check-failed",
+                             f"snippet check failed: {text}")
+
+    def revert_pairs(self, metadata: Mapping[int, Any] | None) -> None:
+        from relnotes.triage.engine import find_revert_pairs
+
+        pairs = find_revert_pairs(self.items, metadata)
+        for ws in self.done:
+            for item in ws.items():
+                category = item.section.category if item.section else None
+                if id(item) in pairs.partner and category in PUBLISHED:
+                    self.problem(ws.path, item.line, "revert-pair",
+                                 f"{pairs.partner[id(item)]}: drop both to not user facing")
+
+    def accounting(self, generated: Counter[str] | None,
+                   gen_places: dict[str, _Place]) -> None:
+        rep = self.report
+        for ref, places in sorted(self.places.items()):
+            expected = generated.get(ref, 0) if generated is not None else None
+            if expected is None:
+                # without the generated files: the same PR in two files is a duplicate
+                if len({p.file for p in places}) > 1:
+                    self._duplicate(ref, places, 1)
+            elif expected == 0:
+                rep.added.append(ref)
+            elif len(places) > expected:
+                self._duplicate(ref, places, expected)
+        if generated is None:
+            return
+        rep.generated_refs = len(generated)
+        for ref, expected in sorted(generated.items()):
+            have = len(self.places.get(ref, []))
+            if have < expected:
+                rep.lost.append(ref)
+                origin = gen_places[ref]
+                what = "in none of" if have == 0 else f"{have} time(s) instead of {expected} in"
+                self.problem(origin.file, origin.line, "lost",
+                             f"{ref} of the generated worksheet is {what} "
+                             "todo/, done/, miscategorized.md")
+
+    def _duplicate(self, ref: str, places: list[_Place], expected: int) -> None:
+        self.report.duplicated.append(ref)
+        first = places[0]
+        for extra in places[expected:]:
+            self.problem(extra.file, extra.line, "duplicated",
+                         f"{ref} is also at {first.file}:{first.line} ({len(places)} times)")
+
+
+def _generated_counts(folder: Path, auditor: _Auditor
+                      ) -> tuple[Counter[str], dict[str, _Place]]:
+    counts: Counter[str] = Counter()
+    first: dict[str, _Place] = {}
+    for path in worksheet_files(folder):
+        ws = auditor.read(path)
+        if ws is None:
+            continue
+        for item in ws.items():
+            for ref in item_refs(item):
+                counts[ref] += 1
+                first.setdefault(ref, _Place(ws.path, item.line, "generated"))
+    return counts, first
+
+
+def audit(root: str | Path, *, generated: str | Path | None = None,
+          miscategorized: str | Path | None = None,
+          metadata: Mapping[int, Any] | None = None,
+          only: Iterable[str | Path] = ()) -> AuditReport:
+    """Audit the release folder ``root`` (holding todo/, done/, miscategorized.md).
+
+    ``only`` limits the ``done/`` checks to these worksheets (as ``done`` does before it
+    moves one; they are checked as finished wherever they are); PR accounting always
+    covers the whole folder, since an item can only be lost or doubled across files.
+    """
+    root_path = Path(root)
+    auditor = _Auditor(root_path)
+    rep = auditor.report
+    selected = {Path(p).resolve() for p in only}
+    for folder in ("todo", "done"):
+        files = worksheet_files(root_path / folder)
+        rep.files[folder] = len(files)
+        for path in files:
+            ws = auditor.read(path)
+            if ws is None:
+                continue
+            auditor.count(ws, folder)
+            finished = (path.resolve() in selected) if selected else folder == "done"
+            if finished and path.name not in UNFINISHABLE_FILES:
+                auditor.done.append(ws)
+                auditor.finished_checks(ws, metadata)
+    misc_path = Path(miscategorized) if miscategorized else root_path / "miscategorized.md"
+    if misc_path.exists():
+        try:
+            auditor.count(read_miscategorized(misc_path), "miscategorized")
+        except WorksheetError as exc:
+            auditor.problem(exc.file or str(misc_path), exc.line or 1, "parse-error",
+                            exc.message)
+    gen_counts, gen_places = (_generated_counts(Path(generated), auditor) if generated
+                              else (None, {}))
+    if generated and not gen_counts:
+        auditor.problem(str(generated), 1, "no-generated",
+                        "no generated worksheets found to account for")
+    auditor.revert_pairs(metadata)
+    auditor.accounting(gen_counts, gen_places)
+    rep.findings.sort()
+    return rep
