@@ -374,9 +374,17 @@ def _attribute_emulations(
         )
         assert isinstance(f, torch.nn.Module), "Expected an nn.Module instance."
         call_args = args if isinstance(args, tuple) else tuple(args)
-        return export(
-            f, call_args, kwargs or {}, dynamic_shapes=dynamic_shapes, strict=True
-        ).module()
+        try:
+            return export(
+                f, call_args, kwargs or {}, dynamic_shapes=dynamic_shapes, strict=True
+            ).module()
+        except Exception as exc:
+            if not isinstance(args, tuple):
+                exc.add_note(
+                    f"args was a {type(args).__name__}, not a tuple: torch 2.6 called "
+                    "f(*args), unpacking it along its first dimension"
+                )
+            raise
 
     table = {
         "torch.export.export_for_training": export_for_training,

@@ -286,7 +286,7 @@ def _describe(exc: BaseException, snippet_file: str, phase: str) -> dict[str, An
         "type": type(exc).__name__,
         "qualname": f"{type(exc).__module__}.{type(exc).__qualname__}",
         "mro": [c.__name__ for c in type(exc).__mro__],
-        "message": str(exc),
+        "message": "\n".join([str(exc), *getattr(exc, "__notes__", [])]),
         "line": lines[-1] if lines else None,
         "phase": phase,
         "missing": missing,

@@ -1,0 +1,180 @@
+"""``relnotes check``: every code part of every BC/deprecation entry, statically and run.
+
+worksheet -> entries -> code parts -> static check (syntax, API profile of the label)
+-> run in the sandbox with the label's API emulated -> one :class:`SnippetResult` each.
+The static check answers first: a part that does not parse or names an API its version
+did not have fails without running. The JSON form (:func:`results_json`) is stable and
+documented in the README.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relnotes.snippets import run as snippet_run
+from relnotes.snippets import sandbox
+
+__all__ = ["SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SnippetResult:
+    """The verdict on one code part, with where it is and what it claims to be."""
+
+    file: str
+    line: int
+    prs: list[int]
+    label: str | None
+    role: str | None
+    verdict: str
+    kind: str | None
+    message: str
+    emulated: list[str] = field(default_factory=list)
+    entry_title: str = ""
+    evidence_line: int | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the documented keys (issue 5 point 7), nothing else."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "prs": list(self.prs),
+            "label": self.label,
+            "role": self.role,
+            "verdict": self.verdict,
+            "kind": self.kind,
+            "message": self.message,
+            "emulated": list(self.emulated),
+        }
+
+
+def _result(part: Any, verdict: snippet_run.Verdict, seconds: float = 0.0) -> SnippetResult:
+    return SnippetResult(
+        file=part.file,
+        line=part.line,
+        prs=list(part.prs),
+        label=part.label,
+        role=part.role,
+        verdict=verdict.verdict,
+        kind=verdict.kind,
+        message=verdict.message,
+        emulated=list(verdict.emulated),
+        entry_title=part.entry_title,
+        evidence_line=verdict.line,
+        seconds=round(seconds, 3),
+    )
+
+
+def check_parts(
+    parts: Iterable[Any], *, runner: snippet_run.Runner, progress: Progress | None = None
+) -> list[SnippetResult]:
+    """Static-check and run each part (``relnotes.entries.CodePart``) in order."""
+    from relnotes.snippets.static import runnable_source, static_check
+
+    results: list[SnippetResult] = []
+    for part in parts:
+        where = f"{part.file}:{part.line}"
+        if not part.is_python:
+            what = "an output block" if part.is_output else f"{part.lang} code"
+            results.append(
+                _result(part, snippet_run.Verdict("skip", "not-python", f"{what}, not Python"))
+            )
+            continue
+        static = static_check(part)
+        if not static.ok:
+            results.append(
+                _result(
+                    part, snippet_run.Verdict("fail", static.kind, static.message, line=static.line)
+                )
+            )
+            _say(progress, where, results[-1])
+            continue
+        code = runnable_source(part.code)
+        code_line = part.code_line or part.line + 1
+        verdict, names = snippet_run.pre_run(code, code_line=code_line)
+        started = time.monotonic()
+        if verdict is None:
+            raw = runner.run(code, label=part.label, fixture_names=names)
+            verdict = snippet_run.classify(
+                raw,
+                code=code,
+                label=part.label,
+                code_line=code_line,
+                timeout=runner.timeout,
+                memory_mb=runner.memory_mb,
+            )
+        results.append(_result(part, verdict, time.monotonic() - started))
+        _say(progress, where, results[-1])
+    return results
+
+
+def _say(progress: Progress | None, where: str, result: SnippetResult) -> None:
+    if progress is not None:
+        kind = f" {result.kind}" if result.kind else ""
+        progress(f"{where}: {result.verdict}{kind} ({result.seconds:.2f}s)")
+
+
+def check_files(
+    paths: Iterable[str | Path],
+    *,
+    timeout: float = sandbox.DEFAULT_TIMEOUT,
+    python: str | None = None,
+    memory_mb: int = sandbox.DEFAULT_MEMORY_MB,
+    release: str | None = None,
+    warm: bool = True,
+    progress: Progress | None = None,
+) -> list[SnippetResult]:
+    """Check every code part of every BC/deprecation entry in ``paths``."""
+    from relnotes.entries import extract_code_parts
+    from relnotes.worksheet import read_worksheet
+
+    parts = []
+    for path in paths:
+        found = extract_code_parts(read_worksheet(path), release=release)
+        if progress is not None:
+            progress(f"{path}: {len(found)} code part(s)")
+        parts.extend(found)
+    if not parts:
+        return []
+    with snippet_run.Runner(
+        timeout=timeout, memory_mb=memory_mb, python=python, warm=warm
+    ) as runner:
+        return check_parts(parts, runner=runner, progress=progress)
+
+
+def results_json(results: list[SnippetResult]) -> dict[str, Any]:
+    """``{"snippets": [...]}`` as documented."""
+    return {"snippets": [r.to_json() for r in results]}
+
+
+def render_text(results: list[SnippetResult]) -> str:
+    """One block per part: place, label/role, verdict, evidence, emulations used."""
+    if not results:
+        return "no code parts in BC-breaking or deprecation entries\n"
+    out: list[str] = []
+    for r in results:
+        label = f"pytorch {r.label}" if r.label else "no label"
+        role = f", {r.role}" if r.role else ""
+        prs = ", ".join(f"#{n}" for n in r.prs) or "no PR"
+        verdict = r.verdict.upper() + (f" [{r.kind}]" if r.kind else "")
+        out.append(f"{r.file}:{r.line}: {verdict} ({label}{role}; {prs})")
+        for i, line in enumerate(r.message.splitlines() or [""]):
+            out.append(("    " if i == 0 else "      ") + line)
+        if r.emulated:
+            out.append("    emulated: " + ", ".join(r.emulated))
+    counts = {v: sum(r.verdict == v for r in results) for v in ("pass", "fail", "skip")}
+    out.append(
+        f"{len(results)} code part(s): {counts['pass']} pass, {counts['fail']} fail, "
+        f"{counts['skip']} skip"
+    )
+    return "\n".join(out) + "\n"

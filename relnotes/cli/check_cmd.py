@@ -1,0 +1,83 @@
+"""``relnotes check``: static-check and run the migration code of BC/deprecation entries."""
+
+from __future__ import annotations
+
+import click
+
+from relnotes.cli.app import emit_json, exit_with, format_option, handle_errors, main
+from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="S",
+    help="Seconds each snippet may run.",
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Interpreter with torch and torchao to run snippets (default: this one).",
+)
+@click.option(
+    "--memory",
+    "memory_mb",
+    type=click.IntRange(min=512),
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    metavar="MB",
+    help="Address-space cap of each snippet.",
+)
+@click.option("--release", metavar="X.Y.Z", help="Release the worksheet is for (decides roles).")
+@click.option("--no-warm", is_flag=True, help="Start a fresh process per snippet (slower).")
+@format_option("text", "json")
+@handle_errors
+def check(
+    files: tuple[str, ...],
+    timeout: float,
+    python: str | None,
+    memory_mb: int,
+    release: str | None,
+    no_warm: bool,
+    fmt: str,
+) -> None:
+    """Check the code of every BC-breaking and deprecation entry in FILES.
+
+    Each code part is parsed, its torch names are checked against the API of the version
+    it is labelled with (e.g. "# pytorch 2.6"), and it is run on the installed torch in a
+    sandbox (subprocess, timeout, memory cap, scratch directory, no network, no secrets)
+    with that version's API emulated where it has since moved. Claimed outcomes written as
+    "# SomeError: message" after a statement are confirmed. Free names such as `m` and
+    `example_inputs` come from a fixture registry. Exit status 1 if any part fails.
+
+    \b
+    Examples:
+      relnotes check todo/quantization.md
+      relnotes check done/*.md --format json --timeout 30
+    """
+    from relnotes.check import check_files, render_text, results_json
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    results = check_files(
+        files,
+        timeout=timeout,
+        python=python,
+        memory_mb=memory_mb,
+        release=release,
+        warm=not no_warm,
+        progress=progress,
+    )
+    if fmt == "json":
+        emit_json(results_json(results))
+    else:
+        click.echo(render_text(results), nl=False)
+    if any(r.verdict == "fail" for r in results):
+        exit_with(1)
