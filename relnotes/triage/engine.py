@@ -49,6 +49,9 @@ PUBLISH_AT = 0.42
 _DEFAULT_PUBLISH = {"Untopiced": 0.45, "not user facing": 0.12}
 _DEFAULT_PUBLISH_SORTED = 0.75
 _DEFAULT_MOVE = 0.03
+# How much the domain's usual mix of sections counts against the title's wording.
+SECTION_PRIOR_WEIGHT = 0.6
+SECTION_WORD_WEIGHT = 0.0
 _ORDER = ("bc breaking", "deprecation", "new features", "improvements", "bug fixes",
           "performance", "docs", "devs", "security")
 
@@ -200,7 +203,7 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     if prior is not None:
         p0, move0 = prior.publish, prior.moved
         for sec, share in prior.sections.items():
-            votes[sec] += 1.2 * share
+            votes[sec] += SECTION_PRIOR_WEIGHT * math.log(max(share, 1e-3))
         reasons.append(f"pre-sorted in {presorted}; past releases published "
                        f"{p0:.0%} of such {domain} items (n={prior.n})")
     else:
@@ -212,7 +215,7 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     logodds = _logit(p0)
 
     # -- title rules ---------------------------------------------------------------------------
-    for rule in match_rules(title):
+    for rule in match_rules(title, domain=domain):
         logodds += rule.publish
         if rule.section:
             votes[rule.section] += rule.vote
@@ -220,12 +223,14 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
 
     # -- history: words and near-identical past items --------------------------------------------
     if history is not None and len(history):
-        evidence, words = history.word_evidence(title)
+        evidence, words = history.word_evidence(title, domain)
         evidence = max(-2.5, min(2.5, 0.35 * evidence))
         logodds += evidence
         if abs(evidence) >= 0.5:
             leaning = "published" if evidence > 0 else "dropped"
             reasons.append(f"title words lean {leaning} in past releases: {', '.join(words)}")
+        for sec, lo in history.section_evidence(title).items():
+            votes[sec] += SECTION_WORD_WEIGHT * max(-3.0, min(3.0, lo))
         neighbours = history.neighbours(title, domain)
         if neighbours:
             best = neighbours[0]
@@ -281,6 +286,10 @@ def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] |
                ) -> tuple[str | None, float]:
     """(target domain, probability the item leaves) from tags, paths and past moves."""
     owner = owner_from_tags(item.title, known=known)
+    if owner is None and history is not None:
+        moved = _moved_by_words(item, domain, known, history, reasons)
+        if moved is not None:
+            return moved
     if meta.files:
         by_paths = owner_from_paths(meta.files, known=known)
         if by_paths is not None:
@@ -288,17 +297,30 @@ def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] |
     if owner is None or normalise_domain(owner.domain) == domain:
         return None, move0
     # Sub-domains of one family (distributed / distributed (dtensor)) trade items both
-    # ways; outside a family a tag is strong evidence.
-    p = 0.35 if same_family(owner.domain, domain) else 0.62
+    # ways; outside a family a tag is strong evidence. Past items with the same kind of
+    # tag in the same worksheet say how often maintainers acted on it.
+    base = 0.3 if same_family(owner.domain, domain) else 0.55
+    p = base
     if history is not None and len(history):
-        share = history.move_share(domain, owner.domain)
-        if share > 0:
-            p = min(0.95, p + 4 * share + 0.15)
-            reasons.append(f"{owner.evidence} -> {owner.domain}; past releases moved "
-                           f"{share:.0%} of {domain} items there")
-        else:
-            p -= 0.1
-            reasons.append(f"{owner.evidence} -> {owner.domain} (no past moves between them)")
+        moved, seen = history.tag_moves(domain, owner.domain)
+        p = (moved + 3 * base) / (seen + 3)
+        reasons.append(f"{owner.evidence} -> {owner.domain}; past releases moved {moved} of "
+                       f"{seen} such {domain} items there")
     else:
         reasons.append(f"{owner.evidence} -> {owner.domain}")
     return owner.domain, max(p, move0)
+
+
+def _moved_by_words(item: Item, domain: str, known: set[str] | None, history: History,
+                    reasons: list[str]) -> tuple[str, float] | None:
+    """A move suggested by the title's words, for domains that often gave items away."""
+    best: tuple[str, float] | None = None
+    for target, share, evidence, words in history.move_evidence(strip_links(item.title), domain):
+        if known is not None and target not in known:
+            continue
+        p = _sigmoid(_logit(share) + evidence)
+        if p >= 0.5 and (best is None or p > best[1]):
+            best = (target, p)
+            reasons.append(f"past releases moved {share:.0%} of {domain} items to {target}; "
+                           f"title words point there: {', '.join(words)}")
+    return best

@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from relnotes.categories import PUBLISHED
 from relnotes.errors import ConfigError
+from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
+# How many past items of a domain it takes to pull its rate halfway from the section's rate.
+PRIOR_PSEUDOCOUNT = 8.0
 _LINK = re.compile(r"\s*\(\[#\d+\]\([^)]*\)(,\s*\[#\d+\]\([^)]*\))*\)|\s*\(#\d+(,\s*#\d+)*\)")
 _WORD = re.compile(r"[a-z][a-z0-9_+]{1,}")
 _STOP = frozenset(["the", "a", "an", "of", "to", "in", "for", "and", "or", "on", "with", "by", "from", "is", "be", "as", "at", "it", "this", "that"])
@@ -104,9 +107,6 @@ class History:
         self._sections_all: Counter[str] = Counter()
         self._by_domain: dict[str, list[HistoryRecord]] = defaultdict(list)
         self._moves: dict[str, Counter[str]] = defaultdict(Counter)
-        pub_words: Counter[str] = Counter()
-        drop_words: Counter[str] = Counter()
-        n_pub = n_drop = 0
         for r in self.records:
             self._by_key[(r.domain, r.presorted)][r.fate] += 1
             self._by_section[r.presorted][r.fate] += 1
@@ -116,23 +116,21 @@ class History:
                 self._sections_all[r.fate] += 1
             if r.fate == "miscategorized" and r.target:
                 self._moves[r.domain][r.target] += 1
-            words = title_words(r.title)
-            if r.fate in PUBLISHED:
-                pub_words.update(words)
-                n_pub += 1
-            elif r.fate == "not user facing":
-                drop_words.update(words)
-                n_drop += 1
-        self._word_logodds: dict[str, float] = {}
-        for word in set(pub_words) | set(drop_words):
-            a, b = pub_words[word], drop_words[word]
-            if a + b < 3:
-                continue
-            lo = math.log((a + 0.5) / (n_pub + 1)) - math.log((b + 0.5) / (n_drop + 1))
-            # Shrink towards 0 by support: a word seen 3 times says little.
-            self._word_logodds[word] = max(-2.0, min(2.0, lo)) * (a + b) / (a + b + 10)
+        self._word_logodds = _word_logodds(self.records, _is_published)
+        self._domain_word_logodds = {d: _word_logodds(rs, _is_published)
+                                     for d, rs in self._by_domain.items()}
+        published = [r for r in self.records if r.fate in PUBLISHED]
+        self._section_words = {
+            sec: _word_logodds(published, lambda r, sec=sec: r.fate == sec)
+            for sec in PUBLISHED if any(r.fate == sec for r in published)}
+        # Words that made maintainers move items from a domain to another (5+ moves).
+        self._move_words = {
+            (d, t): _word_logodds(self._by_domain[d],
+                                  lambda r, t=t: r.fate == "miscategorized" and r.target == t)
+            for d, targets in self._moves.items() for t, n in targets.items() if n >= 5}
         self._titles_by_domain = {d: [r.title.lower() for r in rs]
                                   for d, rs in self._by_domain.items()}
+        self._tag_moves: dict[tuple[str, str], tuple[int, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -147,7 +145,7 @@ class History:
         m_all = overall["miscategorized"] / n_all
         here = self._by_key.get((domain, presorted), Counter())
         n = sum(here.values())
-        k = 8.0  # pseudo-count: a domain needs a few dozen items to overrule the section
+        k = PRIOR_PSEUDOCOUNT
         pub = (sum(v for f, v in here.items() if f in PUBLISHED) + k * p_all) / (n + k)
         moved = (here["miscategorized"] + k * m_all) / (n + k)
         secs = self._sections_by_domain.get(domain, Counter())
@@ -157,10 +155,19 @@ class History:
                     for s in PUBLISHED}
         return Prior(publish=pub, moved=moved, n=n, sections=sections)
 
-    def word_evidence(self, title: str) -> tuple[float, list[str]]:
-        """Sum of per-word log-odds towards "published", and the strongest words."""
-        scored = [(w, self._word_logodds[w]) for w in title_words(title)
-                  if w in self._word_logodds]
+    def word_evidence(self, title: str, domain: str | None = None) -> tuple[float, list[str]]:
+        """Sum of per-word log-odds towards "published", and the strongest words.
+
+        A word's lean in the item's own domain counts where that domain has seen it
+        ("CI" is noise in most worksheets and the content of releng's).
+        """
+        local = self._domain_word_logodds.get(domain or "", {})
+        scored = []
+        for w in title_words(title):
+            if w in local:
+                scored.append((w, local[w]))
+            elif w in self._word_logodds:
+                scored.append((w, self._word_logodds[w]))
         total = sum(v for _, v in scored)
         top = sorted(scored, key=lambda wv: -abs(wv[1]))[:3]
         return total, [f"{w} ({v:+.1f})" for w, v in top]
@@ -175,13 +182,80 @@ class History:
                                 limit=limit, score_cutoff=cutoff)
         return [Neighbour(score, self._by_domain[domain][idx]) for _, score, idx in found]
 
+    def section_evidence(self, title: str) -> dict[str, float]:
+        """Per published section, the summed word log-odds of that section vs the others."""
+        words = title_words(title)
+        return {sec: sum(lo.get(w, 0.0) for w in words)
+                for sec, lo in self._section_words.items()}
+
+    def move_evidence(self, title: str, domain: str) -> list[tuple[str, float, float, list[str]]]:
+        """For each domain that often took items from ``domain``: (target, share of past
+        items moved there, word log-odds of this title moving there, strongest words)."""
+        words = title_words(title)
+        n = len(self._by_domain.get(domain, ())) or 1
+        out = []
+        for (d, target), lo in self._move_words.items():
+            if d != domain:
+                continue
+            scored = sorted(((w, lo[w]) for w in words if w in lo), key=lambda wv: -wv[1])
+            out.append((target, self._moves[d][target] / n, sum(v for _, v in scored),
+                        [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
+        return out
+
     def move_share(self, domain: str, target: str) -> float:
         """Share of this domain's past items that maintainers moved to ``target``."""
         n = len(self._by_domain.get(domain, ()))
         return self._moves.get(domain, Counter())[target] / n if n else 0.0
 
-    def main_moves(self, domain: str) -> list[tuple[str, int]]:
-        return self._moves.get(domain, Counter()).most_common(3)
+    def tag_moves(self, domain: str, target: str) -> tuple[int, int]:
+        """Past items of ``domain`` whose title tag points at ``target``: (moved there, all)."""
+        if self._tag_moves is None:
+            by_release: dict[str, set[str]] = defaultdict(set)
+            for r in self.records:
+                by_release[r.release].add(r.domain)
+            counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+            for r in self.records:
+                owner = owner_from_tags(r.title, known=by_release[r.release])
+                if owner is None or owner.domain == r.domain:
+                    continue
+                entry = counts[(r.domain, owner.domain)]
+                entry[1] += 1
+                entry[0] += r.fate == "miscategorized" and r.target == owner.domain
+            self._tag_moves = {k: (v[0], v[1]) for k, v in counts.items()}
+        return self._tag_moves.get((domain, target), (0, 0))
+
+
+def _is_published(r: HistoryRecord) -> bool | None:
+    return True if r.fate in PUBLISHED else False if r.fate == "not user facing" else None
+
+
+def _word_logodds(records: Iterable[HistoryRecord],
+                  positive: Callable[[HistoryRecord], bool | None]) -> dict[str, float]:
+    """Per-word log-odds of ``positive`` records vs the others (``None``: left out),
+    clipped to +-2 and shrunk towards 0 by how often the word was seen."""
+    pub_words: Counter[str] = Counter()
+    drop_words: Counter[str] = Counter()
+    n_pub = n_drop = 0
+    for r in records:
+        side = positive(r)
+        if side is None:
+            continue
+        words = title_words(r.title)
+        if side:
+            pub_words.update(words)
+            n_pub += 1
+        else:
+            drop_words.update(words)
+            n_drop += 1
+    out: dict[str, float] = {}
+    for word in set(pub_words) | set(drop_words):
+        a, b = pub_words[word], drop_words[word]
+        if a + b < 3:
+            continue
+        lo = math.log((a + 0.5) / (n_pub + 1)) - math.log((b + 0.5) / (n_drop + 1))
+        # Shrink towards 0 by support: a word seen 3 times says little.
+        out[word] = max(-2.0, min(2.0, lo)) * (a + b) / (a + b + 10)
+    return out
 
 
 def build_history(pairs: Iterable[tuple[str, str | Path, str | Path, str | Path | None]],

@@ -22,11 +22,16 @@ class Rule:
     section: str | None  # section voted for when published (None: no opinion)
     vote: float  # strength of that vote
     reason: str
+    not_in: frozenset[str] = frozenset()  # domains whose own subject this is
+
+
+# CI, pins, runners and build flags are what the releng and build worksheets publish.
+_INFRA = frozenset({"releng", "build_frontend"})
 
 
 def _r(id: str, pattern: str, publish: float, section: str | None, vote: float,
-       reason: str) -> Rule:
-    return Rule(id, re.compile(pattern, re.IGNORECASE), publish, section, vote, reason)
+       reason: str, not_in: frozenset[str] = frozenset()) -> Rule:
+    return Rule(id, re.compile(pattern, re.IGNORECASE), publish, section, vote, reason, not_in)
 
 
 _SERIES = r"\[\s*\d+\s*/\s*(\d+|n)\s*\]|\(\s*\d+\s*/\s*(\d+|n)\s*\)"
@@ -38,7 +43,7 @@ RULES: tuple[Rule, ...] = (
     _r("T02", r"\[\s*(ez|easy|trivial|nit)\s*\]", -0.9, None, 0, "[Ez]/[Easy] tag: small internal change"),
     _r("T03", r"\[\s*codemod|\bcodemod\b", -3.0, None, 0, "codemod: mechanical rewrite"),
     _r("T04", r"\[\s*(ci|test|tests|testing|ut|benchmark|dashboard)\s*\]", -1.6, "devs", 0.5,
-       "[CI]/[test] tag: CI or test work"),
+       "[CI]/[test] tag: CI or test work", _INFRA),
     _r("T05", _SERIES, -0.5, None, 0, "part of a series ([N/M]): usually one step of a larger change"),
     _r("T06", r"\[\s*(fb|fbcode|internal|meta|oss|sigmoid|ez-cleanup)\s*\]|\bfbcode\b|\binternal\b",
        -1.2, None, 0, "internal-only tag or wording"),
@@ -57,7 +62,7 @@ RULES: tuple[Rule, ...] = (
     _r("C02", r"\bci\b|\bgithub actions?\b|\bworkflows?\b|\brunners?\b|\bdocker\b|\bnightly\b|"
        r"\bbinary builds?\b|\.yml\b|\bhash update\b|\bupdate (the )?pin\b|\bpin\b.*\bupdate|"
        r"\bbump\b|\bsubmodule\b|\bsccache\b|\bmerge rules?\b|\bbot\b",
-       -1.5, "devs", 0.6, "CI, pins or build infrastructure"),
+       -1.5, "devs", 0.6, "CI, pins or build infrastructure", _INFRA),
     # -- reverts and relands --------------------------------------------------------------------
     _r("R01", r"^\s*revert\b|\breverts?\s+\"", -3.5, None, 0, "revert"),
     _r("R02", r"\[\s*reland\s*\]|^\s*re-?land\b", -0.2, None, 0, "reland of an earlier change"),
@@ -96,15 +101,15 @@ RULES: tuple[Rule, ...] = (
     _r("U10", r"\bsecurity\b|\bcve\b|\bvulnerab", 0.8, "security", 2.5, "security wording"),
     _r("U11", r"\bcmake\b|\bbuild(ing)?\b|\bcompil(er|e|ing) (flag|warning|error)|\bheaders?\b|"
        r"\bc\+\+ ?(17|20)\b|\bmsvc\b|\bgcc\b|\bclang\b|\blibrar(y|ies)\b|\babi\b",
-       -0.3, "devs", 0.9, "build or extension-author wording"),
+       -0.3, "devs", 0.9, "build or extension-author wording", _INFRA),
 )
 
 REVERT_RE = re.compile(r'^\s*Revert\s+"(?P<title>.+?)"?\s*(\(\[#\d+\]|\(#\d+\)|$)', re.IGNORECASE)
 
 
-def match_rules(title: str) -> list[Rule]:
+def match_rules(title: str, *, domain: str = "") -> list[Rule]:
     """The rules whose pattern occurs in ``title`` (PR links already removed by the caller)."""
-    return [rule for rule in RULES if rule.pattern.search(title)]
+    return [rule for rule in RULES if domain not in rule.not_in and rule.pattern.search(title)]
 
 
 def reverted_title(title: str) -> str | None:

@@ -1,0 +1,109 @@
+"""``relnotes triage``: suggest a section for every item, with confidence and reasons."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from relnotes.cli.app import config_for, emit_json, format_option, handle_errors, main
+from relnotes.errors import RelnotesError, UsageError
+from relnotes.triage.engine import triage_worksheets
+from relnotes.triage.history import load_history
+from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
+from relnotes.worksheet import read_worksheet
+
+log = logging.getLogger(__name__)
+
+
+def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int, Any]:
+    """Cached PR metadata (offline), or cache-then-GitHub; triage works without it."""
+    from relnotes.github import cached_metadata, load_metadata
+
+    numbers = sorted({pr for ws in worksheets for item in ws.items() for pr in item.prs})
+    if not numbers:
+        return {}
+    if offline:
+        try:
+            return cached_metadata(numbers, config=config)
+        except (RelnotesError, OSError) as exc:  # an unreadable cache must not stop triage
+            log.warning("no cached PR metadata used: %s", exc)
+            return {}
+    return load_metadata(numbers, config=config)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--offline", is_flag=True, help="Use no network: only cached PR metadata.")
+@format_option("text", "json", "markdown")
+@click.option("--write", is_flag=True,
+              help="Apply suggestions at or above --min-confidence to the files.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+              help="Threshold for --write/markdown and for the text report "
+                   "(default: the min_confidence setting, 0.9).")
+@click.option("--miscategorized", "misc_path", type=click.Path(dir_okay=False), default=None,
+              help="miscategorized.md for items of other domains (default: beside todo/).")
+@click.option("--clean-titles", is_flag=True,
+              help="With --write/markdown, also replace titles by their cleaned form.")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
+              help="History data file (default: the one shipped with relnotes).")
+@handle_errors
+def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
+           min_confidence: float | None, misc_path: str | None, clean_titles: bool,
+           history_path: str | None) -> None:
+    """Suggest a section for every item, with confidence and reasons.
+
+    text lists the proposed moves grouped by target section; json gives every item's
+    suggestion (see README); markdown prints the worksheet with the suggestions at or above
+    --min-confidence applied; --write applies them to the files (dropped items go to
+    "not user facing", items of other domains to miscategorized.md).
+
+    \b
+    Example:
+      relnotes triage todo/quantization.md --offline
+      relnotes triage todo/*.md --format json > triage.json
+      relnotes triage todo/mps.md --write --min-confidence 0.95
+    """
+    config = config_for(files[0])
+    threshold = config.min_confidence if min_confidence is None else min_confidence
+    if fmt == "markdown" and len(files) != 1 and not write:
+        raise UsageError("--format markdown prints one worksheet: give one file")
+    worksheets = [read_worksheet(f) for f in files]
+    history = load_history(history_path or config.history or None)
+    metadata = _metadata(worksheets, config=config, offline=offline)
+    results = [WorksheetTriage(ws, s) for ws, s in
+               zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
+                                                 config=config))]
+    if write or fmt == "markdown":
+        _apply(results, threshold=threshold, write=write, misc_path=misc_path,
+               clean_titles=clean_titles, config=config, fmt=fmt)
+        return
+    if fmt == "json":
+        emit_json(triage_json(results))
+    else:
+        click.echo(render_text(results), nl=False)
+
+
+def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
+           misc_path: str | None, clean_titles: bool, config: Any, fmt: str) -> None:
+    from relnotes.apply import apply_decisions, default_miscategorized_path, write_documents
+    from relnotes.miscategorized import read_miscategorized
+
+    for r in results:
+        path = misc_path or default_miscategorized_path(r.worksheet.path, config)
+        # Printing one document to stdout cannot also file items elsewhere: keep them.
+        misc = read_miscategorized(path) if write else None
+        chosen = decisions(r.suggestions, min_confidence=threshold, clean_titles=clean_titles,
+                           include_moves_out=write)
+        outcome = apply_decisions(r.worksheet, chosen, misc=misc)
+        if write:
+            write_documents(r.worksheet, *([misc] if outcome.sent and misc else []))
+            if fmt == "json":
+                emit_json({"file": r.worksheet.path, **outcome.to_json()})
+            else:
+                click.echo(f"{r.worksheet.path}: {outcome.summary()}")
+        else:
+            click.echo(r.worksheet.render(), nl=False)
+            print(f"{r.worksheet.path}: {outcome.summary()}", file=sys.stderr)

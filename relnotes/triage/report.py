@@ -1,0 +1,91 @@
+"""Triage results for whole worksheets: JSON document, text report, decisions to apply.
+
+Kept apart from the engine so that the CLI stays an adapter and other callers (review,
+benchmarks) can produce the same documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from relnotes.apply import Decision
+from relnotes.triage.engine import Suggestion
+from relnotes.worksheet import Worksheet
+
+__all__ = ["WorksheetTriage", "decisions", "render_text", "summary_counts", "triage_json"]
+
+
+@dataclass
+class WorksheetTriage:
+    worksheet: Worksheet
+    suggestions: list[Suggestion]
+
+
+def triage_json(results: Iterable[WorksheetTriage]) -> dict[str, Any]:
+    """The documented ``triage --format json`` document."""
+    return {"worksheets": [
+        {"file": r.worksheet.path, "domain": r.worksheet.domain,
+         "items": [s.to_json() for s in r.suggestions]}
+        for r in results]}
+
+
+def summary_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
+    """How many items stay, move to another section, drop, or leave the domain."""
+    counts = {"stay": 0, "move": 0, "drop": 0, "leave": 0}
+    for s in suggestions:
+        if s.section == "miscategorized":
+            counts["leave"] += 1
+        elif not s.changes:
+            counts["stay"] += 1
+        elif s.section == "not user facing":
+            counts["drop"] += 1
+        else:
+            counts["move"] += 1
+    return counts
+
+
+def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0.0,
+                show_drops: bool = True) -> str:
+    """Per worksheet: proposed moves grouped by target section, then a summary line."""
+    out: list[str] = []
+    for r in results:
+        out.append(f"{r.worksheet.path} ({r.worksheet.domain}): {len(r.suggestions)} items")
+        groups: dict[str, list[Suggestion]] = defaultdict(list)
+        for s in r.suggestions:
+            if s.changes and s.confidence >= min_confidence:
+                if s.section == "not user facing" and not show_drops:
+                    continue
+                label = f"miscategorized -> {s.domain}" if s.domain else s.section
+                groups[label].append(s)
+        for label in sorted(groups, key=lambda g: (g.startswith("not user"), g)):
+            items = sorted(groups[label], key=lambda s: -s.confidence)
+            out.append(f"  -> {label} ({len(items)})")
+            for s in items:
+                out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}")
+                out.append(f"           from {s.current}; " + "; ".join(s.reasons))
+        c = summary_counts(r.suggestions)
+        sure = sum(1 for s in r.suggestions if s.confidence >= 0.9)
+        out.append(f"  summary: {c['stay']} stay, {c['move']} move, {c['drop']} drop, "
+                   f"{c['leave']} leave the domain; {sure} at confidence >= 0.9")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def decisions(suggestions: Iterable[Suggestion], *, min_confidence: float,
+              clean_titles: bool = False, include_moves_out: bool = True) -> list[Decision]:
+    """Decisions for the suggestions at or above ``min_confidence`` that change something."""
+    out: list[Decision] = []
+    for s in suggestions:
+        if s.confidence < min_confidence:
+            continue
+        if s.section == "miscategorized" and not include_moves_out:
+            continue
+        title = s.clean_title if clean_titles and s.clean_title != s.item.title else None
+        if not s.changes and title is None:
+            continue
+        out.append(Decision(key=s.item.key, section=s.section if s.changes else s.current,
+                            domain=s.domain, title=title))
+    return out

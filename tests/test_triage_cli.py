@@ -1,0 +1,89 @@
+"""``relnotes triage``, ``relnotes eval`` and ``relnotes history build`` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from relnotes.worksheet import read_worksheet
+from tests.helpers import run_cli
+from tests.triage_fixtures import link, write_release
+
+
+def make(tmp_path: Path) -> Path:
+    todo, _ = write_release(tmp_path, {
+        "result_cuda.md": {"cuda": {"Untopiced": [
+            f"[ROCm] Improve softmax performance {link(1)}",
+            f"remove allow-untyped-defs from torch/cuda/x.py {link(2)}",
+            f"Fix crash in torch.cuda.synchronize {link(3)}"]}},
+        "result_rocm.md": {"rocm": {"Untopiced": [f"Tune gemm {link(4)}"]}},
+    }, {"result_cuda.md": {"cuda": {"bug fixes": [f"Fix crash {link(3)}"]}},
+        "result_rocm.md": {"rocm": {"performance": [f"Softmax {link(1)}"]}}})
+    return todo
+
+
+def test_triage_json_shape(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    out = run_cli("triage", str(todo / "result_cuda.md"), "--offline", "--format", "json")
+    doc = json.loads(out.output)
+    (sheet,) = doc["worksheets"]
+    assert sheet["domain"] == "cuda" and len(sheet["items"]) == 3
+    first = sheet["items"][0]
+    assert first["suggestion"]["section"] == "miscategorized"
+    assert first["suggestion"]["domain"] == "rocm"
+    assert sheet["items"][1]["suggestion"]["section"] == "not user facing"
+    for item in sheet["items"]:
+        assert item["suggestion"]["reasons"] and item["suggestion"]["section"] != "Untopiced"
+
+
+def test_triage_text_report_has_reasons_and_summary(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    out = run_cli("triage", str(todo / "result_cuda.md"), "--offline").output
+    assert "-> miscategorized -> rocm" in out
+    assert "summary:" in out and "leave the domain" in out
+    assert "L01 typing clean-up" in out
+
+
+def test_triage_write_moves_drops_and_files_elsewhere(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    sheet = todo / "result_cuda.md"
+    run_cli("triage", str(sheet), "--offline", "--write", "--min-confidence", "0.5")
+    ws = read_worksheet(sheet)
+    where = {i.prs[0]: i.section.category for i in ws.items()}
+    assert where[2] == "not user facing"
+    assert 1 not in where  # sent away, and found in miscategorized.md:
+    misc = (tmp_path / "miscategorized.md").read_text(encoding="utf-8")
+    assert "## rocm (from cuda)" in misc and "#1" in misc
+    assert len(ws.items()) + misc.count("pull/1)") == 3  # nothing lost
+
+
+def test_triage_markdown_keeps_every_item(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    sheet = todo / "result_cuda.md"
+    before = sheet.read_text(encoding="utf-8")
+    out = run_cli("triage", str(sheet), "--offline", "--format", "markdown",
+                  "--min-confidence", "0").output
+    assert sheet.read_text(encoding="utf-8") == before  # printing does not write
+    for n in (1, 2, 3):
+        assert f"pull/{n})" in out
+
+
+def test_eval_and_history_commands(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    done = tmp_path / "done"
+    hist = tmp_path / "h.json.gz"
+    out = run_cli("history", "build", "--pair", f"0.1={todo}:{done}", "--out", str(hist),
+                  "--format", "json")
+    assert json.loads(out.output)["records"] == {"0.1": 4}
+    out = run_cli("eval", "--todo", str(todo), "--done", str(done), "--history", str(hist),
+                  "--exclude-history", "0.1", "--format", "json")
+    report = json.loads(out.output)
+    assert report["history_releases"] == []
+    assert report["triage"]["items"] == 4 and "baseline" in report
+    text = run_cli("eval", "--todo", str(todo), "--done", str(done), "--history", str(hist)).output
+    assert "fate accuracy" in text and "baseline" in text
+
+
+def test_history_build_rejects_a_bad_pair() -> None:
+    out = run_cli("history", "build", "--pair", "nonsense", expect=2)
+    assert "Error:" in out.output

@@ -1,0 +1,75 @@
+"""Outcomes, history build/load and the backtest on a small synthetic release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from relnotes.errors import ConfigError
+from relnotes.triage.evaluate import evaluate, score
+from relnotes.triage.history import build_history, load_history, write_history
+from relnotes.triage.outcomes import read_outcomes
+from tests.triage_fixtures import link, write_release
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> tuple[Path, Path]:
+    todo = {
+        "result_mps.md": {"mps": {
+            "Untopiced": [f"[MPS] Fix crash in torch.cat {link(1)}",
+                          f"[BE] tidy kernels {link(2)}",
+                          f"[ROCm] Fix hip kernel {link(3)}"],
+            "improvements": [f"Add bf16 to torch.lerp {link(4)}"]}},
+        "result_rocm.md": {"rocm": {"Untopiced": [f"Tune rocm gemm {link(5)}"]}},
+        "result_skip.md": {"skip": {"Untopiced": [f"whatever {link(6)}"]}},
+    }
+    done = {
+        "result_mps.md": {"mps": {"bug fixes": [f"Fix crash in `torch.cat` {link(1)}"],
+                                  "improvements": [f"Add bf16 to `torch.lerp` {link(4)}"]}},
+        "result_rocm.md": {"rocm": {"performance": [f"Tune gemm {link(5)}"],
+                                    "bug fixes": [f"Fix hip kernel {link(3)}"]}},
+    }
+    return write_release(tmp_path, todo, done)
+
+
+def test_outcomes_follow_prs_across_files(release: tuple[Path, Path]) -> None:
+    outcomes, unscored = read_outcomes(todo=release[0], done=release[1])
+    fates = {o.item.prs[0]: (o.fate.section, o.fate.domain) for o in outcomes}
+    assert unscored == ["result_skip.md"]
+    assert fates[1] == ("bug fixes", None)
+    assert fates[2] == ("not user facing", None)  # deleted by the maintainer
+    assert fates[3] == ("miscategorized", "rocm")  # turned up in rocm's worksheet
+    assert fates[5] == ("performance", None)
+
+
+def test_history_round_trip_and_exclusion(release: tuple[Path, Path], tmp_path: Path) -> None:
+    records = build_history([("9.9", release[0], release[1], None),
+                             ("9.8", release[0], release[1], None)])
+    path = write_history(records, tmp_path / "h.json.gz")
+    assert len(load_history(path)) == len(records) == 10
+    only = load_history(path, exclude=["9.9"])
+    assert only.releases == ["9.8"] and len(only) == 5
+    with pytest.raises(ConfigError):
+        load_history(tmp_path / "missing.json.gz")
+
+
+def test_score_counts_by_hand() -> None:
+    s = score([("bug fixes", None, 0.95, "bug fixes", None),
+               ("not user facing", None, 0.99, "not user facing", None),
+               ("improvements", None, 0.5, "not user facing", None),
+               ("not user facing", None, 0.3, "docs", None)])
+    assert s.fate_accuracy == 0.5
+    assert s.publish_precision == 0.5 and s.publish_recall == 0.5
+    assert s.high_confidence_items == 2 and s.high_confidence_agreement == 1.0
+    assert s.decided_at_95 == 0.5
+
+
+def test_evaluate_scores_triage_and_baseline(release: tuple[Path, Path], tmp_path: Path) -> None:
+    empty = write_history([], tmp_path / "empty.json.gz")
+    report = evaluate(todo=release[0], done=release[1], history_path=empty)
+    # baseline: right for #4 (kept in improvements) and #2 (Untopiced, deleted)
+    assert report.baseline.items == report.triage.items == 5
+    assert report.baseline.fate_accuracy == pytest.approx(2 / 5)
+    assert report.unscored_files == ["result_skip.md"]
+    assert report.triage.fate_accuracy >= report.baseline.fate_accuracy
