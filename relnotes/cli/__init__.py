@@ -10,6 +10,7 @@ from relnotes.cli.app import main
 
 # One line per command module; keep this list the only shared edit point.
 from relnotes.cli import worksheet_cmds  # noqa: E402,F401  parse, lint
+from relnotes.cli import triage_cmd, eval_cmd, history_cmd  # noqa: E402,F401  triage, eval, history
 from relnotes.cli import check_cmd  # noqa: E402,F401  check
 
 __all__ = ["main"]
