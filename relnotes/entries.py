@@ -42,12 +42,16 @@ __all__ = [
     "ENTRY_KINDS",
     "CodePart",
     "Entry",
+    "draft_context",
     "extract_code_parts",
     "extract_entries",
     "extract_entries_from_text",
+    "final_context",
     "lint_entries",
     "lint_entry_list",
     "parse_label",
+    "pr_note",
+    "pr_refs",
     "previous_minor",
 ]
 
@@ -79,7 +83,7 @@ _ERRORISH = re.compile(
 )
 _CODEISH = re.compile(r"[=(\[{]|^\s*(?:import|from|def|class|return|with|for|if)\b|:\s*$",
                       re.MULTILINE)
-_TODO = re.compile(r"<!--\s*TODO\b|#\s*TODO:", re.IGNORECASE)
+_TODO = re.compile(r"<!--\s*TODO\b|\bTODO:")
 
 
 @dataclass
@@ -183,7 +187,8 @@ def _split_markers(code: str) -> list[tuple[int, str | None, str]]:
         parts.append((0, None, head))
     for n, (i, label) in enumerate(found):
         end = found[n + 1][0] if n + 1 < len(found) else len(lines)
-        parts.append((i, label, "".join(lines[i + 1:end])))
+        body = "".join(lines[i + 1:end]).rstrip("\n")  # the blank line before a marker
+        parts.append((i, label, body + "\n" if body else ""))
     return parts
 
 
@@ -215,6 +220,7 @@ def _build_entry(
         elif tok.type in ("fence", "code_block"):
             _fence(walk, tok, start=start, path=path, prs=prs, title=title)
         elif tok.type == "html_block":
+            walk.output_mode = False
             match = _NO_CODE.search(tok.content)
             if match:
                 walk.no_code_reason = match.group(1) or ""
@@ -267,9 +273,9 @@ def _fence(walk: _Walk, tok: Token, *, start: int, path: str, prs: list[int], ti
     code_first = fence_line + 1 if is_fence else fence_line
     for n, (offset, marker_label, code) in enumerate(_split_markers(tok.content)):
         label = marker_label or (walk.label if n == 0 else None)
-        output = (
-            walk.output_mode
-            or (lang in OUTPUT_LANGS)
+        # an explicit python tag always means code, even right after "Output:"
+        output = lang not in PYTHON_LANGS and (
+            walk.output_mode or lang in OUTPUT_LANGS
             or (lang is None and _looks_like_output(code))
         )
         line = fence_line if n == 0 else code_first + offset
@@ -437,3 +443,86 @@ def lint_entry_list(entries: list[Entry], *, release: str | None) -> list[Findin
                 f"version label {part.label} does not match release {release}: use {want}",
             ))
     return findings
+
+
+# ----------------------------------------------------------------------------- templates
+# Ready-made template contexts: templates get data, not logic (see relnotes.templating).
+
+_PR_NOTE_HEAD = re.compile(
+    r"^[ \t]*(?:#+[ \t]*|\*\*)?(?:bc[- ]?breaking(?: notes?| changes?)?|"
+    r"backwards?[- ]incompatible(?: changes?)?|deprecations?(?: notes?)?)[ \t]*(?:\*\*)?[ \t]*:?"
+    r"[ \t]*(?:\*\*)?",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Where the note ends: the next heading, bold line, "Test Plan:"-like line, cc list.
+_PR_NOTE_END = re.compile(
+    r"^[ \t]*(?:#+\s|\*\*[^*]+\*\*\s*$|[A-Z][\w ]{1,30}:\s*$|cc\s@|Differential Revision:)",
+    re.MULTILINE,
+)
+_TITLE_TAGS = re.compile(r"^(?:\s*\[[^\]]{1,40}\]\s*)+")
+
+
+def pr_note(body: str) -> str | None:
+    """The "BC-breaking note" / "Deprecation" section of a PR description, if it has one.
+
+    PyTorch PR templates ask authors for one; it is the best first draft of a rationale,
+    but it is written for reviewers, so the draft quotes it in a comment to rewrite.
+    """
+    match = _PR_NOTE_HEAD.search(body or "")
+    if not match:
+        return None
+    rest = body[match.end():]
+    stop = _PR_NOTE_END.search(rest)
+    note = (rest[: stop.start()] if stop else rest).strip()
+    return note.replace("-->", "-- >") or None
+
+
+def pr_refs(prs: list[int]) -> str:
+    return ", ".join(f"#{n}" for n in prs)
+
+
+def draft_context(
+    *, kind: str, number: int, title: str, body: str, from_version: str, to_version: str
+) -> dict[str, object]:
+    """Context of ``worksheet_bc.md.j2`` / ``worksheet_deprecation.md.j2`` for a new entry.
+
+    Only what the PR says is filled in; rationale, message, how-to-update and both code
+    blocks stay empty so the templates mark them TODO. Code is never generated.
+    """
+    if kind not in ("bc", "deprecation"):
+        raise ValueError(f"kind must be bc or deprecation, not {kind!r}")
+    clean_title = _TITLE_TAGS.sub("", title or "").strip() or f"PR #{number}"
+    return {"entry": {
+        "kind": kind,
+        "title": clean_title,
+        "pr_refs": pr_refs([number]),
+        "rationale": None,
+        "pr_note": pr_note(body),
+        "message": None,
+        "how_to_update": None,
+        "before": {"label": from_version, "code": None},
+        "after": {"label": to_version, "code": None},
+    }}
+
+
+def final_context(entry: Entry, *, release: str | None = None) -> dict[str, object]:
+    """Context of ``final_entry.md.j2``: the entry as the published notes show it.
+
+    Version labels are written ``X.Y.0`` (``Version 2.6.0``), as in the final notes.
+    """
+    parts = [
+        {
+            "version": f"{p.label}.0" if p.label else None,
+            "lang": "" if p.is_output else ("python" if p.lang in (None, *PYTHON_LANGS)
+                                            else p.lang),
+            "code": p.code.rstrip("\n"),
+            "is_output": p.is_output,
+        }
+        for p in entry.parts
+    ]
+    title = entry.title
+    refs = "" if any(f"#{n}" in title for n in entry.prs) else pr_refs(entry.prs)
+    return {"entry": {
+        "kind": entry.kind, "title": title, "pr_refs": refs,
+        "rationale": entry.rationale, "no_code_reason": entry.no_code_reason, "parts": parts,
+    }}
