@@ -12,5 +12,7 @@ from relnotes.cli.app import main
 from relnotes.cli import worksheet_cmds  # noqa: E402,F401  parse, lint
 from relnotes.cli import triage_cmd, eval_cmd, history_cmd  # noqa: E402,F401  triage, eval, history
 from relnotes.cli import check_cmd  # noqa: E402,F401  check
+from relnotes.cli import profile_cmd  # noqa: E402,F401  api-profile
+from relnotes.cli import entry_cmd  # noqa: E402,F401  entry new
 
 __all__ = ["main"]
