@@ -74,8 +74,8 @@ def eval_section(release: str, report: EvalReport) -> list[str]:
     lines = [
         f"## {release} (history: {', '.join(report.history_releases) or 'none'})",
         "",
-        f"Scored {t.items} items; not scored (no done counterpart): "
-        f"{', '.join(report.unscored_files) or 'none'}.",
+        (f"Scored {t.items} items; not scored (no done counterpart): "
+         f"{', '.join(report.unscored_files) or 'none'}."),
         "",
         "| measure | triage | baseline |",
         "| --- | --- | --- |",

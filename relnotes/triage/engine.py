@@ -51,7 +51,9 @@ _DEFAULT_PUBLISH_SORTED = 0.75
 _DEFAULT_MOVE = 0.03
 # How much the domain's usual mix of sections counts against the title's wording.
 SECTION_PRIOR_WEIGHT = 0.6
-SECTION_WORD_WEIGHT = 0.0
+# Propose leaving the domain from this probability on.
+MOVE_AT = 0.6
+MOVE_CONFIDENCE_CAP = 0.85
 _ORDER = ("bc breaking", "deprecation", "new features", "improvements", "bug fixes",
           "performance", "docs", "devs", "security")
 
@@ -229,8 +231,6 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
         if abs(evidence) >= 0.5:
             leaning = "published" if evidence > 0 else "dropped"
             reasons.append(f"title words lean {leaning} in past releases: {', '.join(words)}")
-        for sec, lo in history.section_evidence(title).items():
-            votes[sec] += SECTION_WORD_WEIGHT * max(-3.0, min(3.0, lo))
         neighbours = history.neighbours(title, domain)
         if neighbours:
             best = neighbours[0]
@@ -260,8 +260,11 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     target, p_move = _ownership(item, domain, meta, known, history, move0, reasons)
 
     cleaned = clean_title(item.title, domain=domain)
-    if target is not None and p_move >= 0.5:
-        return Suggestion(item, "miscategorized", target, p_move, reasons, cleaned, p_publish)
+    if target is not None and p_move >= MOVE_AT:
+        # Sending an item to another team is never applied unreviewed: cap the confidence
+        # below the default --min-confidence.
+        conf = min(p_move, MOVE_CONFIDENCE_CAP)
+        return Suggestion(item, "miscategorized", target, conf, reasons, cleaned, p_publish)
     stay = 1.0 - p_move
     if p_publish >= PUBLISH_AT:
         section, share = _pick_section(votes)
@@ -287,9 +290,9 @@ def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] |
     """(target domain, probability the item leaves) from tags, paths and past moves."""
     owner = owner_from_tags(item.title, known=known)
     if owner is None and history is not None:
-        moved = _moved_by_words(item, domain, known, history, reasons)
-        if moved is not None:
-            return moved
+        by_words = _moved_by_words(item, domain, known, history, reasons)
+        if by_words is not None:
+            return by_words
     if meta.files:
         by_paths = owner_from_paths(meta.files, known=known)
         if by_paths is not None:
@@ -299,7 +302,7 @@ def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] |
     # Sub-domains of one family (distributed / distributed (dtensor)) trade items both
     # ways; outside a family a tag is strong evidence. Past items with the same kind of
     # tag in the same worksheet say how often maintainers acted on it.
-    base = 0.3 if same_family(owner.domain, domain) else 0.55
+    base = 0.3 if same_family(owner.domain, domain) else 0.65
     p = base
     if history is not None and len(history):
         moved, seen = history.tag_moves(domain, owner.domain)
@@ -319,7 +322,7 @@ def _moved_by_words(item: Item, domain: str, known: set[str] | None, history: Hi
         if known is not None and target not in known:
             continue
         p = _sigmoid(_logit(share) + evidence)
-        if p >= 0.5 and (best is None or p > best[1]):
+        if p >= MOVE_AT and (best is None or p > best[1]):
             best = (target, p)
             reasons.append(f"past releases moved {share:.0%} of {domain} items to {target}; "
                            f"title words point there: {', '.join(words)}")

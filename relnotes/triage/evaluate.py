@@ -66,7 +66,11 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
-def score(pairs: list[tuple[str, str | None, float, str, str | None]]) -> Scores:
+# (predicted section, predicted domain, confidence, fate section, fate domain)
+Row = tuple[str, "str | None", float, str, "str | None"]
+
+
+def score(pairs: list[Row]) -> Scores:
     """Score ``(predicted, predicted_domain, confidence, fate, fate_domain)`` tuples."""
     n = len(pairs)
     correct = [p == f for p, _, _, f, _ in pairs]
@@ -127,7 +131,8 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
                                   known_domains=known or None):
             suggestion_of[id(s.item)] = s
     seconds = time.perf_counter() - start
-    tri, base = [], []
+    tri: list[Row] = []
+    base: list[Row] = []
     for o in outcomes:
         s = suggestion_of[id(o.item)]
         tri.append((s.section, s.domain, s.confidence, o.fate.section, o.fate.domain))

@@ -17,6 +17,7 @@ Releases can be excluded at load time, so a backtest on release R never sees R.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
@@ -119,14 +120,9 @@ class History:
         self._word_logodds = _word_logodds(self.records, _is_published)
         self._domain_word_logodds = {d: _word_logodds(rs, _is_published)
                                      for d, rs in self._by_domain.items()}
-        published = [r for r in self.records if r.fate in PUBLISHED]
-        self._section_words = {
-            sec: _word_logodds(published, lambda r, sec=sec: r.fate == sec)
-            for sec in PUBLISHED if any(r.fate == sec for r in published)}
         # Words that made maintainers move items from a domain to another (5+ moves).
         self._move_words = {
-            (d, t): _word_logodds(self._by_domain[d],
-                                  lambda r, t=t: r.fate == "miscategorized" and r.target == t)
+            (d, t): _word_logodds(self._by_domain[d], functools.partial(_moved_to, t))
             for d, targets in self._moves.items() for t, n in targets.items() if n >= 5}
         self._titles_by_domain = {d: [r.title.lower() for r in rs]
                                   for d, rs in self._by_domain.items()}
@@ -182,12 +178,6 @@ class History:
                                 limit=limit, score_cutoff=cutoff)
         return [Neighbour(score, self._by_domain[domain][idx]) for _, score, idx in found]
 
-    def section_evidence(self, title: str) -> dict[str, float]:
-        """Per published section, the summed word log-odds of that section vs the others."""
-        words = title_words(title)
-        return {sec: sum(lo.get(w, 0.0) for w in words)
-                for sec, lo in self._section_words.items()}
-
     def move_evidence(self, title: str, domain: str) -> list[tuple[str, float, float, list[str]]]:
         """For each domain that often took items from ``domain``: (target, share of past
         items moved there, word log-odds of this title moving there, strongest words)."""
@@ -223,6 +213,10 @@ class History:
                 entry[0] += r.fate == "miscategorized" and r.target == owner.domain
             self._tag_moves = {k: (v[0], v[1]) for k, v in counts.items()}
         return self._tag_moves.get((domain, target), (0, 0))
+
+
+def _moved_to(target: str, r: HistoryRecord) -> bool:
+    return r.fate == "miscategorized" and r.target == target
 
 
 def _is_published(r: HistoryRecord) -> bool | None:
