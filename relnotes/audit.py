@@ -18,10 +18,11 @@ Checks, each a :class:`~relnotes.findings.Finding` (any finding: exit 1):
   entries without rationale or migration code) plus ``unknown-section`` and
   ``outside-section``; and ``check-failed`` when snippet check results exist.
 
-Snippet check results are the ``relnotes check FILE --format json`` output saved as
-``.relnotes/<worksheet stem>.check.json`` beside the worksheet; a result counts as failed
-when it says ``"ok": false``, ``"passed": false`` or a ``status`` of fail/failed/error/
-timeout. No file: nothing to check.
+Snippet check results are the ``relnotes check FILE --format json`` output
+(``{"snippets": [{"verdict": "pass"|"fail"|"skip", "line": ..., "message": ...}]}``) saved
+as ``.relnotes/<worksheet stem>.check.json`` beside the worksheet; a result counts as
+failed when its ``verdict`` (or ``status``) is fail/failed/error/timeout, or it says
+``"ok": false`` / ``"passed": false``. No file: nothing to check.
 
 Non-domain files: ``cherrypicks.md`` (release-branch cherry-picks, which repeat PRs of
 main by design) is not read at all. ``result_skip.md`` (PRs the generator set aside) is
@@ -152,7 +153,7 @@ def _result_list(data: Any) -> list[Any]:
 def _failed(result: Mapping[str, Any]) -> bool:
     if result.get("ok") is False or result.get("passed") is False:
         return True
-    return str(result.get("status", "")).lower() in _FAILED
+    return any(str(result.get(k, "")).lower() in _FAILED for k in ("verdict", "status"))
 
 
 def _describe(result: Mapping[str, Any]) -> str:
@@ -216,10 +217,13 @@ class _Auditor:
                     self.problem(ws.path, item.line, "revert-pair",
                                  f"{pairs.partner[id(item)]}: drop both to not user facing")
 
-    def accounting(self, generated: Counter[str] | None,
-                   gen_places: dict[str, _Place]) -> None:
+    def accounting(self, generated: Counter[str] | None, gen_places: dict[str, _Place],
+                   scope: set[str] | None) -> None:
+        """Lost and duplicated refs (only those in ``scope`` when given)."""
         rep = self.report
         for ref, places in sorted(self.places.items()):
+            if scope is not None and ref not in scope:
+                continue
             expected = generated.get(ref, 0) if generated is not None else None
             if expected is None:
                 # without the generated files: the same PR in two files is a duplicate
@@ -233,6 +237,8 @@ class _Auditor:
             return
         rep.generated_refs = len(generated)
         for ref, expected in sorted(generated.items()):
+            if scope is not None and ref not in scope:
+                continue
             have = len(self.places.get(ref, []))
             if have < expected:
                 rep.lost.append(ref)
@@ -272,13 +278,15 @@ def audit(root: str | Path, *, generated: str | Path | None = None,
     """Audit the release folder ``root`` (holding todo/, done/, miscategorized.md).
 
     ``only`` limits the ``done/`` checks to these worksheets (as ``done`` does before it
-    moves one; they are checked as finished wherever they are); PR accounting always
-    covers the whole folder, since an item can only be lost or doubled across files.
+    moves one; they are checked as finished wherever they are) and the accounting to
+    their PRs (and those of the generated worksheets of the same name); the counting
+    itself always covers the whole folder, since an item is lost or doubled across files.
     """
     root_path = Path(root)
     auditor = _Auditor(root_path)
     rep = auditor.report
     selected = {Path(p).resolve() for p in only}
+    scope: set[str] = set()
     for folder in ("todo", "done"):
         files = worksheet_files(root_path / folder)
         rep.files[folder] = len(files)
@@ -287,6 +295,8 @@ def audit(root: str | Path, *, generated: str | Path | None = None,
             if ws is None:
                 continue
             auditor.count(ws, folder)
+            if path.resolve() in selected:
+                scope.update(ref for item in ws.items() for ref in item_refs(item))
             finished = (path.resolve() in selected) if selected else folder == "done"
             if finished and path.name not in UNFINISHABLE_FILES:
                 auditor.done.append(ws)
@@ -300,10 +310,12 @@ def audit(root: str | Path, *, generated: str | Path | None = None,
                             exc.message)
     gen_counts, gen_places = (_generated_counts(Path(generated), auditor) if generated
                               else (None, {}))
+    names = {p.name for p in selected}
+    scope.update(ref for ref, place in gen_places.items() if Path(place.file).name in names)
     if generated and not gen_counts:
         auditor.problem(str(generated), 1, "no-generated",
                         "no generated worksheets found to account for")
     auditor.revert_pairs(metadata)
-    auditor.accounting(gen_counts, gen_places)
+    auditor.accounting(gen_counts, gen_places, scope if selected else None)
     rep.findings.sort()
     return rep

@@ -1,0 +1,184 @@
+"""The decisions sidecar and ``apply``: placement, retitling, sending, adoption, staleness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from relnotes.decisions import (
+    DecisionStore,
+    Record,
+    apply_recorded,
+    safe_title,
+    sidecar_path,
+    to_decisions,
+)
+from relnotes.errors import WorksheetError
+from relnotes.miscategorized import read_miscategorized
+from relnotes.worksheet import read_worksheet
+from tests.helpers import run_cli
+
+LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+
+WORKSHEET = f"""# Release Notes worksheet quantization
+
+Instructions for the maintainer.
+
+## quantization
+### bc breaking
+### bug fixes
+- Fix a thing {LINK.format(n=101)}
+### Untopiced
+- [Quant] add foo {LINK.format(n=102)}
+- [BE] rename bar {LINK.format(n=103)}
+- [CUDA] speed up baz {LINK.format(n=104)}
+### not user facing
+"""
+
+
+def make_release(tmp_path: Path, misc: str = "") -> Path:
+    (tmp_path / "todo").mkdir()
+    path = tmp_path / "todo" / "result_quantization.md"
+    path.write_text(WORKSHEET, encoding="utf-8")
+    if misc:
+        (tmp_path / "miscategorized.md").write_text(misc, encoding="utf-8")
+    return path
+
+
+def decide(path: Path, key: str, action: str, section: str, **kw: object) -> None:
+    ws = read_worksheet(path)
+    item = ws.find(key)
+    assert item is not None
+    store = DecisionStore.for_worksheet(path)
+    store.put(Record(key=key, hash=item.text_hash, action=action, section=section, **kw))
+
+
+def test_sidecar_beside_worksheet(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    assert sidecar_path(path) == tmp_path / "todo" / ".relnotes" / "result_quantization.decisions.json"
+    decide(path, "pr:102", "section", "new features")
+    data = json.loads(sidecar_path(path).read_text())
+    assert data["decisions"]["pr:102"]["section"] == "new features"
+    assert data["decisions"]["pr:102"]["hash"] == read_worksheet(path).find("pr:102").text_hash
+    again = DecisionStore.for_worksheet(path)
+    assert again.get("pr:102").action == "section"
+
+
+def test_broken_sidecar_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    sidecar_path(path).parent.mkdir()
+    sidecar_path(path).write_text("{not json")
+    with pytest.raises(WorksheetError, match="decisions"):
+        DecisionStore.for_worksheet(path)
+
+
+def test_pending_until_decided_and_again_after_an_edit(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    store = DecisionStore.for_worksheet(path)
+    assert [i.key for i in store.pending(read_worksheet(path).items())] == [
+        "pr:101", "pr:102", "pr:103", "pr:104"]
+    decide(path, "pr:102", "accept", "new features")
+    store = DecisionStore.for_worksheet(path)
+    assert "pr:102" not in [i.key for i in store.pending(read_worksheet(path).items())]
+    path.write_text(WORKSHEET.replace("add foo", "add foo and more"), encoding="utf-8")
+    assert "pr:102" in [i.key for i in store.pending(read_worksheet(path).items())]
+
+
+def test_safe_title_keeps_exactly_the_same_references(tmp_path: Path) -> None:
+    item = read_worksheet(make_release(tmp_path)).find("pr:102")
+    assert safe_title(item, "Add foo (#102)") == "Add foo (#102)"
+    assert safe_title(item, "Add foo") is None                 # lost the PR
+    assert safe_title(item, "Add foo, see #99 (#102)") is None  # gained one
+    assert safe_title(item, "two\nlines (#102)") is None
+    assert safe_title(item, item.title) is None                 # no change
+
+
+def test_apply_moves_drops_sends_retitles_and_backs_up(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    decide(path, "pr:102", "accept", "new features", title="Add `foo` (#102)")
+    decide(path, "pr:103", "accept", "not user facing")
+    decide(path, "pr:104", "domain", "miscategorized", domain="cuda")
+    decide(path, "pr:101", "reject", "bug fixes")
+    report = apply_recorded(path)
+    assert report.written
+    assert [m["key"] for m in report.result.moved] == ["pr:102"]
+    assert report.result.dropped == ["pr:103"]
+    assert report.result.sent == [{"key": "pr:104", "domain": "cuda"}]
+    assert report.result.retitled == ["pr:102"]
+    ws = read_worksheet(path)
+    assert ws.find("pr:102").section.category == "new features"
+    assert ws.find("pr:102").title == "Add `foo` (#102)"
+    assert ws.find("pr:103").section.category == "not user facing"
+    assert ws.find("pr:101").section.category == "bug fixes"
+    assert ws.find("pr:104") is None
+    misc = read_miscategorized(tmp_path / "miscategorized.md")
+    assert [i.key for i in misc.items_for("cuda")] == ["pr:104"]
+    assert misc.group("cuda (from quantization)") is not None
+    assert (tmp_path / "todo" / "result_quantization.md.bak").read_text() == WORKSHEET
+    # applied decisions are not pending again (the retitled item has a new hash)
+    store = DecisionStore.for_worksheet(path)
+    assert [i.key for i in store.pending(ws.items())] == []
+    assert all(r.applied for k, r in store.records.items() if k != "pr:101")
+    # applying again changes nothing
+    before = path.read_text()
+    again = apply_recorded(path)
+    assert not again.written and path.read_text() == before
+
+
+def test_applied_decision_does_not_undo_a_later_hand_move(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    decide(path, "pr:102", "section", "new features")
+    apply_recorded(path)
+    ws = read_worksheet(path)
+    ws.move(ws.find("pr:102"), "improvements")
+    path.write_text(ws.render())
+    apply_recorded(path)
+    assert read_worksheet(path).find("pr:102").section.category == "improvements"
+
+
+def test_edited_item_is_stale_and_not_applied(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    decide(path, "pr:102", "section", "new features")
+    path.write_text(WORKSHEET.replace("add foo", "add foo (edited)"), encoding="utf-8")
+    decisions, stale = to_decisions(read_worksheet(path), DecisionStore.for_worksheet(path))
+    assert decisions == [] and stale == ["pr:102"]
+    report = apply_recorded(path)
+    assert report.stale == ["pr:102"] and not report.written
+    assert read_worksheet(path).find("pr:102").section.category == "Untopiced"
+
+
+MISC = f"""# Miscategorized commits
+
+Welcome.
+
+## quantization (from cuda)
+- Quantized cuda kernel {LINK.format(n=201)}
+
+## inductor (from cuda)
+- Fuse things {LINK.format(n=202)}
+"""
+
+
+def test_adoption_only_when_asked(tmp_path: Path) -> None:
+    path = make_release(tmp_path, MISC)
+    report = apply_recorded(path)
+    assert report.adopted == [] and read_worksheet(path).find("pr:201") is None
+    out = run_cli("apply", str(path), "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["offered"] == [{"key": "pr:201", "title": f"Quantized cuda kernel {LINK.format(n=201)}"}]
+    out = run_cli("apply", str(path), "--adopt", "all", "--format", "json")
+    assert json.loads(out.stdout)["adopted"] == ["pr:201"]
+    ws = read_worksheet(path)
+    assert ws.find("pr:201").section.category == "Untopiced"
+    misc = read_miscategorized(tmp_path / "miscategorized.md")
+    assert [i.key for i in misc.items()] == ["pr:202"]
+
+
+def test_apply_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    decide(path, "pr:103", "accept", "not user facing")
+    out = run_cli("apply", str(path), "--dry-run")
+    assert "would be" in out.stdout and "1 dropped" in out.stdout
+    assert path.read_text() == WORKSHEET
