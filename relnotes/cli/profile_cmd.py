@@ -38,7 +38,8 @@ def build(torch_version: str, out: Path | None, wheel: Path | None, full: bool,
     Example:
       relnotes api-profile build --torch 2.7.0 --out relnotes/data/profiles/torch-2.7.json
     """
-    from relnotes.snippets.profiles import build_profile, load_profile
+    from relnotes.snippets.profile_build import build_profile
+    from relnotes.snippets.profiles import load_profile
 
     click.echo(f"building the API profile of torch {torch_version} ...", err=True)
     path = build_profile(torch_version, out=out, full=full, wheel=wheel)
