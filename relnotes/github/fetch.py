@@ -188,5 +188,5 @@ def worksheet_prs(paths: Iterable[str | Path]) -> list[int]:
     numbers: list[int] = []
     for path in paths:
         for item in read_worksheet(path).items():
-            numbers.extend(item.prs)
+            numbers.extend(item.all_prs)  # title PRs and those of nested bullets
     return list(dict.fromkeys(numbers))

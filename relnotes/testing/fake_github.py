@@ -131,6 +131,9 @@ class FakeGitHub:
         self.branches: dict[str, dict[str, str]] = {}  # repo -> branch -> sha
         self.contents: dict[tuple[str, str, str], str] = {}  # (repo, branch, path) -> text
         self._faults: list[_Fault] = []
+        # PR number -> how many more times resolving it fails with an INTERNAL error
+        # (GitHub's "Something went wrong" for one alias while the rest of the query works)
+        self.pr_errors: dict[int, int] = {}
         self._lock = threading.RLock()
 
     # -- control -----------------------------------------------------------------------
@@ -178,6 +181,9 @@ class FakeGitHub:
         split = urlsplit(target)
         path, query = split.path, parse_qs(split.query)
         entry: dict[str, Any] = {"method": method, "path": target}
+        if path.rstrip("/").endswith("graphql"):
+            # PRs asked, counted in the query text so faulted requests are counted too
+            entry["prs"] = len(re.findall(rb"\bpullRequest\s*\(", raw))
         if path.startswith("/_fake/"):
             return self._control(method, path, raw)
         response = self._apply_fault(path, entry)
@@ -300,7 +306,6 @@ class FakeGitHub:
     def _graphql(self, *, body: Any, entry: dict[str, Any], **_: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return _json(400, {"message": "A query attribute must be specified"})
-        asked = [0]
 
         def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
             prs = self.fixtures.get(f"{owner}/{name}")
@@ -309,7 +314,10 @@ class FakeGitHub:
                                  f"'{owner}/{name}'.")
 
             def pull_request(number: int, **_: Any) -> dict[str, Any]:
-                asked[0] += 1
+                if self.pr_errors.get(int(number), 0) > 0:
+                    self.pr_errors[int(number)] -= 1
+                    raise FieldError("Something went wrong while executing your query.",
+                                     type="INTERNAL")
                 pr = prs.get(int(number))
                 if pr is None:
                     raise FieldError("Could not resolve to a PullRequest with the number "
@@ -322,7 +330,6 @@ class FakeGitHub:
                 "rateLimit": {"limit": 5000, "cost": 1, "remaining": 4999,
                               "resetAt": "2030-01-01T00:00:00Z"}}
         result = execute(body["query"], root, variables=body.get("variables") or {})
-        entry["prs"] = asked[0]
         return _json(200, result)
 
     # -- REST --------------------------------------------------------------------------
@@ -381,6 +388,9 @@ class FakeGitHub:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return {
             "url": f"{base}/repos/{repo}/pulls/{number}", "id": 10_000_000 + number,
+            "issue_url": f"{base}/repos/{repo}/issues/{number}",
+            "comments_url": f"{base}/repos/{repo}/issues/{number}/comments",
+            "commits_url": f"{base}/repos/{repo}/pulls/{number}/commits",
             "number": number, "state": state, "title": title, "body": body, "draft": draft,
             "user": {"login": author or self.login, "id": 1, "type": "User"},
             "labels": [{"name": name, "id": int(_sha(name)[:6], 16)} for name in labels or []],
@@ -671,7 +681,8 @@ def start_server(fake: FakeGitHub | None = None, *, port: int = 0) -> RunningSer
     """Serve ``fake`` on 127.0.0.1 (an ephemeral port by default) in a daemon thread."""
     fake = fake or FakeGitHub()
     server = _Server(("127.0.0.1", port), fake)
-    thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="fake-github", daemon=True)
     thread.start()
     return RunningServer(fake, server, thread)
 

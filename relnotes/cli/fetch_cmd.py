@@ -1,0 +1,69 @@
+"""``relnotes fetch``: fill the PR metadata cache for worksheets or PR numbers."""
+
+from __future__ import annotations
+
+import click
+
+from relnotes.cli.app import config_for, emit_json, format_option, handle_errors, main
+from relnotes.errors import GitHubError, UsageError
+
+
+def _parse_prs(text: str | None) -> list[int]:
+    numbers: list[int] = []
+    for part in (text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("#").isdigit():
+            raise UsageError(f"--prs: {part!r} is not a PR number")
+        numbers.append(int(part.lstrip("#")))
+    return numbers
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--prs", metavar="N[,N...]", help="PR numbers to fetch (instead of or besides FILES).")
+@click.option("--repo", metavar="OWNER/NAME", help="Repository of the PRs [setting: repo].")
+@click.option("--api-url", metavar="URL",
+              help="GitHub API base URL (GitHub Enterprise, the test server) [setting: api_url].")
+@click.option("--refresh", is_flag=True, help="Fetch again even what is cached (labels change).")
+@click.option("--offline", is_flag=True, help="Use only the cache; report what it lacks.")
+@format_option("text", "json")
+@handle_errors
+def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: str | None,
+          refresh: bool, offline: bool, fmt: str) -> None:
+    """Fetch PR metadata (labels, files, state, author, body) into the local cache.
+
+    Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
+    a second run costs no request; an interrupted run resumes. The token is read from
+    $GITHUB_TOKEN (or the variable named by the token_env setting). A progress bar is
+    shown on stderr when it is a terminal (never with --format json).
+
+    \b
+    Examples:
+      relnotes fetch todo/quantization.md
+      relnotes fetch --prs 139505,144940 --format json
+      relnotes fetch todo/*.md --refresh --api-url http://127.0.0.1:8765
+    """
+    from relnotes.github.fetch import describe_failures, fetch_metadata, worksheet_prs
+
+    if not files and not prs:
+        raise UsageError("give worksheet FILES or --prs N[,N...]")
+    numbers = worksheet_prs(files) + _parse_prs(prs)
+    config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
+    result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
+                            progress=False if fmt == "json" else None, api_url=api_url)
+    if fmt == "json":
+        emit_json(result.to_json())
+    else:
+        total = len(result.records) + len(result.failed) + len(result.missing)
+        click.echo(f"{result.repo}: {total} PRs, {result.from_cache} from cache, "
+                   f"{result.fetched} fetched in {result.requests} request(s)")
+        if result.not_found:
+            click.echo("not found: " + ", ".join(f"#{n}" for n in result.not_found))
+        if result.missing:
+            click.echo(f"not cached ({len(result.missing)}, offline): "
+                       + ", ".join(f"#{n}" for n in sorted(result.missing)[:30])
+                       + (" ..." if len(result.missing) > 30 else ""))
+        click.echo(f"cache: {result.cache_path}")
+    if result.failed:
+        raise GitHubError(describe_failures(result.failed))

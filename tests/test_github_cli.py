@@ -1,0 +1,86 @@
+"""``relnotes fetch`` end to end against the local server; the token never leaks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from relnotes.testing.fake_github import FakeGitHub, start_server
+from tests.helpers import run_cli
+
+WORKSHEET = str(Path(__file__).resolve().parents[1] / "todo" / "quantization.md")
+TOKEN = "ghp_RELNOTEStestTOKEN_5e3c1a9b7d"  # distinctive, so any leak is found by grep
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache.sqlite"
+    monkeypatch.setenv("RELNOTES_CACHE", str(path))
+    monkeypatch.delenv("GITHUB_API_URL", raising=False)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    return path
+
+
+def test_fetch_text_then_json(fake_github, cache: Path) -> None:  # type: ignore[no-untyped-def]
+    first = run_cli("fetch", WORKSHEET, "--prs", "1", "--api-url", fake_github.url)
+    assert "61 PRs, 0 from cache, 61 fetched in" in first.stdout
+    assert "not found: #1" in first.stdout and str(cache) in first.stdout
+    second = run_cli("fetch", WORKSHEET, "--api-url", fake_github.url, "--format", "json")
+    data = json.loads(second.stdout)
+    assert (data["requested"], data["from_cache"], data["fetched"], data["requests"]) == \
+        (60, 60, 0, 0)
+    assert {p["number"] for p in data["prs"]} >= {139505, 144940}
+    assert set(data) == {"repo", "requested", "from_cache", "fetched", "requests", "not_found",
+                         "failed", "missing", "cache", "prs"}
+    assert second.stderr == ""  # no progress bar, no chatter with json
+
+
+def test_fetch_usage_and_offline(fake_github, cache: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "FILES or --prs" in run_cli("fetch", expect=2).stderr
+    assert "not a PR number" in run_cli("fetch", "--prs", "12,abc", expect=2).stderr
+    out = run_cli("fetch", "--prs", "139505", "--offline", "--api-url", fake_github.url)
+    assert "not cached (1, offline): #139505" in out.stdout
+    assert fake_github.requests == []
+
+
+def test_fetch_failure_exits_1_with_the_list(fake_github, cache: Path) -> None:  # type: ignore[no-untyped-def]
+    fake_github.inject("rate_limit", count=50, reset_in=7200)
+    result = run_cli("fetch", "--prs", "139505,144940", "--api-url", fake_github.url, expect=1)
+    assert result.stderr.startswith("Error: could not fetch 2 PR(s)")
+    assert "#139505" in result.stderr and "#144940" in result.stderr
+
+
+def test_token_never_leaks(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
+                           caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    log = tmp_path / "server.jsonl"
+    running = start_server(FakeGitHub(token=TOKEN, log_path=log))  # 401 unless sent
+    try:
+        url = running.url
+        with caplog.at_level(logging.DEBUG):
+            ok = run_cli("-vv", "fetch", WORKSHEET, "--prs", "424242", "--api-url", url)
+            assert "61 fetched" in ok.stdout  # the token was sent: the server required it
+            running.inject("server_error", count=1)  # one retry, waits 1 s
+            retried = run_cli("-vv", "fetch", "--prs", "1,2", "--api-url", url)
+            running.inject("malformed", count=1)
+            malformed = run_cli("fetch", "--prs", "3", "--api-url", url, "--format", "json")
+            running.inject("rate_limit", count=50, reset_in=7200)
+            failed = run_cli("-vv", "fetch", "--prs", "5,6", "--api-url", url, expect=1)
+            running.fake.clear()
+            monkeypatch.setenv("GITHUB_TOKEN", TOKEN + "-wrong")
+            refused = run_cli("fetch", "--prs", "4", "--api-url", url, expect=1)
+    finally:
+        running.stop()
+    assert "HTTP 401" in refused.stderr and "$GITHUB_TOKEN" in refused.stderr
+    outputs = [ok.output, retried.output, failed.output, malformed.output, refused.output,
+               caplog.text,
+               log.read_text()]
+    assert "retrying in" in caplog.text  # the logs did capture the failing run
+    for text in outputs:
+        assert TOKEN not in text
+    for path in cache.parent.iterdir():
+        assert TOKEN.encode() not in path.read_bytes(), path
+    assert TOKEN.encode() not in cache.read_bytes()

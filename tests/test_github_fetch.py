@@ -1,0 +1,266 @@
+"""Fetching PR metadata from the local GitHub-compatible server.
+
+Covers the acceptance of issue 4: request counts cold and warm for the PRs of
+todo/quantization.md, resuming an interrupted run, surviving rate limits, 5xx, malformed
+bodies and timeouts, unknown numbers, and the give-up path that keeps what was fetched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relnotes.errors import GitHubError
+from relnotes.github import PRRecord, cached_metadata, fetch_metadata, load_metadata, worksheet_prs
+from relnotes.github.client import GitHubClient, build_query
+from relnotes.github.fetch import _Progress
+from relnotes.testing.fake_github import RunningServer
+
+WORKSHEET = Path(__file__).resolve().parents[1] / "todo" / "quantization.md"
+
+
+class Sleeps:
+    """Records requested waits instead of sleeping, so fault tests take no time."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def _client(server: RunningServer, sleep: Sleeps | None = None, **kw: Any) -> GitHubClient:
+    return GitHubClient(repo="pytorch/pytorch", api_url=server.url, sleep=sleep or Sleeps(),
+                        **kw)
+
+
+def _graphql(server: RunningServer) -> list[dict[str, Any]]:
+    return [r for r in server.requests if r["path"] == "/graphql"]
+
+
+def _forced_pages(server: RunningServer, numbers: list[int], batch: int = 50) -> int:
+    """Extra requests the fixtures force: per batch, its longest label/file list."""
+    prs = server.fake.fixtures["pytorch/pytorch"]
+    extra = 0
+    for start in range(0, len(numbers), batch):
+        sizes = [max(len(prs[n].get("files", [])), len(prs[n].get("labels", [])), 1)
+                 for n in numbers[start:start + batch] if n in prs]
+        extra += max(math.ceil(s / 100) for s in sizes) - 1
+    return extra
+
+
+def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: RunningServer,
+                                                            github_config: Any) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    assert len(numbers) == 60
+    forced = _forced_pages(fake_github, numbers)
+    assert forced >= 1, "fixtures must force pagination somewhere"
+
+    records = load_metadata(numbers, config=github_config, progress=False)
+    cold = len(_graphql(fake_github))
+    assert sorted(records) == sorted(numbers)
+    assert math.ceil(len(numbers) / 50) <= cold <= math.ceil(len(numbers) / 50) + forced
+    # the PR with 262 files and 24 labels came back complete through pagination
+    big = records[136965]
+    assert len(big.files) == big.changed_files == 262 and len(set(big.files)) == 262
+    assert len(big.labels) == 24
+    assert records[139505].labels[:2] == ["module: bc-breaking", "topic: bc breaking"]
+    assert records[147406].relands == [147035]
+    assert records[147406].files == ["test/quantization/pt2e/test_quantize_pt2e.py"]
+    assert all(r.merged and r.state == "merged" and r.fetched_at for r in records.values())
+
+    fake_github.fake.clear()
+    again = load_metadata(numbers, config=github_config, progress=False)
+    assert fake_github.requests == []
+    assert again == records
+
+
+def test_label_pagination_with_small_pages(fake_github: RunningServer, github_config: Any
+                                           ) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    client = _client(fake_github, label_page=3, file_page=7)
+    result = fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    fixture = fake_github.fake.fixtures["pytorch/pytorch"]
+    for n in numbers:
+        assert result.records[n].labels == fixture[n]["labels"]
+        assert result.records[n].files == fixture[n]["files"]
+    assert result.requests > 2  # many pagination rounds, still one request per round
+
+
+def test_unknown_number_is_reported_and_batch_kept(fake_github: RunningServer,
+                                                   github_config: Any) -> None:
+    numbers = [139505, 999_999_9, 144940]
+    result = fetch_metadata(numbers, config=github_config, progress=False)
+    assert result.not_found == [9999999]
+    assert result.records[139505].found and result.records[144940].found
+    assert not result.records[9999999].found
+    assert len(_graphql(fake_github)) == 1
+    # not-found is cached too: asking again costs nothing
+    fake_github.fake.clear()
+    assert not load_metadata(numbers, config=github_config)[9999999].found
+    assert fake_github.requests == []
+
+
+def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
+                                                    github_config: Any) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+
+    class Interrupted(GitHubClient):
+        calls = 0
+
+        def fetch_batch(self, batch: list[int], **kw: Any) -> Any:
+            Interrupted.calls += 1
+            if Interrupted.calls == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the second batch is on its way
+            return super().fetch_batch(batch, **kw)
+
+    client = Interrupted(repo="pytorch/pytorch", api_url=fake_github.url)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    saved = cached_metadata(numbers, config=github_config)
+    assert sorted(saved) == sorted(numbers[:50])
+
+    fake_github.fake.clear()
+    records = load_metadata(numbers, config=github_config, progress=False)
+    assert sorted(records) == sorted(numbers)
+    assert _graphql(fake_github)[0]["prs"] == 10  # only the PRs the first run did not store
+
+
+@pytest.mark.parametrize("fault, params", [
+    ("rate_limit", {"reset_in": 2}),
+    ("retry_after", {"retry_after": 3}),
+    ("server_error", {}),
+    ("malformed", {}),
+])
+def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
+                             fault: str, params: dict[str, Any],
+                             caplog: pytest.LogCaptureFixture) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    fake_github.inject(fault, count=2, **params)
+    sleeps = Sleeps()
+    with caplog.at_level(logging.WARNING):
+        result = fetch_metadata(numbers, config=github_config,
+                                client=_client(fake_github, sleeps), progress=False)
+    assert not result.failed and len(result.records) == 60
+    assert [r.get("fault") for r in fake_github.requests[:2]] == [fault, fault]
+    assert len(sleeps.waits) == 2
+    if fault == "retry_after":
+        assert sleeps.waits == [3.0, 3.0]
+    elif fault == "rate_limit":
+        assert all(0 < w <= 4 for w in sleeps.waits)
+    else:
+        assert sleeps.waits == [1.0, 2.0]  # exponential backoff
+    assert "retrying in" in caplog.text
+
+
+def test_bad_gateway_halves_the_batch(fake_github: RunningServer, github_config: Any) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    fake_github.inject("502", count=1)
+    result = fetch_metadata(numbers, config=github_config, client=_client(fake_github),
+                            progress=False)
+    assert not result.failed and len(result.records) == 60
+    log = _graphql(fake_github)
+    assert log[0]["status"] == 502 and log[0]["prs"] == 50
+    assert log[1]["prs"] == 25  # the 50 were split in two
+
+
+def test_timeout_is_retried(fake_github: RunningServer, github_config: Any) -> None:
+    fake_github.inject("hang", count=1, seconds=2.5)
+    client = _client(fake_github, timeout=1)
+    result = fetch_metadata([139505, 144940], config=github_config, client=client,
+                            progress=False)
+    assert not result.failed and len(result.records) == 2
+    assert client.requests >= 2
+
+
+def test_one_pr_error_is_retried_alone(fake_github: RunningServer, github_config: Any) -> None:
+    fake_github.fake.pr_errors[144940] = 1
+    result = fetch_metadata([139505, 144940, 141049], config=github_config,
+                            client=_client(fake_github), progress=False)
+    assert all(r.found for r in result.records.values()) and len(result.records) == 3
+    assert [r["prs"] for r in _graphql(fake_github)] == [3, 1]
+
+
+def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
+                                                   github_config: Any) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    load_metadata(numbers[:50], config=github_config)
+    # the rate limit now resets in an hour, longer than relnotes is willing to wait
+    fake_github.inject("rate_limit", count=100, reset_in=3600)
+    sleeps = Sleeps()
+    result = fetch_metadata(numbers, config=github_config,
+                            client=_client(fake_github, sleeps, max_wait=60), progress=False)
+    assert sleeps.waits == []
+    assert sorted(result.failed) == sorted(numbers[50:])
+    assert "longer than 60s" in result.failed[numbers[50]]
+    assert sorted(result.records) == sorted(numbers[:50])
+    with pytest.raises(GitHubError) as err:
+        load_metadata(numbers, config=github_config)
+    message = str(err.value)
+    assert f"#{numbers[50]}" in message and f"#{numbers[0]}" not in message
+    assert "run again to resume" in message
+    assert sorted(cached_metadata(numbers, config=github_config)) == sorted(numbers[:50])
+
+
+def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
+                                               github_config: Any) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    client = _client(fake_github, max_attempts=2)
+
+    original = client.fetch_batch
+
+    def fetch_batch(batch: list[int], **kw: Any) -> Any:
+        if numbers[55] in batch:
+            fake_github.inject("server_error", count=10)
+        return original(batch, **kw)
+
+    client.fetch_batch = fetch_batch  # type: ignore[method-assign]
+    result = fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    assert sorted(result.failed) == sorted(numbers[50:])
+    assert sorted(cached_metadata(numbers, config=github_config)) == sorted(numbers[:50])
+
+
+def test_refresh_and_offline(fake_github: RunningServer, github_config: Any) -> None:
+    load_metadata([139505], config=github_config)
+    fake_github.fake.fixtures["pytorch/pytorch"][139505]["labels"].append("Reverted")
+    assert "Reverted" not in load_metadata([139505], config=github_config)[139505].labels
+    refreshed = load_metadata([139505], config=github_config, refresh=True)
+    assert "Reverted" in refreshed[139505].labels
+    fake_github.fake.clear()
+    offline = fetch_metadata([139505, 144940], config=github_config, offline=True)
+    assert sorted(offline.records) == [139505] and offline.missing == [144940]
+    assert fake_github.requests == []
+
+
+def test_progress_bar_counts_and_is_silent_when_disabled() -> None:
+    stream = io.StringIO()
+    bar = _Progress(60, enabled=True, stream=stream)
+    bar.advance(50, 2)
+    bar.advance(10, 3)
+    bar.close()
+    assert "50/60 (2 requests)" in stream.getvalue() and "60/60 (3 requests)" in stream.getvalue()
+    quiet = io.StringIO()
+    off = _Progress(60, enabled=False, stream=quiet)
+    off.advance(60, 1)
+    off.close()
+    assert quiet.getvalue() == ""
+
+
+def test_query_shape_uses_aliases_and_one_fragment() -> None:
+    query = build_query("pytorch/pytorch", {1: None, 2: None}, label_page=100, file_page=100)
+    assert "p1: pullRequest(number: 1)" in query and "p2: pullRequest(number: 2)" in query
+    assert query.count("fragment pr on PullRequest") == 1
+    follow = build_query("pytorch/pytorch", {3: {"files": "Y3Vyc29yOjEwMA=="}},
+                         label_page=100, file_page=100)
+    assert 'files(first: 100, after: "Y3Vyc29yOjEwMA==")' in follow and "labels" not in follow
+
+
+def test_records_are_prrecords(fake_github: RunningServer, github_config: Any) -> None:
+    got = load_metadata([145412], config=github_config)[145412]
+    assert isinstance(got, PRRecord) and got.author == "andrewor14"
+    assert got.files == ["docs/source/index.rst", "docs/source/quantization.rst"]

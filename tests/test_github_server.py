@@ -1,0 +1,172 @@
+"""The GitHub-compatible test server: REST through PyGithub, GraphQL, faults, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from github import Auth, Github, GithubException
+
+from relnotes.testing.fake_github import FakeGitHub, RunningServer, load_fixtures, start_server
+from relnotes.testing.gql import execute
+from relnotes.testing.synth import synthesize
+
+
+def _gh(server: RunningServer) -> Github:
+    return Github(auth=Auth.Token("test-token"), base_url=server.url, retry=None,
+                  seconds_between_requests=None, seconds_between_writes=None)
+
+
+def test_pull_request_submission_flow_through_pygithub(fake_github: RunningServer) -> None:
+    gh = _gh(fake_github)
+    assert gh.get_user().login == "relnotes-bot"
+    repo = gh.get_repo("pytorch/pytorch")
+    assert repo.full_name == "pytorch/pytorch" and repo.default_branch == "main"
+    main_sha = repo.get_branch("main").commit.sha
+    repo.create_git_ref("refs/heads/relnotes/quantization", main_sha)
+    assert repo.get_git_ref("heads/relnotes/quantization").object.sha == main_sha
+    assert repo.get_branch("relnotes/quantization").name == "relnotes/quantization"
+
+    pr = repo.create_pull(title="[release notes] quantization", body="curated",
+                          head="relnotes/quantization", base="main")
+    assert pr.number not in fake_github.fake.fixtures["pytorch/pytorch"]
+    assert fake_github.pulls[pr.number]["title"] == "[release notes] quantization"
+    assert pr.html_url.endswith(f"/pull/{pr.number}")
+    open_prs = repo.get_pulls(state="open", head="pytorch:relnotes/quantization", base="main")
+    assert [p.number for p in open_prs] == [pr.number]
+    with pytest.raises(GithubException) as dup:
+        repo.create_pull(title="again", body="", head="relnotes/quantization", base="main")
+    assert dup.value.status == 422
+
+    pr.edit(body="curated, second pass")
+    assert repo.get_pull(pr.number).body == "curated, second pass"
+    pr.add_to_labels("release notes")
+    pr.create_issue_comment("ready for review")
+    assert fake_github.pulls[pr.number]["comments_posted"] == ["ready for review"]
+    assert [label.name for label in repo.get_pull(pr.number).labels] == ["release notes"]
+
+
+def test_contents_round_trip(fake_github: RunningServer) -> None:
+    repo = _gh(fake_github).get_repo("pytorch/pytorch")
+    created = repo.create_file("done/quantization.md", "add", "## quantization\n", branch="main")
+    got = repo.get_contents("done/quantization.md", ref="main")
+    assert got.decoded_content == b"## quantization\n"  # type: ignore[union-attr]
+    repo.update_file("done/quantization.md", "edit", "## quantization\n- x\n",
+                     created["content"].sha, branch="main")
+    got = repo.get_contents("done/quantization.md", ref="main")
+    assert got.decoded_content.endswith(b"- x\n")  # type: ignore[union-attr]
+
+
+def test_fixture_prs_over_rest_and_unknown_things(fake_github: RunningServer) -> None:
+    gh = _gh(fake_github)
+    repo = gh.get_repo("pytorch/pytorch")
+    pr = repo.get_pull(139505)
+    assert pr.merged and "module: bc-breaking" in [label.name for label in pr.labels]
+    with pytest.raises(GithubException) as missing:
+        repo.get_pull(1)
+    assert missing.value.status == 404
+    with pytest.raises(GithubException):
+        gh.get_repo("nobody/nothing")
+    with pytest.raises(GithubException):
+        repo.get_branch("no-such-branch")
+
+
+def test_graphql_executor_features() -> None:
+    root = {"repository": lambda owner, name: {"pullRequest": lambda number: {
+        "number": number, "title": f"t{number}", "labels": {"nodes": [{"name": "a"}]}}}}
+    query = """query Q($n: Int!) { repository(owner: "o", name: "r") {
+        x: pullRequest(number: $n) { ...f labels { nodes { name } } }
+        y: pullRequest(number: 2) { ... on PullRequest { title } } } }
+        fragment f on PullRequest { number title }"""
+    out = execute(query, root, variables={"n": 7})
+    assert out == {"data": {"repository": {
+        "x": {"number": 7, "title": "t7", "labels": {"nodes": [{"name": "a"}]}},
+        "y": {"title": "t2"}}}}
+    assert "errors" in execute("query { broken ", root)
+
+
+def test_faults_and_log_over_http(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    running = start_server(FakeGitHub(log_path=log))
+    try:
+        req = urllib.request.Request(f"{running.url}/_fake/inject", method="POST",
+                                     data=json.dumps({"fault": "429", "retry_after": 7}).encode())
+        assert json.load(urllib.request.urlopen(req)) == {"ok": True}
+        with pytest.raises(urllib.error.HTTPError) as limited:
+            urllib.request.urlopen(f"{running.url}/user")
+        assert limited.value.code == 429 and limited.value.headers["Retry-After"] == "7"
+        assert json.load(urllib.request.urlopen(f"{running.url}/user"))["login"]
+    finally:
+        running.stop()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["path"], e["status"], e.get("fault")) for e in lines] == [
+        ("/user", 429, "retry_after"), ("/user", 200, None)]
+
+
+def test_rate_limit_fault_headers(fake_github: RunningServer) -> None:
+    fake_github.inject("rate_limit", reset_in=30)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{fake_github.url}/user")
+    assert err.value.code == 403 and err.value.headers["X-RateLimit-Remaining"] == "0"
+    assert int(err.value.headers["X-RateLimit-Reset"]) > 0
+    with pytest.raises(ValueError):
+        fake_github.inject("no-such-fault")
+
+
+def test_required_token(tmp_path: Path) -> None:
+    running = start_server(FakeGitHub(token="s3cret"))
+    try:
+        gh = Github(auth=Auth.Token("wrong"), base_url=running.url, retry=None)
+        with pytest.raises(GithubException) as bad:
+            gh.get_user().login  # noqa: B018
+        assert bad.value.status == 401
+        gh = Github(auth=Auth.Token("s3cret"), base_url=running.url, retry=None)
+        assert gh.get_user().login == "relnotes-bot"
+        assert all("s3cret" not in json.dumps(r) for r in running.requests)
+    finally:
+        running.stop()
+
+
+def test_fixtures_cover_the_worksheet_with_realistic_data() -> None:
+    prs = load_fixtures()["pytorch/pytorch"]
+    assert len(prs) == 60
+    bodies = "\n".join(p["body"] for p in prs.values())
+    assert "Stack from [ghstack]" in bodies and "Fixes #" in bodies and "cc @" in bodies
+    labels = {label for p in prs.values() for label in p["labels"]}
+    assert {"release notes: quantization", "topic: not user facing", "module: bc-breaking",
+            "ciflow/trunk", "Merged", "open source"} <= labels
+    assert max(len(p["files"]) for p in prs.values()) > 100
+
+
+def test_synthetic_prs_are_deterministic_and_varied() -> None:
+    a, b = synthesize(500, seed=3), synthesize(500, seed=3)
+    assert a == b and len({p["number"] for p in a}) == 500
+    assert any(len(p["files"]) > 100 for p in a)
+    assert any(p["title"].startswith('Revert "') for p in a)
+
+
+def test_runs_standalone(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "relnotes.testing.fake_github", "--port", "0",
+                             "--log", str(log), "--synthetic", "10"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.split(" at ")[-1].strip()
+        assert "70 PRs" in line and url.startswith("http://127.0.0.1:")
+        query = {"query": 'query { repository(owner: "pytorch", name: "pytorch") { '
+                          "a: pullRequest(number: 150003) { number } } }"}
+        req = urllib.request.Request(f"{url}/graphql", data=json.dumps(query).encode(),
+                                     method="POST")
+        data: dict[str, Any] = json.load(urllib.request.urlopen(req))
+        assert data["data"]["repository"]["a"]["number"] == 150003
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert json.loads(log.read_text().splitlines()[0])["prs"] == 1
