@@ -205,49 +205,34 @@ def _version_text(version: emulate.Version) -> str:
 
 def _missing_api(name: str, label: str | None) -> tuple[str, str, str]:
     """(verdict, kind, message) for a name the run could not find."""
-    root = name.split(".")[0]
     labelled = emulate.parse_version(label)
-    version = labelled or INSTALLED_TORCH
+    installed = _version_text(INSTALLED_TORCH)
+    root = name.split(".")[0]
     if root != "torch":
-        return (
-            "fail",
-            "missing-api",
-            (
-                f"{name} does not exist in the installed {root} "
-                "(relnotes runs torchao 0.18; executorch is served from torchao's copy)"
-            ),
-        )
+        why = "relnotes runs torchao 0.18; executorch is served from torchao's copy"
+        return "fail", "missing-api", f"{name} does not exist in the installed {root} ({why})"
     fact = emulate.fact_for(name)
-    if fact is not None and not fact.existed_in(version):
-        return (
-            "fail",
-            "missing-api",
-            f"{name} does not exist in torch {_version_text(version)} (it {fact.lifetime()})",
-        )
+    life = f" (it {fact.lifetime()})" if fact is not None else ""
     if labelled is None or labelled == INSTALLED_TORCH:
+        unlabelled = "no version label, so judged on " if labelled is None else ""
         return (
             "fail",
             "missing-api",
-            (
-                f"{name} does not exist in the installed torch "
-                f"{_version_text(INSTALLED_TORCH)} (the snippet has no version label)"
-            ),
+            f"{name} does not exist in {unlabelled}the installed torch {installed}{life}",
         )
-    status = _profile_status(name, _version_text(labelled))
+    version = _version_text(labelled)
+    if fact is not None and not fact.existed_in(labelled):
+        return "fail", "missing-api", f"{name} does not exist in torch {version}{life}"
+    status = _profile_status(name, version)
     if status == "missing":
-        return (
-            "fail",
-            "missing-api",
-            f"{name} does not exist in torch {_version_text(labelled)} (per its API profile)",
-        )
+        return "fail", "missing-api", f"{name} does not exist in torch {version} (API profile)"
+    known = " (its API profile says it existed then)" if status == "ok" else ""
     return (
         "skip",
         "needs-setup",
         (
-            f"{name} is not in the installed torch "
-            f"{_version_text(INSTALLED_TORCH)} and relnotes does not emulate it for "
-            f"torch {_version_text(labelled)}"
-            + (" (the API profile says it existed then)" if status == "ok" else "")
+            f"{name} is not in the installed torch {installed} and "
+            f"relnotes does not emulate it for torch {version}{known}"
         ),
     )
 

@@ -235,8 +235,15 @@ def _block_network() -> None:
             return 111  # ECONNREFUSED
         return real_connect_ex(self, address)
 
+    def numeric(host: Any) -> bool:  # an address literal needs no lookup; connect decides
+        try:
+            ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host)
+            return True
+        except (ValueError, AttributeError):
+            return False
+
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not local(host):
+        if not local(host) and not numeric(host):
             raise socket.gaierror(socket.EAI_NONAME, "relnotes sandbox: no network access")
         return real_getaddrinfo(host, *args, **kwargs)
 

@@ -1,0 +1,204 @@
+"""Snippet checking pieces that need no torch: free names, claims, facts, classification."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from relnotes.snippets import emulate, expect, fixtures, run, sandbox
+
+
+def test_free_names_in_order_and_flow_sensitive():
+    code = (
+        "from torch._export import capture_pre_autograd_graph\n"
+        "quantizer = XNNPACKQuantizer()\n"
+        "m = capture_pre_autograd_graph(m, example_inputs)\n"
+        "def f(a):\n    return a + later\n"
+        "later = 1\n"
+        "try:\n    pass\nexcept ValueError as e:\n    print(e)\n"
+    )
+    assert fixtures.free_names(code) == ["XNNPACKQuantizer", "m", "example_inputs"]
+
+
+def test_free_names_syntax_error_raises():
+    with pytest.raises(SyntaxError):
+        fixtures.free_names("x = (1,")
+
+
+def test_every_fixture_is_documented():
+    assert {"m", "example_inputs"} <= set(fixtures.REGISTRY)
+    assert all(f.doc.strip() for f in fixtures.REGISTRY.values())
+
+
+def test_find_expectations_next_line_and_trailing():
+    code = (
+        "import warnings\n"
+        "int('x')\n"
+        "# ValueError: invalid literal for int() ...\n"
+        "warnings.warn('old', FutureWarning)  # FutureWarning: old\n"
+        "y = 1\n"
+        "# just a comment: not a claim\n"
+    )
+    found = expect.find_expectations(code)
+    assert [(e.stmt_line, e.type_name, e.message, e.kind) for e in found] == [
+        (2, "ValueError", "invalid literal for int()", "raises"),
+        (4, "FutureWarning", "old", "warns"),
+    ]
+
+
+def _check(code: str) -> list[expect.Expectation]:
+    import ast
+
+    found = expect.find_expectations(code)
+    checker = expect.Checker(found)
+    tree = expect.instrument(ast.parse(code), found)
+    namespace = {expect.CHECKER_NAME: checker}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(tree, "<test>", "exec"), namespace)  # test code, not a snippet
+    return found
+
+
+def test_checker_confirms_and_rejects():
+    ok, wrong_type, wrong_msg, nothing = _check(
+        "import warnings\n"
+        "int('x')\n# ValueError: invalid literal\n"
+        "warnings.warn('old', FutureWarning)\n# DeprecationWarning: old\n"
+        "int('y')\n# ValueError: something else\n"
+        "z = 1\n# KeyError: z\n"
+    )
+    assert ok.ok is True
+    assert wrong_type.ok is False and "FutureWarning" in wrong_type.detail
+    assert wrong_msg.ok is False and "something else" in wrong_msg.detail
+    assert nothing.ok is False and "nothing was raised" in nothing.detail
+
+
+def test_checker_accepts_superclass_names_but_not_prose():
+    (claim,) = _check("{}['k']\n# LookupError: 'k'\n# Warning: prose, not a claim\n")
+    assert claim.ok is True
+
+
+def test_facts_follow_the_wheels():
+    v = emulate.parse_version
+    assert v("2.7") == (2, 7) and v("v2.10.1+cpu") == (2, 10) and v("soon") is None
+    assert emulate.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
+    assert emulate.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
+    assert emulate.existed("torch.export.export_for_training", (2, 10)) is True
+    assert emulate.existed("torch.export.export_for_training", (2, 11)) is False
+    assert (
+        emulate.existed("torch.ao.quantization.quantizer.xpu_inductor_quantizer", (2, 5)) is False
+    )
+    assert emulate.existed("torch.ao.quantization.quantizer.xnnpack_quantizer.X", (2, 10)) is True
+    assert emulate.existed("torch.nn.Linear", (2, 7)) is None
+
+
+def test_safe_env_drops_secrets_and_network():
+    env = sandbox.safe_env(
+        "/scratch",
+        base={
+            "PATH": "/bin",
+            "GITHUB_TOKEN": "t",
+            "GH_TOKEN": "t",
+            "AWS_REGION": "x",
+            "MY_API_KEY": "k",
+            "DB_PASSWORD": "p",
+            "CLIENT_SECRET": "s",
+            "LANG": "C",
+        },
+    )
+    assert env["PATH"] == "/bin" and env["LANG"] == "C"
+    assert not {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "AWS_REGION",
+        "MY_API_KEY",
+        "DB_PASSWORD",
+        "CLIENT_SECRET",
+    } & set(env)
+    assert env["HOME"] == env["TMPDIR"] == "/scratch"
+    assert env["https_proxy"] == env["HTTP_PROXY"] == sandbox.UNROUTABLE_PROXY
+
+
+def _classify(raw, code="x = 1\n", label=None):
+    return run.classify(raw, code=code, label=label, code_line=10, timeout=5)
+
+
+def test_classify_missing_api_from_facts_and_line():
+    raw = {
+        "status": "error",
+        "error": {
+            "type": "ImportError",
+            "message": "cannot import name 'capture_pre_autograd_graph'",
+            "line": 2,
+            "phase": "snippet",
+            "missing": "torch._export.capture_pre_autograd_graph",
+        },
+    }
+    verdict = _classify(
+        raw,
+        code="import torch\nfrom torch._export import capture_pre_autograd_graph\n",
+        label="2.7",
+    )
+    assert (verdict.verdict, verdict.kind, verdict.line) == ("fail", "missing-api", 11)
+    assert "torch 2.7" in verdict.message and "to 2.6" in verdict.message
+
+
+def test_classify_other_kinds():
+    assert _classify({"status": "timeout"}).kind == "timeout"
+    assert _classify({"status": "crash", "returncode": -11}).kind == "crash"
+    bug = _classify(
+        {
+            "status": "error",
+            "error": {"type": "TypeError", "message": "bad", "line": 1, "phase": "snippet"},
+        }
+    )
+    assert (bug.verdict, bug.kind, bug.line) == ("fail", "snippet-bug", 10)
+    assert "TypeError: bad" in bug.message and "`x = 1`" in bug.message
+    cuda = _classify(
+        {
+            "status": "error",
+            "error": {
+                "type": "AssertionError",
+                "message": "Torch not compiled with CUDA enabled",
+                "line": 1,
+            },
+        }
+    )
+    assert (cuda.verdict, cuda.kind) == ("skip", "needs-cuda")
+    name = _classify(
+        {
+            "status": "error",
+            "error": {
+                "type": "NameError",
+                "name": "Model",
+                "message": "name 'Model' is not defined",
+            },
+        }
+    )
+    assert (name.verdict, name.kind) == ("skip", "needs-setup")
+    passed = _classify({"status": "ok", "emulated": ["a"], "carried_on": "converted"})
+    assert (passed.verdict, passed.kind, passed.emulated) == ("pass", None, ["a"])
+
+
+def test_pre_run_skips():
+    assert (
+        run.pre_run("dist.init_process_group('gloo')\n", code_line=1)[0].kind == "needs-distributed"
+    )
+    assert run.pre_run("m = m.cuda()\n", code_line=1)[0].kind == "needs-cuda"
+    verdict, _ = run.pre_run("my_model = Model()\n", code_line=1)
+    assert verdict.kind == "needs-setup" and "Model" in verdict.message
+    assert run.pre_run("def f(a, b): pass\nm = f(m, example_inputs)\n", code_line=1) == (
+        None,
+        ["m", "example_inputs"],
+    )
+
+
+def test_summarize_keeps_the_inner_error():
+    text = (
+        "RuntimeError when making fake tensor call\n  Explanation: ... got RuntimeError('a and b"
+        " must have same reduction dim')\n  Hint: long story\n\n  Developer debug context: x"
+    )
+    out = run.summarize("TorchRuntimeError", text)
+    assert out.startswith("TorchRuntimeError: RuntimeError when making fake tensor call")
+    assert "same reduction dim" in out and "Hint" not in out
