@@ -56,7 +56,7 @@ def _check(code: str) -> list[expect.Expectation]:
     namespace = {expect.CHECKER_NAME: checker}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(tree, "<test>", "exec"), namespace)  # test code, not a snippet
+        exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - test code, not a snippet
     return found
 
 
