@@ -1,0 +1,166 @@
+"""The integrity audit: lost, duplicated, unfinished, revert pairs, entries, check results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from relnotes.audit import audit
+from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
+from relnotes.review import bulk_accept
+from relnotes.worksheet import read_worksheet
+from tests.helpers import DATA, run_cli
+from tests.test_decisions import LINK, WORKSHEET
+
+HEAD = "# Release Notes worksheet {d}\n\nInstructions.\n\n## {d}\n"
+
+
+def sheet(domain: str, sections: dict[str, list[str]]) -> str:
+    body = "".join(f"### {name}\n" + "".join(f"- {i}\n" for i in items)
+                   for name, items in sections.items())
+    return HEAD.format(d=domain) + body
+
+
+CUDA = sheet("cuda", {"bug fixes": [f"Fix cuda {LINK.format(n=301)}"],
+                      "Untopiced": [f"Speed up cuda {LINK.format(n=302)}"]})
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> tuple[Path, Path]:
+    """A release folder (todo/ with two worksheets, done/, misc) and its generated copy."""
+    root = tmp_path / "2.8.0"
+    (root / "todo").mkdir(parents=True)
+    (root / "done").mkdir()
+    (root / "todo" / "result_quantization.md").write_text(WORKSHEET)
+    (root / "todo" / "result_cuda.md").write_text(CUDA)
+    generated = tmp_path / "generated"
+    shutil.copytree(root / "todo", generated)
+    return root, generated
+
+
+def codes(report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+def test_untouched_release_is_clean(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    report = audit(root, generated=generated)
+    assert report.ok, report.findings
+    assert report.generated_refs == 6 and report.accounted == 6
+    assert report.counts == {"todo": 6}
+
+
+def test_lost_item_is_found(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    path = root / "todo" / "result_cuda.md"
+    path.write_text(CUDA.replace(f"- Speed up cuda {LINK.format(n=302)}\n", ""))
+    report = audit(root, generated=generated)
+    assert codes(report) == ["lost"] and report.lost == ["#302"]
+    assert report.findings[0].file.endswith("generated/result_cuda.md")
+
+
+def test_duplicate_in_misc_is_found_with_or_without_generated(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    (root / "miscategorized.md").write_text(
+        f"# Miscategorized commits\n\n## inductor (from cuda)\n- Fix cuda {LINK.format(n=301)}\n")
+    for gen in (generated, None):
+        report = audit(root, generated=gen)
+        assert codes(report) == ["duplicated"] and report.duplicated == ["#301"]
+
+
+def test_generator_repeats_are_not_duplicates(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    twice = CUDA + f"- Fix cuda {LINK.format(n=301)}\n"
+    (generated / "result_cuda.md").write_text(twice)
+    (root / "todo" / "result_cuda.md").write_text(twice)
+    assert audit(root, generated=generated).ok
+    (root / "todo" / "result_cuda.md").write_text(twice + f"- again {LINK.format(n=301)}\n")
+    assert audit(root, generated=generated).duplicated == ["#301"]
+
+
+def test_done_checks_untopiced_reverts_entries_and_check_results(
+        release: tuple[Path, Path]) -> None:
+    root, generated = release
+    (root / "todo" / "result_cuda.md").unlink()
+    done = root / "done" / "result_cuda.md"
+    done.write_text(sheet("cuda", {
+        "bc breaking": [f"Change cuda default {LINK.format(n=301)}"],
+        "bug fixes": [f'Revert "Speed up cuda" {LINK.format(n=303)}'],
+        "improvements": [f"Speed up cuda {LINK.format(n=302)}"],
+        "Untopiced": [f"Something new {LINK.format(n=304)}"]}))
+    report = audit(root, generated=generated)
+    found = codes(report)
+    assert "untopiced" in found
+    assert found.count("revert-pair") == 2          # the revert and what it reverts
+    assert "entry-no-rationale" in found and "entry-no-code" in found
+    assert report.added == ["#303", "#304"]          # not generated: info, not a problem
+    sidecar_path(done, "check").parent.mkdir()
+    sidecar_path(done, "check").write_text(json.dumps({"snippets": [
+        {"verdict": "pass", "line": 7}, {"verdict": "fail", "line": 9, "message": "boom"}]}))
+    report = audit(root, generated=generated)
+    assert "check-failed" in codes(report)
+    assert report.checks[str(done)] == {"results": 2, "failed": 1}
+    # the same problems in todo/ are work in progress, not findings
+    done.rename(root / "todo" / "result_cuda.md")
+    assert codes(audit(root, generated=generated)) == []
+
+
+def test_non_domain_files(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    # cherrypicks.md repeats PRs on purpose and is not a worksheet: never read
+    (root / "done" / "cherrypicks.md").write_text(
+        f"# cherry picks\n## bc breaking\n## bug fixes\n- Fix cuda {LINK.format(n=301)}\n")
+    # result_skip.md stays in todo/ and keeps Untopiced items: counted, not checked
+    skip = sheet("skip", {"Untopiced": [f"Skipped {LINK.format(n=401)}"]})
+    (root / "todo" / "result_skip.md").write_text(skip)
+    (generated / "result_skip.md").write_text(skip)
+    report = audit(root, generated=generated)
+    assert report.ok, report.findings
+    assert report.accounted == 7
+
+
+def test_cli_exit_codes_and_json(release: tuple[Path, Path]) -> None:
+    root, generated = release
+    out = run_cli("audit", str(root), "--generated", str(generated), "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["ok"] and data["accounted"] == data["generated_refs"] == 6
+    (root / "todo" / "result_cuda.md").unlink()
+    out = run_cli("audit", str(root), "--generated", str(generated), expect=1)
+    assert "[lost]" in out.stdout and "2 lost" in out.stderr
+
+
+@pytest.mark.slow
+def test_every_confident_suggestion_on_all_of_2_8_0_keeps_every_pr_once(tmp_path: Path) -> None:
+    """Acceptance: apply every confident suggestion to the real 2.8.0 worksheets."""
+    from relnotes.triage import triage_worksheet
+    from relnotes.triage.history import load_history
+
+    source = DATA / "2.8.0"
+    if not (source / "todo").is_dir():
+        pytest.skip("real data not available")
+    root = tmp_path / "2.8.0"
+    shutil.copytree(source / "todo", root / "todo")
+    shutil.copy(source / "miscategorized.md", root / "miscategorized.md")
+    (root / "done").mkdir()
+    history = load_history()
+    accepted = moved = sent = 0
+    for path in sorted((root / "todo").glob("*.md")):
+        ws = read_worksheet(path)
+        sugs = triage_worksheet(ws, history=history)
+        store = DecisionStore.for_worksheet(path)
+        accepted += len(bulk_accept(sugs, store, threshold=0.9))
+        # cross-domain suggestions are capped below 0.9; take them all as well, so items
+        # really travel to miscategorized.md
+        bulk_accept([s for s in sugs if s.section == "miscategorized"], store, threshold=0.0)
+        report = apply_recorded(path)
+        moved += len(report.result.moved) + len(report.result.dropped)
+        sent += len(report.result.sent)
+    assert accepted > 1000 and moved > 50 and sent > 10  # the suggestions really did things
+    report = audit(root, generated=source / "todo")
+    assert report.ok, report.findings[:10]
+    assert report.lost == [] and report.duplicated == []
+    assert report.accounted == report.generated_refs > 3000
+    assert report.counts["miscategorized"] == sent
