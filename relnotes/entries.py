@@ -77,6 +77,8 @@ _OUTPUT_LABEL = re.compile(
     r"the error|the warning|this (?:now )?(?:raises|prints|warns|shows))\b[^.]*:?$",
     re.IGNORECASE,
 )
+# "Before:" / "**After:**": a role without a version (the release supplies it).
+_ROLE_LABEL = re.compile(r"^(before|after|old|new)(?:\s+(?:code|version))?\s*:?$", re.IGNORECASE)
 _NO_CODE = re.compile(r"no code:\s*(.*?)\s*(?:-->)?\s*$", re.IGNORECASE | re.MULTILINE)
 _ERRORISH = re.compile(
     r"^(?:Traceback \(most recent call last\)|[A-Za-z_][\w.]*(?:Error|Warning|Exception)\b)"
@@ -198,6 +200,7 @@ class _Walk:
 
     label: str | None = None
     label_line: int | None = None
+    role: str | None = None  # from a "Before:" / "After:" label without a version
     output_mode: bool = False
     rationale: list[str] = field(default_factory=list)
     parts: list[CodePart] = field(default_factory=list)
@@ -211,6 +214,13 @@ def _build_entry(
     """An Entry from its lines (``start`` = 0-based index of its first line in the file)."""
     text = "".join(lines)
     walk = _Walk()
+    if title_lines > 1:
+        # "- Title (#1)\n**Before:**\n```" -- the label continues the title's paragraph
+        last = lines[title_lines - 1].strip()
+        before = (walk.label, walk.role)
+        _label_only(walk, last, start + title_lines)
+        if (walk.label, walk.role) != before:
+            title = title[: title.rfind(last)].strip() if last in title else title
     tokens = _md().parse(text)
     for i, tok in enumerate(tokens):
         if tok.map is None or tok.map[0] < title_lines:
@@ -228,6 +238,8 @@ def _build_entry(
         match = _NO_CODE.search("".join(lines[:title_lines]))
         if match:  # "- Foo (#1) no code: C++ only"
             walk.no_code_reason = match.group(1)
+    if not walk.rationale:
+        walk.rationale = _title_rationale(title)
     return Entry(
         kind=kind, title=title.strip(), prs=prs, line=start + 1,
         rationale="\n\n".join(walk.rationale), parts=walk.parts,
@@ -236,31 +248,47 @@ def _build_entry(
     )
 
 
+def _title_rationale(title: str) -> list[str]:
+    """Sentences after the first one of a long title: many entries put the "why" there."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z`*])", re.sub(r"\s+", " ", title).strip())
+    rest = " ".join(sentences[1:]).strip()
+    return [rest] if len(rest.split()) >= 4 else []
+
+
+def _label_only(walk: _Walk, text: str, line: int) -> None:
+    """Take ``text`` as a version or role label if it is one (else leave ``walk`` alone)."""
+    label = parse_label(text)
+    role = _ROLE_LABEL.match(re.sub(r"[*_`]", "", text).strip())
+    if label is not None:
+        walk.label, walk.label_line, walk.role = label, line, None
+    elif role is not None:
+        walk.label, walk.label_line = None, line
+        walk.role = "before" if role.group(1).lower() in ("before", "old") else "after"
+
+
 def _paragraph(walk: _Walk, content: str, line: int) -> None:
     stripped = content.strip()
     no_code = _NO_CODE.match(stripped)
     if no_code:
         walk.no_code_reason = no_code.group(1)
         return
-    label = parse_label(stripped)
-    if label is None and "\n" in stripped:
+    head, _, last = stripped.rpartition("\n")
+    if head and (parse_label(last) or _ROLE_LABEL.match(re.sub(r"[*_`]", "", last).strip())):
         # "**Example:**\nVersion 2.6:" is one paragraph: a label on its last line counts.
-        head, _, last = stripped.rpartition("\n")
-        label = parse_label(last)
-        if label is not None:
-            _paragraph(walk, head, line)
-            line += head.count("\n") + 1
-    if label is not None:
-        walk.label, walk.label_line = label, line
+        _paragraph(walk, head, line)
+        _label_only(walk, last, line + head.count("\n") + 1)
         return
     plain = re.sub(r"[*_`]", "", stripped)
+    if parse_label(stripped) or _ROLE_LABEL.match(plain):
+        _label_only(walk, stripped, line)
+        return
     if _OUTPUT_LABEL.match(plain):
         walk.output_mode = True
         return
     if re.fullmatch(r"(?:example|examples|for example|e\.g\.)\s*:?", plain, re.IGNORECASE):
         return
     walk.output_mode = False
-    walk.label = None
+    walk.label = walk.role = None
     walk.rationale.append(stripped)
 
 
@@ -279,8 +307,9 @@ def _fence(walk: _Walk, tok: Token, *, start: int, path: str, prs: list[int], ti
             or (lang is None and _looks_like_output(code))
         )
         line = fence_line if n == 0 else code_first + offset
+        role = walk.role if n == 0 and marker_label is None else None
         walk.parts.append(CodePart(
-            file=path, line=line, prs=list(prs), label=label, role=None, code=code,
+            file=path, line=line, prs=list(prs), label=label, role=role, code=code,
             lang=lang, is_output=output, entry_title=title.strip(),
             code_line=code_first + offset + (1 if marker_label else 0),
             label_line=(code_first + offset) if marker_label else walk.label_line,
@@ -293,6 +322,8 @@ def _assign_roles(entries: Iterable[Entry], release: str | None) -> None:
         labels = sorted({p.label for p in entry.parts if p.label}, key=_vkey)
         for part in entry.parts:
             if part.label is None:
+                if part.role is not None and rel is not None:  # "Before:" in a 2.7 worksheet
+                    part.label = rel if part.role == "after" else previous_minor(rel)
                 continue
             if len(labels) >= 2:
                 if part.label == labels[0]:

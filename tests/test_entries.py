@@ -275,3 +275,24 @@ def test_marker_split_keeps_every_code_line(before: list[str], after: list[str])
     assert first.code.splitlines() == before and second.code.splitlines() == after
     lines = (HEAD + body).splitlines()
     assert lines[second.code_line - 1] == after[0]
+
+
+def test_before_after_labels_take_versions_from_the_release() -> None:
+    # 2.7.0 inductor worksheet: "**Before:**" / "**After:**" and the why inside the title
+    body = ("### bc breaking\n - New interface for `Observer`. To update your subclasses, "
+            "override the new hooks instead (#144277).\n**Before:**\n```python\nold()\n```\n"
+            "**After:**\n```python\nnew()\n```\n")
+    (entry,) = extract_entries(ws(body), release="2.7.0")
+    assert [(p.label, p.role) for p in entry.parts] == [("2.6", "before"), ("2.7", "after")]
+    assert entry.rationale.startswith("To update your subclasses")
+    (entry,) = extract_entries(ws(body))
+    assert [(p.label, p.role) for p in entry.parts] == [(None, "before"), (None, "after")]
+    assert not any(f.code == "entry-unlabelled"
+                   for f in lint_entries(ws(body), release="2.7.0"))
+
+
+def test_one_sentence_title_is_not_a_rationale() -> None:
+    body = "### deprecation\n- Deprecated: `use_mixed_mm` (#152071)\n\nno code: config flag\n"
+    (entry,) = extract_entries(ws(body))
+    assert entry.rationale == ""
+    assert [f.code for f in lint_entries(ws(body), release="2.8.0")] == ["entry-no-rationale"]
