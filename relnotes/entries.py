@@ -296,8 +296,8 @@ def _fence(walk: _Walk, tok: Token, *, start: int, path: str, prs: list[int], ti
     assert tok.map is not None
     fence_line = start + tok.map[0] + 1
     is_fence = tok.type == "fence"
-    lang = (tok.info.strip().split() or [None])[0] if is_fence else None
-    lang = lang.lower() if lang else None
+    words = tok.info.strip().split() if is_fence else []
+    lang = words[0].lower() if words else None
     code_first = fence_line + 1 if is_fence else fence_line
     for n, (offset, marker_label, code) in enumerate(_split_markers(tok.content)):
         label = marker_label or (walk.label if n == 0 else None)
@@ -424,8 +424,22 @@ def extract_entries_from_text(
 
 
 def lint_entries(ws: Worksheet, *, release: str | None) -> list[Finding]:
-    """Findings for BC/deprecation entries of ``ws`` (see :func:`lint_entry_list`)."""
-    return lint_entry_list(extract_entries(ws, release=release), release=release)
+    """Findings for BC/deprecation entries of ``ws`` (see :func:`lint_entry_list`).
+
+    Also ``entry-no-pr``: a heading in these sections without a PR link is not an item
+    in the worksheet model, so its code would never be checked.
+    """
+    findings = lint_entry_list(extract_entries(ws, release=release), release=release)
+    for section in ws.sections:
+        if section.category not in ENTRY_KINDS:
+            continue
+        for chunk in section.chunks:
+            if chunk.kind == "subheading":
+                findings.append(Finding(
+                    str(ws.path), chunk.line, "entry-no-pr",
+                    "heading has no PR link, so it is not an entry: add (#N) to it",
+                ))
+    return findings
 
 
 def lint_entry_list(entries: list[Entry], *, release: str | None) -> list[Finding]:

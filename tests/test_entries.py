@@ -296,3 +296,11 @@ def test_one_sentence_title_is_not_a_rationale() -> None:
     (entry,) = extract_entries(ws(body))
     assert entry.rationale == ""
     assert [f.code for f in lint_entries(ws(body), release="2.8.0")] == ["entry-no-rationale"]
+
+
+def test_heading_without_pr_in_bc_section_is_reported() -> None:
+    body = "### bc breaking\n#### Something changed\n\nWhy.\n\n```python\nf()\n```\n"
+    sheet = ws(body)
+    assert extract_entries(sheet) == []
+    findings = lint_entries(sheet, release="2.7.0")
+    assert [(f.code, f.line) for f in findings] == [("entry-no-pr", line_of(body, "#### Some"))]
