@@ -49,13 +49,18 @@ def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int,
               help="With --write/markdown, also replace titles by their cleaned form.")
 @click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
               help="History data file (default: the one shipped with relnotes).")
+@click.option("--exclude-history", "exclude", multiple=True, metavar="RELEASE",
+              help="Leave a release out of the history (e.g. the one being triaged, for a "
+                   "fair demo or backtest). Repeatable.")
+@click.option("--moves-only", is_flag=True, help="Text report: list only proposed changes.")
 @handle_errors
 def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
            min_confidence: float | None, misc_path: str | None, clean_titles: bool,
-           history_path: str | None) -> None:
+           history_path: str | None, exclude: tuple[str, ...], moves_only: bool) -> None:
     """Suggest a section for every item, with confidence and reasons.
 
-    text lists the proposed moves grouped by target section; json gives every item's
+    text lists the proposed moves grouped by target section, then what stays, each with
+    its confidence and reasons; json gives every item's
     suggestion (see README); markdown prints the worksheet with the suggestions at or above
     --min-confidence applied; --write applies them to the files (dropped items go to
     "not user facing", items of other domains to miscategorized.md).
@@ -71,7 +76,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     if fmt == "markdown" and len(files) != 1 and not write:
         raise UsageError("--format markdown prints one worksheet: give one file")
     worksheets = [read_worksheet(f) for f in files]
-    history = load_history(history_path or config.history or None)
+    history = load_history(history_path or config.history or None, exclude=exclude)
     metadata = _metadata(worksheets, config=config, offline=offline)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
@@ -83,7 +88,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     if fmt == "json":
         emit_json(triage_json(results))
     else:
-        click.echo(render_text(results), nl=False)
+        click.echo(render_text(results, show_stays=not moves_only), nl=False)
 
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,

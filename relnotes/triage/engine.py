@@ -49,6 +49,9 @@ PUBLISH_AT = 0.42
 _DEFAULT_PUBLISH = {"Untopiced": 0.45, "not user facing": 0.12}
 _DEFAULT_PUBLISH_SORTED = 0.75
 _DEFAULT_MOVE = 0.03
+# Weight of the pre-sorted section in the section vote (labels were right for most
+# items that the generator sorted into a published section).
+PRESORTED_VOTE = 4.0
 # How much the domain's usual mix of sections counts against the title's wording.
 SECTION_PRIOR_WEIGHT = 0.6
 # Propose leaving the domain from this probability on.
@@ -206,14 +209,18 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
         p0, move0 = prior.publish, prior.moved
         for sec, share in prior.sections.items():
             votes[sec] += SECTION_PRIOR_WEIGHT * math.log(max(share, 1e-3))
-        reasons.append(f"pre-sorted in {presorted}; past releases published "
-                       f"{p0:.0%} of such {domain} items (n={prior.n})")
+        if prior.n:
+            reasons.append(f"pre-sorted in {presorted}; past releases published "
+                           f"{p0:.0%} of {prior.n} such {domain} items")
+        else:
+            reasons.append(f"pre-sorted in {presorted}; no such {domain} items in past "
+                           f"releases, {p0:.0%} published across domains")
     else:
         p0 = _DEFAULT_PUBLISH.get(presorted, _DEFAULT_PUBLISH_SORTED)
         move0 = _DEFAULT_MOVE
         reasons.append(f"pre-sorted in {presorted}")
     if presorted in PUBLISHED:
-        votes[presorted] += 2.0
+        votes[presorted] += PRESORTED_VOTE
     logodds = _logit(p0)
 
     # -- title rules ---------------------------------------------------------------------------
@@ -254,6 +261,13 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
         logodds -= 6.0
         reasons.append(pairs.partner[id(item)] + " are both in this release: drop both")
 
+    # -- a written entry ------------------------------------------------------------------------
+    # A maintainer already wrote the rationale and migration code: that is a decision.
+    if presorted in ("bc breaking", "deprecation") and _has_written_entry(item):
+        logodds += 6.0
+        votes[presorted] += 8.0
+        reasons.append(f"a written {presorted} entry (rationale and code) is already here")
+
     p_publish = _sigmoid(logodds)
 
     # -- ownership -------------------------------------------------------------------------------
@@ -274,6 +288,14 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     conf = (1.0 - p_publish) * stay
     reasons.append(f"dropped: p(published)={p_publish:.2f}")
     return Suggestion(item, "not user facing", None, conf, reasons, cleaned, p_publish)
+
+
+def _has_written_entry(item: Item) -> bool:
+    """A rationale paragraph and a code fence (or an explicit ``no code:``) under the title."""
+    body = item.body
+    has_text = any(line.strip() and not line.lstrip().startswith(("```", "-", "*", "#"))
+                   for line in body.splitlines())
+    return has_text and ("```" in body or "no code:" in body.lower())
 
 
 def _pick_section(votes: dict[str, float]) -> tuple[str, float]:

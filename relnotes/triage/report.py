@@ -48,8 +48,9 @@ def summary_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
 
 
 def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0.0,
-                show_drops: bool = True) -> str:
-    """Per worksheet: proposed moves grouped by target section, then a summary line."""
+                show_drops: bool = True, show_stays: bool = True) -> str:
+    """Per worksheet: proposed moves grouped by target section, then what stays (least
+    confident first), each with its reasons, then a summary line."""
     out: list[str] = []
     for r in results:
         out.append(f"{r.worksheet.path} ({r.worksheet.domain}): {len(r.suggestions)} items")
@@ -66,6 +67,19 @@ def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0
             for s in items:
                 out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}")
                 out.append(f"           from {s.current}; " + "; ".join(s.reasons))
+        if show_stays:
+            stays: dict[str, list[Suggestion]] = defaultdict(list)
+            for s in r.suggestions:
+                if not (s.changes and s.confidence >= min_confidence):
+                    stays[s.current].append(s)
+            for label, items in stays.items():
+                out.append(f"  = stay in {label} ({len(items)})")
+                for s in sorted(items, key=lambda s: s.confidence):
+                    moved = "" if not s.changes else (
+                        f" [below threshold: {s.section}"
+                        + (f" -> {s.domain}" if s.domain else "") + "]")
+                    out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}{moved}")
+                    out.append("           " + "; ".join(s.reasons))
         c = summary_counts(r.suggestions)
         sure = sum(1 for s in r.suggestions if s.confidence >= 0.9)
         out.append(f"  summary: {c['stay']} stay, {c['move']} move, {c['drop']} drop, "
