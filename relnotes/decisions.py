@@ -184,8 +184,8 @@ def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], l
     out: list[Decision] = []
     stale: list[str] = []
     by_key: dict[str, Item] = {}
-    for item in ws.items():
-        by_key.setdefault(item.key, item)
+    for each in ws.items():
+        by_key.setdefault(each.key, each)
     for key, record in store.records.items():
         item = by_key.get(key)
         if item is None or record.applied:
@@ -196,7 +196,7 @@ def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], l
         title = safe_title(item, record.title)
         section = record.section
         if record.action == "reject":
-            section = item.section.category if item.section else ""
+            section = (item.section.category if item.section else None) or ""
             if title is None or section not in CATEGORIES:
                 continue
         out.append(Decision(key=key, section=section, domain=record.domain, title=title))
@@ -265,9 +265,9 @@ def apply_recorded(worksheet: str | Path, *, config: Any = None,
     done = {d.key for d in decisions} - set(result.missing)
     for key in done:
         record = store.records[key]
-        item = ws.find(key)
-        if item is not None:
-            record.hash = item.text_hash
+        moved = ws.find(key)
+        if moved is not None:
+            record.hash = moved.text_hash
         record.applied = True
     if done:
         store.save()

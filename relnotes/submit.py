@@ -37,7 +37,7 @@ from relnotes.gitops import (
     show_file,
 )
 from relnotes.miscategorized import group_target, read_miscategorized
-from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
+from relnotes.worksheet import Item, Worksheet, parse_worksheet, read_worksheet
 
 __all__ = ["ChangeSummary", "DoneOutcome", "SubmitOutcome", "SubmitPlan", "finish_worksheet",
            "plan_submission", "submit", "summarise_changes"]
@@ -113,7 +113,7 @@ def summarise_changes(before: Worksheet | None, after: Worksheet,
     if before is None:
         return summary
     summary.baseline = before.path
-    now = {}
+    now: dict[str, Item] = {}
     for item in after.items():
         now.setdefault(item.key, item)
     targets: dict[str, str] = {}
