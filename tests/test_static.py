@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from relnotes.entries import CodePart, extract_code_parts, extract_entries
+from relnotes.entries import (
+    CodePart,
+    extract_code_parts,
+    extract_entries,
+    extract_entries_from_text,
+)
 from relnotes.snippets.static import api_references, bc_claim, runnable_source, static_check
 from relnotes.worksheet import parse_worksheet, read_worksheet
-from tests.helpers import REPO
+from tests.helpers import DATA, REPO
 
 HEAD = "# worksheet\n\n## quantization\n### bc breaking\n- Entry (#1)\n\nWhy.\n\n"
 
@@ -141,3 +146,21 @@ def test_bc_claim_unknown_without_before_code() -> None:
     body = "```python\nf()\n```\n"
     (entry,) = extract_entries(parse_worksheet(HEAD + body, path="w.md"))
     assert bc_claim(entry).status == "unknown"
+
+
+@pytest.mark.skipif(not (DATA / "2.8.0/final.md").exists(), reason="real data not present")
+@pytest.mark.parametrize("version,expected", [
+    # 2.7.0: a C-style "//" comment inside the LRScheduler example
+    ("2.7.0", [("syntax", "// lrsched")]),
+    # 2.8.0: mis-indented autograd.Function example; DLDeviceType.kDLCUDA is only in 2.9+
+    ("2.8.0", [("syntax", "a = torch.tensor"), ("missing-api", "d1 = DLDeviceType.kDLCUDA")]),
+])
+def test_published_final_notes(version: str, expected: list[tuple[str, str]]) -> None:
+    text = (DATA / version / "final.md").read_text()
+    lines = text.splitlines()
+    parts = [p for e in extract_entries_from_text(text, path="final.md", release=version)
+             for p in e.parts]
+    failures = [r for r in map(static_check, parts) if not r.ok]
+    assert [(r.kind, lines[r.line - 1].strip()[: len(snip)]) for r, (_, snip)
+            in zip(failures, expected)] == expected
+    assert len(failures) == len(expected)
