@@ -199,6 +199,9 @@ class _Session:
         if answer is None or not answer.strip():
             return None
         title = answer.strip()
+        if sug.item.prs and "#" not in title:
+            # typing the link again is tedious and easy to get wrong: add it
+            title += " (" + ", ".join(f"#{pr}" for pr in sug.item.prs) + ")"
         if safe_title(sug.item, title) is None and title != sug.item.title:
             self.say("  a title must keep every PR link of the item, e.g. (#N); not changed")
             return None

@@ -91,12 +91,14 @@ def test_every_key(tmp_path: Path) -> None:
     assert "unknown section '99'" in text and "undo the last decision" in text
 
 
-def test_edit_title_must_keep_the_pr_link(tmp_path: Path) -> None:
+def test_edit_title_adds_a_missing_link_and_refuses_a_wrong_one(tmp_path: Path) -> None:
     path = make_release(tmp_path)
-    script, _ = review(path, ["e", "No link at all", "a", "q"])
+    script, _ = review(path, ["e", "Rename bar", "a", "e", "Wrong link (#999)", "a", "q"])
+    store = DecisionStore.for_worksheet(path)
+    assert store.get("pr:103").title == "Rename bar (#103)"
     assert any("must keep every PR link" in line for line in script.screen)
     # accepting after a refused edit takes the suggestion's cleaned title
-    assert DecisionStore.for_worksheet(path).get("pr:103").title == "Clean title 103 (#103)"
+    assert store.get("pr:104").title == "Clean title 104 (#104)"
 
 
 def test_undo_goes_back_and_restores_the_sidecar(tmp_path: Path) -> None:
@@ -162,3 +164,19 @@ def test_cli_review_driven_through_stdin(tmp_path: Path) -> None:
     assert len(data["pending"]) == 2
     assert all("suggestion" in p and "key" in p for p in data["pending"])
     assert data["decisions_file"].endswith(".relnotes/result_quantization.decisions.json")
+
+
+def test_cached_pr_metadata_is_shown(tmp_path: Path) -> None:
+    from relnotes.github import PRRecord
+
+    path = make_release(tmp_path)
+    meta = {103: PRRecord(number=103, title="[BE] rename bar", author="alice",
+                          labels=["topic: not user facing"],
+                          files=["torch/a.py", "torch/b.py", "torch/c.py", "torch/d.py"])}
+    script = Script(["q"])
+    run_review(suggestions(path), DecisionStore.for_worksheet(path), ask=script.ask,
+               say=script.say, metadata=meta)
+    text = "\n".join(script.screen)
+    assert "PR #103: [BE] rename bar  by alice" in text
+    assert "labels: topic: not user facing" in text
+    assert "files: torch/a.py, torch/b.py, torch/c.py (+1)" in text
