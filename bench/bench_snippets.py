@@ -103,14 +103,18 @@ SNIPPETS: list[tuple[str, str | None, str]] = [
     (
         "torch.load weights_only",
         None,
-        "import torch, io\nbuf = io.BytesIO()\ntorch.save({'w': torch.ones(2)}, buf)\nbuf.seek(0)\n"
-        "print(torch.load(buf, weights_only=True))\n",
+        (
+            "import torch, io\nbuf = io.BytesIO()\ntorch.save({'w': torch.ones(2)}, buf)\nbuf.seek(0)\n"
+            "print(torch.load(buf, weights_only=True))\n"
+        ),
     ),
     (
         "optimizer step",
         None,
-        "import torch\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nloss = m(x).sum()\n"
-        "loss.backward()\nopt.step()\n",
+        (
+            "import torch\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nloss = m(x).sum()\n"
+            "loss.backward()\nopt.step()\n"
+        ),
     ),
     (
         "functional ops",
@@ -120,8 +124,10 @@ SNIPPETS: list[tuple[str, str | None, str]] = [
     (
         "no network",
         None,
-        "import socket\nsocket.create_connection(('192.0.2.10', 80))\n"
-        "# ConnectionRefusedError: relnotes sandbox: no network access\n",
+        (
+            "import socket\nsocket.create_connection(('192.0.2.10', 80))\n"
+            "# ConnectionRefusedError: relnotes sandbox: no network access\n"
+        ),
     ),
     ("snippet bug", None, "import torch\ntorch.ones(2) @ torch.ones(3)\n"),
     (
@@ -198,22 +204,30 @@ def main() -> int:
     agree = sum(a == b for a, b in zip(warm_verdicts, fresh_verdicts, strict=True))
     summary = [
         "",
-        f"- per snippet, mean: warm {mean_w:.3f}s, fresh {mean_f:.3f}s -> "
-        f"**{mean_f / mean_w:.1f}x** faster warm",
+        (
+            f"- per snippet, mean: warm {mean_w:.3f}s, fresh {mean_f:.3f}s -> "
+            f"**{mean_f / mean_w:.1f}x** faster warm"
+        ),
         f"- per snippet, median: warm {med_w:.3f}s, fresh {med_f:.3f}s -> {med_f / med_w:.1f}x",
-        f"- whole run of 20: warm {warm_total:.1f}s (including {start_cost:.1f}s to start the "
-        f"worker and import torch/torchao once), fresh {fresh_total:.1f}s -> "
-        f"{fresh_total / warm_total:.1f}x",
+        (
+            f"- whole run of 20: warm {warm_total:.1f}s (including {start_cost:.1f}s to start the "
+            f"worker and import torch/torchao once), fresh {fresh_total:.1f}s -> "
+            f"{fresh_total / warm_total:.1f}x"
+        ),
         f"- verdicts agree between modes: {agree}/20",
-        f"- fixtures used: {', '.join(sorted({n for *_, ns in jobs for n in ns}))} "
-        f"(from `relnotes.snippets.fixtures`, {len(fixtures.REGISTRY)} declared)",
+        (
+            f"- fixtures used: {', '.join(sorted({n for *_, ns in jobs for n in ns}))} "
+            f"(from `relnotes.snippets.fixtures`, {len(fixtures.REGISTRY)} declared)"
+        ),
     ]
     header = [
         "# Snippet runner benchmark: warm worker vs fresh process",
         "",
-        f"`python bench/bench_snippets.py` on {time.strftime('%Y-%m-%d')}, torch "
-        f"{'.'.join(map(str, run.INSTALLED_TORCH))} CPU, 2 shared cores, "
-        "sandbox limits on (timeout, 4096 MB address space, scratch dir, clean env).",
+        (
+            f"`python bench/bench_snippets.py` on {time.strftime('%Y-%m-%d')}, torch "
+            f"{'.'.join(map(str, run.INSTALLED_TORCH))} CPU, 2 shared cores, "
+            "sandbox limits on (timeout, 4096 MB address space, scratch dir, clean env)."
+        ),
         "",
     ]
     text = "\n".join(header + rows + summary) + "\n"
