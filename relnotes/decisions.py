@@ -259,7 +259,9 @@ def apply_recorded(worksheet: str | Path, *, config: Any = None,
     if dry_run:
         return report
     if result.changed or adopted:
-        docs = [ws, misc] if (result.sent or adopted) else [ws]
+        # miscategorized.md first: should the second write fail, an item is doubled
+        # (the audit finds it), never lost
+        docs = [misc, ws] if result.sent else [ws, misc] if adopted else [ws]
         report.backups = [str(p) for p in write_documents(*docs, backup=backup)]
         report.written = True
     done = {d.key for d in decisions} - set(result.missing)
