@@ -53,6 +53,7 @@ class Block:
     title_end: int = 0
     inline: list[Token] = field(default_factory=list)
     nested_inline: list[list[Token]] = field(default_factory=list)
+    ordered: bool = False
 
 
 def _for_markdown_it(text: str) -> str:
@@ -100,6 +101,7 @@ def scan_blocks(lines: list[str]) -> list[Block]:
                         break
                 elif t.type == "list_item_open" and t.level == 1 and t.map:
                     blocks.append(_item_block(lines, tokens, j))
+                    blocks[-1].ordered = tok.type == "ordered_list_open"
                 j += 1
             i = j + 1
             continue

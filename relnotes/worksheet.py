@@ -182,7 +182,7 @@ def build_containers(
                 current.append(Chunk("subheading", lines[block.start:block.end]))
                 last_item = None
             continue
-        if block.kind == "item":
+        if block.kind == "item" and not (last_item is not None and _is_step(block)):
             last_item = make_item(lines[block.start:block.end], block, block.start)
             current.append(last_item)
             continue
@@ -197,6 +197,16 @@ def build_containers(
     if pos < len(lines):
         current.append(Chunk("blank", lines[pos:]))
     return intro, groups
+
+
+def _is_step(block: Block) -> bool:
+    """A numbered list item without any PR or commit: the steps of the entry above it
+    ("For migrations: 1. ... 2. ..."), not an item of its own."""
+    if not block.ordered:
+        return False
+    prs, commits = refs_in_inline(block.inline)
+    return not prs and not commits and not any(
+        refs_in_inline(run)[0] for run in block.nested_inline)
 
 
 def _eol(lines: list[str]) -> str:

@@ -150,3 +150,14 @@ def test_item_forms() -> None:
     assert heading_item.is_heading and "x = 1" in heading_item.body
     assert heading_item.line == 14 and heading_item.end_line == 20
     assert ws.render() == text
+
+
+def test_numbered_steps_after_an_entry_belong_to_it() -> None:
+    text = ("## quantization\n### deprecation\n* `x` is deprecated (#153892)\n"
+            "For migrations of users:\n1. Eager mode, use `quantize_`\n2. FX mode, use pt2e\n"
+            "see the docs\n\n### new features\n1. A numbered item (#5)\n")
+    ws = parse_worksheet(text)
+    dep = ws.section("deprecation").items
+    assert len(dep) == 1 and dep[0].end_line == 7 and "2. FX mode" in dep[0].body
+    assert [i.prs for i in ws.section("new features").items] == [[5]]
+    assert ws.render() == text
