@@ -122,13 +122,18 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
     client = Interrupted(repo="pytorch/pytorch", api_url=fake_github.url)
     with pytest.raises(KeyboardInterrupt):
         fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    # the first batch is stored, except PRs still waiting for more pages of files/labels
+    fixture = fake_github.fake.fixtures["pytorch/pytorch"]
+    long = [n for n in numbers[:50] if max(len(fixture[n]["files"]), len(fixture[n]["labels"])) > 100]
+    assert long, "the first batch should hold a PR that needs pagination"
     saved = cached_metadata(numbers, config=github_config)
-    assert sorted(saved) == sorted(numbers[:50])
+    assert sorted(saved) == sorted(set(numbers[:50]) - set(long))
 
     fake_github.fake.clear()
     records = load_metadata(numbers, config=github_config, progress=False)
     assert sorted(records) == sorted(numbers)
-    assert _graphql(fake_github)[0]["prs"] == 10  # only the PRs the first run did not store
+    # only what the first run did not store is asked for again
+    assert _graphql(fake_github)[0]["prs"] == 10 + len(long)
 
 
 @pytest.mark.parametrize("fault, params", [
@@ -216,13 +221,17 @@ def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
 
     def fetch_batch(batch: list[int], **kw: Any) -> Any:
         if numbers[55] in batch:
-            fake_github.inject("server_error", count=10)
+            fake_github.inject("server_error", count=2)  # both attempts of this batch
         return original(batch, **kw)
 
     client.fetch_batch = fetch_batch  # type: ignore[method-assign]
     result = fetch_metadata(numbers, config=github_config, client=client, progress=False)
-    assert sorted(result.failed) == sorted(numbers[50:])
-    assert sorted(cached_metadata(numbers, config=github_config)) == sorted(numbers[:50])
+    # PRs of the first batch that still waited for pages of files are given up too
+    fixture = fake_github.fake.fixtures["pytorch/pytorch"]
+    long = {n for n in numbers[:50] if len(fixture[n]["files"]) > 100}
+    assert sorted(result.failed) == sorted(set(numbers[50:]) | long)
+    assert sorted(cached_metadata(numbers, config=github_config)) == \
+        sorted(set(numbers[:50]) - long)
 
 
 def test_refresh_and_offline(fake_github: RunningServer, github_config: Any) -> None:
@@ -264,3 +273,18 @@ def test_records_are_prrecords(fake_github: RunningServer, github_config: Any) -
     got = load_metadata([145412], config=github_config)[145412]
     assert isinstance(got, PRRecord) and got.author == "andrewor14"
     assert got.files == ["docs/source/index.rst", "docs/source/quantization.rst"]
+
+
+def test_unreachable_server_gives_up_quickly(github_config: Any) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sleeps = Sleeps()
+    client = GitHubClient(repo="pytorch/pytorch", api_url=f"http://127.0.0.1:{port}",
+                          sleep=sleeps, max_attempts=3)
+    result = fetch_metadata(range(1, 121), config=github_config, client=client, progress=False)
+    assert sorted(result.failed) == list(range(1, 121))
+    assert client.requests == 3 and sleeps.waits == [1.0, 2.0]  # no halving, no 2nd batch
+    assert "not tried after an earlier failure" in result.failed[120]

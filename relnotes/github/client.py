@@ -183,7 +183,9 @@ class GitHubClient:
         try:
             status, headers, body = self._requester.requestJson(
                 "POST", self._requester.graphql_url, input={"query": query})
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except requests.ConnectionError as exc:  # refused, DNS, reset: not about batch size
+            raise _Transient(f"network error: {type(exc).__name__}") from None
+        except requests.Timeout as exc:  # a read timeout: the query may be too expensive
             raise _Transient(f"network error: {type(exc).__name__}", halve=True) from None
         if status == 200:
             try:
@@ -267,8 +269,10 @@ class GitHubClient:
         return datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def fetch_batch(self, numbers: list[int], *, can_halve: bool = True
-                    ) -> tuple[list[PRRecord], list[int]]:
-        """Records for ``numbers`` (not-found ones included) and the numbers to retry."""
+                    ) -> tuple[list[PRRecord], dict[int, dict[str, Any]], list[int]]:
+        """One request for ``numbers``: the finished records (not-found ones included),
+        the PRs whose labels or files continue on further pages, and the numbers to retry.
+        """
         payload = self._call(build_query(self.repo, {n: None for n in numbers},
                                          label_page=self.label_page, file_page=self.file_page),
                              can_halve=can_halve)
@@ -276,8 +280,8 @@ class GitHubClient:
         errors = _errors_by_alias(payload.get("errors"))
         if repo_data is None:
             raise GitHubError(f"repository {self.repo} not found at {self.api_url}")
-        nodes: dict[int, dict[str, Any]] = {}
         records: list[PRRecord] = []
+        partial: dict[int, dict[str, Any]] = {}
         retry: list[int] = []
         now = self._now()
         for number in numbers:
@@ -289,41 +293,44 @@ class GitHubClient:
                 else:
                     log.info("PR #%s: %s; will retry", number, error.get("message"))
                     retry.append(number)
-                continue
-            nodes[number] = node
-        self._paginate(nodes)
-        records.extend(_record(node, now) for node in nodes.values())
-        return records, retry
+            elif _next_cursors(node):
+                partial[number] = node
+            else:
+                records.append(_record(node, now))
+        return records, partial, retry
 
-    def _paginate(self, nodes: dict[int, dict[str, Any]]) -> None:
-        """Follow ``hasNextPage`` of labels and files, all PRs of the batch per request."""
+    def complete(self, partial: dict[int, dict[str, Any]]) -> list[PRRecord]:
+        """Follow ``hasNextPage`` of labels and files until every node is whole.
+
+        One request per round for up to ``batch_size`` PRs, whichever batches they came
+        from: long lists are rare, so pooling them saves most pagination requests.
+        """
         while True:
-            wanted: dict[int, dict[str, str | None] | None] = {}
-            for number, node in nodes.items():
-                cursors = {conn: node[conn]["pageInfo"]["endCursor"]
-                           for conn in ("labels", "files")
-                           if (node.get(conn) or {}).get("pageInfo", {}).get("hasNextPage")}
-                if cursors:
-                    wanted[number] = cursors
+            wanted = [(n, cursors) for n, node in partial.items()
+                      if (cursors := _next_cursors(node))]
             if not wanted:
-                return
-            payload = self._call(build_query(self.repo, wanted, label_page=self.label_page,
-                                             file_page=self.file_page), can_halve=False)
-            repo_data = payload["data"].get("repository") or {}
-            for number, cursors in wanted.items():
-                page = repo_data.get(f"p{number}")
-                assert cursors is not None
-                for conn in cursors:
-                    if page is None or page.get(conn) is None:
-                        raise _GaveUp(f"PR #{number}: no next page of {conn}")
-                    nodes[number][conn]["nodes"].extend(page[conn]["nodes"])
-                    nodes[number][conn]["pageInfo"] = page[conn]["pageInfo"]
+                break
+            for start in range(0, len(wanted), self.batch_size):
+                chunk: dict[int, dict[str, str | None] | None] = dict(
+                    wanted[start:start + self.batch_size])
+                payload = self._call(build_query(self.repo, chunk, label_page=self.label_page,
+                                                 file_page=self.file_page), can_halve=False)
+                repo_data = payload["data"].get("repository") or {}
+                for number, asked in chunk.items():
+                    page = repo_data.get(f"p{number}")
+                    for conn in asked or {}:
+                        if page is None or page.get(conn) is None:
+                            raise _GaveUp(f"PR #{number}: no next page of {conn}")
+                        partial[number][conn]["nodes"].extend(page[conn]["nodes"])
+                        partial[number][conn]["pageInfo"] = page[conn]["pageInfo"]
+        now = self._now()
+        return [_record(node, now) for node in partial.values()]
 
     # -- many batches ------------------------------------------------------------------
 
     def fetch(self, numbers: Iterable[int], *,
               on_batch: Callable[[list[PRRecord]], None]) -> FetchReport:
-        """Fetch every number, handing each finished batch to ``on_batch`` (the cache).
+        """Fetch every number, handing finished records to ``on_batch`` (the cache).
 
         Never raises for a batch that fails: its numbers land in ``report.failed`` and the
         rest goes on, so one bad stretch cannot cost what was already fetched.
@@ -333,10 +340,21 @@ class GitHubClient:
         report = FetchReport()
         queue: deque[tuple[list[int], int]] = deque(
             (todo[i:i + self.batch_size], 0) for i in range(0, len(todo), self.batch_size))
+        partial: dict[int, dict[str, Any]] = {}
+
+        def finish_partial() -> None:
+            try:
+                records = self.complete(partial)
+            except _GaveUp as exc:
+                report.failed.update((n, self.redact(str(exc))) for n in partial)
+            else:
+                on_batch(records)
+            partial.clear()
+
         while queue:
             batch, rounds = queue.popleft()
             try:
-                records, retry = self.fetch_batch(batch, can_halve=len(batch) > 1)
+                records, more, retry = self.fetch_batch(batch, can_halve=len(batch) > 1)
             except _Transient as exc:  # asked to halve
                 half = len(batch) // 2
                 log.info("GitHub: %s for %d PRs; splitting the batch", exc.reason, len(batch))
@@ -344,17 +362,35 @@ class GitHubClient:
                 queue.appendleft((batch[:half], rounds))
                 continue
             except _GaveUp as exc:
+                # GitHub stayed unavailable through every retry: the next batches would
+                # only wait as long again, so stop and report; the cache keeps the rest.
                 report.failed.update((n, self.redact(str(exc))) for n in batch)
-                continue
-            on_batch(records)
+                skipped = [n for left, _ in queue for n in left] + list(partial)
+                report.failed.update((n, "not tried after an earlier failure") for n in skipped)
+                queue.clear()
+                partial.clear()
+                break
+            if records:
+                on_batch(records)
+            partial.update(more)
+            if len(partial) >= self.batch_size:
+                finish_partial()
             if retry:
                 if rounds + 1 >= self.max_attempts:
                     report.failed.update((n, "GitHub returned an error for it") for n in retry)
                 else:
                     queue.append((retry, rounds + 1))
+        if partial:
+            finish_partial()
         report.requests = self.requests - start_requests
         report.waited = self.waited - start_waited
         return report
+
+
+def _next_cursors(node: dict[str, Any]) -> dict[str, str | None]:
+    """``{connection: endCursor}`` of the labels/files lists that have another page."""
+    return {conn: node[conn]["pageInfo"]["endCursor"] for conn in ("labels", "files")
+            if (node.get(conn) or {}).get("pageInfo", {}).get("hasNextPage")}
 
 
 def _errors_by_alias(errors: Any) -> dict[str, dict[str, Any]]:

@@ -647,8 +647,7 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def requests(self) -> list[dict[str, Any]]:
