@@ -51,7 +51,7 @@ _DEFAULT_PUBLISH_SORTED = 0.75
 _DEFAULT_MOVE = 0.03
 # Weight of the pre-sorted section in the section vote (labels were right for most
 # items that the generator sorted into a published section).
-PRESORTED_VOTE = 4.0
+PRESORTED_VOTE = 2.0
 # How much the domain's usual mix of sections counts against the title's wording.
 SECTION_PRIOR_WEIGHT = 0.6
 # Propose leaving the domain from this probability on.
