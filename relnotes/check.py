@@ -109,6 +109,7 @@ def check_parts(
                 raw,
                 code=code,
                 label=part.label,
+                role=part.role,
                 code_line=code_line,
                 timeout=runner.timeout,
                 memory_mb=runner.memory_mb,

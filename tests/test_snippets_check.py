@@ -280,3 +280,13 @@ def test_cli_json_shape_and_exit_code(tmp_path):
         ("pass", None, "2.7", [1]),
         ("fail", "expectation", "2.7", [1]),
     ]
+
+
+def test_worker_death_falls_back_to_a_fresh_process(tmp_path):
+    from relnotes.snippets.run import Runner
+
+    with Runner(timeout=60) as fresh_start:
+        assert only(check(tmp_path, fresh_start, entry("x = 1\n"))).verdict == "pass"
+        fresh_start._worker._proc.kill()  # the worker dies between snippets
+        r = only(check(tmp_path, fresh_start, entry("import torch\ny = torch.ones(1)\n")))
+    assert r.verdict == "pass", r.message

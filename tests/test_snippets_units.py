@@ -202,3 +202,43 @@ def test_summarize_keeps_the_inner_error():
     out = run.summarize("TorchRuntimeError", text)
     assert out.startswith("TorchRuntimeError: RuntimeError when making fake tensor call")
     assert "same reduction dim" in out and "Hint" not in out
+
+
+def test_before_code_failing_on_new_torch_is_not_called_a_snippet_bug():
+    err = {"type": "RuntimeError", "message": "now an error", "line": 1, "phase": "snippet"}
+    before = run.classify(
+        {"status": "error", "error": err},
+        code="f()\n",
+        label="2.7",
+        role="before",
+        code_line=5,
+        timeout=5,
+    )
+    assert (before.verdict, before.kind) == ("skip", "needs-setup")
+    assert "may be the very change" in before.message
+    after = run.classify(
+        {"status": "error", "error": err},
+        code="f()\n",
+        label="2.7",
+        role="after",
+        code_line=5,
+        timeout=5,
+    )
+    assert (after.verdict, after.kind) == ("fail", "snippet-bug")
+    assert "[ran on torch" in after.message
+    # inside an emulated old API the error is what that version did: a real bug
+    inside = run.classify(
+        {"status": "error", "error": err | {"via": ["capture_pre_autograd_graph"]}},
+        code="f()\n",
+        label="2.6",
+        role="before",
+        code_line=5,
+        timeout=5,
+    )
+    assert (inside.verdict, inside.kind) == ("fail", "snippet-bug")
+
+
+def test_ellipsis_placeholders_are_illustrative():
+    verdict, _ = run.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
+    assert (verdict.kind, verdict.line) == ("needs-setup", 4)
+    assert run.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None

@@ -14,6 +14,7 @@ snippet actually touches, by name, so the report can say what was emulated.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -97,6 +98,9 @@ EXECUTORCH: dict[str, str] = {
     f"{_EXECUTORCH_XNN}.xnnpack_quantizer_utils": f"{_XNN}_utils",
 }
 
+#: Emulated functions that reproduce the old version's behaviour, not just its name:
+#: an error raised inside them is what that version would have raised.
+EMULATED_BEHAVIOUR = frozenset({"capture_pre_autograd_graph", "export_for_training"})
 #: torch.export.export (and export_for_training) defaulted to strict=True up to 2.7.
 STRICT_DEFAULT_LAST: Version = (2, 7)
 #: torch 2.8 to 2.10 decorated torch.ao pt2e entry points with this deprecation.
@@ -261,7 +265,7 @@ def install(
             on_export(args)
         return real_export(mod, args, kwargs, **options)
 
-    export.__doc__ = real_export.__doc__
+    functools.update_wrapper(export, real_export)  # errors must say "export()", not ours
     torch.export.export = export  # type: ignore[assignment]
 
     modules: dict[str, str] = {}

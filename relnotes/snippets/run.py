@@ -123,6 +123,15 @@ def pre_run(code: str, *, code_line: int) -> tuple[Verdict | None, list[str]]:
         ), []
     if _CUDA_USE.search(code):
         return Verdict("skip", "needs-cuda", "puts tensors or models on a CUDA device"), []
+    placeholder = _placeholder_line(code)
+    if placeholder is not None:
+        line = _at(code_line, placeholder)
+        return Verdict(
+            "skip",
+            "needs-setup",
+            f"illustrative code: `...` stands in for real arguments{_where(line)}",
+            line=line,
+        ), []
     unknown = [n for n in names if n not in fixtures.REGISTRY]
     if unknown:
         return Verdict(
@@ -133,6 +142,20 @@ def pre_run(code: str, *, code_line: int) -> tuple[Verdict | None, list[str]]:
             + " (declare them in relnotes.snippets.fixtures or define them)",
         ), []
     return None, [n for n in names if n in fixtures.REGISTRY]
+
+
+def _placeholder_line(code: str) -> int | None:
+    """Line of the first ``...`` used as a value (``f(...)``, ``x = ...``), if any."""
+    for node in ast.walk(ast.parse(code)):
+        values: list[ast.expr | None] = []
+        if isinstance(node, ast.Call):
+            values = [*node.args, *(k.value for k in node.keywords)]
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            values = [node.value]
+        for value in values:
+            if isinstance(value, ast.Constant) and value.value is Ellipsis:
+                return value.lineno
+    return None
 
 
 class Runner:
@@ -258,50 +281,79 @@ def _binds(code: str, name: str) -> bool:
     )
 
 
-def _error_verdict(
-    raw: dict[str, Any], *, code: str, label: str | None, code_line: int, memory_mb: int
-) -> Verdict:
+def _inside_emulation(err: dict[str, Any]) -> bool:
+    """Raised inside an emulated old API, which reproduces that version's behaviour."""
+    return any(f in emulate.EMULATED_BEHAVIOUR for f in err.get("via") or [])
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What classification needs to know about the code part that ran."""
+
+    code: str
+    label: str | None
+    role: str | None
+    code_line: int
+    memory_mb: int
+
+
+def _error_verdict(raw: dict[str, Any], part: _Part) -> Verdict:
     err = raw.get("error") or {}
-    line = _at(code_line, err.get("line"))
+    line = _at(part.code_line, err.get("line"))
+    at = _where(line)
     etype, text = err.get("type", "Error"), err.get("message", "")
-    evidence = summarize(etype, text) + _statement(code, err.get("line"))
+    evidence = summarize(etype, text) + _statement(part.code, err.get("line"))
     if err.get("phase") == "setup":
         return Verdict("fail", "crash", f"relnotes could not prepare the run: {evidence}")
     if etype == "MemoryError" or "can't allocate memory" in text:
-        return Verdict(
-            "fail",
-            "crash",
-            f"memory cap of {memory_mb} MB reached: {evidence}{_where(line)}",
-            line=line,
-        )
+        message = f"memory cap of {part.memory_mb} MB reached: {evidence}{at}"
+        return Verdict("fail", "crash", message, line=line)
     if etype in ("SyntaxError", "IndentationError", "TabError"):
-        return Verdict("fail", "syntax", f"{evidence}{_where(line)}", line=line)
+        return Verdict("fail", "syntax", f"{evidence}{at}", line=line)
     if _DIST_ERROR.search(text):
-        return Verdict("skip", "needs-distributed", f"{evidence}{_where(line)}", line=line)
+        return Verdict("skip", "needs-distributed", f"{evidence}{at}", line=line)
     if _CUDA_ERROR.search(text) and etype not in ("ImportError", "ModuleNotFoundError"):
-        return Verdict("skip", "needs-cuda", f"{evidence}{_where(line)}", line=line)
+        return Verdict("skip", "needs-cuda", f"{evidence}{at}", line=line)
     missing = err.get("missing")
     if missing and etype in ("ImportError", "ModuleNotFoundError", "AttributeError"):
         if missing.split(".")[0] not in _OURS and etype == "ModuleNotFoundError":
             return Verdict(
-                "skip",
-                "needs-setup",
-                f"module {missing!r} is not installed{_where(line)}",
-                line=line,
+                "skip", "needs-setup", f"module {missing!r} is not installed{at}", line=line
             )
-        verdict, kind, message = _missing_api(missing, label)
-        return Verdict(verdict, kind, f"{message}: {evidence}{_where(line)}", line=line)
+        verdict, kind, message = _missing_api(missing, part.label)
+        return Verdict(verdict, kind, f"{message}: {evidence}{at}", line=line)
     name = err.get("name")
-    if etype in ("NameError", "UnboundLocalError") and name and not _binds(code, name):
+    if etype in ("NameError", "UnboundLocalError"):
+        if name and not _binds(part.code, name):
+            return Verdict(
+                "skip", "needs-setup", f"free name {name!r} nobody provides{at}", line=line
+            )
+        return Verdict("fail", "snippet-bug", f"{evidence}{at}", line=line)
+    labelled = emulate.parse_version(part.label)
+    installed = _version_text(INSTALLED_TORCH)
+    if (
+        part.role == "before"
+        and labelled
+        and labelled < INSTALLED_TORCH
+        and not (_inside_emulation(err))
+    ):
         return Verdict(
-            "skip", "needs-setup", f"free name {name!r} nobody provides{_where(line)}", line=line
+            "skip",
+            "needs-setup",
+            (
+                f"this before-code for torch {part.label} fails on the installed torch "
+                f"{installed}: {evidence}{at}. relnotes emulates the API names of old versions, "
+                "not their behaviour, so this may be the very change the entry documents"
+            ),
+            line=line,
         )
-    where = (
+    ran_on = f" [ran on torch {installed}]" if labelled and labelled != INSTALLED_TORCH else ""
+    after = (
         " while relnotes carried the flow on (calibrate, convert_pt2e, run)"
         if err.get("phase") == "carry-on"
         else ""
     )
-    return Verdict("fail", "snippet-bug", f"{evidence}{_where(line)}{where}", line=line)
+    return Verdict("fail", "snippet-bug", f"{evidence}{at}{after}{ran_on}", line=line)
 
 
 def classify(
@@ -311,47 +363,39 @@ def classify(
     label: str | None,
     code_line: int,
     timeout: float,
+    role: str | None = None,
     memory_mb: int = sandbox.DEFAULT_MEMORY_MB,
 ) -> Verdict:
     """Turn the sandbox's raw outcome into a verdict; every failure names its evidence."""
-    emulated = list(raw.get("emulated") or [])
     status = raw.get("status")
     if status == "timeout":
         verdict = Verdict("fail", "timeout", f"did not finish within {timeout:g}s")
     elif status == "crash":
         last = (raw.get("stderr") or "").strip().splitlines()[-1:] or [""]
-        verdict = Verdict(
-            "fail",
-            "crash",
-            f"the snippet's process died (exit status {raw.get('returncode')}) {last[0]}".strip(),
-        )
+        died = f"the snippet's process died (exit status {raw.get('returncode')}) {last[0]}"
+        verdict = Verdict("fail", "crash", died.strip())
     else:
-        verdict = _judge(raw, code=code, label=label, code_line=code_line, memory_mb=memory_mb)
-    verdict.emulated = emulated
+        verdict = _judge(raw, _Part(code, label, role, code_line, memory_mb))
+    verdict.emulated = list(raw.get("emulated") or [])
     return verdict
 
 
-def _judge(
-    raw: dict[str, Any], *, code: str, label: str | None, code_line: int, memory_mb: int
-) -> Verdict:
+def _judge(raw: dict[str, Any], part: _Part) -> Verdict:
     claims = raw.get("expectations") or []
     wrong = [c for c in claims if c.get("ok") is False]
     if wrong:
-        first = wrong[0]
-        line = _at(code_line, first["stmt_line"])
+        line = _at(part.code_line, wrong[0]["stmt_line"])
         more = f" (+{len(wrong) - 1} more)" if len(wrong) > 1 else ""
-        return Verdict("fail", "expectation", f"{first['detail']}{_where(line)}{more}", line=line)
+        return Verdict(
+            "fail", "expectation", f"{wrong[0]['detail']}{_where(line)}{more}", line=line
+        )
     if raw.get("status") == "error":
-        return _error_verdict(raw, code=code, label=label, code_line=code_line, memory_mb=memory_mb)
+        return _error_verdict(raw, part)
     unrun = [c for c in claims if c.get("ok") is None]
     if unrun:
-        line = _at(code_line, unrun[0]["stmt_line"])
-        return Verdict(
-            "fail",
-            "expectation",
-            f"claimed {unrun[0]['type_name']}, but the statement never ran{_where(line)}",
-            line=line,
-        )
+        line = _at(part.code_line, unrun[0]["stmt_line"])
+        message = f"claimed {unrun[0]['type_name']}, but the statement never ran{_where(line)}"
+        return Verdict("fail", "expectation", message, line=line)
     said = ["ran without error"]
     if claims:
         said.append(f"{len(claims)} claimed error/warning(s) confirmed")

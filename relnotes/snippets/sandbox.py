@@ -55,6 +55,7 @@ UNROUTABLE_PROXY = "http://192.0.2.1:9"  # TEST-NET-1 (RFC 5737): never routed
 _SECRET = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|^AWS_", re.IGNORECASE)
 _KEEP_OUTPUT = 4000
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_EMULATE_FILE = os.path.join("relnotes", "snippets", "emulate.py")
 
 
 def safe_env(home: str, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -299,6 +300,8 @@ def _describe(exc: BaseException, snippet_file: str, phase: str) -> dict[str, An
         "missing": missing,
         "name": getattr(exc, "name", None) if isinstance(exc, NameError) else None,
         "traceback": tb[-3000:],
+        # emulated functions the error passed through (tracebacks get cut, this does not)
+        "via": [f.name for f in frames if f.filename.endswith(_EMULATE_FILE)],
     }
 
 
