@@ -191,7 +191,7 @@ class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 }
             )
             module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
-            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[attr-defined]
+            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[attr-defined,method-assign]
             if spec.name not in self.used:
                 self.used.append(spec.name)
             self.wrap(spec.name, module)
@@ -229,7 +229,7 @@ def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]
             return previous(attr)
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined,method-assign]
 
 
 def install(
@@ -402,7 +402,7 @@ def _attribute_emulations(
         if attr in vars(modules[mod_name]):
             continue
 
-        def make(name: str = fact.name, fn: Callable[..., Any] = table[fact.name]) -> Any:
+        def make(name: str = fact.name, fn: Any = table[fact.name]) -> Any:
             _record(used, name)
             return fn
 
