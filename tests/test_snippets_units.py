@@ -204,37 +204,33 @@ def test_summarize_keeps_the_inner_error():
     assert "same reduction dim" in out and "Hint" not in out
 
 
-def test_before_code_failing_on_new_torch_is_not_called_a_snippet_bug():
-    err = {"type": "RuntimeError", "message": "now an error", "line": 1, "phase": "snippet"}
-    before = run.classify(
+def _failing(role, label, via=()):
+    err = {
+        "type": "RuntimeError",
+        "message": "now an error",
+        "line": 1,
+        "phase": "snippet",
+        "via": list(via),
+    }
+    return run.classify(
         {"status": "error", "error": err},
         code="f()\n",
-        label="2.7",
-        role="before",
+        label=label,
+        role=role,
         code_line=5,
         timeout=5,
     )
+
+
+def test_before_code_failing_on_new_torch_is_not_called_a_snippet_bug():
+    before = _failing("before", "2.7")
     assert (before.verdict, before.kind) == ("skip", "needs-setup")
     assert "may be the very change" in before.message
-    after = run.classify(
-        {"status": "error", "error": err},
-        code="f()\n",
-        label="2.7",
-        role="after",
-        code_line=5,
-        timeout=5,
-    )
+    after = _failing("after", "2.7")
     assert (after.verdict, after.kind) == ("fail", "snippet-bug")
     assert "[ran on torch" in after.message
     # inside an emulated old API the error is what that version did: a real bug
-    inside = run.classify(
-        {"status": "error", "error": err | {"via": ["capture_pre_autograd_graph"]}},
-        code="f()\n",
-        label="2.6",
-        role="before",
-        code_line=5,
-        timeout=5,
-    )
+    inside = _failing("before", "2.6", via=["capture_pre_autograd_graph"])
     assert (inside.verdict, inside.kind) == ("fail", "snippet-bug")
 
 
