@@ -14,7 +14,7 @@ from pathlib import Path
 
 from relnotes.errors import WorksheetError
 
-__all__ = ["read_text", "atomic_write", "split_lines"]
+__all__ = ["atomic_write", "read_text", "split_lines"]
 
 
 def read_text(path: str | Path) -> str:
@@ -53,8 +53,11 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def atomic_write(path: str | Path, text: str, *, backup: bool = False) -> Path | None:
-    """Replace ``path`` with ``text`` atomically; return the backup's path if one was made."""
+def atomic_write(path: str | Path, text: str | bytes, *, backup: bool = False) -> Path | None:
+    """Replace ``path`` with ``text`` (str as UTF-8, or bytes) atomically.
+
+    Returns the backup's path if one was made.
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     backup_path: Path | None = None
@@ -64,7 +67,7 @@ def atomic_write(path: str | Path, text: str, *, backup: bool = False) -> Path |
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         if p.exists():

@@ -125,8 +125,9 @@ def test_write_and_load_roundtrip(tmp_path: Path, profile: Profile) -> None:
     path = write_profile(profile.data, tmp_path / "p.json")
     loaded = load_profile("2.7", path=str(path))
     assert loaded.version == "2.7.0" and loaded.modules == profile.modules
-    with pytest.raises(UsageError):
-        write_profile(profile.data, tmp_path / "p.json.gz")
+    gz = write_profile(profile.data, tmp_path / "p.json.gz")  # the shipped form
+    assert gz.read_bytes()[:2] == b"\x1f\x8b"
+    assert load_profile("2.7", path=str(gz)).modules == profile.modules
 
 
 def test_not_a_torch_wheel(tmp_path: Path) -> None:

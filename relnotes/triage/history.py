@@ -21,9 +21,7 @@ import functools
 import gzip
 import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from relnotes.categories import PUBLISHED
 from relnotes.errors import ConfigError
+from relnotes.fileio import atomic_write
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
 
@@ -275,25 +274,8 @@ def write_history(records: Iterable[HistoryRecord], path: str | Path) -> Path:
            "columns": ["domain", "presorted", "fate", "target", "title"],
            "releases": dict(sorted(by_release.items()))}
     raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    _atomic_write_bytes(Path(path), gzip.compress(raw, mtime=0))
+    atomic_write(Path(path), gzip.compress(raw, mtime=0))
     return Path(path)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    # fileio.atomic_write takes text only; this is its binary twin (same temp-file-and-
-    # replace steps) until fileio grows a bytes variant.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # package data: readable by everyone, like any source file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def default_history_path() -> Path:
