@@ -22,7 +22,7 @@ from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
     "--python",
     "python",
     metavar="PATH",
-    type=click.Path(dir_okay=False),
+    type=click.Path(exists=True, dir_okay=False),
     help="Interpreter with torch and torchao to run snippets (default: this one).",
 )
 @click.option(

@@ -34,6 +34,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from relnotes.errors import SnippetError
 from relnotes.fileio import atomic_write
 
 __all__ = [
@@ -103,6 +104,15 @@ def _kill_group(pid: int) -> None:
             pass
 
 
+def _popen(argv: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """Popen, with "cannot start the interpreter" as a SnippetError naming it."""
+    try:
+        return subprocess.Popen(argv, **options)
+    except OSError as exc:
+        shutil.rmtree(options.get("cwd") or "", ignore_errors=True)
+        raise SnippetError(f"cannot start {argv[0]}: {exc.strerror}") from None
+
+
 def run_fresh(
     job: dict[str, Any], *, python: str, timeout: float, memory_mb: int
 ) -> dict[str, Any]:
@@ -114,7 +124,7 @@ def run_fresh(
         open(os.path.join(scratch, "stdout.txt"), "wb") as out,
         open(os.path.join(scratch, "stderr.txt"), "wb") as err,
     ):
-        proc = subprocess.Popen(
+        proc = _popen(
             [python, "-m", "relnotes.snippets.sandbox", scratch],
             cwd=scratch,
             env=safe_env(scratch),
@@ -142,18 +152,17 @@ def run_fresh(
 def spawn_worker(*, python: str, memory_mb: int) -> tuple[subprocess.Popen[bytes], str]:
     """Start the warm worker (``python -m relnotes.snippets.worker``) and its home dir."""
     home = make_scratch()
-    log = open(os.path.join(home, "worker.log"), "wb")  # noqa: SIM115 - lives with the worker
-    proc = subprocess.Popen(
-        [python, "-m", "relnotes.snippets.worker", str(memory_mb)],
-        cwd=home,
-        env=safe_env(home),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        start_new_session=True,
-        preexec_fn=lambda: _limit_memory(memory_mb),  # noqa: PLW1509
-    )
-    log.close()
+    with open(os.path.join(home, "worker.log"), "wb") as log:  # the worker keeps its own fd
+        proc = _popen(
+            [python, "-m", "relnotes.snippets.worker", str(memory_mb)],
+            cwd=home,
+            env=safe_env(home),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=lambda: _limit_memory(memory_mb),  # noqa: PLW1509
+        )
     return proc, home
 
 
