@@ -132,7 +132,7 @@ def run_fresh(
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=lambda: _limit_memory(memory_mb),  # noqa: PLW1509 - single-threaded parent
+            preexec_fn=lambda: _limit_memory(memory_mb),  # our parent runs no threads
         )
         timed_out = False
         try:
@@ -161,7 +161,7 @@ def spawn_worker(*, python: str, memory_mb: int) -> tuple[subprocess.Popen[bytes
             stdout=subprocess.PIPE,
             stderr=log,
             start_new_session=True,
-            preexec_fn=lambda: _limit_memory(memory_mb),  # noqa: PLW1509
+            preexec_fn=lambda: _limit_memory(memory_mb),
         )
     return proc, home
 
