@@ -232,6 +232,12 @@ def test_skips(tmp_path, runner):
     ]
 
 
+def test_worker_forks_from_a_single_threaded_process(tmp_path, runner):
+    only(check(tmp_path, runner, entry("x = 1\n")))  # make sure the worker is up
+    assert runner._worker.import_seconds > 0
+    assert runner._worker.threads_at_fork == 1
+
+
 def test_snippet_sees_no_secrets(runner):
     code = (
         "import os\nprint(repr(os.environ.get('GITHUB_TOKEN')))\n"

@@ -70,6 +70,7 @@ class WarmWorker:
         self.memory_mb = memory_mb
         self.start_timeout = start_timeout
         self.import_seconds: float | None = None
+        self.threads_at_fork: int | None = None
         self._proc: Any = None
         self._home: str | None = None
         self._buffer = b""
@@ -81,6 +82,7 @@ class WarmWorker:
         if not ready.get("ready"):
             raise WorkerDied(f"warm worker did not start: {ready}")
         self.import_seconds = float(ready["import_seconds"])
+        self.threads_at_fork = ready.get("threads")
         log.info("warm worker ready (imports took %.1fs)", self.import_seconds)
         return self.import_seconds
 
@@ -141,6 +143,13 @@ class WarmWorker:
         self.close()
 
 
+def _thread_count() -> int | None:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 def serve(memory_mb: int) -> int:
     """Worker side: import once, then fork one sandboxed child per job line."""
     import importlib
@@ -150,7 +159,12 @@ def serve(memory_mb: int) -> int:
     started = time.monotonic()
     for name in PREIMPORTS:
         importlib.import_module(name)
-    proto.write(json.dumps({"ready": True, "import_seconds": time.monotonic() - started}) + "\n")
+    ready = {
+        "ready": True,
+        "import_seconds": time.monotonic() - started,
+        "threads": _thread_count(),
+    }  # must be 1: forking a threaded process is unsafe
+    proto.write(json.dumps(ready) + "\n")
     proto.flush()
     for line in sys.stdin:
         if not line.strip():
