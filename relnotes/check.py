@@ -9,6 +9,7 @@ documented in the README.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -156,6 +157,20 @@ def check_files(
 def results_json(results: list[SnippetResult]) -> dict[str, Any]:
     """``{"snippets": [...]}`` as documented."""
     return {"snippets": [r.to_json() for r in results]}
+
+
+def save_results(files: Iterable[str], results: list[SnippetResult]) -> list[Path]:
+    """Write each file's results beside it (``.relnotes/<stem>.check.json``) for ``audit``."""
+    from relnotes.decisions import sidecar_path
+    from relnotes.fileio import atomic_write
+
+    written = []
+    for file in files:
+        mine = [r for r in results if r.file == file]
+        path = sidecar_path(file, "check")
+        atomic_write(path, json.dumps(results_json(mine), indent=2) + "\n")
+        written.append(path)
+    return written
 
 
 def render_text(results: list[SnippetResult]) -> str:

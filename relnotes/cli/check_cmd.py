@@ -36,6 +36,9 @@ from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 )
 @click.option("--release", metavar="X.Y.Z", help="Release the worksheet is for (decides roles).")
 @click.option("--no-warm", is_flag=True, help="Start a fresh process per snippet (slower).")
+@click.option("--save", is_flag=True,
+              help="Also save each file's results as .relnotes/<name>.check.json beside it, "
+                   "where `relnotes audit` and `submit` read them.")
 @format_option("text", "json")
 @handle_errors
 def check(
@@ -45,6 +48,7 @@ def check(
     memory_mb: int,
     release: str | None,
     no_warm: bool,
+    save: bool,
     fmt: str,
 ) -> None:
     """Check the code of every BC-breaking and deprecation entry in FILES.
@@ -60,8 +64,9 @@ def check(
     Examples:
       relnotes check todo/quantization.md
       relnotes check done/*.md --format json --timeout 30
+      relnotes check done/quantization.md --save   # for relnotes audit
     """
-    from relnotes.check import check_files, render_text, results_json
+    from relnotes.check import check_files, render_text, results_json, save_results
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
@@ -75,6 +80,9 @@ def check(
         warm=not no_warm,
         progress=progress,
     )
+    if save:
+        for path in save_results(files, results):
+            click.echo(f"saved {path}", err=True)
     if fmt == "json":
         emit_json(results_json(results))
     else:
