@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ def main() -> None:
                         help="time REST on only this many PRs and extrapolate (0: all)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "fetch.md")
     args = parser.parse_args()
+    os.environ.pop("RELNOTES_CACHE", None)  # it would override the temporary cache
 
     pulls = synthesize(args.prs, seed=1)
     numbers = [int(p["number"]) for p in pulls]
@@ -51,8 +53,8 @@ def main() -> None:
             batches = math.ceil(len(numbers) / 50)
             runs = [("relnotes cold (GraphQL, 50 PRs per request)", False, False),
                     ("relnotes warm (cache)", False, False),
-                    ("relnotes cold, faults injected (502, 429 + Retry-After 1 s, "
-                     "malformed JSON)", True, True)]
+                    (("relnotes cold, faults injected (502, 429 + Retry-After 1 s, "
+                     "malformed JSON)"), True, True)]
             for label, refresh, faults in runs:
                 fake.clear()
                 if faults:
@@ -66,7 +68,7 @@ def main() -> None:
                 sent = len(fake.requests)
                 note = (f"{result.fetched} fetched; ceil(N/50) = {batches}, "
                         f"{sent - batches} more for pagination"
-                        + (" and retries (incl. 2 s of waiting)" if faults else "")
+                        + (f" and retries ({result.waited:.0f} s of it waiting)" if faults else "")
                         if result.fetched else f"{result.from_cache} from cache")
                 rows.append((label, sent, wall, note))
                 complete = sum(len(r.files) == r.changed_files for r in result.records.values())
@@ -80,10 +82,10 @@ def main() -> None:
     lines = [
         "# PR metadata fetch benchmark",
         "",
-        f"{args.prs} synthetic PRs from `relnotes.testing.synth` (seed 1), local server "
+        (f"{args.prs} synthetic PRs from `relnotes.testing.synth` (seed 1), local server "
         f"`relnotes.testing.fake_github` with {args.latency_ms:.0f} ms injected latency per "
         "request, sequential requests, 2-core shared machine. "
-        f"Run: `.venv/bin/python bench/bench_fetch.py`. Records with all files: {complete}.",
+        f"Run: `.venv/bin/python bench/bench_fetch.py`. Records with all files: {complete}."),
         "",
         "| way | requests | wall time (s) | notes |",
         "| --- | ---: | ---: | --- |",

@@ -33,8 +33,8 @@ def test_fetch_text_then_json(fake_github, cache: Path) -> None:  # type: ignore
     assert (data["requested"], data["from_cache"], data["fetched"], data["requests"]) == \
         (60, 60, 0, 0)
     assert {p["number"] for p in data["prs"]} >= {139505, 144940}
-    assert set(data) == {"repo", "requested", "from_cache", "fetched", "requests", "not_found",
-                         "failed", "missing", "cache", "prs"}
+    assert set(data) == {"repo", "requested", "from_cache", "fetched", "requests",
+                         "waited_seconds", "not_found", "failed", "missing", "cache", "prs"}
     assert second.stderr == ""  # no progress bar, no chatter with json
 
 

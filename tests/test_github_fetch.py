@@ -288,3 +288,9 @@ def test_unreachable_server_gives_up_quickly(github_config: Any) -> None:
     assert sorted(result.failed) == list(range(1, 121))
     assert client.requests == 3 and sleeps.waits == [1.0, 2.0]  # no halving, no 2nd batch
     assert "not tried after an earlier failure" in result.failed[120]
+
+
+def test_cached_metadata_without_a_cache_file(tmp_path: Path, fake_github: RunningServer) -> None:
+    config = fake_github.config(cache_path=tmp_path / "none" / "c.sqlite")
+    assert cached_metadata([139505], config=config) == {}
+    assert not (tmp_path / "none").exists() and fake_github.requests == []

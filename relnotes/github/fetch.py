@@ -35,6 +35,7 @@ class FetchResult:
     failed: dict[int, str] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)  # not cached and not fetched (offline)
     cache_path: str = ""
+    waited: float = 0.0  # seconds spent waiting for rate limits and retries
 
     @property
     def not_found(self) -> list[int]:
@@ -48,6 +49,7 @@ class FetchResult:
             "from_cache": self.from_cache,
             "fetched": self.fetched,
             "requests": self.requests,
+            "waited_seconds": round(self.waited, 1),
             "not_found": self.not_found,
             "failed": {str(n): why for n, why in sorted(self.failed.items())},
             "missing": sorted(self.missing),
@@ -138,6 +140,7 @@ def fetch_metadata(
             bar.close()
             result.requests = client.requests - start
         result.failed = report.failed
+        result.waited = report.waited
     return result
 
 
@@ -176,8 +179,11 @@ def describe_failures(failed: dict[int, str]) -> str:
 
 
 def cached_metadata(numbers: Iterable[int], *, config: Any) -> dict[int, PRRecord]:
-    """Only what the cache has; never touches the network."""
-    with MetadataCache(resolve_cache_path(config)) as cache:
+    """Only what the cache has; never touches the network (nor creates a cache file)."""
+    path = resolve_cache_path(config)
+    if not path.exists():
+        return {}
+    with MetadataCache(path) as cache:
         return cache.get_many(config.repo, numbers)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import re
 import socket
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from relnotes.testing.fake_rest import Response, RestMixin, json_response, not_found, sha_of
 from relnotes.testing.gql import FieldError, execute
 
 __all__ = [
@@ -60,7 +60,6 @@ FAULTS = {
 }
 _ALIASES = {alias: name for name, aliases in FAULTS.items() for alias in (name, *aliases)}
 
-Response = tuple[int, dict[str, str], bytes]
 
 
 def load_fixtures(folder: str | Path = FIXTURES_DIR) -> dict[str, dict[int, dict[str, Any]]]:
@@ -76,10 +75,6 @@ def load_fixtures(folder: str | Path = FIXTURES_DIR) -> dict[str, dict[int, dict
         for pr in data["pulls"]:
             repo_prs[int(pr["number"])] = pr
     return out
-
-
-def _sha(*parts: object) -> str:
-    return hashlib.sha1("\0".join(map(str, parts)).encode()).hexdigest()
 
 
 def _connection(items: list[Any], wrap: Callable[[Any], dict[str, Any]]
@@ -108,7 +103,7 @@ class _Fault:
     params: dict[str, Any]
 
 
-class FakeGitHub:
+class FakeGitHub(RestMixin):
     """Server state and behaviour, independent of the HTTP plumbing."""
 
     def __init__(
@@ -165,7 +160,7 @@ class FakeGitHub:
 
     def add_branch(self, repo: str, name: str, sha: str | None = None) -> str:
         with self._lock:
-            sha = sha or _sha(repo, name, time.time())
+            sha = sha or sha_of(repo, name, time.time())
             self._branches(repo)[name] = sha
             return sha
 
@@ -193,7 +188,7 @@ class FakeGitHub:
             try:
                 body = json.loads(raw) if raw else {}
             except ValueError:
-                response = _json(400, {"message": "Problems parsing JSON"})
+                response = json_response(400, {"message": "Problems parsing JSON"})
             else:
                 response = self._route(method, path, query, body, base, entry)
         entry["status"] = response[0]
@@ -214,16 +209,16 @@ class FakeGitHub:
                 self.inject(spec.pop("fault"), spec.pop("count", 1), path=spec.pop("path", None),
                             **spec)
             except (KeyError, ValueError) as exc:
-                return _json(400, {"message": str(exc)})
-            return _json(200, {"ok": True})
+                return json_response(400, {"message": str(exc)})
+            return json_response(200, {"ok": True})
         if path == "/_fake/requests":
-            return _json(200, self.requests)
+            return json_response(200, self.requests)
         if path == "/_fake/pulls":
-            return _json(200, list(self.pulls.values()))
+            return json_response(200, list(self.pulls.values()))
         if path == "/_fake/reset" and method == "POST":
             self.clear()
-            return _json(200, {"ok": True})
-        return _json(404, {"message": "Not Found"})
+            return json_response(200, {"ok": True})
+        return json_response(404, {"message": "Not Found"})
 
     def _auth(self, headers: Any) -> Response | None:
         if self.required_token is None:
@@ -231,7 +226,7 @@ class FakeGitHub:
         given = (headers.get("Authorization") or "").split(" ", 1)
         if len(given) == 2 and given[1] == self.required_token:
             return None
-        return _json(401, {"message": "Bad credentials",
+        return json_response(401, {"message": "Bad credentials",
                            "documentation_url": "https://docs.github.com/rest"})
 
     def _apply_fault(self, path: str, entry: dict[str, Any]) -> Response | None:
@@ -253,12 +248,12 @@ class FakeGitHub:
             return None
         if fault.kind == "rate_limit":
             reset = int(time.time() + float(p.get("reset_in", 1)))
-            return _json(403, {"message": "API rate limit exceeded for user ID 1.",
+            return json_response(403, {"message": "API rate limit exceeded for user ID 1.",
                                "documentation_url": "https://docs.github.com/rest/rate-limit"},
                          {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
                           "X-RateLimit-Used": "5000", "X-RateLimit-Reset": str(reset)})
         if fault.kind == "retry_after":
-            return _json(429, {"message": "You have exceeded a secondary rate limit."},
+            return json_response(429, {"message": "You have exceeded a secondary rate limit."},
                          {"Retry-After": str(p.get("retry_after", 1))})
         if fault.kind == "malformed":
             return 200, {"Content-Type": "application/json"}, b'{"data": {"repository": {"p1'
@@ -267,26 +262,8 @@ class FakeGitHub:
 
     _ROUTES: ClassVar[list[tuple[str, str, str]]] = [
         ("POST", r"/(?:api/)?graphql", "_graphql"),
-        ("GET", r"/user", "_user"),
-        ("GET", r"/rate_limit", "_rate_limit"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)", "_get_repo"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls", "_list_pulls"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls", "_create_pull"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)", "_get_pull"),
-        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)", "_patch_pull"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)/files", "_pull_files"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/labels", "_add_labels"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/comments", "_add_comment"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/branches/(?P<b>.+)", "_get_branch"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_get_ref"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/git/ref/heads/(?P<b>.+)", "_get_ref"),
-        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_patch_ref"),
-        ("DELETE", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs/heads/(?P<b>.+)", "_delete_ref"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs", "_create_ref"),
-        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_get_contents"),
-        ("PUT", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_put_contents"),
+        *RestMixin.REST_ROUTES,
     ]
-
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any,
                base: str, entry: dict[str, Any]) -> Response:
         path = "/" + path.strip("/")
@@ -299,13 +276,13 @@ class FakeGitHub:
                 with self._lock:
                     return getattr(self, handler)(base=base, query=query, body=body,
                                                   entry=entry, **args)
-        return _not_found()
+        return not_found()
 
     # -- GraphQL -----------------------------------------------------------------------
 
     def _graphql(self, *, body: Any, entry: dict[str, Any], **_: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return _json(400, {"message": "A query attribute must be specified"})
+            return json_response(400, {"message": "A query attribute must be specified"})
 
         def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
             prs = self.fixtures.get(f"{owner}/{name}")
@@ -330,239 +307,7 @@ class FakeGitHub:
                 "rateLimit": {"limit": 5000, "cost": 1, "remaining": 4999,
                               "resetAt": "2030-01-01T00:00:00Z"}}
         result = execute(body["query"], root, variables=body.get("variables") or {})
-        return _json(200, result)
-
-    # -- REST --------------------------------------------------------------------------
-
-    def _branches(self, repo: str) -> dict[str, str]:
-        return self.branches.setdefault(repo, {"main": _sha(repo, "main")})
-
-    def _repo_json(self, repo: str, base: str) -> dict[str, Any]:
-        owner, name = repo.split("/")
-        return {"id": int(_sha(repo)[:6], 16), "name": name, "full_name": repo,
-                "owner": {"login": owner, "id": int(_sha(owner)[:6], 16),
-                          "type": "Organization", "url": f"{base}/users/{owner}"},
-                "private": False, "fork": False, "default_branch": "main",
-                "url": f"{base}/repos/{repo}", "html_url": f"https://github.com/{repo}",
-                "clone_url": f"https://github.com/{repo}.git",
-                "permissions": {"admin": False, "push": True, "pull": True}}
-
-    def _known_repo(self, repo: str) -> bool:
-        return repo in self.fixtures or repo in self.branches or repo in self.repos
-
-    def _user(self, *, base: str, **_: Any) -> Response:
-        return _json(200, {"login": self.login, "id": 1, "type": "User",
-                           "url": f"{base}/users/{self.login}", "name": "relnotes bot"})
-
-    def _rate_limit(self, **_: Any) -> Response:
-        core = {"limit": 5000, "remaining": 4999, "reset": int(time.time()) + 3600, "used": 1}
-        return _json(200, {"resources": {"core": core, "graphql": core}, "rate": core})
-
-    def _get_repo(self, *, repo: str, base: str, **_: Any) -> Response:
-        if not self._known_repo(repo):
-            return _not_found()
-        return _json(200, self._repo_json(repo, base))
-
-    def _pull_json(self, repo: str, number: int, base: str) -> dict[str, Any] | None:
-        if number in self.pulls and self.pulls[number]["base"]["repo"]["full_name"] == repo:
-            return self.pulls[number]
-        pr = self.fixtures.get(repo, {}).get(number)
-        if pr is None:
-            return None
-        state = str(pr.get("state", "MERGED")).lower()
-        return self._new_pull_json(repo, base, number, title=pr.get("title", ""),
-                                   body=pr.get("body", ""), head=f"pr-{number}", base_ref="main",
-                                   state="open" if state == "open" else "closed",
-                                   merged=bool(pr.get("merged")), merged_at=pr.get("mergedAt"),
-                                   labels=pr.get("labels", []), author=pr.get("author"),
-                                   changed_files=len(pr.get("files", [])))
-
-    def _new_pull_json(self, repo: str, base: str, number: int, *, title: str, body: str,
-                       head: str, base_ref: str, state: str = "open", merged: bool = False,
-                       merged_at: str | None = None, labels: list[str] | None = None,
-                       author: str | None = None, changed_files: int = 0,
-                       draft: bool = False) -> dict[str, Any]:
-        owner = repo.split("/")[0]
-        head_owner, _, head_ref = head.rpartition(":")
-        repo_json = self._repo_json(repo, base)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return {
-            "url": f"{base}/repos/{repo}/pulls/{number}", "id": 10_000_000 + number,
-            "issue_url": f"{base}/repos/{repo}/issues/{number}",
-            "comments_url": f"{base}/repos/{repo}/issues/{number}/comments",
-            "commits_url": f"{base}/repos/{repo}/pulls/{number}/commits",
-            "number": number, "state": state, "title": title, "body": body, "draft": draft,
-            "user": {"login": author or self.login, "id": 1, "type": "User"},
-            "labels": [{"name": name, "id": int(_sha(name)[:6], 16)} for name in labels or []],
-            "html_url": f"https://github.com/{repo}/pull/{number}",
-            "head": {"ref": head_ref, "label": f"{head_owner or owner}:{head_ref}",
-                     "sha": self._branches(repo).get(head_ref, _sha(repo, head_ref)),
-                     "repo": repo_json},
-            "base": {"ref": base_ref, "label": f"{owner}:{base_ref}",
-                     "sha": self._branches(repo).get(base_ref, _sha(repo, base_ref)),
-                     "repo": repo_json},
-            "merged": merged, "merged_at": merged_at, "mergeable": None,
-            "created_at": now, "updated_at": now, "closed_at": None,
-            "changed_files": changed_files, "maintainer_can_modify": True,
-        }
-
-    def _list_pulls(self, *, repo: str, query: dict[str, list[str]], **_: Any) -> Response:
-        if not self._known_repo(repo):
-            return _not_found()
-        state = query.get("state", ["open"])[0]
-        head = query.get("head", [None])[0]
-        base_ref = query.get("base", [None])[0]
-        found = [p for p in self.pulls.values()
-                 if p["base"]["repo"]["full_name"] == repo
-                 and (state == "all" or p["state"] == state)
-                 and (head is None or p["head"]["label"] == head
-                      or (":" not in head and p["head"]["ref"] == head))
-                 and (base_ref is None or p["base"]["ref"] == base_ref)]
-        return _json(200, found)
-
-    def _create_pull(self, *, repo: str, body: dict[str, Any], base: str, **_: Any) -> Response:
-        if not self._known_repo(repo):
-            return _not_found()
-        missing = [k for k in ("title", "head", "base") if not body.get(k)]
-        if missing:
-            return _validation(f"missing field(s): {', '.join(missing)}")
-        head = str(body["head"])
-        if ":" not in head:
-            head = f"{repo.split('/')[0]}:{head}"
-        for pull in self.pulls.values():
-            if (pull["state"] == "open" and pull["head"]["label"] == head
-                    and pull["base"]["ref"] == body["base"]):
-                return _validation(f"A pull request already exists for {head}.")
-        head_ref = head.split(":", 1)[1]
-        self._branches(repo).setdefault(head_ref, _sha(repo, head_ref, time.time()))
-        taken = set(self.pulls) | set(self.fixtures.get(repo, {}))
-        number = max(taken, default=0) + 1
-        self.pulls[number] = self._new_pull_json(
-            repo, base, number, title=str(body["title"]), body=str(body.get("body") or ""),
-            head=head, base_ref=str(body["base"]), draft=bool(body.get("draft")))
-        return _json(201, self.pulls[number])
-
-    def _get_pull(self, *, repo: str, n: str, base: str, **_: Any) -> Response:
-        pull = self._pull_json(repo, int(n), base)
-        return _json(200, pull) if pull is not None else _not_found()
-
-    def _patch_pull(self, *, repo: str, n: str, body: dict[str, Any], base: str,
-                    **_: Any) -> Response:
-        pull = self._pull_json(repo, int(n), base)
-        if pull is None:
-            return _not_found()
-        for key in ("title", "body", "state"):
-            if key in body:
-                pull[key] = body[key]
-        if "base" in body:
-            pull["base"]["ref"] = body["base"]
-        pull["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        self.pulls[int(n)] = pull
-        return _json(200, pull)
-
-    def _pull_files(self, *, repo: str, n: str, query: dict[str, list[str]], **_: Any
-                    ) -> Response:
-        pr = self.fixtures.get(repo, {}).get(int(n))
-        if pr is None:
-            return _not_found()
-        per_page = int(query.get("per_page", ["30"])[0])
-        page = int(query.get("page", ["1"])[0])
-        files = pr.get("files", [])[(page - 1) * per_page:page * per_page]
-        return _json(200, [{"filename": f, "status": "modified"} for f in files])
-
-    def _add_labels(self, *, repo: str, n: str, body: Any, base: str, **_: Any) -> Response:
-        pull = self._pull_json(repo, int(n), base)
-        if pull is None:
-            return _not_found()
-        names = body.get("labels", []) if isinstance(body, dict) else body
-        have = [label["name"] for label in pull["labels"]]
-        for name in names:
-            if name not in have:
-                pull["labels"].append({"name": name, "id": int(_sha(name)[:6], 16)})
-        self.pulls[int(n)] = pull
-        return _json(200, pull["labels"])
-
-    def _add_comment(self, *, repo: str, n: str, body: dict[str, Any], base: str,
-                     **_: Any) -> Response:
-        pull = self._pull_json(repo, int(n), base)
-        if pull is None:
-            return _not_found()
-        pull.setdefault("comments_posted", []).append(body.get("body", ""))
-        self.pulls[int(n)] = pull
-        return _json(201, {"id": len(pull["comments_posted"]), "body": body.get("body", ""),
-                           "user": {"login": self.login},
-                           "url": f"{base}/repos/{repo}/issues/comments/1"})
-
-    def _ref_json(self, repo: str, branch: str, base: str) -> dict[str, Any]:
-        sha = self._branches(repo)[branch]
-        return {"ref": f"refs/heads/{branch}", "url": f"{base}/repos/{repo}/git/refs/heads/{branch}",
-                "object": {"sha": sha, "type": "commit",
-                           "url": f"{base}/repos/{repo}/git/commits/{sha}"}}
-
-    def _get_branch(self, *, repo: str, b: str, base: str, **_: Any) -> Response:
-        if not self._known_repo(repo) or b not in self._branches(repo):
-            return _json(404, {"message": "Branch not found"})
-        sha = self._branches(repo)[b]
-        return _json(200, {"name": b, "protected": False,
-                           "commit": {"sha": sha,
-                                      "url": f"{base}/repos/{repo}/commits/{sha}"}})
-
-    def _get_ref(self, *, repo: str, b: str, base: str, **_: Any) -> Response:
-        if not self._known_repo(repo) or b not in self._branches(repo):
-            return _not_found()
-        return _json(200, self._ref_json(repo, b, base))
-
-    def _create_ref(self, *, repo: str, body: dict[str, Any], base: str, **_: Any) -> Response:
-        ref = str(body.get("ref", ""))
-        if not ref.startswith("refs/heads/") or not body.get("sha"):
-            return _validation("ref must start with refs/heads/ and sha is required")
-        branch = ref[len("refs/heads/"):]
-        if branch in self._branches(repo):
-            return _validation("Reference already exists")
-        self._branches(repo)[branch] = str(body["sha"])
-        return _json(201, self._ref_json(repo, branch, base))
-
-    def _patch_ref(self, *, repo: str, b: str, body: dict[str, Any], base: str,
-                   **_: Any) -> Response:
-        if b not in self._branches(repo):
-            return _not_found()
-        self._branches(repo)[b] = str(body.get("sha", self._branches(repo)[b]))
-        return _json(200, self._ref_json(repo, b, base))
-
-    def _delete_ref(self, *, repo: str, b: str, **_: Any) -> Response:
-        if self._branches(repo).pop(b, None) is None:
-            return _not_found()
-        return 204, {}, b""
-
-    def _content_json(self, repo: str, ref: str, path: str, base: str) -> dict[str, Any]:
-        text = self.contents[(repo, ref, path)]
-        return {"type": "file", "encoding": "base64", "name": path.rsplit("/", 1)[-1],
-                "path": path, "sha": _sha(text), "size": len(text.encode()),
-                "content": base64.b64encode(text.encode()).decode(),
-                "url": f"{base}/repos/{repo}/contents/{path}?ref={ref}"}
-
-    def _get_contents(self, *, repo: str, p: str, query: dict[str, list[str]], base: str,
-                      **_: Any) -> Response:
-        ref = query.get("ref", ["main"])[0]
-        if (repo, ref, p) not in self.contents:
-            return _not_found()
-        return _json(200, self._content_json(repo, ref, p, base))
-
-    def _put_contents(self, *, repo: str, p: str, body: dict[str, Any], base: str,
-                      **_: Any) -> Response:
-        ref = str(body.get("branch") or "main")
-        key = (repo, ref, p)
-        if key in self.contents and body.get("sha") != _sha(self.contents[key]):
-            return _json(409, {"message": f"{p} does not match {body.get('sha')}"})
-        created = key not in self.contents
-        self.contents[key] = base64.b64decode(body.get("content", "")).decode()
-        commit = _sha(repo, ref, p, time.time())
-        self._branches(repo)[ref] = commit
-        return _json(201 if created else 200, {
-            "content": self._content_json(repo, ref, p, base),
-            "commit": {"sha": commit, "message": body.get("message", ""),
-                       "url": f"{base}/repos/{repo}/git/commits/{commit}"}})
-
+        return json_response(200, result)
 
 def _gql_pull(pr: dict[str, Any]) -> dict[str, Any]:
     files = list(pr.get("files", []))
@@ -577,23 +322,6 @@ def _gql_pull(pr: dict[str, Any]) -> dict[str, Any]:
         "labels": _connection(list(pr.get("labels", [])), lambda name: {"name": name}),
         "files": _connection(files[:_FILES_CAP], lambda path: {"path": path}),
     }
-
-
-def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
-    out = {"Content-Type": "application/json; charset=utf-8"}
-    out.update(headers or {})
-    return status, out, json.dumps(data).encode()
-
-
-def _not_found() -> Response:
-    return _json(404, {"message": "Not Found",
-                       "documentation_url": "https://docs.github.com/rest"})
-
-
-def _validation(message: str) -> Response:
-    return _json(422, {"message": "Validation Failed",
-                       "errors": [{"resource": "PullRequest", "code": "custom",
-                                   "message": message}]})
 
 
 class _Handler(BaseHTTPRequestHandler):
