@@ -294,3 +294,20 @@ def test_cached_metadata_without_a_cache_file(tmp_path: Path, fake_github: Runni
     config = fake_github.config(cache_path=tmp_path / "none" / "c.sqlite")
     assert cached_metadata([139505], config=config) == {}
     assert not (tmp_path / "none").exists() and fake_github.requests == []
+
+
+def test_enterprise_style_api_url(fake_github: RunningServer, tmp_path: Path) -> None:
+    config = fake_github.config(cache_path=tmp_path / "c.sqlite",
+                                api_url=fake_github.url + "/api/v3")
+    assert load_metadata([139505], config=config)[139505].found
+    assert [r["path"] for r in fake_github.requests] == ["/api/graphql"]
+
+
+def test_progress_bar_through_fetch(fake_github: RunningServer, github_config: Any,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    numbers = worksheet_prs([WORKSHEET])
+    fetch_metadata(numbers, config=github_config, progress=True)
+    err = capsys.readouterr().err
+    assert "PR metadata [" in err and "60/60" in err
+    fetch_metadata(numbers, config=github_config, refresh=True)  # stderr is not a tty here
+    assert capsys.readouterr().err == ""

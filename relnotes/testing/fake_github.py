@@ -396,7 +396,8 @@ class RunningServer:
 
         # token_env names a variable nobody sets, so a developer's real token stays home.
         overrides.setdefault("token_env", "RELNOTES_FAKE_GITHUB_TOKEN")
-        return Config().with_overrides(api_url=self.url, cache_path=str(cache_path), **overrides)
+        overrides.setdefault("api_url", self.url)
+        return Config().with_overrides(cache_path=str(cache_path), **overrides)
 
     def stop(self) -> None:
         self.server.shutdown()
