@@ -22,18 +22,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CATEGORIES",
-    "canonical_category",
     "ConfigError",
     "GitError",
     "GitHubError",
+    "Item",
     "RelnotesError",
+    "Section",
     "SnippetError",
     "UsageError",
-    "WorksheetError",
-    "Item",
-    "Section",
     "Worksheet",
+    "WorksheetError",
+    "__version__",
+    "canonical_category",
     "parse_worksheet",
     "read_worksheet",
-    "__version__",
 ]

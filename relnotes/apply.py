@@ -21,8 +21,13 @@ from relnotes.fileio import atomic_write
 from relnotes.miscategorized import Miscategorized
 from relnotes.worksheet import Worksheet
 
-__all__ = ["Decision", "ApplyResult", "apply_decisions", "default_miscategorized_path",
-           "write_documents"]
+__all__ = [
+    "ApplyResult",
+    "Decision",
+    "apply_decisions",
+    "default_miscategorized_path",
+    "write_documents",
+]
 
 
 @dataclass(frozen=True)

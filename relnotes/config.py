@@ -8,13 +8,13 @@ setting never silently does nothing.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from relnotes.errors import ConfigError
 
-__all__ = ["Setting", "SETTINGS", "Config", "load_config"]
+__all__ = ["SETTINGS", "Config", "Setting", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Config:
         except KeyError:
             raise AttributeError(name) from None
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         """Return a copy with command-line values (``None`` means: not given) applied."""
         values = dict(self.values)
         for key, value in overrides.items():

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
-    "RelnotesError",
-    "UsageError",
     "ConfigError",
-    "WorksheetError",
-    "GitHubError",
-    "SnippetError",
     "GitError",
+    "GitHubError",
+    "RelnotesError",
+    "SnippetError",
+    "UsageError",
+    "WorksheetError",
 ]
 
 

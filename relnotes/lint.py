@@ -10,7 +10,7 @@ from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
 from relnotes.worksheet import Worksheet, read_worksheet
 
-__all__ = ["lint_worksheet", "lint_paths", "asks_for_short_links"]
+__all__ = ["asks_for_short_links", "lint_paths", "lint_worksheet"]
 
 _LONG_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)]+/pull/\d+\)")
 

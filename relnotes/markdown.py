@@ -19,7 +19,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["Block", "scan_blocks", "refs_in_inline", "parse_inline", "ITEM_MARKER"]
+__all__ = ["ITEM_MARKER", "Block", "parse_inline", "refs_in_inline", "scan_blocks"]
 
 # A list item's marker with its indentation and following spaces: "- ", "  * ", "1. ".
 ITEM_MARKER = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=\r?\n?$)))")

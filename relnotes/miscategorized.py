@@ -17,8 +17,13 @@ from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import scan_blocks
 from relnotes.worksheet import Chunk, Document, Item, Section, _eol, build_containers
 
-__all__ = ["Miscategorized", "parse_miscategorized", "read_miscategorized", "DEFAULT_HEADER",
-           "group_target"]
+__all__ = [
+    "DEFAULT_HEADER",
+    "Miscategorized",
+    "group_target",
+    "parse_miscategorized",
+    "read_miscategorized",
+]
 
 DEFAULT_HEADER = (
     "# Miscategorized commits\n"

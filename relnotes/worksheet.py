@@ -29,8 +29,17 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import ITEM_MARKER, Block, parse_inline, refs_in_inline, scan_blocks
 
-__all__ = ["Chunk", "Item", "Section", "Document", "Worksheet", "parse_worksheet", "read_worksheet",
-           "build_containers", "make_item"]
+__all__ = [
+    "Chunk",
+    "Document",
+    "Item",
+    "Section",
+    "Worksheet",
+    "build_containers",
+    "make_item",
+    "parse_worksheet",
+    "read_worksheet",
+]
 
 
 @dataclass(eq=False)
@@ -58,7 +67,7 @@ class Item(Chunk):
     prs: list[int] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     body_prs: list[int] = field(default_factory=list)  # PRs of nested bullets
-    section: "Section | None" = None
+    section: Section | None = None
 
     @property
     def all_prs(self) -> list[int]:
