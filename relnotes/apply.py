@@ -18,6 +18,7 @@ from relnotes.categories import CATEGORIES
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.fileio import atomic_write
+from relnotes.markdown import parse_inline, refs_in_inline
 from relnotes.miscategorized import Miscategorized
 from relnotes.worksheet import Worksheet
 
@@ -26,6 +27,7 @@ __all__ = [
     "Decision",
     "apply_decisions",
     "default_miscategorized_path",
+    "same_references",
     "write_documents",
 ]
 
@@ -48,6 +50,7 @@ class ApplyResult:
     retitled: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)              # keys not found
+    title_refused: list[str] = field(default_factory=list)        # would change its PRs
 
     @property
     def changed(self) -> bool:
@@ -63,6 +66,18 @@ class ApplyResult:
         return asdict(self)
 
 
+def same_references(a: str, b: str) -> bool:
+    """Whether two titles reference the same PRs and commits.
+
+    The title is where an item's PR link lives: a rewrite that lost one would lose the
+    item, one that gained one (a ``#N`` quoted in the text counts once long links are
+    shortened) would list a PR twice.
+    """
+    pa, ca = refs_in_inline(parse_inline(a))
+    pb, cb = refs_in_inline(parse_inline(b))
+    return (set(pa), set(ca)) == (set(pb), set(cb))
+
+
 def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
                     misc: Miscategorized | None = None) -> ApplyResult:
     """Carry out ``decisions`` on ``ws`` (and ``misc``) in memory; nothing is written."""
@@ -73,8 +88,11 @@ def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
             result.missing.append(decision.key)
             continue
         if decision.title is not None and decision.title != item.title:
-            ws.set_title(item, decision.title)
-            result.retitled.append(decision.key)
+            if same_references(decision.title, item.title):
+                ws.set_title(item, decision.title)
+                result.retitled.append(decision.key)
+            else:
+                result.title_refused.append(decision.key)
         if decision.section == "miscategorized":
             if not decision.domain:
                 raise UsageError(f"{decision.key}: miscategorized needs a target domain")

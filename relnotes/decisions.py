@@ -34,12 +34,12 @@ from relnotes.apply import (
     Decision,
     apply_decisions,
     default_miscategorized_path,
+    same_references,
     write_documents,
 )
 from relnotes.categories import CATEGORIES
 from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text
-from relnotes.markdown import parse_inline, refs_in_inline
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import Item, Worksheet, read_worksheet
 
@@ -157,11 +157,6 @@ class DecisionStore:
         return out
 
 
-def _refs(text: str) -> tuple[set[int], set[str]]:
-    prs, commits = refs_in_inline(parse_inline(text))
-    return set(prs), set(commits)
-
-
 def safe_title(item: Item, title: str | None) -> str | None:
     """``title`` if it is a real change that references exactly the item's PRs and commits.
 
@@ -171,7 +166,7 @@ def safe_title(item: Item, title: str | None) -> str | None:
     """
     if title is None or title == item.title or "\n" in title or not title.strip():
         return None
-    if _refs(title) != _refs(item.title):
+    if not same_references(title, item.title):
         return None
     return title
 

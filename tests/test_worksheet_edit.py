@@ -161,3 +161,17 @@ def test_numbered_steps_after_an_entry_belong_to_it() -> None:
     assert len(dep) == 1 and dep[0].end_line == 7 and "2. FX mode" in dep[0].body
     assert [i.prs for i in ws.section("new features").items] == [[5]]
     assert ws.render() == text
+
+
+def test_apply_refuses_a_title_that_changes_the_prs(text: str) -> None:
+    from relnotes.apply import Decision, apply_decisions
+
+    ws = parse_worksheet(text)
+    item = ws.section("improvements").items[0]
+    result = apply_decisions(ws, [
+        Decision(key=item.key, section="improvements", title="Add an option, see #99 (#141049)"),
+        Decision(key="pr:144726", section="improvements",
+                 title="Support meta tensors in FX quantization (#144726)"),
+    ])
+    assert result.title_refused == [item.key] and result.retitled == ["pr:144726"]
+    assert ws.find(item.key).title == item.title
