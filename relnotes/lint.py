@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from relnotes.categories import PUBLISHED
+from relnotes.entries import lint_entries
 from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
 from relnotes.worksheet import Worksheet, read_worksheet
@@ -52,8 +53,6 @@ def lint_worksheet(ws: Worksheet, *, release: str | None = None,
         if short_links and category in PUBLISHED and _LONG_LINK.search(item.lines[0]):
             add(Finding(file, item.line, "long-link",
                         "use #N instead of a long PR link, as the worksheet asks"))
-    from relnotes.entries import lint_entries  # entries import the snippet-free parts only
-
     findings.extend(lint_entries(ws, release=release))
     return sorted(findings)
 

@@ -15,7 +15,7 @@ from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import scan_blocks
-from relnotes.worksheet import Chunk, Document, Item, Section, _eol, build_containers
+from relnotes.worksheet import Chunk, Document, Item, Section, build_containers, line_ending
 
 __all__ = [
     "DEFAULT_HEADER",
@@ -108,7 +108,7 @@ def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md") -
                 heading=Chunk("heading", lines[block.start:block.end]), chunks=chunks)
         for block, chunks in groups
     ]
-    return Miscategorized(path=file, head=head, intro=intro, sections=sections, eol=_eol(lines))
+    return Miscategorized(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines))
 
 
 def read_miscategorized(path: str | Path) -> Miscategorized:

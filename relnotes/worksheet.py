@@ -36,6 +36,7 @@ __all__ = [
     "Section",
     "Worksheet",
     "build_containers",
+    "line_ending",
     "make_item",
     "parse_worksheet",
     "read_worksheet",
@@ -131,8 +132,9 @@ class Section:
         return ([self.heading] if self.heading else []) + self.chunks
 
 
-def make_item(lines: list[str], block: Block, offset: int) -> Item:
-    """An :class:`Item` from its lines and the block (list item or heading) it came from."""
+def make_item(lines: list[str], block: Block) -> Item:
+    """An :class:`Item` from the block (list item or heading) it came from, in ``lines``."""
+    lines = lines[block.start:block.end]
     if block.kind == "heading":
         marker_match = re.match(r"^\s*#+[ \t]*", lines[0])
         marker = marker_match.group(0) if marker_match else ""
@@ -141,7 +143,7 @@ def make_item(lines: list[str], block: Block, offset: int) -> Item:
     else:
         marker_match = ITEM_MARKER.match(lines[0])
         marker = marker_match.group(1) if marker_match else ""
-        title_lines = max(1, block.title_end - offset) if block.text else 1
+        title_lines = max(1, block.title_end - block.start) if block.text else 1
         title = block.text.replace("\n", " ")
     prs, commits = refs_in_inline(block.inline)
     body_prs = [p for run in block.nested_inline for p in refs_in_inline(run)[0]]
@@ -182,17 +184,16 @@ def build_containers(
             last_item = None
             continue
         if block.kind == "heading":
-            prs, commits = refs_in_inline(block.inline)
-            known = canonical_category(block.text) is not None
-            if (prs or commits) and not known:
-                last_item = make_item(lines[block.start:block.end], block, block.start)
+            candidate = make_item(lines, block)
+            if (candidate.prs or candidate.commits) and canonical_category(block.text) is None:
+                last_item = candidate
                 current.append(last_item)
             else:
                 current.append(Chunk("subheading", lines[block.start:block.end]))
                 last_item = None
             continue
         if block.kind == "item" and not (last_item is not None and _is_step(block)):
-            last_item = make_item(lines[block.start:block.end], block, block.start)
+            last_item = make_item(lines, block)
             current.append(last_item)
             continue
         if last_item is not None:
@@ -218,7 +219,8 @@ def _is_step(block: Block) -> bool:
         refs_in_inline(run)[0] for run in block.nested_inline)
 
 
-def _eol(lines: list[str]) -> str:
+def line_ending(lines: list[str]) -> str:
+    """The file's dominant line ending, used for lines relnotes adds."""
     crlf = sum(1 for line in lines if line.endswith("\r\n"))
     return "\r\n" if crlf > len(lines) / 2 else "\n"
 
@@ -436,7 +438,7 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
         for block, chunks in groups
     ]
     return Worksheet(path=file, preamble=preamble, domain=domain, domain_chunk=domain_chunk,
-                     intro=intro, sections=sections, eol=_eol(lines))
+                     intro=intro, sections=sections, eol=line_ending(lines))
 
 
 def read_worksheet(path: str | Path) -> Worksheet:
