@@ -21,8 +21,7 @@ from relnotes.fileio import atomic_write
 from relnotes.triage.engine import triage_worksheets
 from relnotes.triage.evaluate import EvalReport, evaluate
 from relnotes.triage.history import load_history
-from relnotes.triage.outcomes import worksheet_files
-from relnotes.worksheet import read_worksheet
+from relnotes.worksheet import read_worksheet, worksheet_files
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parents[1] / "shared/data/torch-release-notes"))

@@ -25,6 +25,7 @@ from relnotes.worksheet import Worksheet
 __all__ = [
     "ApplyResult",
     "Decision",
+    "acceptable_title",
     "apply_decisions",
     "default_miscategorized_path",
     "same_references",
@@ -60,6 +61,8 @@ class ApplyResult:
         return (f"{len(self.moved)} moved, {len(self.dropped)} dropped, "
                 f"{len(self.sent)} sent to other domains, {len(self.retitled)} retitled, "
                 f"{len(self.unchanged)} unchanged"
+                + (f", {len(self.title_refused)} new title(s) refused: they would change "
+                   "the PR links" if self.title_refused else "")
                 + (f", {len(self.missing)} not found" if self.missing else ""))
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +81,12 @@ def same_references(a: str, b: str) -> bool:
     return (set(pa), set(ca)) == (set(pb), set(cb))
 
 
+def acceptable_title(new: str, old: str) -> bool:
+    """One line, not blank, and the same PR and commit references as ``old``."""
+    return bool(new.strip()) and "\n" not in new and "\r" not in new and \
+        same_references(new, old)
+
+
 def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
                     misc: Miscategorized | None = None) -> ApplyResult:
     """Carry out ``decisions`` on ``ws`` (and ``misc``) in memory; nothing is written."""
@@ -88,7 +97,7 @@ def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
             result.missing.append(decision.key)
             continue
         if decision.title is not None and decision.title != item.title:
-            if same_references(decision.title, item.title):
+            if acceptable_title(decision.title, item.title):
                 ws.set_title(item, decision.title)
                 result.retitled.append(decision.key)
             else:

@@ -20,9 +20,8 @@ Checks, each a :class:`~relnotes.findings.Finding` (any finding: exit 1):
 
 Snippet check results are the ``relnotes check FILE --format json`` output
 (``{"snippets": [{"verdict": "pass"|"fail"|"skip", "line": ..., "message": ...}]}``) saved
-as ``.relnotes/<worksheet stem>.check.json`` beside the worksheet; a result counts as
-failed when its ``verdict`` (or ``status``) is fail/failed/error/timeout, or it says
-``"ok": false`` / ``"passed": false``. No file: nothing to check.
+by ``relnotes check --save`` as ``.relnotes/<worksheet stem>.check.json`` beside the
+worksheet; a ``fail`` verdict is a problem. No file: nothing to check.
 
 Non-domain files: ``cherrypicks.md`` (release-branch cherry-picks, which repeat PRs of
 main by design) is not read at all. ``result_skip.md`` (PRs the generator set aside) is
@@ -44,23 +43,19 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.miscategorized import read_miscategorized
-from relnotes.worksheet import Document, Item, Worksheet, read_worksheet
+from relnotes.worksheet import Document, Item, Worksheet, read_worksheet, worksheet_files
 
 __all__ = [
-    "IGNORED_FILES",
     "UNFINISHABLE_FILES",
     "AuditReport",
     "audit",
     "item_refs",
     "read_check_results",
-    "worksheet_files",
 ]
 
-IGNORED_FILES = frozenset({"cherrypicks.md"})
 UNFINISHABLE_FILES = frozenset({"result_skip.md"})
 # lint codes that are structure, not entries; the audit checks these itself or not at all
 _LINT_OWN = frozenset({"untopiced", "duplicate-pr", "long-link", "no-reference"})
-_FAILED = frozenset({"fail", "failed", "error", "timeout", "crashed"})
 
 
 def item_refs(item: Item) -> list[str]:
@@ -68,19 +63,10 @@ def item_refs(item: Item) -> list[str]:
     return [f"#{p}" for p in item.all_prs] or [f"commit:{c}" for c in item.commits]
 
 
-def worksheet_files(folder: Path) -> list[Path]:
-    """The worksheets under ``folder`` (sub-folders too), without non-domain files."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*.md")
-                  if p.name not in IGNORED_FILES and ".relnotes" not in p.parts)
-
-
 @dataclass
 class _Place:
     file: str
     line: int
-    where: str  # todo, done, miscategorized, generated
 
 
 @dataclass
@@ -135,30 +121,14 @@ def read_check_results(worksheet: str | Path) -> tuple[int, list[str]] | None:
         data = json.loads(read_text(path))
     except ValueError as exc:
         raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
-    results = _result_list(data)
-    failed = [_describe(r) for r in results if isinstance(r, dict) and _failed(r)]
+    results = data.get("snippets", []) if isinstance(data, dict) else []
+    failed = [_describe(r) for r in results if isinstance(r, dict) and r.get("verdict") == "fail"]
     return len(results), failed
 
 
-def _result_list(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        for key in ("results", "snippets", "checks", "entries", "findings"):
-            if isinstance(data.get(key), list):
-                return data[key]
-    return []
-
-
-def _failed(result: Mapping[str, Any]) -> bool:
-    if result.get("ok") is False or result.get("passed") is False:
-        return True
-    return any(str(result.get(k, "")).lower() in _FAILED for k in ("verdict", "status"))
-
-
 def _describe(result: Mapping[str, Any]) -> str:
-    where = result.get("line") or result.get("pr") or result.get("key") or "?"
-    why = result.get("message") or result.get("error") or result.get("status") or "failed"
+    where = result.get("line") or "?"
+    why = result.get("message") or "failed"
     return f"{where}: {str(why).splitlines()[0] if str(why) else 'failed'}"
 
 
@@ -185,11 +155,11 @@ class _Auditor:
             if not refs:
                 self.report.untracked_items += 1
             for ref in refs:
-                self.places.setdefault(ref, []).append(_Place(doc.path, item.line, where))
+                self.places.setdefault(ref, []).append(_Place(doc.path, item.line))
                 self.report.counts[where] = self.report.counts.get(where, 0) + 1
             self.items.append(item)
 
-    def finished_checks(self, ws: Worksheet, metadata: Mapping[int, Any] | None) -> None:
+    def finished_checks(self, ws: Worksheet) -> None:
         for item in ws.items():
             if item.section is not None and item.section.category == "Untopiced":
                 self.problem(ws.path, item.line, "untopiced", "item still in Untopiced")
@@ -267,7 +237,7 @@ def _generated_counts(folder: Path, auditor: _Auditor
         for item in ws.items():
             for ref in item_refs(item):
                 counts[ref] += 1
-                first.setdefault(ref, _Place(ws.path, item.line, "generated"))
+                first.setdefault(ref, _Place(ws.path, item.line))
     return counts, first
 
 
@@ -300,7 +270,7 @@ def audit(root: str | Path, *, generated: str | Path | None = None,
             finished = (path.resolve() in selected) if selected else folder == "done"
             if finished and path.name not in UNFINISHABLE_FILES:
                 auditor.done.append(ws)
-                auditor.finished_checks(ws, metadata)
+                auditor.finished_checks(ws)
     misc_path = Path(miscategorized) if miscategorized else root_path / "miscategorized.md"
     if misc_path.exists():
         try:

@@ -32,9 +32,9 @@ from typing import Any
 from relnotes.apply import (
     ApplyResult,
     Decision,
+    acceptable_title,
     apply_decisions,
     default_miscategorized_path,
-    same_references,
     write_documents,
 )
 from relnotes.categories import CATEGORIES
@@ -164,9 +164,7 @@ def safe_title(item: Item, title: str | None) -> str | None:
     that gained one (``#N`` mentioned in the text becomes a reference once long links are
     shortened) would count a PR twice. Such a rewrite is refused rather than applied.
     """
-    if title is None or title == item.title or "\n" in title or not title.strip():
-        return None
-    if not same_references(title, item.title):
+    if title is None or title == item.title or not acceptable_title(title, item.title):
         return None
     return title
 
@@ -188,13 +186,13 @@ def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], l
         if record.hash != item.text_hash:
             stale.append(key)
             continue
-        title = safe_title(item, record.title)
+        # titles are checked where they are applied (apply_decisions), and refusals reported
         section = record.section
         if record.action == "reject":
             section = (item.section.category if item.section else None) or ""
-            if title is None or section not in CATEGORIES:
+            if not record.title or section not in CATEGORIES:
                 continue
-        out.append(Decision(key=key, section=section, domain=record.domain, title=title))
+        out.append(Decision(key=key, section=section, domain=record.domain, title=record.title))
     return out, stale
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "make_item",
     "parse_worksheet",
     "read_worksheet",
+    "worksheet_files",
 ]
 
 
@@ -439,6 +440,19 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
     ]
     return Worksheet(path=file, preamble=preamble, domain=domain, domain_chunk=domain_chunk,
                      intro=intro, sections=sections, eol=line_ending(lines))
+
+
+# Markdown files of a release folder that are not domain worksheets.
+NOT_WORKSHEETS = frozenset({"cherrypicks.md", "miscategorized.md", "final.md"})
+
+
+def worksheet_files(folder: str | Path) -> list[Path]:
+    """The domain worksheets under ``folder`` (sub-folders too, not relnotes' sidecars)."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.md")
+                  if p.name not in NOT_WORKSHEETS and ".relnotes" not in p.parts)
 
 
 def read_worksheet(path: str | Path) -> Worksheet:

@@ -51,7 +51,7 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     numbers = worksheet_prs(files) + _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
     result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
-                            progress=False if fmt == "json" else None, api_url=api_url)
+                            progress=False if fmt == "json" else None)
     if fmt == "json":
         emit_json(result.to_json())
     else:

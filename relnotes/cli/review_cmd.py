@@ -162,7 +162,8 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
     Example:
       relnotes audit 2.8.0 --generated /tmp/2.8.0-generated/todo
     """
-    from relnotes.audit import audit, worksheet_files
+    from relnotes.audit import audit
+    from relnotes.worksheet import worksheet_files
 
     config = config_for(folder)
     prs: set[int] = set()

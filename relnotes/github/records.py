@@ -1,8 +1,8 @@
 """The PR metadata relnotes keeps: one flat record per pull request.
 
 The record is what triage and the entry writer read and what the cache stores as JSON, so
-it holds plain types only. Revert and reland links are derived here from the title, body
-and labels, because GitHub has no field for them: PyTorch's bots write them into text.
+it holds plain types only. Revert and reland links are derived here from the title and body,
+because GitHub has no field for them: PyTorch's bots write them into text.
 """
 
 from __future__ import annotations

@@ -120,7 +120,6 @@ class FakeGitHub(RestMixin):
         self.log_path = Path(log_path) if log_path else None
         self.required_token = token
         self.login = login
-        self.repos: set[str] = set()  # extra repositories that exist (no PRs of their own)
         self.requests: list[dict[str, Any]] = []
         self.pulls: dict[int, dict[str, Any]] = {}  # PRs created or edited through REST
         self.branches: dict[str, dict[str, str]] = {}  # repo -> branch -> sha
@@ -153,19 +152,11 @@ class FakeGitHub(RestMixin):
             self._faults.clear()
             self.requests.clear()
 
-    def add_repo(self, repo: str) -> None:
-        """Make ``repo`` exist (for submission tests against a fork, say)."""
-        with self._lock:
-            self.repos.add(repo)
-
     def add_branch(self, repo: str, name: str, sha: str | None = None) -> str:
         with self._lock:
             sha = sha or sha_of(repo, name, time.time())
             self._branches(repo)[name] = sha
             return sha
-
-    def graphql_prs_asked(self) -> int:
-        return sum(r.get("prs", 0) for r in self.requests)
 
     # -- dispatch ----------------------------------------------------------------------
 

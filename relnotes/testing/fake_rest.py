@@ -87,7 +87,7 @@ class RestMixin:
                 "permissions": {"admin": False, "push": True, "pull": True}}
 
     def _known_repo(self, repo: str) -> bool:
-        return repo in self.fixtures or repo in self.branches or repo in self.repos
+        return repo in self.fixtures or repo in self.branches
 
     def _user(self, *, base: str, **_: Any) -> Response:
         return json_response(200, {"login": self.login, "id": 1, "type": "User",

@@ -1,7 +1,8 @@
 """pytest fixtures for tests that talk to GitHub: always the local fake server.
 
 Load with ``pytest_plugins = ["relnotes.testing.pytest_plugin"]`` in a conftest.py. The
-fixtures set no environment variable and no global state: tests hand the server's URL to
+fixtures keep no global state (``github_config`` unsets ``$RELNOTES_CACHE`` for the test
+only, so its own cache setting wins): tests hand the server's URL to
 relnotes through a Config (``fake_github.config(cache_path=...)`` or ``github_config``).
 """
 

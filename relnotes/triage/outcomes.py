@@ -23,14 +23,12 @@ from relnotes.categories import PUBLISHED
 from relnotes.errors import RelnotesError, UsageError
 from relnotes.fileio import read_text
 from relnotes.triage.domains import normalise_domain
-from relnotes.worksheet import Item, Worksheet, normalised_title, read_worksheet
+from relnotes.worksheet import Item, Worksheet, normalised_title, read_worksheet, worksheet_files
 
-__all__ = ["DoneIndex", "Fate", "Outcome", "fate_of", "read_outcomes", "worksheet_files"]
+__all__ = ["DoneIndex", "Fate", "Outcome", "fate_of", "read_outcomes"]
 
 log = logging.getLogger(__name__)
 
-# Files in done/ that are not domain worksheets.
-NOT_WORKSHEETS = frozenset({"cherrypicks.md", "miscategorized.md", "final.md"})
 _PR_IN_TEXT = re.compile(r"github\.com/[\w.-]+/[\w.-]+/pull/(\d+)|\(#(\d+)\)")
 
 
@@ -53,16 +51,10 @@ class Outcome:
     worksheet: Worksheet
 
 
-def worksheet_files(folder: str | Path) -> list[Path]:
-    """Every ``*.md`` worksheet under ``folder`` (sub-folders too), sorted, minus non-worksheets."""
+def _read_all(folder: str | Path) -> Iterator[tuple[Path, Worksheet]]:
     root = Path(folder)
     if not root.is_dir():
         raise UsageError(f"not a folder: {root}")
-    return sorted(p for p in root.rglob("*.md") if p.name not in NOT_WORKSHEETS)
-
-
-def _read_all(folder: str | Path) -> Iterator[tuple[Path, Worksheet]]:
-    root = Path(folder)
     for path in worksheet_files(root):
         try:
             yield path.relative_to(root), read_worksheet(path)
