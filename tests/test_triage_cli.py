@@ -87,3 +87,27 @@ def test_eval_and_history_commands(tmp_path: Path) -> None:
 def test_history_build_rejects_a_bad_pair() -> None:
     out = run_cli("history", "build", "--pair", "nonsense", expect=2)
     assert "Error:" in out.output
+
+
+def test_text_report_lists_moves_below_min_confidence_as_stays(tmp_path) -> None:
+    from tests.helpers import run_cli
+
+    ws = tmp_path / "fx.md"
+    ws.write_text("## fx\n### performance\n- Add a new thing for users (#900010)\n")
+    loose = run_cli("triage", str(ws), "--offline").output
+    strict = run_cli("triage", str(ws), "--offline", "--min-confidence", "1").output
+    assert "  -> " in loose, loose  # the move is proposed at any confidence...
+    assert "  -> " not in strict and "[below threshold:" in strict  # ...and held back here
+
+
+def test_code_without_rationale_is_not_a_written_entry() -> None:
+    from relnotes.triage import triage_worksheet
+    from relnotes.worksheet import parse_worksheet
+
+    head = "## fx\n### bc breaking\n- Change `fx.x` (#900011)\n\n"
+    code = "```python\nx = 1\n```\n"
+    written = parse_worksheet(head + "Because x was wrong, it now raises.\n\n" + code)
+    bare = parse_worksheet(head + code)
+    says = lambda ws: any("written bc breaking entry" in r
+                          for r in triage_worksheet(ws)[0].reasons)
+    assert says(written) and not says(bare)

@@ -41,8 +41,8 @@ def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int,
 @click.option("--write", is_flag=True,
               help="Apply suggestions at or above --min-confidence to the files.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
-              help="Threshold for --write/markdown and for the text report "
-                   "(default: the min_confidence setting, 0.9).")
+              help="Threshold for --write/markdown (default: the min_confidence setting, "
+                   "0.9); when given, also for the moves the text report lists.")
 @click.option("--miscategorized", "misc_path", type=click.Path(dir_okay=False), default=None,
               help="miscategorized.md for items of other domains (default: beside todo/).")
 @click.option("--clean-titles", is_flag=True,
@@ -88,7 +88,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     if fmt == "json":
         emit_json(triage_json(results))
     else:
-        click.echo(render_text(results, show_stays=not moves_only), nl=False)
+        click.echo(render_text(results, min_confidence=threshold if min_confidence is not None else 0.0,
+                               show_stays=not moves_only), nl=False)
 
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,

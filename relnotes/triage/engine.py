@@ -182,7 +182,9 @@ def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None
     if revert_pairs is None:
         revert_pairs = find_revert_pairs(items, metadata)
     known = set(known_domains) if known_domains is not None else _known_domains(ws, history)
-    return [_suggest(item, domain, metadata or {}, history, revert_pairs, known)
+    written = _written_entries(ws)
+    return [_suggest(item, domain, metadata or {}, history, revert_pairs, known,
+                     item.line in written)
             for item in items]
 
 
@@ -195,8 +197,18 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
                              revert_pairs=pairs) for ws in worksheets]
 
 
+def _written_entries(ws: Worksheet) -> set[int]:
+    """First lines of BC/deprecation entries that already have a rationale and code (or an
+    explicit ``no code:`` reason): a maintainer has decided those."""
+    from relnotes.entries import extract_entries
+
+    return {e.line for e in extract_entries(ws)
+            if e.rationale.strip() and (e.parts or e.no_code_reason)}
+
+
 def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: History | None,
-             pairs: RevertPairs, known: set[str] | None) -> Suggestion:
+             pairs: RevertPairs, known: set[str] | None, has_entry: bool = False,
+             ) -> Suggestion:
     presorted = item.section.category if item.section and item.section.category else "Untopiced"
     title = strip_links(item.title)
     reasons: list[str] = []
@@ -263,7 +275,7 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
 
     # -- a written entry ------------------------------------------------------------------------
     # A maintainer already wrote the rationale and migration code: that is a decision.
-    if presorted in ("bc breaking", "deprecation") and _has_written_entry(item):
+    if presorted in ("bc breaking", "deprecation") and has_entry:
         logodds += 6.0
         votes[presorted] += 8.0
         reasons.append(f"a written {presorted} entry (rationale and code) is already here")
@@ -288,14 +300,6 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     conf = (1.0 - p_publish) * stay
     reasons.append(f"dropped: p(published)={p_publish:.2f}")
     return Suggestion(item, "not user facing", None, conf, reasons, cleaned, p_publish)
-
-
-def _has_written_entry(item: Item) -> bool:
-    """A rationale paragraph and a code fence (or an explicit ``no code:``) under the title."""
-    body = item.body
-    has_text = any(line.strip() and not line.lstrip().startswith(("```", "-", "*", "#"))
-                   for line in body.splitlines())
-    return has_text and ("```" in body or "no code:" in body.lower())
 
 
 def _pick_section(votes: dict[str, float]) -> tuple[str, float]:

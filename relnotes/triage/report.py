@@ -48,7 +48,7 @@ def summary_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
 
 
 def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0.0,
-                show_drops: bool = True, show_stays: bool = True) -> str:
+                show_stays: bool = True) -> str:
     """Per worksheet: proposed moves grouped by target section, then what stays (least
     confident first), each with its reasons, then a summary line."""
     out: list[str] = []
@@ -57,8 +57,6 @@ def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0
         groups: dict[str, list[Suggestion]] = defaultdict(list)
         for s in r.suggestions:
             if s.changes and s.confidence >= min_confidence:
-                if s.section == "not user facing" and not show_drops:
-                    continue
                 label = f"miscategorized -> {s.domain}" if s.domain else s.section
                 groups[label].append(s)
         for label in sorted(groups, key=lambda g: (g.startswith("not user"), g)):
@@ -100,6 +98,6 @@ def decisions(suggestions: Iterable[Suggestion], *, min_confidence: float,
         title = s.clean_title if clean_titles and s.clean_title != s.item.title else None
         if not s.changes and title is None:
             continue
-        out.append(Decision(key=s.item.key, section=s.section if s.changes else s.current,
+        out.append(Decision(key=s.item.key, section=s.section,
                             domain=s.domain, title=title))
     return out

@@ -51,8 +51,9 @@ def _strip_tags(text: str, domain: str | None) -> str:
         norm = normalise_tag(tag)
         if tag in repeating or norm in INTERNAL_TAGS or _SERIES_TAG.match(tag):
             text = text.replace(f"[{tag}]", " ", 1)
-    # "[BE]: Fix x" leaves ": Fix x"; "BE: Fix x" is a tag without brackets.
-    text = re.sub(r"^\s*(?:(?:BE|Ez|Easy)\s*)?[:\-]\s*", "", text.strip())
+    # "[BE]: Fix x" leaves ": Fix x"; "BE: Fix x" is a tag without brackets. A separator
+    # counts only before a space: "Easy-to-use", "-1 as dim" keep every character.
+    text = re.sub(r"^\s*(?:(?:BE|Ez|Easy)\s*:|[:\-](?=\s))\s*", "", text.strip())
     return re.sub(r"\s+", " ", text).strip()
 
 
