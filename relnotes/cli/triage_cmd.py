@@ -95,21 +95,32 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
            misc_path: str | None, clean_titles: bool, config: Any, fmt: str) -> None:
     from relnotes.apply import apply_decisions, default_miscategorized_path, write_documents
-    from relnotes.miscategorized import read_miscategorized
+    from relnotes.miscategorized import Miscategorized, read_miscategorized
 
+    pools: dict[str, Miscategorized] = {}  # each miscategorized.md read and written once
+    fed: set[str] = set()  # the pools that received items
+    done = []
     for r in results:
-        path = misc_path or default_miscategorized_path(r.worksheet.path, config)
-        # Printing one document to stdout cannot also file items elsewhere: keep them.
-        misc = read_miscategorized(path) if write else None
+        misc = None
+        if write:  # printing one document to stdout cannot also file items elsewhere
+            path = str(misc_path or default_miscategorized_path(r.worksheet.path, config))
+            misc = pools.get(path) or pools.setdefault(path, read_miscategorized(path))
         chosen = decisions(r.suggestions, min_confidence=threshold, clean_titles=clean_titles,
                            include_moves_out=write)
         outcome = apply_decisions(r.worksheet, chosen, misc=misc)
-        if write:
-            write_documents(r.worksheet, *([misc] if outcome.sent and misc else []))
-            if fmt == "json":
-                emit_json({"file": r.worksheet.path, **outcome.to_json()})
-            else:
-                click.echo(f"{r.worksheet.path}: {outcome.summary()}")
-        else:
-            click.echo(r.worksheet.render(), nl=False)
-            print(f"{r.worksheet.path}: {outcome.summary()}", file=sys.stderr)
+        if misc is not None and outcome.sent:
+            fed.add(misc.path)
+        done.append((r.worksheet, outcome))
+    if not write:
+        for ws, outcome in done:
+            click.echo(ws.render(), nl=False)
+            print(f"{ws.path}: {outcome.summary()}", file=sys.stderr)
+        return
+    # the pool first: a failure after it doubles an item rather than losing it
+    write_documents(*(pool for path, pool in pools.items() if pool.path in fed))
+    write_documents(*(ws for ws, outcome in done if outcome.changed))
+    if fmt == "json":
+        emit_json({"worksheets": [{"file": ws.path, **outcome.to_json()} for ws, outcome in done]})
+    else:
+        for ws, outcome in done:
+            click.echo(f"{ws.path}: {outcome.summary()}")
