@@ -34,13 +34,14 @@ _CLAIM = re.compile(
 
 @dataclass
 class Expectation:
-    """A claim: the statement ending on ``stmt_line`` raises/warns ``type_name``."""
+    """A claim: the statement on lines ``stmt_line``..``stmt_end`` raises/warns ``type_name``."""
 
     comment_line: int
     stmt_line: int
     type_name: str
     message: str
     ok: bool | None = None  # None: the statement never ran
+    stmt_end: int = 0  # last line of the statement (multi-line imports, calls)
     detail: str = ""
 
     @property
@@ -95,7 +96,8 @@ def find_expectations(code: str) -> list[Expectation]:
         if stmt is None:
             continue
         message = re.sub(r"\s*(\.\.\.|…)\s*$", "", match["msg"].strip())
-        found.append(Expectation(line, stmt.lineno, match["type"], message))
+        found.append(Expectation(line, stmt.lineno, match["type"], message,
+                                 stmt_end=stmt.end_lineno or stmt.lineno))
     return found
 
 

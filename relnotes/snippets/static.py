@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from relnotes.entries import CodePart, Entry
 from relnotes.errors import SnippetError
+from relnotes.snippets.expect import find_expectations
 from relnotes.snippets.profiles import Lookup, Profile, load_profile
 
 __all__ = [
@@ -241,25 +242,18 @@ def static_check(part: CodePart, *, profile: Profile | None = None) -> StaticRes
                                     f"torch {profile.major_minor}", None)
 
 
-_CLAIM = re.compile(r"^\s*#\s*(?:ImportError|ModuleNotFoundError|AttributeError|NameError)\b")
+# Errors that say "this name is gone": a statement claimed to raise one may use a removed name.
+_MISSING_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "NameError"})
 
 
 def _expected_missing(source: str) -> set[int]:
-    """Lines whose statement is followed by a ``# ImportError: ...``-style claim.
+    """Lines of statements claimed (``# ImportError: ...``) to fail for a missing name.
 
     Notes show a removed name on purpose ("this now fails"); the runner confirms the
     claimed error, so the static check must not call the name missing.
     """
-    lines = source.splitlines()
-    found: set[int] = set()
-    for i, line in enumerate(lines):
-        if _CLAIM.match(line):
-            j = i - 1
-            while j >= 0 and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
-                j -= 1
-            if j >= 0:
-                found.add(j + 1)
-    return found
+    return {line for e in find_expectations(source) if e.type_name in _MISSING_ERRORS
+            for line in range(e.stmt_line, e.stmt_end + 1)}
 
 
 def bc_claim(entry: Entry, *, release: str | None = None) -> ClaimResult:
