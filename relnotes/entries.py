@@ -24,16 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from relnotes.categories import canonical_category
 from relnotes.fileio import split_lines
 from relnotes.findings import Finding
-from relnotes.markdown import refs_in_inline, scan_blocks
+from relnotes.markdown import parse_tokens, refs_in_inline, scan_blocks
 
 if TYPE_CHECKING:
     from relnotes.worksheet import Worksheet
@@ -150,11 +148,6 @@ def _vkey(label: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-@lru_cache(maxsize=1)
-def _md() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
-
-
 # ----------------------------------------------------------------------------- parsing
 
 
@@ -217,11 +210,10 @@ def _build_entry(
     if title_lines > 1:
         # "- Title (#1)\n**Before:**\n```" -- the label continues the title's paragraph
         last = lines[title_lines - 1].strip()
-        before = (walk.label, walk.role)
         _label_only(walk, last, start + title_lines)
-        if (walk.label, walk.role) != before:
+        if (walk.label, walk.role) != (None, None):
             title = title[: title.rfind(last)].strip() if last in title else title
-    tokens = _md().parse(text)
+    tokens = parse_tokens(text)
     for i, tok in enumerate(tokens):
         if tok.map is None or tok.map[0] < title_lines:
             continue

@@ -19,7 +19,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["ITEM_MARKER", "Block", "parse_inline", "refs_in_inline", "scan_blocks"]
+__all__ = ["ITEM_MARKER", "Block", "parse_inline", "parse_tokens", "refs_in_inline", "scan_blocks"]
 
 # A list item's marker with its indentation and following spaces: "- ", "  * ", "1. ".
 ITEM_MARKER = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=\r?\n?$)))")
@@ -68,9 +68,14 @@ def _trim_blank_end(lines: list[str], start: int, end: int) -> int:
     return end
 
 
+def parse_tokens(text: str) -> list[Token]:
+    """markdown-it tokens of ``text`` whose line maps count lines as relnotes does."""
+    return _parser().parse(_for_markdown_it(text))
+
+
 def scan_blocks(lines: list[str]) -> list[Block]:
     """The top-level blocks of ``lines`` in order; lines in no block are blank."""
-    tokens = _parser().parse(_for_markdown_it("".join(lines)))
+    tokens = parse_tokens("".join(lines))
     blocks: list[Block] = []
     i = 0
     n = len(tokens)

@@ -304,3 +304,13 @@ def test_heading_without_pr_in_bc_section_is_reported() -> None:
     assert extract_entries(sheet) == []
     findings = lint_entries(sheet, release="2.7.0")
     assert [(f.code, f.line) for f in findings] == [("entry-no-pr", line_of(body, "#### Some"))]
+
+
+def test_code_part_lines_survive_a_lone_carriage_return() -> None:
+    from relnotes.entries import extract_code_parts
+    from relnotes.worksheet import parse_worksheet
+
+    text = ("## fx\n### bc breaking\n- Change x (#1)\n\nBecause\rreasons.\n\n"
+            "```python\n# pytorch 2.6\nx = 1\n# pytorch 2.7\ny = 2\n```\n")
+    parts = extract_code_parts(parse_worksheet(text, path="w.md"))
+    assert [p.line for p in parts] == [7, 10]  # the fence, then the second marker
