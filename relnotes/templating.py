@@ -89,16 +89,18 @@ def render(
     import jinja2
 
     env = environment(template_dir=template_dir, config=config)
+    # templates import others (_entry.j2) at render time, so every step can fail the same ways
     try:
         template = env.get_template(name)
-    except jinja2.TemplateNotFound:
+        return template.render(**context)
+    except jinja2.TemplateNotFound as exc:
         searched = ", ".join(str(p) for p in template_search_path(
             template_dir=template_dir, config=config))
-        raise ConfigError(f"template {name!r} not found (searched {searched})") from None
+        raise ConfigError(f"template {exc.name!r} not found (searched {searched})") from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(f"template syntax: {exc.message}", file=exc.filename,
                           line=exc.lineno) from None
-    try:
-        return template.render(**context)
     except jinja2.UndefinedError as exc:
-        raise ConfigError(f"template variable: {exc.message}", file=template.filename) from None
+        raise ConfigError(f"template variable: {exc.message}", file=name) from None
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"template {name!r}: {exc}") from None

@@ -33,8 +33,8 @@ def test_checkout_templates_are_found_in_the_top_level_folder() -> None:
 def test_installed_layout_wins_over_the_checkout(tmp_path: Path) -> None:
     pkg = tmp_path / "site" / "relnotes"
     (pkg / "templates").mkdir(parents=True)
+    (tmp_path / "site" / "templates").mkdir()  # a checkout-style folder beside it
     assert shipped_template_dir(package_dir=pkg) == pkg / "templates"
-    (tmp_path / "site" / "templates").mkdir()
     empty = tmp_path / "bare" / "relnotes"
     empty.mkdir(parents=True)
     with pytest.raises(ConfigError, match="shipped templates not found"):
@@ -47,6 +47,12 @@ def test_user_folder_comes_first(tmp_path: Path) -> None:
     assert render("worksheet_bc.md.j2", DRAFT, template_dir=tmp_path) == "custom T\n"
     # templates the user does not override still come from the shipped folder
     assert render("worksheet_deprecation.md.j2", DRAFT, template_dir=tmp_path).startswith("- T (#1)")
+
+
+def test_a_broken_imported_template_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "_entry.j2").write_text("{% macro broken( %}\n")  # imported at render time
+    with pytest.raises(ConfigError, match="template syntax"):
+        render("worksheet_bc.md.j2", DRAFT, template_dir=tmp_path)
 
 
 def test_template_dir_setting_is_relative_to_pyproject(tmp_path: Path) -> None:
