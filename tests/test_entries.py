@@ -195,7 +195,6 @@ def test_repo_quantization_worksheet() -> None:
         assert text[part.code_line - 1].strip() == part.code.splitlines()[0].strip()
 
 
-@pytest.mark.skipif(not (DATA / "2.8.0/final.md").exists(), reason="real data not present")
 def test_final_notes_2_8_counts() -> None:
     text = (DATA / "2.8.0/final.md").read_text()
     entries = extract_entries_from_text(text, path="final.md", release="2.8.0")

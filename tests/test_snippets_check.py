@@ -14,8 +14,8 @@ import pytest
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.torch
-pytest.importorskip("torch")
-pytest.importorskip("torchao")
+import torch  # noqa: F401  the `snippets` extra is part of the test set-up
+import torchao  # noqa: F401
 
 SECRETS = {
     "GITHUB_TOKEN": "ghp_not_a_real_token",

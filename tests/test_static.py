@@ -148,7 +148,6 @@ def test_bc_claim_unknown_without_before_code() -> None:
     assert bc_claim(entry).status == "unknown"
 
 
-@pytest.mark.skipif(not (DATA / "2.8.0/final.md").exists(), reason="real data not present")
 @pytest.mark.parametrize("version,expected", [
     # 2.7.0: a C-style "//" comment inside the LRScheduler example
     ("2.7.0", [("syntax", "// lrsched")]),
