@@ -169,8 +169,8 @@ def test_claimed_import_error_on_a_multiline_import_is_not_missing_api() -> None
     from relnotes.snippets.static import static_check
 
     for code in (
-        "from torch._export import (\n    capture_pre_autograd_graph,\n)\n"
-        "# ImportError: cannot import name 'capture_pre_autograd_graph'\n",
+        ("from torch._export import (\n    capture_pre_autograd_graph,\n)\n"
+         "# ImportError: cannot import name 'capture_pre_autograd_graph'\n"),
         "from torch._export import capture_pre_autograd_graph  # ImportError: cannot import\n",
     ):
         part = CodePart(file="w.md", line=1, prs=[1], label="2.7", role="after", code=code,

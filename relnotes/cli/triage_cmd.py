@@ -117,7 +117,7 @@ def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
             print(f"{ws.path}: {outcome.summary()}", file=sys.stderr)
         return
     # the pool first: a failure after it doubles an item rather than losing it
-    write_documents(*(pool for path, pool in pools.items() if pool.path in fed))
+    write_documents(*(pool for pool in pools.values() if pool.path in fed))
     write_documents(*(ws for ws, outcome in done if outcome.changed))
     if fmt == "json":
         emit_json({"worksheets": [{"file": ws.path, **outcome.to_json()} for ws, outcome in done]})
