@@ -20,7 +20,7 @@ from typing import Any
 from relnotes.snippets import run as snippet_run
 from relnotes.snippets import sandbox
 
-__all__ = ["SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
+__all__ = ["CheckReport", "Claim", "SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,23 @@ def _say(progress: Progress | None, where: str, result: SnippetResult) -> None:
         progress(f"{where}: {result.verdict}{kind} ({result.seconds:.2f}s)")
 
 
+@dataclass
+class Claim:
+    """A BC entry's claim that its before-code breaks: confirmed against the API profiles?"""
+
+    file: str
+    line: int
+    title: str
+    status: str  # confirmed, not-confirmed, unknown
+    message: str
+
+
+@dataclass
+class CheckReport:
+    results: list[SnippetResult]
+    claims: list[Claim]
+
+
 def check_files(
     paths: Iterable[str | Path],
     *,
@@ -135,23 +152,32 @@ def check_files(
     release: str | None = None,
     warm: bool = True,
     progress: Progress | None = None,
-) -> list[SnippetResult]:
-    """Check every code part of every BC/deprecation entry in ``paths``."""
-    from relnotes.entries import extract_code_parts
+) -> CheckReport:
+    """Check every code part of every BC/deprecation entry in ``paths``, and whether each
+    BC entry's before-code uses names that the newer version dropped or changed."""
+    from relnotes.entries import extract_entries
+    from relnotes.snippets.static import bc_claim
     from relnotes.worksheet import read_worksheet
 
     parts = []
+    claims = []
     for path in paths:
-        found = extract_code_parts(read_worksheet(path), release=release)
+        entries = extract_entries(read_worksheet(path), release=release)
+        found = [part for entry in entries for part in entry.parts]
         if progress is not None:
             progress(f"{path}: {len(found)} code part(s)")
         parts.extend(found)
+        for entry in entries:
+            if entry.kind == "bc":
+                claim = bc_claim(entry, release=release)
+                claims.append(Claim(str(path), entry.line, entry.title, claim.status,
+                                    claim.message))
     if not parts:
-        return []
+        return CheckReport([], claims)
     with snippet_run.Runner(
         timeout=timeout, memory_mb=memory_mb, python=python, warm=warm
     ) as runner:
-        return check_parts(parts, runner=runner, progress=progress)
+        return CheckReport(check_parts(parts, runner=runner, progress=progress), claims)
 
 
 def results_json(results: list[SnippetResult]) -> dict[str, Any]:
@@ -173,11 +199,14 @@ def save_results(files: Iterable[str], results: list[SnippetResult]) -> list[Pat
     return written
 
 
-def render_text(results: list[SnippetResult]) -> str:
-    """One block per part: place, label/role, verdict, evidence, emulations used."""
-    if not results:
-        return "no code parts in BC-breaking or deprecation entries\n"
+def render_text(results: list[SnippetResult], claims: Iterable[Claim] = ()) -> str:
+    """One block per part: place, label/role, verdict, evidence, emulations used; then
+    each BC entry's break claim."""
     out: list[str] = []
+    for c in claims:
+        out.append(f"{c.file}:{c.line}: BC claim {c.status.upper()}: {c.message}")
+    if not results:
+        return "\n".join([*out, "no code parts in BC-breaking or deprecation entries"]) + "\n"
     for r in results:
         label = f"pytorch {r.label}" if r.label else "no label"
         role = f", {r.role}" if r.role else ""

@@ -41,3 +41,19 @@ def test_saved_check_results_reach_the_audit(tmp_path: Path) -> None:
     report = audit(tmp_path)
     codes = {f.code for f in report.findings}
     assert "check-failed" in codes, report.to_json()
+
+
+@pytest.mark.torch
+def test_check_reports_whether_the_bc_claim_is_confirmed(tmp_path: Path) -> None:
+    ws = tmp_path / "q.md"
+    ws.write_text(
+        "## quantization\n### bc breaking\n- `capture_pre_autograd_graph` is gone (#139505)\n\n"
+        "Use `export_for_training` instead.\n\n"
+        "```python\n# pytorch 2.6\nfrom torch._export import capture_pre_autograd_graph\n"
+        "# pytorch 2.7\nfrom torch.export import export_for_training\n```\n"
+        "### deprecation\n- `x` is unchanged (#2)\n\nNothing breaks.\n\n"
+        "```python\n# pytorch 2.6\nimport torch\n# pytorch 2.7\nimport torch\n```\n")
+    out = run_cli("check", str(ws), "--release", "2.7.0", "--no-warm", expect=None).output
+    assert (f"{ws}:3: BC claim CONFIRMED" in out
+            and "torch._export.capture_pre_autograd_graph" in out), out
+    assert ":12: BC claim" not in out  # deprecations make no break claim

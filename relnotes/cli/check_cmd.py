@@ -71,7 +71,7 @@ def check(
     def progress(message: str) -> None:
         click.echo(message, err=True)
 
-    results = check_files(
+    report = check_files(
         files,
         timeout=timeout,
         python=python,
@@ -80,12 +80,13 @@ def check(
         warm=not no_warm,
         progress=progress,
     )
+    results = report.results
     if save:
         for path in save_results(files, results):
             click.echo(f"saved {path}", err=True)
     if fmt == "json":
         emit_json(results_json(results))
     else:
-        click.echo(render_text(results), nl=False)
+        click.echo(render_text(results, report.claims), nl=False)
     if any(r.verdict == "fail" for r in results):
         exit_with(1)
