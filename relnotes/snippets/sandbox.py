@@ -270,9 +270,11 @@ def _enter_sandbox(scratch: str, memory_mb: int) -> None:
         pass  # already a session leader (fresh process)
     _limit_memory(memory_mb)
     os.chdir(scratch)
-    for key in [k for k in os.environ if _SECRET.search(k)]:
-        del os.environ[key]
-    os.environ.update(HOME=scratch, TMPDIR=scratch)
+    # the same environment a fresh process gets (no secrets, no proxies, own caches), so
+    # warm and fresh runs cannot differ by what an earlier snippet left in a shared cache
+    env = safe_env(scratch, base=dict(os.environ))
+    os.environ.clear()
+    os.environ.update(env)
     tempfile.tempdir = scratch
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # the worker's job channel is not the snippet's business
