@@ -40,7 +40,6 @@ class SnippetResult:
     kind: str | None
     message: str
     emulated: list[str] = field(default_factory=list)
-    entry_title: str = ""
     evidence_line: int | None = None
     seconds: float = 0.0
 
@@ -70,7 +69,6 @@ def _result(part: Any, verdict: snippet_run.Verdict, seconds: float = 0.0) -> Sn
         kind=verdict.kind,
         message=verdict.message,
         emulated=list(verdict.emulated),
-        entry_title=part.entry_title,
         evidence_line=verdict.line,
         seconds=round(seconds, 3),
     )

@@ -238,3 +238,22 @@ def test_ellipsis_placeholders_are_illustrative():
     verdict, _ = run.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
     assert (verdict.kind, verdict.line) == ("needs-setup", 4)
     assert run.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None
+
+
+def test_emulation_facts_agree_with_the_api_profiles() -> None:
+    """The emulation table says when a name existed; the profiles (built from the real
+    wheels) say it too: keep the two in step for every shipped version."""
+    from relnotes.snippets.profiles import load_profile
+
+    checked = 0
+    for minor in range(5, 16):
+        profile = load_profile(f"2.{minor}")
+        for fact in emulate.FACTS:
+            if not fact.name.startswith("torch."):
+                continue
+            found = profile.lookup(fact.name).status
+            if found == "unknown":
+                continue
+            assert (found == "ok") == fact.existed_in((2, minor)), (fact.name, minor, found)
+            checked += 1
+    assert checked >= 30

@@ -90,9 +90,6 @@ class Profile:
     def major_minor(self) -> str:
         return major_minor(self.version)
 
-    def has_module(self, name: str) -> bool:
-        return name in self.modules
-
     def lookup(self, dotted: str) -> Lookup:
         """Resolve ``dotted`` through modules, re-exports and classes (conservatively)."""
         return self._lookup(dotted, depth=0)
