@@ -1,6 +1,6 @@
 """Warm worker vs a fresh process per snippet, on 20 release-note style snippets.
 
-Run:  python bench/bench_snippets.py [--out bench/results/snippets.md] [--repeat 1]
+Run:  python bench/bench_snippets.py [--out bench/results/snippets.md]
 
 Both modes run the same jobs through the same sandbox (limits, scratch dir, clean env);
 the only difference is whether torch/torchao are imported once (warm worker, then one
@@ -11,6 +11,7 @@ The table goes to stdout and to ``--out``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -225,7 +226,7 @@ def main() -> int:
         "",
         (
             f"`python bench/bench_snippets.py` on {time.strftime('%Y-%m-%d')}, torch "
-            f"{'.'.join(map(str, run.INSTALLED_TORCH))} CPU, 2 shared cores, "
+            f"{'.'.join(map(str, run.INSTALLED_TORCH))} CPU, {os.cpu_count()} cores, "
             "sandbox limits on (timeout, 4096 MB address space, scratch dir, clean env)."
         ),
         "",
