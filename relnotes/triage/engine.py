@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from relnotes.categories import PUBLISHED
+from relnotes.categories import CATEGORIES, PUBLISHED
 from relnotes.triage.domains import normalise_domain, owner_from_paths, owner_from_tags, same_family
 from relnotes.triage.history import History, strip_links
 from relnotes.triage.metadata_signals import MetadataSignals, metadata_signals
@@ -57,8 +57,7 @@ SECTION_PRIOR_WEIGHT = 0.6
 # Propose leaving the domain from this probability on.
 MOVE_AT = 0.6
 MOVE_CONFIDENCE_CAP = 0.85
-_ORDER = ("bc breaking", "deprecation", "new features", "improvements", "bug fixes",
-          "performance", "docs", "devs", "security")
+_ORDER = tuple(c for c in CATEGORIES if c in PUBLISHED)  # published sections, in sheet order
 
 
 @dataclass

@@ -191,11 +191,6 @@ class History:
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
 
-    def move_share(self, domain: str, target: str) -> float:
-        """Share of this domain's past items that maintainers moved to ``target``."""
-        n = len(self._by_domain.get(domain, ()))
-        return self._moves.get(domain, Counter())[target] / n if n else 0.0
-
     def tag_moves(self, domain: str, target: str) -> tuple[int, int]:
         """Past items of ``domain`` whose title tag points at ``target``: (moved there, all)."""
         if self._tag_moves is None:
