@@ -32,6 +32,7 @@ from relnotes.categories import canonical_category
 from relnotes.fileio import split_lines
 from relnotes.findings import Finding
 from relnotes.markdown import parse_tokens, refs_in_inline, scan_blocks
+from relnotes.versions import parse_version
 
 if TYPE_CHECKING:
     from relnotes.worksheet import Worksheet
@@ -59,17 +60,8 @@ ENTRY_KINDS: dict[str, str] = {"bc breaking": "bc", "deprecation": "deprecation"
 PYTHON_LANGS = frozenset({"python", "py", "python3", "py3", "pycon", "ipython", "pytb-py"})
 OUTPUT_LANGS = frozenset({"text", "txt", "output", "plaintext", "plain", "log", "pytb", "none"})
 
-_VERSION = r"v?(\d+)\.(\d+)(?:\.\d+)?"
-_WORDS = r"(?:version|in|pytorch|torch|before|after|old|new|previously|now|since|until)"
-# A paragraph that is only a version label: "Version 2.7.0:", "In 2.8.0", "**2.7**",
-# "PyTorch 2.6 and earlier".
-_LABEL = re.compile(
-    rf"^(?:{_WORDS}\s*[:(]?\s*)*{_VERSION}\)?\s*(?:and\s+(?:earlier|before|older|later|after|newer))?"
-    r"\s*[:.]?$",
-    re.IGNORECASE,
-)
 # A marker comment inside a fence: "# pytorch 2.6", "# Version 2.7.0:", "# 2.6".
-_MARKER = re.compile(rf"^\s*#\s*(?:{_WORDS}\s*[:(]?\s*)*{_VERSION}\)?\s*:?\s*$", re.IGNORECASE)
+_MARKER = re.compile(r"^\s*#\s*(?P<label>.*?)\s*$")
 _OUTPUT_LABEL = re.compile(
     r"^(?:output|outputs|result|results|users will see|you will see|you'll see|error|warning|"
     r"the error|the warning|this (?:now )?(?:raises|prints|warns|shows))\b[^.]*:?$",
@@ -132,20 +124,20 @@ class Entry:
 
 def parse_label(text: str) -> str | None:
     """``"Version 2.7.0:"`` -> ``"2.7"``; None when the text is not just a version label."""
-    cleaned = re.sub(r"[*_`]", "", text).strip()
-    match = _LABEL.match(cleaned)
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    version = parse_version(text)
+    return version.mm if version else None
 
 
 def previous_minor(version: str) -> str | None:
     """``"2.7"`` -> ``"2.6"``; None for ``X.0`` (the previous release is not derivable)."""
-    major, minor = (int(x) for x in version.split(".")[:2])
-    return f"{major}.{minor - 1}" if minor > 0 else None
+    parsed = parse_version(version)
+    before = parsed.previous() if parsed else None
+    return before.mm if before else None
 
 
 def _vkey(label: str) -> tuple[int, int]:
-    major, minor = label.split(".")
-    return int(major), int(minor)
+    parsed = parse_version(label)
+    return parsed.line if parsed else (0, 0)
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -173,7 +165,7 @@ def _split_markers(code: str) -> list[tuple[int, str | None, str]]:
     """
     lines = code.splitlines(keepends=True)
     marks = [(i, _MARKER.match(ln)) for i, ln in enumerate(lines)]
-    found = [(i, f"{m.group(1)}.{m.group(2)}") for i, m in marks if m]
+    found = [(i, label) for i, m in marks if m and (label := parse_label(m.group("label")))]
     if not found:
         return [(0, None, code)]
     parts: list[tuple[int, str | None, str]] = []
@@ -327,10 +319,7 @@ def _assign_roles(entries: Iterable[Entry], release: str | None) -> None:
 
 
 def _release_mm(release: str | None) -> str | None:
-    if not release:
-        return None
-    match = re.match(r"^v?(\d+)\.(\d+)", release.strip())
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    return parse_label(release) if release else None
 
 
 def extract_entries(ws: Worksheet, *, release: str | None = None) -> list[Entry]:

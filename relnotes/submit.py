@@ -37,6 +37,7 @@ from relnotes.gitops import (
     show_file,
 )
 from relnotes.miscategorized import group_target, read_miscategorized
+from relnotes.versions import release_of
 from relnotes.worksheet import Item, Worksheet, parse_worksheet, read_worksheet
 
 __all__ = ["ChangeSummary", "DoneOutcome", "SubmitOutcome", "SubmitPlan", "finish_worksheet",
@@ -45,7 +46,6 @@ __all__ = ["ChangeSummary", "DoneOutcome", "SubmitOutcome", "SubmitPlan", "finis
 log = logging.getLogger(__name__)
 
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
-_RELEASE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
 
 
 @dataclass
@@ -177,16 +177,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-") or "worksheet"
 
 
-def _release(ws_path: Path, config: Any) -> str:
-    configured = getattr(config, "release", "") if config is not None else ""
-    if configured:
-        return str(configured)
-    for folder in ws_path.resolve().parents:
-        if _RELEASE.match(folder.name):
-            return folder.name
-    return ""
-
-
 def _repo_from_remote(root: Path, remote: str) -> str | None:
     match = _GITHUB_REMOTE.search(remote_url(root, remote))
     return match.group("repo") if match else None
@@ -228,7 +218,8 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     kept = [p.as_posix() for p in paths
             if (root / p).exists() or show_file(root, "HEAD", p.as_posix()) is not None]
     repo = repo or _repo_from_remote(root, remote)
-    release = _release(ws_path, config)
+    version = release_of(ws_path, config.release if config is not None else "")
+    release = str(version) if version else ""
     branch = branch or "relnotes/" + _slug(f"{release}-{ws.domain}" if release else ws.domain)
     summary = summarise_changes(_baseline(root, rel, remote, base), ws, misc)
     label = f"{release} " if release else ""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import config_for, emit_json, format_option, handle_errors, main
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 from relnotes.errors import UsageError
 
 
@@ -19,6 +26,7 @@ def entry() -> None:
 
 
 @entry.command("new")
+@verbose_option
 @click.option("--pr", "number", type=int, required=True, help="PR the entry is about.")
 @click.option("--kind", type=click.Choice(["bc", "deprecation"]), required=True,
               help="bc: BC-breaking change; deprecation: deprecated API.")
@@ -45,19 +53,19 @@ def new(number: int, kind: str, from_version: str | None, to_version: str | None
       relnotes entry new --pr 139505 --kind bc --from 2.6 --to 2.7 >> todo/quantization.md
       relnotes entry new --pr 144940 --kind deprecation --offline --format json
     """
-    from relnotes.entries import draft_context, previous_minor
+    from relnotes.entries import draft_context
     from relnotes.github.fetch import load_metadata
-    from relnotes.snippets.profiles import major_minor
     from relnotes.templating import render
+    from relnotes.versions import require_version
 
     config = config_for(None)
-    to_mm = major_minor(to_version or config.release or "") if (to_version or config.release) \
-        else None
-    if to_mm is None:
+    if not (to_version or config.release):
         raise UsageError("give --to X.Y (or set the release setting in [tool.relnotes])")
-    from_mm = major_minor(from_version) if from_version else previous_minor(to_mm)
-    if from_mm is None:
-        raise UsageError(f"cannot tell the release before {to_mm}: give --from X.Y")
+    to_v = require_version(to_version or config.release)
+    from_v = require_version(from_version) if from_version else to_v.previous()
+    if from_v is None:
+        raise UsageError(f"cannot tell the release before {to_v.mm}: give --from X.Y")
+    to_mm, from_mm = to_v.mm, from_v.mm
     records = load_metadata([number], config=config, offline=offline)
     record = records.get(number)
     if record is None or not record.found:

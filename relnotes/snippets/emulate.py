@@ -19,13 +19,14 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import re
 import sys
 import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from relnotes import versions
 
 __all__ = [
     "FACTS",
@@ -122,10 +123,8 @@ AO_DEPRECATION_TEXT = (
 
 def parse_version(text: str | None) -> Version | None:
     """``"2.7"``, ``"2.7.0"``, ``"v2.7.1+cpu"`` -> ``(2, 7)``; anything else -> None."""
-    if not text:
-        return None
-    match = re.search(r"(\d+)\.(\d+)", text)
-    return (int(match[1]), int(match[2])) if match else None
+    version = versions.parse_version(text)
+    return version.line if version else None
 
 
 def installed_version() -> Version:

@@ -18,7 +18,6 @@ import ast
 import gzip
 import json
 import logging
-import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from typing import Any
 from relnotes.errors import SnippetError, UsageError
 from relnotes.fileio import atomic_write
 from relnotes.snippets.profiles import FORMAT, major_minor
+from relnotes.versions import parse_version
 
 __all__ = [
     "PLATFORM_TAGS",
@@ -78,7 +78,6 @@ _EXTRA: frozenset[str] = frozenset(
 # macOS 11, 2.12 and later for macOS 14 (checked on PyPI). pip picks whichever exists.
 PLATFORM_TAGS: tuple[str, ...] = ("macosx_11_0_arm64", "macosx_14_0_arm64")
 
-_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 def in_scope(module: str, scope: Sequence[str] = SHIPPED_SCOPE) -> bool:
@@ -423,14 +422,20 @@ def _trim_record(record: dict[str, Any] | None) -> dict[str, Any] | None:
 Runner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
 
 
+def _full_version(text: str) -> None:
+    """A wheel is one release: ``2.7.0``, not ``2.7`` (nor a label)."""
+    version = parse_version(text)
+    if version is None or version.patch is None or str(version) != text.strip():
+        raise UsageError(f"--torch needs a full version such as 2.7.0, got {text!r}")
+
+
 def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
 
 
 def download_wheel(version: str, *, dest: Path, run: Runner = _run) -> Path:
     """``pip download`` the official macOS arm64 wheel of torch ``version`` into ``dest``."""
-    if not _VERSION.match(version):
-        raise UsageError(f"--torch needs a full version such as 2.7.0, got {version!r}")
+    _full_version(version)
     platforms = [arg for tag in PLATFORM_TAGS for arg in ("--platform", tag)]
     cmd = [sys.executable, "-m", "pip", "download", f"torch=={version}", "--no-deps",
            *platforms, "--only-binary=:all:", "--python-version", "3.11", "-d", str(dest)]
@@ -460,8 +465,7 @@ def build_profile(
     wheel: Path | None = None, run: Runner = _run,
 ) -> Path:
     """``relnotes api-profile build``: download (or use ``wheel``), parse, trim, write."""
-    if not _VERSION.match(torch_version):
-        raise UsageError(f"--torch needs a full version such as 2.7.0, got {torch_version!r}")
+    _full_version(torch_version)
     target = out or Path(f"torch-{major_minor(torch_version)}.json")
     with tempfile.TemporaryDirectory(prefix="relnotes-wheel-") as tmp:
         path = wheel or download_wheel(torch_version, dest=Path(tmp), run=run)

@@ -39,7 +39,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from relnotes.errors import SnippetError, UsageError
+from relnotes.errors import SnippetError
+from relnotes.versions import require_version
 
 __all__ = [
     "FORMAT",
@@ -58,10 +59,7 @@ _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
 
 def major_minor(version: str) -> str:
     """``"2.7.0"`` / ``"2.7"`` / ``"v2.7.1"`` -> ``"2.7"``; raises UsageError otherwise."""
-    match = re.match(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[+.\-].*)?$", version.strip())
-    if not match:
-        raise UsageError(f"not a torch version: {version!r} (expected X.Y or X.Y.Z)")
-    return f"{match.group(1)}.{match.group(2)}"
+    return require_version(version).mm
 
 
 
@@ -165,7 +163,7 @@ def available_versions() -> list[str]:
     """``X.Y`` of every profile shipped in the package, oldest first."""
     names = [p.name for p in _data_dir().iterdir() if p.name.startswith("torch-")]
     found = {re.sub(r"^torch-|\.json(\.gz)?$", "", n) for n in names}
-    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+    return sorted(found, key=lambda v: require_version(v).line)
 
 
 @lru_cache(maxsize=32)

@@ -23,6 +23,7 @@ from relnotes.entries import CodePart, Entry
 from relnotes.errors import SnippetError
 from relnotes.snippets.expect import find_expectations
 from relnotes.snippets.profiles import Lookup, Profile, load_profile
+from relnotes.versions import parse_version
 
 __all__ = [
     "ApiRef",
@@ -310,8 +311,8 @@ def bc_claim(entry: Entry, *, release: str | None = None) -> ClaimResult:
 
 
 def _release(release: str | None) -> str | None:
-    match = re.match(r"^v?(\d+)\.(\d+)", release or "")
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    version = parse_version(release)
+    return version.mm if version else None
 
 
 def _unique(names: list[str]) -> list[str]:
