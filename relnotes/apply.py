@@ -127,9 +127,9 @@ def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
 
 def default_miscategorized_path(worksheet_path: str | Path, config: Config | None = None) -> Path:
     """``miscategorized.md`` beside the ``todo/`` (or ``done/``) folder of the worksheet."""
-    if config is not None and config.miscategorized:
-        p = Path(config.miscategorized)
-        return p if p.is_absolute() else config.root / p
+    configured = config.path(config.miscategorized) if config is not None else None
+    if configured is not None:
+        return configured
     folder = Path(worksheet_path).resolve().parent
     if folder.name in ("todo", "done"):
         folder = folder.parent

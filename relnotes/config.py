@@ -1,116 +1,167 @@
-"""Settings: one declarative table, read from ``[tool.relnotes]`` in pyproject.toml.
+"""Settings: one typed dataclass, read from ``[tool.relnotes]`` in pyproject.toml.
 
 Precedence is defaults < file < command line. The file is found by walking up from the
-starting directory. Unknown keys are rejected with the valid ones listed, so a typo in a
-setting never silently does nothing.
+starting directory. Unknown keys are rejected with the valid ones listed, and every value
+is checked here, whether it came from the file or a flag, so a typo or an out-of-range
+number never silently does nothing (a :class:`ConfigError`, exit 2 like any usage error).
+
+Each field is documented by its ``doc`` metadata; :data:`SETTINGS` is derived from the
+fields, so the table in the README, the checks and the code that reads a setting all
+name the same attribute (``tests/test_config.py`` fails when a setting is read nowhere).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from relnotes.errors import ConfigError
 
-__all__ = ["SETTINGS", "Config", "Setting", "load_config"]
+__all__ = ["SETTINGS", "Config", "Setting", "find_pyproject", "load_config"]
+
+
+def _setting(default: Any, doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
+    return field(default=default, metadata={"doc": doc, "check": check})
+
+
+def _in_unit_interval(value: float) -> str | None:
+    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _repo(value: str) -> str | None:
+    owner, _, name = value.partition("/")
+    return None if owner and name and "/" not in name else "must be OWNER/NAME"
+
+
+def _release(value: str) -> str | None:
+    from relnotes.versions import parse_version  # versions imports errors only
+
+    return None if not value or parse_version(value) else "must be a version such as 2.8.0"
 
 
 @dataclass(frozen=True)
-class Setting:
-    name: str
-    type: type
-    default: Any
-    doc: str
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("repo", str, "pytorch/pytorch", "GitHub repository the PR numbers belong to."),
-    Setting("api_url", str, "", "GitHub API base URL; empty: $GITHUB_API_URL or api.github.com."),
-    Setting("token_env", str, "GITHUB_TOKEN", "Environment variable that holds the GitHub token."),
-    Setting("cache_path", str, "", "PR metadata cache (sqlite); empty: the XDG cache directory."),
-    Setting("miscategorized", str, "", "miscategorized.md to use; empty: beside the todo/ folder."),
-    Setting("template_dir", str, "", "Folder of user templates, searched before the shipped ones."),
-    Setting("release", str, "", "Release being curated (e.g. 2.7.0); empty: guessed from PRs."),
-    Setting("short_pr_links", bool, True, "The worksheet asks for #N instead of long PR links."),
-    Setting("min_confidence", float, 0.9, "Default threshold for applying triage suggestions."),
-    Setting("snippet_timeout", float, 120.0, "Seconds one snippet may run."),
-    Setting("snippet_memory_mb", int, 4096, "Address-space cap of one snippet process, in MiB."),
-    Setting("history", str, "", "Triage history data file; empty: the one shipped in the package."),
-)
-
-_BY_NAME = {s.name: s for s in SETTINGS}
-
-
-@dataclass
 class Config:
-    """Resolved settings plus where they came from (for messages)."""
+    """Resolved settings plus the pyproject.toml they came from (for messages and paths)."""
 
-    values: dict[str, Any] = field(default_factory=lambda: {s.name: s.default for s in SETTINGS})
-    source: Path | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    repo: str = _setting("pytorch/pytorch", "GitHub repository the PR numbers belong to.",
+                         _repo)
+    api_url: str = _setting("", "GitHub API base URL; empty: $GITHUB_API_URL or api.github.com.")
+    token_env: str = _setting("GITHUB_TOKEN", "Environment variable that holds the GitHub token.")
+    cache_path: str = _setting("", "PR metadata cache (sqlite); empty: the XDG cache directory.")
+    miscategorized: str = _setting("", "miscategorized.md to use; empty: beside the todo/ folder.")
+    template_dir: str = _setting("", "Folder of user templates, searched before the shipped ones.")
+    release: str = _setting("", "Release being curated (e.g. 2.7.0); empty: not checked.",
+                            _release)
+    short_pr_links: bool = _setting(True, "The worksheet asks for #N instead of long PR links.")
+    min_confidence: float = _setting(0.9, "Threshold for applying triage suggestions (0-1).",
+                                     _in_unit_interval)
+    snippet_timeout: float = _setting(120.0, "Seconds one snippet may run.", _positive)
+    snippet_memory_mb: int = _setting(4096, "Address-space cap of one snippet process, in MiB.",
+                                      _positive)
+    history: str = _setting("", "Triage history data file; empty: the one shipped in the package.")
+    source: Path | None = field(default=None, compare=False, metadata={"internal": True})
 
     def with_overrides(self, **overrides: Any) -> Config:
-        """Return a copy with command-line values (``None`` means: not given) applied."""
-        values = dict(self.values)
+        """A copy with command-line values (``None`` means: not given) applied and checked."""
+        values = {}
         for key, value in overrides.items():
             if value is None:
                 continue
-            values[key] = _coerce(_BY_NAME[key], value, self.source)
-        return Config(values=values, source=self.source)
+            setting = _BY_NAME.get(key)
+            if setting is None:
+                raise ConfigError(f"unknown setting {key!r}; valid: {', '.join(_BY_NAME)}")
+            values[key] = setting.coerce(value, None)
+        return dataclasses.replace(self, **values)
 
     @property
     def root(self) -> Path:
         """Directory of the pyproject.toml the settings came from, or the cwd."""
         return self.source.parent if self.source else Path.cwd()
 
+    def path(self, value: str) -> Path | None:
+        """A path setting resolved against :attr:`root`; None when the setting is empty."""
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.root / p
 
-def _coerce(setting: Setting, value: Any, source: Path | None) -> Any:
-    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, setting.type) or (setting.type is int and isinstance(value, bool)):
-        raise ConfigError(
-            f"setting {setting.name!r} must be {setting.type.__name__}, got {value!r}",
-            file=source,
-        )
-    return value
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: name, type, default, doc line and its check."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+
+    def coerce(self, value: Any, source: Path | None) -> Any:
+        """``value`` as this setting's type, or a :class:`ConfigError` saying why not."""
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, self.type) or (self.type is not bool and isinstance(value, bool)):
+            raise ConfigError(f"setting {self.name!r} must be {self.type.__name__}, "
+                              f"got {value!r}", file=source)
+        problem = self.check(value) if self.check else None
+        if problem:
+            raise ConfigError(f"setting {self.name!r} {problem}, got {value!r}", file=source)
+        return value
+
+
+_TYPES = {"str": str, "bool": bool, "float": float, "int": int}
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, _TYPES[str(f.type)], f.default, f.metadata["doc"], f.metadata["check"])
+    for f in dataclasses.fields(Config) if not f.metadata.get("internal")
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has ``[tool.relnotes]``."""
     for folder in [start, *start.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"invalid TOML: {exc}", file=candidate) from None
-            if "relnotes" in data.get("tool", {}):
-                return candidate
+        if candidate.is_file() and "relnotes" in _read_toml(candidate).get("tool", {}):
+            return candidate
     return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from None
 
 
 def load_config(start: str | Path | None = None) -> Config:
     """Defaults, overlaid with ``[tool.relnotes]`` from the nearest pyproject.toml."""
     start_path = Path(start or Path.cwd()).resolve()
-    if start_path.is_file():
+    if not start_path.is_dir():
         start_path = start_path.parent
     source = find_pyproject(start_path)
-    config = Config(source=source)
     if source is None:
-        return config
-    table = tomllib.loads(source.read_text(encoding="utf-8"))["tool"]["relnotes"]
+        return Config()
+    table = _read_toml(source)["tool"]["relnotes"]
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.relnotes] must be a table", file=source)
+    values: dict[str, Any] = {}
     for key, value in table.items():
         setting = _BY_NAME.get(key.replace("-", "_"))
         if setting is None:
             valid = ", ".join(sorted(_BY_NAME))
             raise ConfigError(f"unknown setting {key!r} in [tool.relnotes]; valid: {valid}",
                               file=source)
-        config.values[setting.name] = _coerce(setting, value, source)
-    return config
+        values[setting.name] = setting.coerce(value, source)
+    return Config(source=source, **values)

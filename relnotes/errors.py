@@ -47,8 +47,8 @@ class UsageError(RelnotesError):
     exit_code = 2
 
 
-class ConfigError(RelnotesError):
-    """A setting in ``[tool.relnotes]`` or on the command line is invalid."""
+class ConfigError(UsageError):
+    """A setting in ``[tool.relnotes]`` or on the command line is invalid (exit 2)."""
 
 
 class WorksheetError(RelnotesError):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from relnotes.categories import PUBLISHED
+from relnotes.config import Config
 from relnotes.entries import lint_entries
 from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
+from relnotes.markdown import LONG_PR_LINK
+from relnotes.versions import release_of
 from relnotes.worksheet import Worksheet, read_worksheet
 
 __all__ = ["asks_for_short_links", "lint_paths", "lint_worksheet"]
 
-_LONG_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)]+/pull/\d+\)")
 
 
 def asks_for_short_links(ws: Worksheet) -> bool:
@@ -50,22 +51,31 @@ def lint_worksheet(ws: Worksheet, *, release: str | None = None,
                             f"PR #{pr} is also listed at line {seen[pr]}"))
             else:
                 seen[pr] = item.line
-        if short_links and category in PUBLISHED and _LONG_LINK.search(item.lines[0]):
+        if short_links and category in PUBLISHED and LONG_PR_LINK.search(item.lines[0]):
             add(Finding(file, item.line, "long-link",
                         "use #N instead of a long PR link, as the worksheet asks"))
     findings.extend(lint_entries(ws, release=release))
     return sorted(findings)
 
 
-def lint_paths(paths: list[str | Path], *, release: str | None = None) -> list[Finding]:
-    """Lint several files; a file that cannot be parsed is a finding, not a crash."""
+def lint_paths(paths: list[str | Path], *, config: Config | None = None) -> list[Finding]:
+    """Lint several files; a file that cannot be parsed is a finding, not a crash.
+
+    The release of each file is the ``release`` setting or its folder's name (``2.8.0/``);
+    long links are reported where the worksheet asks for ``#N`` and ``short_pr_links``
+    is on.
+    """
+    config = config or Config()
     findings: list[Finding] = []
     for path in paths:
+        version = release_of(path, config.release)
         try:
             ws = read_worksheet(path)
         except WorksheetError as exc:
             findings.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
                                     exc.message))
             continue
-        findings.extend(lint_worksheet(ws, release=release))
+        short_links = config.short_pr_links and asks_for_short_links(ws)
+        findings.extend(lint_worksheet(ws, release=str(version) if version else None,
+                                       short_links=short_links))
     return findings

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import emit_json, exit_with, format_option, handle_errors, main
-from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    exit_with,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 
 
 @main.command()
+@verbose_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
     metavar="S",
-    help="Seconds each snippet may run.",
+    help="Seconds each snippet may run (default: the snippet_timeout setting, 120).",
 )
 @click.option(
     "--python",
@@ -28,11 +35,10 @@ from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 @click.option(
     "--memory",
     "memory_mb",
-    type=click.IntRange(min=512),
-    default=DEFAULT_MEMORY_MB,
-    show_default=True,
+    type=click.IntRange(min=1),
+    default=None,
     metavar="MB",
-    help="Address-space cap of each snippet.",
+    help="Address-space cap of each snippet (default: the snippet_memory_mb setting, 4096).",
 )
 @click.option("--release", metavar="X.Y.Z", help="Release the worksheet is for (decides roles).")
 @click.option("--no-warm", is_flag=True, help="Start a fresh process per snippet (slower).")
@@ -43,9 +49,9 @@ from relnotes.snippets.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 @handle_errors
 def check(
     files: tuple[str, ...],
-    timeout: float,
+    timeout: float | None,
     python: str | None,
-    memory_mb: int,
+    memory_mb: int | None,
     release: str | None,
     no_warm: bool,
     save: bool,
@@ -71,12 +77,14 @@ def check(
     def progress(message: str) -> None:
         click.echo(message, err=True)
 
+    config = config_for(files[0]).with_overrides(
+        snippet_timeout=timeout, snippet_memory_mb=memory_mb, release=release)
     report = check_files(
         files,
-        timeout=timeout,
+        timeout=config.snippet_timeout,
         python=python,
-        memory_mb=memory_mb,
-        release=release,
+        memory_mb=config.snippet_memory_mb,
+        release=config.release or None,
         warm=not no_warm,
         progress=progress,
     )

@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import config_for, emit_json, exit_with, format_option, handle_errors, main
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    exit_with,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 from relnotes.lint import lint_paths
 from relnotes.worksheet import Section, Worksheet, read_worksheet
 
@@ -31,6 +39,7 @@ def worksheet_json(ws: Worksheet) -> dict[str, Any]:
 
 
 @main.command()
+@verbose_option
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option("text", "json", "markdown")
 @handle_errors
@@ -59,6 +68,7 @@ def parse(file: str, fmt: str) -> None:
 
 
 @main.command()
+@verbose_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--release", help="Release being curated (e.g. 2.7.0), to check version labels.")
 @format_option("text", "json")
@@ -73,8 +83,8 @@ def lint(files: tuple[str, ...], release: str | None, fmt: str) -> None:
     Example:
       relnotes lint todo/quantization.md --release 2.7.0
     """
-    release = release or config_for(files[0]).release or None
-    findings = lint_paths(list(files), release=release)
+    config = config_for(files[0]).with_overrides(release=release)
+    findings = lint_paths(list(files), config=config)
     if fmt == "json":
         emit_json({"findings": [f.to_json() for f in findings]})
     else:

@@ -16,8 +16,9 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
+from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.records import PRRecord
 
@@ -50,17 +51,13 @@ def default_cache_path() -> Path:
     return Path(base) / "relnotes" / "github.sqlite"
 
 
-def resolve_cache_path(config: Any) -> Path:
+def resolve_cache_path(config: Config) -> Path:
     """``$RELNOTES_CACHE``, else the ``cache_path`` setting (relative to the config file),
     else the XDG default."""
     env = os.environ.get("RELNOTES_CACHE")
     if env:
         return Path(env).expanduser()
-    configured = getattr(config, "cache_path", "") or ""
-    if configured:
-        path = Path(configured).expanduser()
-        return path if path.is_absolute() else Path(config.root) / path
-    return default_cache_path()
+    return config.path(config.cache_path) or default_cache_path()
 
 
 class MetadataCache:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.records import PRRecord, find_relands, find_reverts
 
@@ -42,13 +43,13 @@ _PR_FIELDS = "number title body state merged mergedAt updatedAt changedFiles aut
 _PAGE = "totalCount pageInfo { hasNextPage endCursor } nodes { %s }"
 
 
-def resolve_api_url(config: Any, override: str | None = None) -> str:
+def resolve_api_url(config: Config, override: str | None = None) -> str:
     """``--api-url`` > the ``api_url`` setting > ``$GITHUB_API_URL`` > api.github.com.
 
     An explicit setting beats the environment so that a test or a project pinned to a
     server is never silently redirected by a variable left in someone's shell.
     """
-    for candidate in (override, getattr(config, "api_url", ""), os.environ.get("GITHUB_API_URL")):
+    for candidate in (override, config.api_url, os.environ.get("GITHUB_API_URL")):
         if candidate:
             return candidate.rstrip("/")
     return DEFAULT_API_URL
@@ -158,9 +159,9 @@ class GitHubClient:
         self._requester = self._github.requester
 
     @classmethod
-    def from_config(cls, config: Any, *, api_url: str | None = None, **kwargs: Any) -> GitHubClient:
+    def from_config(cls, config: Config, *, api_url: str | None = None, **kwargs: Any) -> GitHubClient:
         """A client for ``config.repo`` with the token read from ``$<config.token_env>``."""
-        token_env = getattr(config, "token_env", "") or "GITHUB_TOKEN"
+        token_env = config.token_env or "GITHUB_TOKEN"
         return cls(repo=config.repo, api_url=resolve_api_url(config, api_url),
                    token=os.environ.get(token_env), token_env=token_env, **kwargs)
 

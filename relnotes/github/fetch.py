@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.cache import MetadataCache, resolve_cache_path
 from relnotes.github.records import PRRecord
@@ -93,7 +94,7 @@ def _stderr_is_tty() -> bool:
 def fetch_metadata(
     numbers: Iterable[int],
     *,
-    config: Any,
+    config: Config,
     offline: bool = False,
     refresh: bool = False,
     progress: bool | None = None,
@@ -147,7 +148,7 @@ def fetch_metadata(
 def load_metadata(
     numbers: Iterable[int],
     *,
-    config: Any,
+    config: Config,
     offline: bool = False,
     refresh: bool = False,
     progress: bool | None = None,
@@ -178,7 +179,7 @@ def describe_failures(failed: dict[int, str]) -> str:
             "what was fetched is cached, run again to resume")
 
 
-def cached_metadata(numbers: Iterable[int], *, config: Any) -> dict[int, PRRecord]:
+def cached_metadata(numbers: Iterable[int], *, config: Config) -> dict[int, PRRecord]:
     """Only what the cache has; never touches the network (nor creates a cache file)."""
     path = resolve_cache_path(config)
     if not path.exists():
