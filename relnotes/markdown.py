@@ -19,7 +19,17 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["ITEM_MARKER", "Block", "parse_inline", "parse_tokens", "refs_in_inline", "scan_blocks"]
+__all__ = [
+    "ITEM_MARKER",
+    "LONG_PR_LINK",
+    "Block",
+    "normalise_title",
+    "parse_inline",
+    "parse_tokens",
+    "refs_in_inline",
+    "scan_blocks",
+    "strip_pr_refs",
+]
 
 # A list item's marker with its indentation and following spaces: "- ", "  * ", "1. ".
 ITEM_MARKER = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=\r?\n?$)))")
@@ -27,6 +37,14 @@ _PR_URL = re.compile(r"github\.com/[\w.-]+/[\w.-]+/pull/(\d+)")
 _PR_HASH = re.compile(r"(?<![\w&/])#(\d{1,7})\b")
 _COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)")
 _TRAILING_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)\W*$")
+# "[#123](https://github.com/o/r/pull/123)" and "[\#123](...)": what "#N" replaces.
+LONG_PR_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)\s]+/pull/\d+\)")
+# A PR reference as titles carry it: a long link, "#N", or a pull URL.
+_ANY_PR_REF = re.compile(
+    r"\[\\?#\d+\]\([^)\s]*\)|https?://github\.com/[\w.-]+/[\w.-]+/pull/\d+(?:[/#?][^\s)]*)?"
+    r"|(?<![\w&/])#\d{1,7}\b")
+# What is left of "(#1, #2)" or "([#1](...))" once the references are gone.
+_EMPTY_GROUP = re.compile(r"\(\s*(?:[,;&]|and\b|\s)*\)")
 
 
 @lru_cache(maxsize=1)
@@ -194,3 +212,19 @@ def refs_in_inline(children: list[Token]) -> tuple[list[int], list[str]]:
     if not unique:
         commits = list(dict.fromkeys(_COMMIT.findall(joined)))
     return unique, commits
+
+
+def strip_pr_refs(title: str) -> str:
+    """``title`` without its PR references (links, ``#N``, URLs) and the brackets around
+    them, nor a trailing commit hash: the words a person wrote."""
+    text = _ANY_PR_REF.sub("", title)
+    text = _EMPTY_GROUP.sub("", _TRAILING_COMMIT.sub("", text))
+    return re.sub(r"\s+([\"'])$", r"\1", re.sub(r"\s+", " ", text).strip())
+
+
+def normalise_title(title: str) -> str:
+    """The one key under which two spellings of a title match (items without a PR,
+    revert pairs, history): no PR references, lower case, punctuation and underscores as
+    single spaces. ``"Fix  Foo_bar. (#12, #13)"`` -> ``"fix foo bar"``."""
+    words = re.sub(r"[\W_]+", " ", strip_pr_refs(title).lower())
+    return words.strip()

@@ -24,10 +24,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relnotes.categories import CATEGORIES, canonical_category, normalise_heading
+from relnotes.categories import CATEGORIES, canonical_category
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
-from relnotes.markdown import ITEM_MARKER, Block, parse_inline, refs_in_inline, scan_blocks
+from relnotes.markdown import (
+    ITEM_MARKER,
+    Block,
+    normalise_title,
+    parse_inline,
+    refs_in_inline,
+    scan_blocks,
+)
 
 __all__ = [
     "Chunk",
@@ -97,7 +104,19 @@ class Item(Chunk):
             return f"pr:{self.all_prs[0]}"
         if self.commits:
             return f"commit:{self.commits[0]}"
-        return "title:" + re.sub(r"\s+", " ", self.title.strip().lower())
+        return "title:" + normalise_title(self.title)
+
+    @property
+    def category(self) -> str | None:
+        """Canonical category of the item's section; None before the first section or
+        under a heading relnotes does not know."""
+        return self.section.category if self.section is not None else None
+
+    @property
+    def placement(self) -> str:
+        """Where the item stands now, for triage, review and decisions: its category, or
+        ``Untopiced`` when it is in no known section (nobody has sorted it yet)."""
+        return self.category or "Untopiced"
 
     @property
     def text_hash(self) -> str:
@@ -459,9 +478,3 @@ def read_worksheet(path: str | Path) -> Worksheet:
     """Read and parse a worksheet file (errors name the file and line)."""
     return parse_worksheet(read_text(path), path=str(path))
 
-
-def normalised_title(title: str) -> str:
-    """Title without PR links, tags or punctuation: for matching items without a PR."""
-    text = re.sub(r"\(\[?#\d+\]?(\([^)]*\))?\)", "", title)
-    text = re.sub(r"[^\w\s]", " ", text)
-    return normalise_heading(text)

@@ -22,8 +22,9 @@ from pathlib import Path
 from relnotes.categories import PUBLISHED
 from relnotes.errors import RelnotesError, UsageError
 from relnotes.fileio import read_text
+from relnotes.markdown import normalise_title
 from relnotes.triage.domains import normalise_domain
-from relnotes.worksheet import Item, Worksheet, normalised_title, read_worksheet, worksheet_files
+from relnotes.worksheet import Item, Worksheet, read_worksheet, worksheet_files
 
 __all__ = ["DoneIndex", "Fate", "Outcome", "fate_of", "read_outcomes"]
 
@@ -86,7 +87,7 @@ class DoneIndex:
                 self.by_body_pr.setdefault(int(a or b), []).append(fate)
             for commit in item.commits:
                 self.by_commit.setdefault(commit[:10], []).append(fate)
-            self.by_title.setdefault(normalised_title(item.title), []).append(fate)
+            self.by_title.setdefault(normalise_title(item.title), []).append(fate)
 
     def add_miscategorized(self, path: str | Path) -> None:
         # Only the PR numbers matter here: an item still sitting in miscategorized.md left
@@ -105,7 +106,7 @@ class DoneIndex:
             for commit in item.commits:
                 found += self.by_commit.get(commit[:10], [])
             if not found:
-                found += self.by_title.get(normalised_title(item.title), [])
+                found += self.by_title.get(normalise_title(item.title), [])
         return found
 
 
