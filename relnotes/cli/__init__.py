@@ -8,13 +8,15 @@ from __future__ import annotations
 
 # Importing a command module registers its commands; this list is the only shared edit point.
 from relnotes.cli import (  # noqa: F401
+    audit_cmd,  # audit
     check_cmd,  # check
     entry_cmd,  # entry new
     eval_cmd,  # eval
     fetch_cmd,  # fetch
     history_cmd,  # history build
     profile_cmd,  # api-profile build/show
-    review_cmd,  # review, apply, audit, done, submit
+    review_cmd,  # review, apply
+    submit_cmd,  # done, submit
     triage_cmd,  # triage
     worksheet_cmds,  # parse, lint
 )

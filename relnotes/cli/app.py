@@ -22,21 +22,37 @@ from relnotes.errors import RelnotesError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _set_verbosity(ctx: click.Context, _param: click.Parameter, count: int) -> int:
+    """``-v`` before or after the command name: the louder of the two wins."""
+    ctx.ensure_object(dict)
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    level = max(count, root.obj.get("verbose", 0))
+    root.obj["verbose"] = level
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # relnotes' own loggers only: -vv must not turn on markdown-it's or urllib3's debug
+    logging.getLogger("relnotes").setLevel(logging.WARNING - 10 * min(level, 2))
+    return level
+
+
+def verbose_option(func: F) -> F:
+    """``-v``/``-vv``: more diagnostics on stderr; every command takes it (see README)."""
+    return click.option("-v", "--verbose", count=True, expose_value=False, is_eager=True,
+                        callback=_set_verbosity,
+                        help="More diagnostics on stderr (-vv for debug).")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
+@verbose_option
 @click.version_option(package_name="relnotes")
-@click.pass_context
-def main(ctx: click.Context, verbose: int) -> None:
+def main() -> None:
     """Curate PyTorch release-notes worksheets.
 
     \b
-    Example:
+    Examples:
       relnotes triage todo/quantization.md
+      relnotes triage 2.8.0/todo/result_nn_frontend.md
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import emit_json, format_option, handle_errors, main
+from relnotes.cli.app import emit_json, format_option, handle_errors, main, verbose_option
 from relnotes.triage.evaluate import evaluate, render_eval_text
 
 
 @main.command(name="eval")
+@verbose_option
 @click.option("--todo", required=True, type=click.Path(file_okay=False, exists=True),
               help="Folder of generated worksheets.")
 @click.option("--done", required=True, type=click.Path(file_okay=False, exists=True),

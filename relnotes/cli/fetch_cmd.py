@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import config_for, emit_json, format_option, handle_errors, main
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 from relnotes.errors import GitHubError, UsageError
 
 
@@ -20,6 +27,7 @@ def _parse_prs(text: str | None) -> list[int]:
 
 
 @main.command()
+@verbose_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--prs", metavar="N[,N...]", help="PR numbers to fetch (instead of or besides FILES).")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository of the PRs [setting: repo].")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import click
 
-from relnotes.cli.app import emit_json, format_option, handle_errors, main
+from relnotes.cli.app import emit_json, format_option, handle_errors, main, verbose_option
 from relnotes.errors import UsageError
 from relnotes.triage.history import build_history, default_history_path, write_history
 
@@ -30,6 +30,7 @@ def _parse_pair(text: str) -> tuple[str, str, str, str | None]:
 
 
 @history.command()
+@verbose_option
 @click.option("--pair", "pairs", multiple=True, required=True,
               metavar="RELEASE=TODO_DIR:DONE_DIR[:MISC]",
               help="A release's generated and curated worksheets (and miscategorized.md).")

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from relnotes.cli.app import emit_json, exit_with, format_option, handle_errors, main
+from relnotes.cli.app import (
+    emit_json,
+    exit_with,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 
 
 @main.group("api-profile")
@@ -21,6 +28,7 @@ def api_profile() -> None:
 
 
 @api_profile.command("build")
+@verbose_option
 @click.option("--torch", "torch_version", required=True, metavar="X.Y.Z",
               help="Torch release whose official macOS arm64 wheel is read.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -54,6 +62,7 @@ def build(torch_version: str, out: Path | None, wheel: Path | None, full: bool,
 
 
 @api_profile.command("show")
+@verbose_option
 @click.argument("version")
 @click.argument("names", nargs=-1, required=True)
 @click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False),

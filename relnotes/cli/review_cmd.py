@@ -1,15 +1,21 @@
-"""``review``, ``apply``, ``audit``, ``done``, ``submit``: the maintainer workflow commands."""
+"""``review`` and ``apply``: a maintainer's decisions on triage suggestions, written."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from relnotes.cli.app import config_for, emit_json, exit_with, format_option, handle_errors, main
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 from relnotes.config import Config
 from relnotes.errors import RelnotesError
 from relnotes.worksheet import Worksheet, read_worksheet
@@ -46,6 +52,7 @@ def _stdin_ask(prompt: str) -> str | None:
 
 
 @main.command()
+@verbose_option
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--order", type=click.Choice(["confidence", "section"]), default="confidence",
               show_default=True, help="Lowest confidence first, or in section order.")
@@ -88,6 +95,7 @@ def review(file: str, order: str, accept_above: float | None, fmt: str) -> None:
 
 
 @main.command("apply")
+@verbose_option
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--adopt", "adopt", multiple=True, metavar="KEY|all",
               help="Take this miscategorized.md item for the domain (e.g. pr:1234), or all.")
@@ -137,119 +145,3 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
                    "(take them with --adopt KEY or --adopt all):")
         for entry in not_taken:
             click.echo(f"  {entry['key']}: {entry['title']}")
-
-
-def _print_audit(report: Any) -> None:
-    for finding in report.findings:
-        click.echo(str(finding))
-    click.echo(report.summary(), err=True)
-
-
-@main.command("audit")
-@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
-@click.option("--generated", type=click.Path(file_okay=False, exists=True),
-              help="Folder of the worksheets as generated, whose PRs must all be accounted for.")
-@format_option("text", "json")
-@handle_errors
-def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
-    """Check a release folder: every PR once across todo/, done/ and miscategorized.md.
-
-    Also, for worksheets in done/: nothing left in Untopiced, revert pairs both dropped,
-    BC-breaking/deprecation entries complete, saved snippet check results passing.
-    Exit 1 when there is any problem.
-
-    \b
-    Example:
-      relnotes audit 2.8.0 --generated /tmp/2.8.0-generated/todo
-    """
-    from relnotes.audit import audit
-    from relnotes.worksheet import worksheet_files
-
-    config = config_for(folder)
-    prs: set[int] = set()
-    for path in worksheet_files(Path(folder) / "done"):
-        try:
-            prs.update(p for item in read_worksheet(path).items() for p in item.all_prs)
-        except RelnotesError:
-            continue  # the audit reports it
-    report = audit(folder, generated=generated, metadata=_metadata(sorted(prs), config))
-    if fmt == "json":
-        emit_json(report.to_json())
-    else:
-        _print_audit(report)
-    exit_with(0 if report.ok else 1)
-
-
-@main.command("done")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--generated", type=click.Path(file_okay=False, exists=True),
-              help="Folder of the generated worksheets, to check nothing of this one is lost.")
-@format_option("text", "json")
-@handle_errors
-def done_cmd(file: str, generated: str | None, fmt: str) -> None:
-    """Audit a finished worksheet, then git mv it from todo/ to done/ and commit.
-
-    Nothing moves when the audit finds a problem (exit 1).
-
-    \b
-    Example:
-      relnotes done todo/result_quantization.md --generated ../generated/todo
-    """
-    from relnotes.submit import finish_worksheet
-
-    config = config_for(file)
-    outcome = finish_worksheet(file, generated=generated, config=config)
-    if fmt == "json":
-        emit_json(outcome.to_json())
-    else:
-        _print_audit(outcome.audit)
-        if outcome.target:
-            click.echo(f"moved {outcome.source} -> {outcome.target}, "
-                       f"commit {outcome.commit[:12] if outcome.commit else '?'}")
-        else:
-            click.echo(f"{outcome.source} stays in todo/: fix the problems above first")
-    exit_with(0 if outcome.target else 1)
-
-
-@main.command("submit")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--remote", default="origin", show_default=True, help="git remote to push to.")
-@click.option("--base", default="main", show_default=True, help="Branch the PR merges into.")
-@click.option("--repo", metavar="OWNER/NAME",
-              help="GitHub repository of the PR; default: read from the remote's URL.")
-@click.option("--branch", help="Branch name; default relnotes/<release>-<domain>.")
-@click.option("--yes", is_flag=True, help="Really do it; without it, only show the plan.")
-@format_option("text", "json")
-@handle_errors
-def submit_cmd(file: str, remote: str, base: str, repo: str | None, branch: str | None,
-               yes: bool, fmt: str) -> None:
-    """Commit, push and open (or update) the pull request for a finished worksheet.
-
-    A dry run by default: prints branch, commit, PR title and body. With --yes: creates
-    the branch, commits the worksheet and miscategorized.md, pushes and opens the pull
-    request; running it again updates the same branch and pull request. The token comes
-    from $GITHUB_TOKEN (setting token_env); the API URL from api_url / $GITHUB_API_URL.
-
-    \b
-    Example:
-      relnotes submit done/result_quantization.md --repo pytorch/torch-release-notes --yes
-    """
-    from relnotes.submit import plan_submission, submit
-
-    config = config_for(file)
-    plan = plan_submission(file, remote=remote, base=base, repo=repo, config=config,
-                           branch=branch)
-    if not yes:
-        if fmt == "json":
-            emit_json({"dry_run": True, **plan.to_json()})
-        else:
-            click.echo(plan.describe())
-            click.echo("dry run: nothing changed; add --yes to submit", err=True)
-        return
-    outcome = submit(plan, config=config)
-    if fmt == "json":
-        emit_json({"dry_run": False, **plan.to_json(), **outcome.to_json()})
-    else:
-        verb = "opened" if outcome.created else "updated"
-        click.echo(f"pushed {outcome.branch} ({outcome.commit[:12]}); {verb} pull request "
-                   f"#{outcome.pr_number}: {outcome.pr_url}")

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import config_for, emit_json, format_option, handle_errors, main
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
 from relnotes.errors import RelnotesError, UsageError
 from relnotes.triage.engine import triage_worksheets
 from relnotes.triage.history import load_history
@@ -35,6 +42,7 @@ def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int,
 
 
 @main.command()
+@verbose_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--offline", is_flag=True, help="Use no network: only cached PR metadata.")
 @format_option("text", "json", "markdown")

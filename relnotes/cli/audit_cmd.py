@@ -1,0 +1,63 @@
+"""``relnotes audit``: nothing lost, nothing twice, finished files finished."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from relnotes.cli.app import (
+    config_for,
+    emit_json,
+    exit_with,
+    format_option,
+    handle_errors,
+    main,
+    verbose_option,
+)
+from relnotes.cli.review_cmd import _metadata
+from relnotes.errors import RelnotesError
+from relnotes.worksheet import read_worksheet
+
+
+def _print_audit(report: Any) -> None:
+    for finding in report.findings:
+        click.echo(str(finding))
+    click.echo(report.summary(), err=True)
+
+
+@main.command("audit")
+@verbose_option
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
+@click.option("--generated", type=click.Path(file_okay=False, exists=True),
+              help="Folder of the worksheets as generated, whose PRs must all be accounted for.")
+@format_option("text", "json")
+@handle_errors
+def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
+    """Check a release folder: every PR once across todo/, done/ and miscategorized.md.
+
+    Also, for worksheets in done/: nothing left in Untopiced, revert pairs both dropped,
+    BC-breaking/deprecation entries complete, saved snippet check results passing.
+    Exit 1 when there is any problem.
+
+    \b
+    Example:
+      relnotes audit 2.8.0 --generated /tmp/2.8.0-generated/todo
+    """
+    from relnotes.audit import audit
+    from relnotes.worksheet import worksheet_files
+
+    config = config_for(folder)
+    prs: set[int] = set()
+    for path in worksheet_files(Path(folder) / "done"):
+        try:
+            prs.update(p for item in read_worksheet(path).items() for p in item.all_prs)
+        except RelnotesError:
+            continue  # the audit reports it
+    report = audit(folder, generated=generated, metadata=_metadata(sorted(prs), config))
+    if fmt == "json":
+        emit_json(report.to_json())
+    else:
+        _print_audit(report)
+    exit_with(0 if report.ok else 1)
