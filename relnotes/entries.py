@@ -31,7 +31,7 @@ from markdown_it.token import Token
 from relnotes.categories import canonical_category
 from relnotes.fileio import split_lines
 from relnotes.findings import Finding
-from relnotes.markdown import parse_tokens, refs_in_inline, scan_blocks
+from relnotes.markdown import parse_tokens, scan_blocks
 from relnotes.versions import parse_version
 
 if TYPE_CHECKING:
@@ -378,14 +378,14 @@ def extract_entries_from_text(
             continue
         if block.kind == "heading":
             if block.level >= 3 and block.level > region_level:
-                prs, _ = refs_in_inline(block.inline)
+                prs, _ = block.refs
                 starts.append((idx, kind, prs, block.end - block.start))
                 heading_open = True
             else:  # a domain grouping heading ("## Python Frontend") ends the entry
                 bounds.append(idx)
                 heading_open = False
         elif block.kind == "item" and not heading_open:
-            prs, _ = refs_in_inline(block.inline)
+            prs, _ = block.refs
             starts.append((idx, kind, prs, block.title_end - block.start))
     bounds.append(len(blocks))
     for n, (idx, entry_kind, prs, title_lines) in enumerate(starts):

@@ -69,9 +69,24 @@ class Block:
     text: str = ""
     title_start: int = 0
     title_end: int = 0
-    inline: list[Token] = field(default_factory=list)
     nested_inline: list[list[Token]] = field(default_factory=list)
     ordered: bool = False
+    _inline: list[Token] | None = field(default=None, repr=False)
+    _refs: tuple[list[int], list[str]] | None = field(default=None, repr=False)
+
+    @property
+    def inline(self) -> list[Token]:
+        """Inline tokens of the title (parsed on first use for fast-path items)."""
+        if self._inline is None:
+            self._inline = parse_inline(self.text) if self.text else []
+        return self._inline
+
+    @property
+    def refs(self) -> tuple[list[int], list[str]]:
+        """(PR numbers, commit hashes) of the title; see :func:`refs_in_inline`."""
+        if self._refs is None:
+            self._refs = refs_in_inline(self.inline)
+        return self._refs
 
 
 def _for_markdown_it(text: str) -> str:
@@ -91,9 +106,35 @@ def parse_tokens(text: str) -> list[Token]:
     return _parser().parse(_for_markdown_it(text))
 
 
-def scan_blocks(lines: list[str]) -> list[Block]:
-    """The top-level blocks of ``lines`` in order; lines in no block are blank."""
-    tokens = parse_tokens("".join(lines))
+class StructureError(ValueError):
+    """Markdown that parses, but in a way that hides what follows (``line`` is 1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def scan_blocks(lines: list[str], *, fast: bool = True) -> list[Block]:
+    """The top-level blocks of ``lines`` in order; lines in no block are blank.
+
+    Raises :class:`StructureError` for a code fence or HTML comment that is never closed:
+    markdown would swallow every line after it, items included.
+
+    With ``fast`` (the default), runs of plain one-line bullets -- most of a generated
+    worksheet -- are parsed without markdown-it, which costs ~0.3 ms a line; the result is
+    the same as without (``tests/test_markdown_fast.py`` checks it on every real file and
+    on generated ones), so a 50,000-item worksheet parses in about a second.
+    """
+    if fast:
+        blocks = _scan_fast(lines)
+        if blocks is not None:
+            return blocks
+    return _scan_tokens(lines, parse_tokens("".join(lines)))
+
+
+def _scan_tokens(lines: list[str], tokens: list[Token]) -> list[Block]:
+    _check_structure(lines, tokens)
     blocks: list[Block] = []
     i = 0
     n = len(tokens)
@@ -107,7 +148,7 @@ def scan_blocks(lines: list[str]) -> list[Block]:
             inline = tokens[i + 1]
             blocks.append(
                 Block("heading", start, end, level=int(tok.tag[1]), text=inline.content,
-                      inline=inline.children or [])
+                      _inline=inline.children or [])
             )
             i += 3
             continue
@@ -142,21 +183,49 @@ def scan_blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
+_FENCE_LINE = re.compile(r"^[\s>]*")
+
+
+def _check_structure(lines: list[str], tokens: list[Token]) -> None:
+    """Refuse what would hide the rest of a file: unclosed fences and HTML comments.
+
+    markdown-it closes an unclosed fence at the end of its container (the file, or the
+    list item) without a word; a maintainer's next closing fence then opens a new one.
+    """
+    for tok in tokens:
+        if tok.map is None:
+            continue
+        start, end = tok.map
+        if tok.type == "fence":
+            last = _FENCE_LINE.sub("", lines[end - 1]).rstrip() if end - 1 > start else ""
+            char = tok.markup[:1]
+            if not (last and set(last) == {char} and len(last) >= len(tok.markup)):
+                raise StructureError(
+                    f"code fence {tok.markup}{tok.info.strip()} opened here is never closed "
+                    f"(add a closing {tok.markup} line; everything after it would be code)",
+                    start + 1)
+        elif tok.type == "html_block" and tok.content.lstrip().startswith("<!--") \
+                and "-->" not in tok.content:
+            raise StructureError("HTML comment <!-- opened here is never closed with -->",
+                                 start + 1)
+
+
 def _item_block(lines: list[str], tokens: list[Token], j: int) -> Block:
     item_tok = tokens[j]
     assert item_tok.map is not None
     start, end = item_tok.map
     end = _trim_blank_end(lines, start, end)
-    block = Block("item", start, end, title_start=start, title_end=start + 1)
+    block = Block("item", start, end, title_start=start, title_end=start + 1, _inline=[])
     nxt = tokens[j + 1] if j + 1 < len(tokens) else None
     if nxt is not None and nxt.type == "paragraph_open" and nxt.map and nxt.level == 2:
         block.title_start, block.title_end = nxt.map
         inline = tokens[j + 2]
         block.text = inline.content
-        block.inline = inline.children or []
+        block._inline = inline.children or []
     # inline runs of nested list items: a grouping bullet ("- c10d") carries its PRs there
     depth = 0
-    for tok in tokens[j + 1:]:
+    for k in range(j + 1, len(tokens)):  # an index walk: slicing here made parsing quadratic
+        tok = tokens[k]
         if tok.type == "list_item_open":
             depth += 1
         elif tok.type == "list_item_close":
@@ -168,6 +237,120 @@ def _item_block(lines: list[str], tokens: list[Token], j: int) -> Block:
     return block
 
 
+# ----------------------------------------------------------------------------- fast path
+#
+# A "plain bullet" is a line "- text" at column 0 whose text cannot start a block of its
+# own (heading, quote, HTML, fence, nested list, link definition, thematic break).
+# Consecutive plain bullets with the same marker are sibling items of one list whenever
+# the first of them is: nothing in a one-paragraph item can swallow the next "- " line.
+# So markdown-it parses the file with each run reduced to its first line; where that line
+# comes out as a one-line top-level item, the rest of the run are one-line items too,
+# and their titles are read by _plain_refs. Anything else falls back to markdown-it.
+
+_PLAIN_BULLET = re.compile(r"([-*+])( {1,4})(\S.*?)[ ]*\r?\n?")
+_BLOCK_START = re.compile(
+    r"#|>|<|```|~~~|[-*+](?:\s|$)|\d{1,9}[.)](?:\s|$)|\[[^\]]*\]:|[-*_=]+\s*$")
+
+
+def _plain_bullet(line: str) -> tuple[str, str] | None:
+    """(marker char, title text) of a plain bullet line, else None. A thematic break
+    ("- - -") is not one: its text starts like a nested bullet."""
+    if line[:1] not in "-*+" or "\t" in line or "\0" in line or "\r" in line[:-2]:
+        return None
+    match = _PLAIN_BULLET.fullmatch(line)
+    if match is None or _BLOCK_START.match(match.group(3)):
+        return None
+    return match.group(1), match.group(3)
+
+
+def _scan_fast(lines: list[str]) -> list[Block] | None:
+    plain = [_plain_bullet(line) for line in lines]
+    markers = [p[0] if p else None for p in plain]
+    keep: list[int] = []          # original index of each line of the reduced text
+    runs: dict[int, int] = {}     # original first line of a run -> its length
+    i, n = 0, len(lines)
+    while i < n:
+        keep.append(i)
+        mark = markers[i]
+        if mark is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and markers[j] == mark:
+            j += 1
+        if j - i > 1:
+            runs[i] = j - i
+        i = j
+    if not runs:
+        return None
+    reduced = [lines[k] for k in keep]
+    try:
+        blocks = _scan_tokens(reduced, parse_tokens("".join(reduced)))
+    except StructureError as exc:
+        raise StructureError(exc.message, keep[exc.line - 1] + 1) from None
+    out: list[Block] = []
+    expanded = 0
+    for block in blocks:
+        first = keep[block.start]
+        length = runs.get(first)
+        if length is None:
+            last = keep[block.end - 1]
+            block.start, block.end = first, last + 1
+            if block.kind == "item":
+                block.title_start, block.title_end = (keep[block.title_start],
+                                                      keep[block.title_end - 1] + 1)
+            out.append(block)
+            continue
+        if not (block.kind == "item" and block.end - block.start == 1 and block.text
+                and not block.nested_inline):
+            return None  # the run is inside something else: let markdown-it decide
+        block.start, block.end, block.title_start, block.title_end = (
+            first, first + 1, first, first + 1)
+        out.append(block)
+        expanded += 1
+        for k in range(first + 1, first + length):
+            text = plain[k][1]  # type: ignore[index]
+            out.append(Block("item", k, k + 1, text=text, title_start=k, title_end=k + 1,
+                             _refs=_plain_refs(text)))
+    if expanded != len(runs):
+        return None  # a run inside an HTML block or a paragraph: not items at all
+    return out
+
+
+_CODE_RUN = re.compile(r"`+")
+_CODE_OR_LINK = re.compile(r"`+|\[")
+_PLAIN_LINK = re.compile(r"\[([^\[\]`\\]*)\]\(([^()\s<>]*)\)")
+_UNSAFE = re.compile(r"[\\<&*\[\]!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BAD_SCHEME = re.compile(r"(?i)^(?:javascript|vbscript|file|data):")
+
+
+def _plain_refs(text: str) -> tuple[list[int], list[str]] | None:
+    """What :func:`refs_in_inline` gives for the inline tokens of ``text``, read without
+    markdown-it; None (parse it properly) for anything beyond text, code spans and plain
+    ``[label](url)`` links."""
+    pieces: list[tuple[str, str]] = []
+    pos = plain_start = 0
+    while (found := _CODE_OR_LINK.search(text, pos)) is not None:
+        pos = found.start()
+        if found.group(0)[0] == "`":
+            width = len(found.group(0))
+            close = next((m for m in _CODE_RUN.finditer(text, found.end())
+                          if len(m.group(0)) == width), None)
+            if close is None:
+                return None  # a lone backtick run is literal text: leave it to markdown-it
+            pieces.append(("text", text[plain_start:pos]))
+            pos = plain_start = close.end()
+            continue
+        link = _PLAIN_LINK.match(text, pos)
+        if link is None or _BAD_SCHEME.match(link.group(2)):
+            return None
+        pieces += [("text", text[plain_start:pos]), ("href", link.group(2)),
+                   ("text", link.group(1))]
+        pos = plain_start = link.end()
+    pieces.append(("text", text[plain_start:]))
+    if _UNSAFE.search("\0".join(content for kind, content in pieces if kind == "text")):
+        return None
+    return _refs(pieces)
 def parse_inline(text: str) -> list[Token]:
     """Inline tokens of one line of markdown (used after a title is rewritten)."""
     toks = _parser().parseInline(text)
@@ -182,22 +365,31 @@ def refs_in_inline(children: list[Token]) -> tuple[list[int], list[str]]:
     text ``#N``), bare ``.../pull/N`` URLs and several of them in one item. Code spans
     are not references.
     """
+    pieces: list[tuple[str, str]] = []  # ("href" | "text", content) in token order
+    for tok in children:
+        if tok.type == "link_open":
+            pieces.append(("href", str(tok.attrs.get("href", ""))))
+        elif tok.type == "text":
+            pieces.append(("text", tok.content))
+        elif tok.type in ("softbreak", "hardbreak"):
+            pieces.append(("text", " "))
+    return _refs(pieces)
+
+
+def _refs(pieces: list[tuple[str, str]]) -> tuple[list[int], list[str]]:
     linked: list[int] = []
     mentioned: list[int] = []
     texts: list[str] = []
-    for tok in children:
-        if tok.type == "link_open":
-            match = _PR_URL.search(str(tok.attrs.get("href", "")))
-            if match:
+    for kind, content in pieces:
+        if kind == "href":
+            if match := _PR_URL.search(content):
                 linked.append(int(match.group(1)))
-        elif tok.type == "text":
-            texts.append(tok.content)
-            for match in _PR_URL.finditer(tok.content):
-                linked.append(int(match.group(1)))
-            for match in _PR_HASH.finditer(tok.content):
-                mentioned.append(int(match.group(1)))
-        elif tok.type in ("softbreak", "hardbreak"):
-            texts.append(" ")
+            continue
+        texts.append(content)
+        if "/pull/" in content:  # the cheap test first: this runs for every item
+            linked += [int(n) for n in _PR_URL.findall(content)]
+        if "#" in content:
+            mentioned += [int(n) for n in _PR_HASH.findall(content)]
     # Links are authoritative: generated titles quote other PRs in their text, e.g.
     # 'Back out "Fix ... (#142372)" ([#143356](.../pull/143356))' is PR 143356; likewise
     # an item that ends in a commit hash is that commit ('Revert "X (#139903)" (6356690b3d2)').

@@ -1,26 +1,47 @@
 """``miscategorized.md``: the shared pool of items that belong to another domain.
 
-Real files have a ``# Miscategorized commits`` header with instructions, then ``##``
-groups: by category (``## not user facing``, ``## Untopiced``), by target domain, or, as
-relnotes writes them, ``## <target domain> (from <source domain>)``. A group may have
-``###`` category subheadings. The model is the same lossless chunk list as worksheets.
+Pools are written by many hands and come in several shapes, sometimes mixed in one file:
+a ``# Miscategorized commits`` header with instructions; items right under it; ``##``
+groups by category (``## not user facing``, ``## Untopiced``); groups by target written
+as people write them (``## ROCm``, ``## Inductor / AOTI``, ``## belongs to: distributed``);
+and, as relnotes writes them, ``## <target> (from <source>)``. A group may have ``###``
+category subheadings; an item may say where it came from (``(from: optimizer_frontend,
+labeled ...)``, ``_(from nn_frontend worksheet)_``), which is kept verbatim.
+
+:meth:`Miscategorized.describe` says what a group is: its category, its target as written,
+the canonical domains that target maps to (matched against the domains of the release
+folder's worksheets) and its source. Every command that reads a pool -- apply's adoption,
+audit, eval, triage history, submit's summary -- reads it here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
-from relnotes.markdown import scan_blocks
-from relnotes.worksheet import Chunk, Document, Item, Section, build_containers, line_ending
+from relnotes.worksheet import (
+    Chunk,
+    Document,
+    Item,
+    Section,
+    build_containers,
+    line_ending,
+    release_domains,
+    scan,
+)
 
 __all__ = [
     "DEFAULT_HEADER",
+    "Group",
     "Miscategorized",
+    "canonical_domains",
     "group_target",
+    "item_source",
     "parse_miscategorized",
     "read_miscategorized",
 ]
@@ -33,34 +54,139 @@ DEFAULT_HEADER = (
     "Handle any commits that actually do belong to your domain and remove them from this list.\n"
 )
 
-_FROM = re.compile(r"^(?P<target>.+?)\s*\(from (?P<source>[^()]+)\)\s*$")
+_FROM = re.compile(r"^(?P<target>.+?)\s*\(from:?\s+(?P<source>[^()]+(?:\([^()]*\))?)\)\s*$",
+                   re.IGNORECASE)
+# "## belongs to: distributed", "## Move to: cuda", "## for ROCm", "## -> xpu"
+_TARGET_PREFIX = re.compile(
+    r"^(?:belongs?\s+(?:to|in)|moved?\s+to|send\s+to|for|to|->|=>)\s*:?\s*", re.IGNORECASE)
+# "(from: optimizer_frontend, labeled ...)", "_(from nn_frontend worksheet)_", "(from x)"
+_ITEM_FROM = re.compile(
+    r"\(\s*from:?\s+(?P<source>[^,()]+?(?:\s*\([^()]*\))?)(?:\s+worksheet)?\s*(?:[,;)]|$)",
+    re.IGNORECASE)
+_QUALIFIED = re.compile(r"^(?P<base>.+?)\s*\((?P<qualifier>[^()]+)\)\s*$")  # "cpu (x86)"
+_SPLIT_TARGETS = re.compile(r"\s*(?:/|,|&|\+|\band\b)\s*", re.IGNORECASE)
 
 
 def group_target(name: str) -> tuple[str | None, str | None]:
-    """(target domain, source domain) of a group heading; (None, None) for a category group."""
-    match = _FROM.match(name.strip())
+    """(target as written, source domain) of a group heading; (None, None) for a
+    category group such as ``## not user facing``."""
+    text = name.strip()
+    source = None
+    match = _FROM.match(text)
     if match:
-        return match.group("target").strip(), match.group("source").strip()
-    if canonical_category(name) is not None:
-        return None, None
-    return name.strip(), None
+        text, source = match.group("target").strip(), match.group("source").strip()
+    text = _TARGET_PREFIX.sub("", text).strip()
+    if canonical_category(text) is not None or not text:
+        return None, source
+    return text, source
+
+
+def _forms(domain: str) -> set[str]:
+    """Ways a heading may name ``domain``: ``nn_frontend`` -> {"nn frontend", "nn"}."""
+    key = normalise_heading(domain)
+    forms = {key}
+    if key.endswith(" frontend"):
+        forms.add(key[: -len(" frontend")])
+    return forms
+
+
+def canonical_domains(target: str, known: list[str]) -> list[str]:
+    """The domains of ``known`` that a target as people write it stands for.
+
+    ``"ROCm"`` -> ``rocm``; ``"Inductor / AOTI"`` -> ``inductor``, ``inductor (aoti)``
+    (a part may name a domain's qualifier, ``aoti``, or its base, ``cpu`` for ``cpu
+    (x86)`` and ``cpu (aarch64)``, where no domain has that exact name); several targets
+    are joined by ``/``, ``,``, ``&`` or ``and``. Unknown parts map to nothing.
+    """
+    whole = normalise_heading(target)
+    parts = [whole] + [normalise_heading(p) for p in _SPLIT_TARGETS.split(target) if p.strip()]
+    found: list[str] = []
+    for part in dict.fromkeys(parts):
+        exact = [d for d in known if part in _forms(d)]
+        qualified = [d for d in known if (m := _QUALIFIED.match(d))
+                     and part in (normalise_heading(m.group("qualifier")),
+                                  normalise_heading(m.group("base")))]
+        for domain in exact or qualified:
+            if domain not in found:
+                found.append(domain)
+        if part == whole and exact:
+            break  # "distributed (checkpoint)" is one domain, not two parts
+    return found
+
+
+def item_source(item: Item) -> str | None:
+    """The source domain an item's own annotation names, if any."""
+    match = _ITEM_FROM.search(item.text)
+    return match.group("source").strip() if match else None
+
+
+@dataclass(frozen=True)
+class Group:
+    """What a ``##`` group of the pool is (see the module docstring)."""
+
+    name: str
+    line: int
+    category: str | None = None
+    target: str | None = None
+    domains: list[str] = field(default_factory=list)
+    source: str | None = None
 
 
 class Miscategorized(Document):
-    """The parsed pool; ``sections`` are its ``##`` groups."""
+    """The parsed pool; ``sections`` are its ``##`` groups, ``intro`` the items above them.
+
+    ``known_domains`` are the domains of the release folder's worksheets, which targets
+    are matched against; without them a target matches the domain it spells.
+    """
+
+    known_domains: list[str]
+
+    def describe(self, section: Section) -> Group:
+        if section is self.intro:
+            return Group(name="", line=section.line)
+        target, source = group_target(section.name)
+        category = canonical_category(section.name) if target is None else None
+        domains: list[str] = []
+        if target is not None:
+            known = self.known_domains or [target]
+            domains = canonical_domains(target, known)
+        return Group(name=section.name, line=section.line, category=category, target=target,
+                     domains=domains, source=source)
 
     def group(self, name: str) -> Section | None:
         key = normalise_heading(name)
         return next((s for s in self.sections if normalise_heading(s.name) == key), None)
 
     def items_for(self, domain: str) -> list[Item]:
-        """Items whose group names ``domain`` as their target."""
+        """Items of the groups whose target stands for ``domain``."""
         key = normalise_heading(domain)
-        return [
-            item for section in self.sections
-            if (target := group_target(section.name)[0]) and normalise_heading(target) == key
-            for item in section.items
-        ]
+        found: list[Item] = []
+        for section in self.sections:
+            group = self.describe(section)
+            targets = group.domains or ([group.target] if group.target else [])
+            if any(normalise_heading(t) == key for t in targets):
+                found.extend(section.items)
+        return found
+
+    def target_of(self, item: Item) -> str | None:
+        """The target (as written) of the group ``item`` is in."""
+        return self.describe(item.section).target if item.section is not None else None
+
+    def remove(self, item: Item) -> Item:
+        """Take ``item`` out; a target group it leaves empty goes too (its heading alone
+        would tell the next maintainer there is something to adopt)."""
+        section = item.section
+        super().remove(item)
+        if (section is not None and section in self.sections and not section.items
+                and self.describe(section).target is not None
+                and all(c.kind == "blank" for c in section.chunks)):
+            self._drop_section(section)
+        return item
+
+    def _drop_section(self, section: Section) -> None:
+        idx = self.sections.index(section)
+        del self.sections[idx]
+        self._renumber()
 
     def add(self, item: Item, *, target: str, source: str) -> Item:
         """File ``item`` under ``## <target> (from <source>)``, creating the group if needed."""
@@ -74,7 +200,6 @@ class Miscategorized(Document):
         self._insert(section, item)
         return item
 
-
     def _separate_end(self) -> None:
         """Make the file end in a blank line, so a new ``##`` group stands apart."""
         chunks = self.chunks()
@@ -86,20 +211,51 @@ class Miscategorized(Document):
         owner.append(Chunk("blank", [self.eol]))
         self._renumber()
 
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``parse --format json`` shape of a pool."""
+        groups = []
+        for section in [self.intro, *self.sections]:
+            if section is self.intro and not section.items:
+                continue
+            group = self.describe(section)
+            groups.append({
+                "name": group.name, "line": group.line, "category": group.category,
+                "target": group.target, "domains": group.domains, "source": group.source,
+                "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
+                           "prs": i.all_prs, "commits": i.commits,
+                           "source": item_source(i) or group.source, "category": category}
+                          for i, category in _with_subcategory(section, group.category)],
+            })
+        return {"file": self.path, "kind": "pool", "groups": groups}
 
-def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md") -> Miscategorized:
+
+def _with_subcategory(section: Section, category: str | None) -> list[tuple[Item, str | None]]:
+    """Items of a group with the category of the ``### <section>`` they are under."""
+    out: list[tuple[Item, str | None]] = []
+    for chunk in section.chunks:
+        if chunk.kind == "subheading":
+            category = canonical_category(chunk.lines[0].lstrip("#").strip()) or category
+        elif isinstance(chunk, Item):
+            out.append((chunk, category))
+    return out
+
+
+def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md",
+                         known_domains: list[str] | None = None) -> Miscategorized:
     """Parse the pool; an empty text gives the usual header and no groups."""
     file = str(path)
     if not text:
         text = DEFAULT_HEADER
     lines = split_lines(text)
-    blocks = scan_blocks(lines)
-    first = next((b for b in blocks if b.kind == "heading" and b.level <= 2 and
-                  not (b.level == 1 and b.start == 0)), None)
-    if first is not None and first.level == 1:
-        raise WorksheetError("unexpected '#' heading after the header", file=file,
-                             line=first.start + 1)
-    split = first.start if first is not None else len(lines)
+    blocks = scan(lines, file=file)
+    title = next((b for b in blocks if b.kind == "heading"), None)
+    split = title.end if title is not None and title.level == 1 else 0
+    extra = next((b for b in blocks if b.kind == "heading" and b.level == 1
+                  and b.start >= split), None)
+    if extra is not None:
+        raise WorksheetError(
+            "a pool has one '#' title; this second '#' heading would hide the groups "
+            "after it: make it '##'", file=file, line=extra.start + 1)
     head = [Chunk("text", lines[:split])] if split else []
     intro_chunks, groups = build_containers(lines, blocks, split, level=2, file=file)
     intro = Section(name="", category=None, heading=None, chunks=intro_chunks)
@@ -108,11 +264,17 @@ def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md") -
                 heading=Chunk("heading", lines[block.start:block.end]), chunks=chunks)
         for block, chunks in groups
     ]
-    return Miscategorized(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines))
+    pool = Miscategorized(path=file, head=head, intro=intro, sections=sections,
+                          eol=line_ending(lines))
+    pool.known_domains = list(known_domains or [])
+    return pool
 
 
-def read_miscategorized(path: str | Path) -> Miscategorized:
-    """Read the pool; a missing file starts from the usual header."""
+def read_miscategorized(path: str | Path, *,
+                        known_domains: list[str] | None = None) -> Miscategorized:
+    """Read the pool; a missing file starts from the usual header. Targets are matched
+    against ``known_domains``, by default the domains of the worksheets beside it."""
     p = Path(path)
     text = read_text(p) if p.exists() else DEFAULT_HEADER
-    return parse_miscategorized(text, path=p)
+    known = known_domains if known_domains is not None else release_domains(p.parent)
+    return parse_miscategorized(text, path=p, known_domains=known)

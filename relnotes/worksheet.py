@@ -23,13 +23,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from relnotes.categories import CATEGORIES, canonical_category
+from relnotes.categories import CATEGORIES, canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import (
     ITEM_MARKER,
     Block,
+    StructureError,
     normalise_title,
     parse_inline,
     refs_in_inline,
@@ -43,10 +45,12 @@ __all__ = [
     "Section",
     "Worksheet",
     "build_containers",
+    "domain_of_file",
     "line_ending",
     "make_item",
     "parse_worksheet",
     "read_worksheet",
+    "release_domains",
     "worksheet_files",
 ]
 
@@ -165,7 +169,7 @@ def make_item(lines: list[str], block: Block) -> Item:
         marker = marker_match.group(1) if marker_match else ""
         title_lines = max(1, block.title_end - block.start) if block.text else 1
         title = block.text.replace("\n", " ")
-    prs, commits = refs_in_inline(block.inline)
+    prs, commits = block.refs
     body_prs = [p for run in block.nested_inline for p in refs_in_inline(run)[0]]
     return Item(lines=lines, marker=marker, title_lines=title_lines, title=title,
                 prs=prs, commits=commits,
@@ -234,7 +238,7 @@ def _is_step(block: Block) -> bool:
     ("For migrations: 1. ... 2. ..."), not an item of its own."""
     if not block.ordered:
         return False
-    prs, commits = refs_in_inline(block.inline)
+    prs, commits = block.refs
     return not prs and not commits and not any(
         refs_in_inline(run)[0] for run in block.nested_inline)
 
@@ -358,6 +362,20 @@ class Worksheet(Document):
     def domain_line(self) -> int:
         return self.domain_chunk.line
 
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``parse --format json`` shape of a worksheet."""
+        sections = ([self.intro] if self.intro.items else []) + self.sections
+        return {
+            "file": self.path, "kind": "worksheet", "domain": self.domain,
+            "domain_line": self.domain_line,
+            "sections": [{
+                "name": section.name, "category": section.category, "line": section.line,
+                "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
+                           "prs": i.all_prs, "commits": i.commits, "body": i.body}
+                          for i in section.items],
+            } for section in sections],
+        }
+
     def section(self, category: str) -> Section | None:
         """The first section of a canonical category (or with that exact name)."""
         for section in self.sections:
@@ -431,14 +449,8 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
     if not lines or not text.strip():
         raise WorksheetError("empty file: a worksheet needs a '## <domain>' heading", file=file,
                              line=1)
-    blocks = scan_blocks(lines)
-    domain_block = next((b for b in blocks if b.kind == "heading" and b.level == 2), None)
-    if domain_block is None:
-        first_h3 = next((b for b in blocks if b.kind == "heading" and b.level == 3), None)
-        raise WorksheetError(
-            "no '## <domain>' heading: not a release-notes worksheet",
-            file=file, line=first_h3.start + 1 if first_h3 else 1,
-        )
+    blocks = scan(lines, file=file)
+    domain_block = find_domain_heading(blocks, file=file)
     domain = domain_block.text.strip().replace("\\", "")
     if not domain:
         raise WorksheetError("the '## <domain>' heading is empty", file=file,
@@ -446,8 +458,10 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
     for block in blocks:
         if block.kind == "heading" and block.level <= 2 and block.start > domain_block.start:
             raise WorksheetError(
-                f"a worksheet has one '## <domain>' heading; another level-{block.level} "
-                f"heading {block.text!r} follows it", file=file, line=block.start + 1)
+                f"a worksheet has one '## <domain>' heading ({domain!r}, line "
+                f"{domain_block.start + 1}); the level-{block.level} heading {block.text!r} "
+                "after it would split its sections: make it '###' or move it above",
+                file=file, line=block.start + 1)
     preamble = [Chunk("text", lines[: domain_block.start])] if domain_block.start else []
     domain_chunk = Chunk("heading", lines[domain_block.start:domain_block.end])
     intro_chunks, groups = build_containers(lines, blocks, domain_block.end, level=3, file=file)
@@ -461,6 +475,50 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
                      intro=intro, sections=sections, eol=line_ending(lines))
 
 
+def scan(lines: list[str], *, file: str) -> list[Block]:
+    """:func:`relnotes.markdown.scan_blocks`, with structure errors naming ``file``."""
+    try:
+        return scan_blocks(lines)
+    except StructureError as exc:
+        raise WorksheetError(exc.message, file=file, line=exc.line) from None
+
+
+_TITLE = re.compile(r"^release notes worksheet\s+(?P<domain>.+?)\s*$", re.IGNORECASE)
+
+
+def find_domain_heading(blocks: list[Block], *, file: str) -> Block:
+    """The ``## <domain>`` heading, found by what it is rather than by being the only
+    ``##``: newer generators put numbered ``##`` steps in the preamble.
+
+    It is the ``##`` whose text is the domain the ``# Release Notes worksheet <domain>``
+    title names; else the last ``##`` before the first section heading (``### bc
+    breaking`` ...); else the only ``##``.
+    """
+    headings = [b for b in blocks if b.kind == "heading"]
+    level2 = [b for b in headings if b.level == 2]
+    if not level2:
+        first_h3 = next((b for b in headings if b.level == 3), None)
+        raise WorksheetError("no '## <domain>' heading: not a release-notes worksheet",
+                             file=file, line=first_h3.start + 1 if first_h3 else 1)
+    first_section = next((b for b in headings if b.level >= 3
+                          and canonical_category(b.text) is not None), None)
+    before = [b for b in level2 if first_section is None or b.start < first_section.start]
+    title = next((m.group("domain") for b in headings if b.level == 1
+                  and (m := _TITLE.match(b.text.replace("\\", "")))), None)
+    if title is not None:
+        named = [b for b in before if normalise_heading(b.text) == normalise_heading(title)]
+        if named:
+            return named[-1]
+    if first_section is not None and before:
+        return before[-1]
+    if len(level2) == 1:
+        return level2[0]
+    raise WorksheetError(
+        f"cannot tell which '##' heading names the domain: {len(level2)} of them and no "
+        "'### <section>' heading after any; the title '# Release Notes worksheet <domain>' "
+        "or a '### bc breaking' section would tell", file=file, line=level2[1].start + 1)
+
+
 # Markdown files of a release folder that are not domain worksheets.
 NOT_WORKSHEETS = frozenset({"cherrypicks.md", "miscategorized.md", "final.md"})
 
@@ -472,6 +530,25 @@ def worksheet_files(folder: str | Path) -> list[Path]:
         return []
     return sorted(p for p in root.rglob("*.md")
                   if p.name not in NOT_WORKSHEETS and ".relnotes" not in p.parts)
+
+
+def domain_of_file(path: str | Path, folder: str | Path) -> str:
+    """The domain a worksheet file is named for: ``result_nn_frontend.md`` ->
+    ``nn_frontend``; ``result_package/deploy.md`` -> ``package/deploy`` (a domain with a
+    slash is a sub-folder)."""
+    rel = Path(path).relative_to(folder).with_suffix("").as_posix()
+    return rel.removeprefix("result_")
+
+
+def release_domains(folder: str | Path) -> list[str]:
+    """Domains of the worksheets of a release folder (its ``todo/`` and ``done/``), from
+    their file names, without reading them: what pool targets are matched against."""
+    root = Path(folder)
+    found: dict[str, None] = {}
+    for sub in ("todo", "done"):
+        for path in worksheet_files(root / sub):
+            found[domain_of_file(path, root / sub)] = None
+    return sorted(found)
 
 
 def read_worksheet(path: str | Path) -> Worksheet:

@@ -32,3 +32,19 @@ def run_cli(*args: str, input: str | None = None, expect: int | None = 0) -> Res
             f"--- output ---\n{result.output}\n--- traceback ---\n{tb}"
         )
     return result
+
+
+def copy_data(source: Path, target: Path) -> Path:
+    """Copy real data (a file or a folder) to ``target``, writable: the shared data is
+    read-only, and relnotes rightly refuses to change read-only files."""
+    import shutil
+    import stat
+
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    for path in [target, *(target.rglob("*") if target.is_dir() else [])]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target

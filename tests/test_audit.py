@@ -12,7 +12,7 @@ from relnotes.audit import audit
 from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
 from relnotes.review import bulk_accept
 from relnotes.worksheet import read_worksheet
-from tests.helpers import DATA, run_cli
+from tests.helpers import DATA, copy_data, run_cli
 from tests.test_decisions import LINK, WORKSHEET
 
 HEAD = "# Release Notes worksheet {d}\n\nInstructions.\n\n## {d}\n"
@@ -142,8 +142,8 @@ def test_every_confident_suggestion_on_all_of_2_8_0_keeps_every_pr_once(tmp_path
     if not (source / "todo").is_dir():
         pytest.skip("real data not available")
     root = tmp_path / "2.8.0"
-    shutil.copytree(source / "todo", root / "todo")
-    shutil.copy(source / "miscategorized.md", root / "miscategorized.md")
+    copy_data(source / "todo", root / "todo")
+    copy_data(source / "miscategorized.md", root / "miscategorized.md")
     (root / "done").mkdir()
     history = load_history()
     accepted = moved = sent = 0

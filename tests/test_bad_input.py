@@ -50,9 +50,17 @@ def test_invalid_utf8_names_the_line(tmp_path: Path) -> None:
     assert "Traceback" not in run_cli("parse", str(path), expect=1).output
 
 
-def test_missing_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
-    out = run_cli("parse", str(tmp_path / "nope.md"), expect=1).output
-    assert out.startswith("Error: ") and "no such file" in out
+@pytest.mark.parametrize("command", ["parse", "lint", "triage", "check", "apply", "review"])
+def test_a_missing_input_file_is_a_usage_error_in_every_command(tmp_path: Path,
+                                                                command: str) -> None:
+    """One rule: a file named on the command line that does not exist exits 2."""
+    out = run_cli(command, str(tmp_path / "nope.md"), expect=2).output
+    assert "does not exist" in out and "Traceback" not in out
+
+
+def test_a_file_that_vanishes_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(WorksheetError, match="no such file"):
+        read_worksheet(tmp_path / "nope.md")
 
 
 def test_unknown_section_is_handled_and_linted(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from relnotes.cli.app import (
 
 @main.command()
 @verbose_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

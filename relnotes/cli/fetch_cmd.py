@@ -28,7 +28,7 @@ def _parse_prs(text: str | None) -> list[int]:
 
 @main.command()
 @verbose_option
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--prs", metavar="N[,N...]", help="PR numbers to fetch (instead of or besides FILES).")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository of the PRs [setting: repo].")
 @click.option("--api-url", metavar="URL",

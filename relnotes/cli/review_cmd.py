@@ -102,7 +102,7 @@ def review(file: str, order: str, accept_above: float | None, fmt: str) -> None:
 @click.option("--no-adopt", is_flag=True, help="Do not ask about miscategorized.md items.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--backup/--no-backup", default=True, show_default=True,
-              help="Keep the previous worksheet as <file>.bak.")
+              help="Keep the previous worksheet as .relnotes/<file>.bak (git ignores it).")
 @format_option("text", "json")
 @handle_errors
 def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, backup: bool,

@@ -43,7 +43,8 @@ def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int,
 
 @main.command()
 @verbose_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
 @click.option("--offline", is_flag=True, help="Use no network: only cached PR metadata.")
 @format_option("text", "json", "markdown")
 @click.option("--write", is_flag=True,

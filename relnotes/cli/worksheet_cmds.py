@@ -1,4 +1,4 @@
-"""``relnotes parse`` and ``relnotes lint``: read worksheets, report their structure."""
+"""``relnotes parse`` and ``relnotes lint``: read release-folder files, report their structure."""
 
 from __future__ import annotations
 
@@ -15,61 +15,81 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
+from relnotes.documents import KINDS, document_json, read_document
 from relnotes.lint import lint_paths
-from relnotes.worksheet import Section, Worksheet, read_worksheet
 
 
-def worksheet_json(ws: Worksheet) -> dict[str, Any]:
-    """The documented ``parse --format json`` shape."""
-
-    def section_json(section: Section) -> dict[str, Any]:
-        return {
-            "name": section.name,
-            "category": section.category,
-            "line": section.line,
-            "items": [
-                {"line": i.line, "end_line": i.end_line, "title": i.title, "prs": i.all_prs,
-                 "commits": i.commits, "body": i.body}
-                for i in section.items
-            ],
-        }
-
-    sections = ([ws.intro] if ws.intro.items else []) + ws.sections
-    return {"file": ws.path, "domain": ws.domain, "sections": [section_json(s) for s in sections]}
+def _outline(data: dict[str, Any]) -> list[str]:
+    """Text outline of a parsed file from its JSON shape (one shape, two renderings)."""
+    kind = data["kind"]
+    if kind == "worksheet":
+        count = sum(len(s["items"]) for s in data["sections"])
+        out = [(f"{data['file']}: worksheet, domain {data['domain']!r} (line "
+                f"{data['domain_line']}), {count} items")]
+        for s in data["sections"]:
+            label = s["category"] or f"unknown: {s['name']!r}"
+            tag = "" if s["category"] == s["name"] else f" [{label}]"
+            out.append(f"  {s['line']:>5}  {s['name'] or '(before sections)'}{tag}: "
+                       f"{len(s['items'])} items")
+        return out
+    if kind == "pool":
+        count = sum(len(g["items"]) for g in data["groups"])
+        out = [f"{data['file']}: pool, {len(data['groups'])} groups, {count} items"]
+        for g in data["groups"]:
+            what = (f"category {g['category']}" if g["category"] else
+                    f"for {', '.join(g['domains']) or g['target'] + ' (unknown domain)'}"
+                    if g["target"] else "no target")
+            source = f", from {g['source']}" if g["source"] else ""
+            out.append(f"  {g['line']:>5}  {g['name'] or '(above the groups)'} [{what}"
+                       f"{source}]: {len(g['items'])} items")
+        return out
+    sections = data.get("sections", [])
+    count = sum(len(a.get("items", [])) for s in sections for a in s.get("areas", []))
+    out = [f"{data['file']}: final notes, {len(sections)} sections, {count} items"]
+    for s in sections:
+        areas = s.get("areas", [])
+        items = sum(len(a.get("items", [])) for a in areas)
+        out.append(f"  {s.get('line', 0):>5}  {s.get('name')}: {len(areas)} areas, "
+                   f"{items} items")
+    return out
 
 
 @main.command()
 @verbose_option
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["auto", *KINDS]), default="auto", show_default=True,
+              help="What the file is; auto tells worksheets, miscategorized.md pools and "
+                   "final notes apart by their title.")
 @format_option("text", "json", "markdown")
 @handle_errors
-def parse(file: str, fmt: str) -> None:
-    """Parse a worksheet and show its structure.
+def parse(file: str, kind: str, fmt: str) -> None:
+    """Parse a worksheet, a miscategorized.md pool or final notes; show its structure.
 
-    markdown re-renders the worksheet (byte-identical when valid); json gives domain,
-    sections and items with their lines and PR numbers.
+    markdown re-renders the file (byte-identical when valid); json gives, for a
+    worksheet, domain, sections and items with their lines and PR numbers; for a pool,
+    its groups (target as written, canonical domains, source) and items; for final
+    notes, sections, areas and items.
 
     \b
-    Example:
+    Examples:
       relnotes parse todo/quantization.md --format json
+      relnotes parse 2.8.0/todo/result_nn_frontend.md
+      relnotes parse miscategorized.md
+      relnotes parse final.md --format json
     """
-    ws = read_worksheet(file)
+    doc = read_document(file, kind=kind)
     if fmt == "markdown":
-        click.echo(ws.render(), nl=False)
+        click.echo(doc.render(), nl=False)
     elif fmt == "json":
-        emit_json(worksheet_json(ws))
+        emit_json(document_json(doc))
     else:
-        click.echo(f"{ws.path}: domain {ws.domain!r}, {len(ws.items())} items")
-        for section in ([ws.intro] if ws.intro.items else []) + ws.sections:
-            label = section.category or f"unknown: {section.name!r}"
-            click.echo(f"  {section.line:>5}  {section.name or '(before sections)'}"
-                       f"{'' if section.category == section.name else f' [{label}]'}:"
-                       f" {len(section.items)} items")
+        click.echo("\n".join(_outline(document_json(doc))))
 
 
 @main.command()
 @verbose_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
 @click.option("--release", help="Release being curated (e.g. 2.7.0), to check version labels.")
 @format_option("text", "json")
 @handle_errors

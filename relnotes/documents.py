@@ -1,0 +1,77 @@
+"""The three kinds of markdown file a release folder holds, told apart by what they are.
+
+``todo/`` and ``done/`` hold domain **worksheets**; ``miscategorized.md`` is the **pool**
+of items waiting for another domain; ``final.md`` is the **final notes**, the text of the
+release page (``# PyTorch X.Y.Z Release Notes``). Each has its own lossless reader; this
+module picks the reader from the file's content (its title), falling back to its name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from relnotes.errors import UsageError
+from relnotes.fileio import read_text
+
+__all__ = ["KINDS", "detect_kind", "document_json", "parse_document", "read_document"]
+
+KINDS = ("worksheet", "pool", "final")
+
+_FINAL_TITLE = re.compile(r"^#\s+PyTorch\s+v?\d+\.\d+(?:\.\d+)?\S*\s+Release\s+Notes\s*$",
+                          re.IGNORECASE | re.MULTILINE)
+_POOL_TITLE = re.compile(r"^#\s+Miscategori[sz]ed\b", re.IGNORECASE | re.MULTILINE)
+_FIRST_HEADING = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
+
+
+def detect_kind(text: str, path: str | Path = "") -> str:
+    """``worksheet``, ``pool`` or ``final`` for a file's text (its first heading), else
+    its name (``miscategorized*.md``, ``final*.md``), else ``worksheet``."""
+    first = _FIRST_HEADING.search(text)
+    heading = first.group(0) if first else ""
+    if _FINAL_TITLE.match(heading):
+        return "final"
+    if _POOL_TITLE.match(heading):
+        return "pool"
+    name = Path(path).name.lower()
+    if name.startswith("miscategori"):
+        return "pool"
+    if name.startswith("final") and not heading.lower().startswith("# release notes worksheet"):
+        return "final"
+    return "worksheet"
+
+
+Document = Any  # Worksheet | Miscategorized | FinalNotes (final notes load lazily)
+
+
+def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Document:
+    """Parse ``text`` with the reader for ``kind`` (``auto``: :func:`detect_kind`)."""
+    if kind == "auto":
+        kind = detect_kind(text, path)
+    if kind == "worksheet":
+        from relnotes.worksheet import parse_worksheet
+
+        return parse_worksheet(text, path=path)
+    if kind == "pool":
+        from relnotes.miscategorized import parse_miscategorized
+        from relnotes.worksheet import release_domains
+
+        return parse_miscategorized(text, path=path,
+                                    known_domains=release_domains(Path(path).parent))
+    if kind == "final":
+        from relnotes.finalnotes import parse_final_notes
+
+        return parse_final_notes(text, path=path)
+    raise UsageError(f"unknown kind {kind!r}; use one of auto, {', '.join(KINDS)}")
+
+
+def read_document(path: str | Path, *, kind: str = "auto") -> Document:
+    """Read and parse a release-folder file (errors name the file and line)."""
+    return parse_document(read_text(path), path=str(path), kind=kind)
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """The documented ``parse --format json`` shape of any of the three kinds."""
+    result: dict[str, Any] = doc.to_json()
+    return result

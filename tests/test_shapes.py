@@ -1,0 +1,208 @@
+"""Every shape of file a release folder holds: newer preambles, pools, broken input.
+
+Files in tests/data/shapes/ are written in the shapes the newer generator and newer
+maintainers use (numbered ``##`` steps before the domain heading, summarised done files,
+pools in several shapes mixed in one file); they must round-trip byte for byte, in LF and
+CRLF, and every linked PR must be found exactly where it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from relnotes.documents import detect_kind, parse_document
+from relnotes.errors import WorksheetError
+from relnotes.fileio import atomic_write, read_text
+from relnotes.miscategorized import parse_miscategorized
+from relnotes.worksheet import parse_worksheet, read_worksheet
+from tests.helpers import REPO, run_cli
+
+SHAPES = REPO / "tests" / "data" / "shapes"
+FILES = sorted(SHAPES.glob("*.md"))
+
+
+def _kind(path: Path) -> str:
+    return "pool" if path.name.startswith("pool") else "worksheet"
+
+
+def _linked(text: str) -> Counter[int]:
+    return Counter(int(n) for n in re.findall(r"/pull/(\d+)\)|\(#(\d+)\)", text) for n in n if n)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_shape_round_trips_and_finds_every_pr(path: Path, eol: str,
+                                                    tmp_path: Path) -> None:
+    text = read_text(path).replace("\n", eol)
+    copy = tmp_path / path.name
+    copy.write_bytes(text.encode())
+    out = run_cli("parse", str(copy), "--kind", _kind(path), "--format", "markdown")
+    assert out.stdout_bytes == text.encode()
+    doc = parse_document(text, path=str(copy), kind=_kind(path))
+    assert doc.render() == text
+    found = Counter(pr for item in doc.items() for pr in item.all_prs)
+    assert found == _linked(text)
+
+
+def test_the_domain_heading_is_found_after_numbered_preamble_steps() -> None:
+    ws = read_worksheet(SHAPES / "newer_worksheet.md")
+    assert ws.domain == "autograd_frontend" and ws.domain_line == 26
+    preamble = "".join(line for chunk in ws.preamble for line in chunk.lines)
+    assert "## 3. Summarize the other sections" in preamble
+    assert [s.category for s in ws.sections][:3] == ["bc breaking", "deprecation",
+                                                     "new features"]
+    assert [i.line for i in ws.items()] == [
+        n for n, line in enumerate(read_text(SHAPES / "newer_worksheet.md").split("\n"), 1)
+        if line.startswith("- ")]
+
+
+def test_the_domain_heading_without_a_title_is_the_last_before_the_sections() -> None:
+    text = "## Step one\n\ntext\n\n## Step two\n\n## fx\n### bug fixes\n- a (#1)\n"
+    ws = parse_worksheet(text, path="w.md")
+    assert ws.domain == "fx" and ws.domain_line == 7 and ws.render() == text
+
+
+def test_a_title_naming_a_domain_picks_that_heading() -> None:
+    text = "# Release Notes worksheet build_frontend\n## build\\_frontend\n\n## Notes\n" \
+           "### improvements\n- a (#1)\n"
+    # "## Notes" is the last ## before the sections, but the title names build_frontend
+    with pytest.raises(WorksheetError) as err:
+        parse_worksheet(text, path="w.md")
+    assert err.value.line == 4 and "'Notes'" in err.value.message
+
+
+def test_ambiguous_structure_is_an_error_with_the_line() -> None:
+    with pytest.raises(WorksheetError) as err:
+        parse_worksheet("## one\n\ntext\n\n## two\n- a (#1)\n", path="w.md")
+    assert err.value.line == 5 and "cannot tell which" in err.value.message
+
+
+def test_summarised_done_file_keeps_multi_pr_grouping_and_multi_line_bullets() -> None:
+    ws = read_worksheet(SHAPES / "newer_done.md")
+    improvements = ws.section("improvements")
+    assert improvements is not None
+    first, grouping = improvements.items
+    assert first.prs == [180004, 180005] and first.end_line == first.line + 1
+    assert grouping.prs == [] and grouping.all_prs == [180011, 180012]
+    bc = ws.section("bc breaking")
+    assert bc is not None and "Version 2.10:" in bc.items[0].body
+
+
+def test_pool_groups_say_target_domains_and_source() -> None:
+    known = ["cuda", "rocm", "inductor", "inductor (aoti)", "cpu (x86)", "cpu (aarch64)",
+             "linalg_frontend", "distributed", "xpu", "quantization", "nn_frontend"]
+    pool = parse_miscategorized(read_text(SHAPES / "pool_mixed.md"), path="miscategorized.md",
+                                known_domains=known)
+    data = pool.to_json()
+    groups = {g["name"]: g for g in data["groups"]}
+    assert groups[""]["items"][0]["prs"] == [180002]  # an item right under the header
+    assert groups["ROCm"]["domains"] == ["rocm"]
+    assert groups["ROCm"]["items"][0]["source"] == "cuda"
+    assert groups["Inductor / AOTI"]["domains"] == ["inductor", "inductor (aoti)"]
+    assert groups["Inductor / AOTI"]["items"] == []
+    cpu = groups["CPU / Linear algebra"]
+    assert cpu["domains"] == ["cpu (x86)", "cpu (aarch64)"]
+    assert cpu["items"][0]["source"] == "optimizer_frontend"
+    assert "labeled `release notes: optimizer`" in cpu["items"][0]["title"]  # kept verbatim
+    dist = groups["belongs to: distributed"]
+    assert (dist["target"], dist["domains"]) == ("distributed", ["distributed"])
+    assert dist["items"][0]["source"] == "nn_frontend"
+    xpu = groups["xpu (from quantization)"]
+    assert (xpu["domains"], xpu["source"]) == (["xpu"], "quantization")
+    assert [i["category"] for i in xpu["items"]] == ["bug fixes", "improvements"]
+    assert groups["Untopiced"]["category"] == "Untopiced"
+    assert groups["not user facing"]["target"] is None
+    assert [i.key for i in pool.items_for("rocm")] == ["pr:180020"]
+    assert [i.key for i in pool.items_for("xpu")] == ["pr:180022", "pr:180023"]
+
+
+def test_a_pool_without_a_title_still_has_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "miscategorized.md"
+    shutil.copy(SHAPES / "pool_headerless.md", path)
+    assert detect_kind(read_text(path), path) == "pool"
+    data = json.loads(run_cli("parse", str(path), "--format", "json").output)
+    assert [i["prs"] for g in data["groups"] for i in g["items"]] == [[180002], [180040]]
+
+
+def test_adopting_the_last_item_of_a_target_group_removes_the_group() -> None:
+    pool = parse_miscategorized(read_text(SHAPES / "pool_mixed.md"), path="m.md",
+                                known_domains=["rocm", "xpu"])
+    (item,) = pool.items_for("rocm")
+    pool.remove(item)
+    assert "## ROCm" not in pool.render()
+    assert "## Inductor / AOTI" in pool.render()  # empty before: not ours to remove
+    pool = parse_miscategorized(read_text(SHAPES / "pool_categories.md"), path="m.md")
+    pool.remove(pool.sections[0].items[0])
+    assert "## Untopiced" in pool.render()  # category groups are part of the template
+
+
+def test_the_real_pools_parse_as_pools() -> None:
+    from tests.helpers import data_files
+
+    for path in data_files("*/miscategorized.md"):
+        out = run_cli("parse", str(path), "--format", "json").output
+        assert json.loads(out)["kind"] == "pool"
+        assert run_cli("parse", str(path), "--format", "markdown").output == read_text(path)
+
+
+# ----------------------------------------------------------------------------- broken input
+
+@pytest.mark.parametrize("text, line, words", [
+    ("## fx\n### bc breaking\n- a (#1)\n\n  ```python\n  x = 1\n### bug fixes\n- b (#2)\n",
+     5, "never closed"),
+    ("## fx\n### bug fixes\n```\ncode\n- b (#2)\n", 3, "never closed"),
+    ("## fx\n### bug fixes\n<!-- a note\n- b (#2)\n", 3, "never closed with -->"),
+])
+def test_structure_that_would_hide_items_is_an_error(tmp_path: Path, text: str, line: int,
+                                                     words: str) -> None:
+    path = tmp_path / "w.md"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(WorksheetError) as err:
+        read_worksheet(path)
+    assert err.value.line == line and words in err.value.message
+    out = run_cli("parse", str(path), expect=1).output
+    assert out.strip() == f"Error: {path}:{line}: {err.value.message}"
+    lint = json.loads(run_cli("lint", str(path), "--format", "json", expect=1).output)
+    assert [(f["line"], f["code"]) for f in lint["findings"]] == [(line, "parse-error")]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits")
+def test_a_read_only_worksheet_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "w.md"
+    target.write_text("## fx\n", encoding="utf-8")
+    target.chmod(stat.S_IRUSR | stat.S_IRGRP)
+    with pytest.raises(WorksheetError) as err:
+        atomic_write(target, "changed\n")
+    assert err.value.file == str(target) and "read-only" in err.value.message
+    assert target.read_text() == "## fx\n"
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "w.md").write_text("## fx\n", encoding="utf-8")
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with pytest.raises(WorksheetError) as err:
+            atomic_write(folder / "w.md", "changed\n")
+        assert err.value.file == str(folder) and "read-only" in err.value.message
+        assert sorted(p.name for p in folder.iterdir()) == ["w.md"]
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+def test_backups_and_sidecars_stay_out_of_git(tmp_path: Path) -> None:
+    target = tmp_path / "todo" / "w.md"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    backup = atomic_write(target, "new\n", backup=True)
+    assert backup == tmp_path / "todo" / ".relnotes" / "w.md.bak"
+    assert backup.read_text() == "old\n"
+    ignore = (tmp_path / "todo" / ".relnotes" / ".gitignore").read_text()
+    assert "*" in ignore.splitlines()
+    assert sorted(p.name for p in target.parent.iterdir()) == [".relnotes", "w.md"]
