@@ -157,9 +157,9 @@ def _worksheet(draw: st.DrawFn) -> tuple[list[str], list[tuple[int, list[int]]]]
         lines.append(f"### {name}")
         for _ in range(draw(st.integers(0, 4))):
             item_lines, prs = draw(_item(counter))
-            if item_lines[0].startswith("####") or "```python" in item_lines:
-                if lines[-1] != "":
-                    lines.append("")
+            blocky = item_lines[0].startswith("####") or "```python" in item_lines
+            if blocky and lines[-1] != "":
+                lines.append("")
             expected.append((len(lines) + 1, prs))
             lines += item_lines
             if "```python" in item_lines or item_lines[0].startswith("####"):
