@@ -27,7 +27,7 @@ def _set_verbosity(ctx: click.Context, _param: click.Parameter, count: int) -> i
     ctx.ensure_object(dict)
     root = ctx.find_root()
     root.ensure_object(dict)
-    level = max(count, root.obj.get("verbose", 0))
+    level: int = max(count, int(root.obj.get("verbose", 0)))
     root.obj["verbose"] = level
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     # relnotes' own loggers only: -vv must not turn on markdown-it's or urllib3's debug
