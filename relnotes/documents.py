@@ -1,9 +1,10 @@
-"""The three kinds of markdown file a release folder holds, told apart by what they are.
+"""The kinds of markdown file a release folder holds, told apart by what they are.
 
 ``todo/`` and ``done/`` hold domain **worksheets**; ``miscategorized.md`` is the **pool**
 of items waiting for another domain; ``final.md`` is the **final notes**, the text of the
-release page (``# PyTorch X.Y.Z Release Notes``). Each has its own lossless reader; this
-module picks the reader from the file's content (its title), falling back to its name.
+release page (``# PyTorch X.Y.Z Release Notes``); ``done/cherrypicks.md`` lists the
+**cherry-picks** onto the release branch. Each has a lossless reader; this module picks
+the reader from the file's content (its title), falling back to its name.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+from relnotes import worksheet
 from relnotes.errors import UsageError
 from relnotes.fileio import read_text
 
 __all__ = ["KINDS", "detect_kind", "document_json", "parse_document", "read_document"]
 
-KINDS = ("worksheet", "pool", "final")
+KINDS = ("worksheet", "pool", "final", "cherrypicks")
 
 _FINAL_TITLE = re.compile(r"^#\s+PyTorch\s+v?\d+\.\d+(?:\.\d+)?\S*\s+Release\s+Notes\s*$",
                           re.IGNORECASE | re.MULTILINE)
 _POOL_TITLE = re.compile(r"^#\s+Miscategori[sz]ed\b", re.IGNORECASE | re.MULTILINE)
+_CHERRY_TITLE = re.compile(r"^#\s+cherry[- ]?picks\b", re.IGNORECASE | re.MULTILINE)
 _FIRST_HEADING = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
 
 
@@ -34,15 +37,36 @@ def detect_kind(text: str, path: str | Path = "") -> str:
         return "final"
     if _POOL_TITLE.match(heading):
         return "pool"
+    if _CHERRY_TITLE.match(heading):
+        return "cherrypicks"
     name = Path(path).name.lower()
     if name.startswith("miscategori"):
         return "pool"
+    if name.startswith("cherry"):
+        return "cherrypicks"
     if name.startswith("final") and not heading.lower().startswith("# release notes worksheet"):
         return "final"
     return "worksheet"
 
 
-Document = Any  # Worksheet | Miscategorized | FinalNotes (final notes load lazily)
+Document = Any  # Worksheet | Miscategorized | FinalNotes | CherryPicks
+
+
+class CherryPicks(worksheet.Document):
+    """``cherrypicks.md``: fixes picked onto the release branch, ``## <section>`` with
+    ``### <domain>`` below; not a domain worksheet (its PRs repeat main's by design)."""
+
+    def to_json(self) -> dict[str, Any]:
+        from relnotes.categories import canonical_category
+        from relnotes.miscategorized import with_subheadings
+
+        return {"file": self.path, "kind": "cherrypicks", "sections": [{
+            "name": section.name, "category": canonical_category(section.name),
+            "line": section.line,
+            "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
+                       "prs": i.all_prs, "commits": i.commits, "domain": domain}
+                      for i, domain in with_subheadings(section)],
+        } for section in self.sections]}
 
 
 def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Document:
@@ -63,6 +87,10 @@ def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Docume
         from relnotes.finalnotes import parse_final_notes
 
         return parse_final_notes(text, path=path)
+    if kind == "cherrypicks":
+        from relnotes.miscategorized import parse_grouped
+
+        return parse_grouped(text, path=path, cls=CherryPicks)
     raise UsageError(f"unknown kind {kind!r}; use one of auto, {', '.join(KINDS)}")
 
 

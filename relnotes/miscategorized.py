@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
@@ -35,6 +35,8 @@ from relnotes.worksheet import (
     scan,
 )
 
+D = TypeVar("D", bound=Document)
+
 __all__ = [
     "DEFAULT_HEADER",
     "Group",
@@ -42,8 +44,10 @@ __all__ = [
     "canonical_domains",
     "group_target",
     "item_source",
+    "parse_grouped",
     "parse_miscategorized",
     "read_miscategorized",
+    "with_subheadings",
 ]
 
 DEFAULT_HEADER = (
@@ -223,29 +227,39 @@ class Miscategorized(Document):
                 "target": group.target, "domains": group.domains, "source": group.source,
                 "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
                            "prs": i.all_prs, "commits": i.commits,
-                           "source": item_source(i) or group.source, "category": category}
-                          for i, category in _with_subcategory(section, group.category)],
+                           "source": item_source(i) or group.source,
+                           "category": (canonical_category(sub) if sub else None)
+                           or group.category}
+                          for i, sub in with_subheadings(section)],
             })
         return {"file": self.path, "kind": "pool", "groups": groups}
 
 
-def _with_subcategory(section: Section, category: str | None) -> list[tuple[Item, str | None]]:
-    """Items of a group with the category of the ``### <section>`` they are under."""
+def with_subheadings(section: Section) -> list[tuple[Item, str | None]]:
+    """Items of a group with the text of the ``###`` subheading they are under."""
     out: list[tuple[Item, str | None]] = []
+    sub: str | None = None
     for chunk in section.chunks:
         if chunk.kind == "subheading":
-            category = canonical_category(chunk.lines[0].lstrip("#").strip()) or category
+            sub = chunk.lines[0].strip().lstrip("#").strip()
         elif isinstance(chunk, Item):
-            out.append((chunk, category))
+            out.append((chunk, sub))
     return out
 
 
 def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md",
                          known_domains: list[str] | None = None) -> Miscategorized:
     """Parse the pool; an empty text gives the usual header and no groups."""
+    pool = parse_grouped(text or DEFAULT_HEADER, path=path, cls=Miscategorized)
+    pool.known_domains = list(known_domains or [])
+    return pool
+
+
+def parse_grouped(text: str, *, path: str | Path, cls: type[D]) -> D:
+    """A ``# title``, then ``##`` groups of items (``###`` subheadings inside them): the
+    pool's shape, also that of ``cherrypicks.md``. Items above the first group are the
+    intro; a second ``#`` heading is an error (it would hide the groups after it)."""
     file = str(path)
-    if not text:
-        text = DEFAULT_HEADER
     lines = split_lines(text)
     blocks = scan(lines, file=file)
     title = next((b for b in blocks if b.kind == "heading"), None)
@@ -254,7 +268,7 @@ def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md",
                   and b.start >= split), None)
     if extra is not None:
         raise WorksheetError(
-            "a pool has one '#' title; this second '#' heading would hide the groups "
+            "this file has one '#' title; this second '#' heading would hide the groups "
             "after it: make it '##'", file=file, line=extra.start + 1)
     head = [Chunk("text", lines[:split])] if split else []
     intro_chunks, groups = build_containers(lines, blocks, split, level=2, file=file)
@@ -264,10 +278,7 @@ def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md",
                 heading=Chunk("heading", lines[block.start:block.end]), chunks=chunks)
         for block, chunks in groups
     ]
-    pool = Miscategorized(path=file, head=head, intro=intro, sections=sections,
-                          eol=line_ending(lines))
-    pool.known_domains = list(known_domains or [])
-    return pool
+    return cls(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines))
 
 
 def read_miscategorized(path: str | Path, *,

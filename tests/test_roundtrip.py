@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import collections
+import json
 import re
 
 import pytest
 
-from relnotes.fileio import read_text
+from relnotes.fileio import read_text, split_lines
 from relnotes.miscategorized import parse_miscategorized
 from relnotes.worksheet import parse_worksheet
-from tests.helpers import DATA, data_files
+from tests.helpers import DATA, data_files, run_cli
 
 WORKSHEETS = [p for p in data_files("*/todo/**/*.md", "*/done/**/*.md", "*/in-review/*.md")
               if p.name != "cherrypicks.md"]
@@ -41,6 +42,24 @@ def test_worksheet_round_trips_byte_for_byte(path) -> None:
 def test_pool_round_trips_byte_for_byte(path) -> None:
     text = read_text(path)
     assert parse_miscategorized(text, path=path).render() == text
+
+
+@pytest.mark.parametrize("path", WORKSHEETS + POOLS, ids=_id)
+def test_every_real_file_round_trips_through_relnotes_parse(path) -> None:
+    """The acceptance of issue 9, through the command a release manager runs."""
+    result = run_cli("parse", str(path), "--format", "markdown")
+    assert result.stdout_bytes == path.read_bytes()
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=_id)
+def test_generated_pr_numbers_in_json_equal_linked_numbers(path) -> None:
+    text = read_text(path)
+    data = json.loads(run_cli("parse", str(path), "--format", "json").output)
+    body = "".join(split_lines(text)[data["domain_line"]:])
+    linked = collections.Counter(int(n) for n in re.findall(r"/pull/(\d+)", body))
+    extracted = collections.Counter(pr for s in data["sections"] for i in s["items"]
+                                    for pr in i["prs"])
+    assert extracted == linked
 
 
 @pytest.mark.parametrize("path", GENERATED, ids=_id)

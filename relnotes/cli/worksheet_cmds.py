@@ -43,6 +43,12 @@ def _outline(data: dict[str, Any]) -> list[str]:
             out.append(f"  {g['line']:>5}  {g['name'] or '(above the groups)'} [{what}"
                        f"{source}]: {len(g['items'])} items")
         return out
+    if kind == "cherrypicks":
+        total = sum(len(s["items"]) for s in data["sections"])
+        out = [f"{data['file']}: cherry-picks, {total} items"]
+        out += [f"  {s['line']:>5}  {s['name']}: {len(s['items'])} items"
+                for s in data["sections"]]
+        return out
     sections = data.get("sections", [])
     count = sum(len(a.get("items", [])) for s in sections for a in s.get("areas", []))
     out = [f"{data['file']}: final notes, {len(sections)} sections, {count} items"]
@@ -63,7 +69,7 @@ def _outline(data: dict[str, Any]) -> list[str]:
 @format_option("text", "json", "markdown")
 @handle_errors
 def parse(file: str, kind: str, fmt: str) -> None:
-    """Parse a worksheet, a miscategorized.md pool or final notes; show its structure.
+    """Parse a worksheet, a miscategorized.md pool, final notes or cherry-picks.
 
     markdown re-renders the file (byte-identical when valid); json gives, for a
     worksheet, domain, sections and items with their lines and PR numbers; for a pool,
