@@ -30,7 +30,6 @@ from markdown_it.token import Token
 
 from relnotes.categories import canonical_category
 from relnotes.fileio import split_lines
-from relnotes.findings import Finding
 from relnotes.markdown import parse_tokens, scan_blocks
 from relnotes.versions import parse_version
 
@@ -46,8 +45,6 @@ __all__ = [
     "extract_entries",
     "extract_entries_from_text",
     "final_context",
-    "lint_entries",
-    "lint_entry_list",
     "parse_label",
     "pr_note",
     "pr_refs",
@@ -399,76 +396,6 @@ def extract_entries_from_text(
         ))
     _assign_roles(entries, release)
     return entries
-
-
-# ----------------------------------------------------------------------------- lint
-
-
-def lint_entries(ws: Worksheet, *, release: str | None) -> list[Finding]:
-    """Findings for BC/deprecation entries of ``ws`` (see :func:`lint_entry_list`).
-
-    Also ``entry-no-pr``: a heading in these sections without a PR link is not an item
-    in the worksheet model, so its code would never be checked.
-    """
-    findings = lint_entry_list(extract_entries(ws, release=release), release=release)
-    for section in ws.sections:
-        if section.category not in ENTRY_KINDS:
-            continue
-        for chunk in section.chunks:
-            if chunk.kind == "subheading":
-                findings.append(Finding(
-                    str(ws.path), chunk.line, "entry-no-pr",
-                    "heading has no PR link, so it is not an entry: add (#N) to it",
-                ))
-    return findings
-
-
-def lint_entry_list(entries: list[Entry], *, release: str | None) -> list[Finding]:
-    """What a release manager would send back.
-
-    Codes: ``entry-no-rationale``; ``entry-no-code`` (unless ``no code: <reason>``);
-    ``entry-label`` (a label that is not the release or the one before it);
-    ``entry-unlabelled`` (before/after code without version labels);
-    ``entry-todo`` (a draft placeholder left in).
-    """
-    findings: list[Finding] = []
-    after = _release_mm(release)
-    before = previous_minor(after) if after else None
-    for entry in entries:
-        what = "BC-breaking entry" if entry.kind == "bc" else "deprecation entry"
-        if not entry.rationale.strip():
-            findings.append(Finding(entry.file, entry.line, "entry-no-rationale",
-                                    f"{what} has no rationale paragraph"))
-        code = [p for p in entry.parts if not p.is_output]
-        if not code and entry.no_code_reason is None:
-            findings.append(Finding(
-                entry.file, entry.line, "entry-no-code",
-                f"{what} has no migration code (write `no code: <reason>` if none applies)",
-            ))
-        elif entry.no_code_reason == "":
-            findings.append(Finding(entry.file, entry.line, "entry-no-code",
-                                    "`no code:` needs a reason"))
-        if entry.has_todo:
-            findings.append(Finding(entry.file, entry.line, "entry-todo",
-                                    f"{what} still has TODO placeholders"))
-        if len(code) >= 2 and not any(p.label for p in code):
-            findings.append(Finding(
-                entry.file, code[0].line, "entry-unlabelled",
-                f"{what} has {len(code)} code blocks but no version labels "
-                "(e.g. `# pytorch 2.6` / `# pytorch 2.7`)",
-            ))
-        if after is None:
-            continue
-        allowed = {after} | ({before} if before else set())
-        for part in entry.parts:
-            if part.label is None or part.label in allowed:
-                continue
-            want = f"{before} (before) or {after} (after)" if before else after
-            findings.append(Finding(
-                entry.file, part.label_line or part.line, "entry-label",
-                f"version label {part.label} does not match release {release}: use {want}",
-            ))
-    return findings
 
 
 # ----------------------------------------------------------------------------- templates
