@@ -133,8 +133,8 @@ def main() -> None:
             copy.parent.mkdir(parents=True)
             shutil.copy(real, copy)
             rows.append(("2.8.0 result_skip.md", measure(copy, history, old_way=True)))
-    table = ["| worksheet | items | accepts | bulk_accept (s) | one write per item (s) "
-             "| apply (s) | `review --accept-above 0` command (s) |",
+    table = [("| worksheet | items | accepts | bulk_accept (s) | one write per item (s) "
+              "| apply (s) | `review --accept-above 0` command (s) |"),
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in rows:
         table.append(f"| {name} | {r['items']} | {r['accepts']} | {r['bulk']} | {r['old']} "

@@ -237,7 +237,8 @@ class ApplyReport:
     stale: list[str] = field(default_factory=list)
     applied_before: int = 0
     undecided: int = 0
-    items: int = 0
+    items: int = 0           # one per key: what decisions are about
+    repeats: int = 0         # further items with an earlier item's key: left as they are
     backups: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # files written (dry: would be)
     dry_run: bool = False
@@ -252,7 +253,9 @@ class ApplyReport:
         text = self.result.summary()
         if self.adopted:
             text += f", {len(self.adopted)} adopted from miscategorized.md"
-        rest = [f"{self.items} items"]
+        rest = [f"{self.items} items" + (f" (and {self.repeats} repeating an earlier "
+                                          "item's PR, left as they are)"
+                                          if self.repeats else "")]
         if self.applied_before:
             rest.append(f"{self.applied_before} applied by an earlier run")
         if self.stale:
@@ -266,7 +269,7 @@ class ApplyReport:
                 **self.result.to_json(), "adopted": self.adopted,
                 "not_adopted": self.not_adopted, "stale": self.stale,
                 "applied_before": self.applied_before, "undecided": self.undecided,
-                "items": self.items, "backups": self.backups,
+                "items": self.items, "repeats": self.repeats, "backups": self.backups,
                 "written": bool(self.written) and not self.dry_run,
                 "files": self.written, "dry_run": self.dry_run, "diff": self.diff}
 
@@ -290,8 +293,9 @@ def apply_recorded(worksheet: str | Path, *, config: Config | None = None,
     misc_path = default_miscategorized_path(worksheet, config)
     misc = read_miscategorized(misc_path)
     store = DecisionStore.for_worksheet(worksheet)
+    every = ws.items()
     by_key: dict[str, Item] = {}
-    for each in ws.items():
+    for each in every:
         by_key.setdefault(each.key, each)
     decisions, stale = to_decisions(ws, store)
     result = apply_decisions(ws, decisions, misc=misc)
@@ -310,6 +314,7 @@ def apply_recorded(worksheet: str | Path, *, config: Config | None = None,
         decisions_file=str(store.path), result=result, has_decisions=store.exists(),
         adopted=adopted, not_adopted=sorted(wanted - {"all"} - set(adopted)), stale=stale,
         applied_before=applied_before, items=len(by_key),
+        repeats=len(every) - len(by_key),
         undecided=len(by_key) - len(decisions) - applied_before - len(stale),
         dry_run=dry_run)
     written = write_changes([ws], [misc], taken=taken, backup=backup, dry_run=dry_run)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from relnotes.categories import CATEGORIES
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
+from relnotes.markdown import LONG_PR_LINK
 
 if TYPE_CHECKING:
     from relnotes.triage.engine import Suggestion
@@ -75,7 +76,8 @@ class ReviewResult:
     bulk_accepted: list[str] = field(default_factory=list)
     remaining: int = 0        # pending after this run
     quit: bool = False        # stopped by q or end of input before the end
-    items: int = 0            # items of the worksheet (one per key)
+    items: int = 0            # items of the worksheet to decide (one per key)
+    repeats: int = 0          # further items with the key of an earlier one: not reviewed
 
     def counts(self) -> dict[str, int]:
         """items = decided_now + decided_before + pending; skipped and bulk are parts."""
@@ -83,11 +85,14 @@ class ReviewResult:
         return {"items": self.items, "decided_now": len(now),
                 "bulk_accepted": len(set(self.bulk_accepted) - set(self.decided)),
                 "decided_before": self.items - len(now) - self.remaining,
-                "pending": self.remaining, "skipped": len(self.skipped)}
+                "pending": self.remaining, "skipped": len(self.skipped),
+                "repeats": self.repeats}
 
     def summary(self) -> str:
         c = self.counts()
-        return (f"{c['items']} items: {c['decided_now']} decided in this run "
+        repeats = (f" (and {c['repeats']} repeating an earlier item's PR, not reviewed: "
+                   "relnotes lint lists them)" if c["repeats"] else "")
+        return (f"{c['items']} items{repeats}: {c['decided_now']} decided in this run "
                 f"({c['bulk_accepted']} of them in bulk), {c['decided_before']} decided "
                 f"before, {c['pending']} pending ({c['skipped']} of them skipped)")
 
@@ -106,7 +111,8 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
     """The domains an item can be sent to, sorted, without ``own``.
 
     Those of the worksheets beside ``worksheet`` (and in the sibling ``todo/``/``done/``
-    folder), those named by the groups of ``miscategorized.md``, and the history's.
+    folder) and those named by the groups of ``miscategorized.md``; the history's only
+    when there are none (a domain of a past release may have no worksheet now).
     """
     from relnotes.miscategorized import group_target, read_miscategorized
     from relnotes.triage.siblings import sibling_domains
@@ -119,7 +125,7 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
     if misc_path is not None and Path(misc_path).is_file():
         for section in read_miscategorized(misc_path).sections:
             found.update(d for d in group_target(section.name) if d)
-    if history is not None:
+    if not found and history is not None:  # no worksheets beside it: past releases' domains
         found.update(r.domain for r in history.records)
         found.update(r.target for r in history.records if r.target)
     by_norm: dict[str, str] = {}
@@ -325,8 +331,10 @@ class _Session:
             return None
         title = answer.strip()
         if sug.item.prs and "#" not in title:
-            # typing the link again is tedious and easy to get wrong: add it
-            title += " (" + ", ".join(f"#{pr}" for pr in sug.item.prs) + ")"
+            # typing the link again is tedious and easy to get wrong: add it, in the style
+            # the item has (a long link stays long, so one worksheet keeps one style)
+            links = [m.group(0) for m in LONG_PR_LINK.finditer(sug.item.title)]
+            title += " (" + ", ".join(links or [f"#{pr}" for pr in sug.item.prs]) + ")"
         if safe_title(sug.item, title) is None and title != sug.item.title:
             self.say("  a title must keep every PR link of the item, e.g. (#N); not changed")
             return None
@@ -448,4 +456,5 @@ def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: 
     still = {s.item.key for s in pending}
     result.skipped = [k for k in result.skipped if k in still]
     result.items = len({s.item.key for s in suggestions})
+    result.repeats = len(suggestions) - result.items
     return result

@@ -13,7 +13,7 @@ from relnotes.review import bulk_accept, order_suggestions, pending_suggestions,
 from relnotes.triage import Suggestion
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-from tests.test_decisions import WORKSHEET, make_release
+from tests.test_decisions import LINK, WORKSHEET, make_release
 
 # confidence per PR: review goes lowest first -> 103, 104, 102, 101
 CONF = {101: 0.95, 102: 0.6, 103: 0.2, 104: 0.4}
@@ -97,7 +97,8 @@ def test_edit_title_adds_a_missing_link_and_refuses_a_wrong_one(tmp_path: Path) 
     path = make_release(tmp_path)
     script, _ = review(path, ["e", "Rename bar", "a", "e", "Wrong link (#999)", "a", "q"])
     store = DecisionStore.for_worksheet(path)
-    assert store.get("pr:103").title == "Rename bar (#103)"
+    # the link is added in the style the item has: long links stay long
+    assert store.get("pr:103").title == f"Rename bar {LINK.format(n=103)}"
     assert any("must keep every PR link" in line for line in script.screen)
     # accepting after a refused edit keeps the title as written (cleaning is opt-in)
     assert store.get("pr:104").title is None
@@ -355,7 +356,7 @@ def test_summary_counts_add_up(tmp_path: Path) -> None:
     _, result = review(path, ["a", "s", "a"], accept_above=0.9)
     c = result.counts()
     assert c == {"items": 4, "decided_now": 3, "bulk_accepted": 1, "decided_before": 0,
-                 "pending": 1, "skipped": 1}
+                 "pending": 1, "skipped": 1, "repeats": 0}
     # second run: one decided, three decided before, none pending
     _, result = review(path, ["a"])
     c = result.counts()
@@ -365,3 +366,16 @@ def test_summary_counts_add_up(tmp_path: Path) -> None:
     path3 = make_release(tmp_path / "c")
     _, result = review(path3, ["a", "s", "u", "a", "s", "q"])
     assert result.skipped == ["pr:104"] and result.counts()["pending"] == 3
+
+
+def test_items_repeating_a_pr_are_counted_apart(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    path.write_text(WORKSHEET.replace("### not user facing\n", "### not user facing\n"
+                                      "- [BE] rename bar again ([#103](https://github.com/"
+                                      "pytorch/pytorch/pull/103))\n"), encoding="utf-8")
+    sugs = suggestions(path)
+    script = Script(["q"])
+    result = run_review(sugs, DecisionStore.for_worksheet(path), ask=script.ask, say=script.say)
+    assert result.summary().startswith("4 items (and 1 repeating an earlier item's PR")
+    out = run_cli("apply", str(path))
+    assert "4 items (and 1 repeating an earlier item's PR, left as they are)" in out.stdout

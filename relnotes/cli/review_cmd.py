@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -43,6 +44,14 @@ def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any],
     from relnotes.triage import triage_worksheet
 
     return triage_worksheet(ws, metadata=metadata, history=history, config=config)
+
+
+def _shown(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
 
 
 class _StdinAnswers:
@@ -163,7 +172,8 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     offered = [] if no_adopt else adoption_candidates(read_worksheet(file), misc_path)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
-        click.echo(f"{len(offered)} item(s) in {misc_path} are filed for this domain:")
+        click.echo(f"{len(offered)} item(s) in {_shown(str(misc_path))} are filed for this "
+                   "domain:")
         for item in offered:
             if click.confirm(f"  adopt {item.key}: {item.title}?", default=False):
                 chosen.append(item.key)
@@ -183,13 +193,14 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
         verb = "written" if report.written else "nothing written"
     click.echo(f"{file}: {verb}: {report.summary()}")
     if report.written:
-        click.echo(f"  files: {', '.join(report.written)}")
+        click.echo(f"  files: {', '.join(_shown(p) for p in report.written)}")
     for key in report.not_adopted:
-        click.echo(f"  {key}: not in {misc_path} for this domain; not adopted", err=True)
+        click.echo(f"  {key}: not in {_shown(str(misc_path))} for this domain; not adopted",
+                   err=True)
     for key in report.stale:
         click.echo(f"  {key}: edited since it was reviewed; review it again", err=True)
     if not_taken:
-        click.echo(f"{len(not_taken)} item(s) of {misc_path} belong to this domain "
+        click.echo(f"{len(not_taken)} item(s) of {_shown(str(misc_path))} belong to this domain "
                    "(take them with --adopt KEY or --adopt all):")
         for entry in not_taken:
             click.echo(f"  {entry['key']}: {entry['title']}")
