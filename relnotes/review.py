@@ -112,7 +112,7 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
 
     Those of the worksheets beside ``worksheet`` (and in the sibling ``todo/``/``done/``
     folder) and those named by the groups of ``miscategorized.md``; the history's only
-    when there are none (a domain of a past release may have no worksheet now).
+    when there is no other (a domain of a past release may have no worksheet now).
     """
     from relnotes.miscategorized import group_target, read_miscategorized
     from relnotes.triage.siblings import sibling_domains
@@ -125,7 +125,8 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
     if misc_path is not None and Path(misc_path).is_file():
         for section in read_miscategorized(misc_path).sections:
             found.update(d for d in group_target(section.name) if d)
-    if not found and history is not None:  # no worksheets beside it: past releases' domains
+    found = {d for d in found if _norm_domain(d) != _norm_domain(own)}
+    if not found and history is not None:  # no other worksheet: past releases' domains
         found.update(r.domain for r in history.records)
         found.update(r.target for r in history.records if r.target)
     by_norm: dict[str, str] = {}
@@ -213,7 +214,9 @@ def describe(sug: Suggestion, *, index: int, total: int,
     if title is not None:
         lines.append(f"  new title: {title}")
     elif sug.clean_title != item.title:
-        how = "a accepts it" if clean_titles else "c to use it"
+        usable = safe_title(item, sug.clean_title) is not None
+        how = ("a accepts it" if clean_titles else "c to use it") if usable else \
+            "not used: it would change the PR links"
         lines.append(f"  cleaned title ({how}): {sug.clean_title}")
     for pr in item.prs:
         meta = (metadata or {}).get(pr)

@@ -379,3 +379,15 @@ def test_items_repeating_a_pr_are_counted_apart(tmp_path: Path) -> None:
     assert result.summary().startswith("4 items (and 1 repeating an earlier item's PR")
     out = run_cli("apply", str(path))
     assert "4 items (and 1 repeating an earlier item's PR, left as they are)" in out.stdout
+
+
+def test_known_domains_fall_back_to_the_history_for_a_lone_worksheet(tmp_path: Path) -> None:
+    from relnotes.review import known_domains
+    from relnotes.triage.history import load_history
+
+    path = make_release(tmp_path / "alone")
+    found = known_domains(path, own="quantization", history=load_history())
+    assert "cuda" in found and "quantization" not in found
+    path = make_release(tmp_path / "with_mps")
+    (path.parent / "result_mps.md").write_text("# w\n\n## mps\n")
+    assert known_domains(path, own="quantization", history=load_history()) == ["mps"]
