@@ -148,7 +148,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
 @click.option("--dry-run", is_flag=True,
               help="Show the diff of what would change; write nothing.")
 @click.option("--backup/--no-backup", default=True, show_default=True,
-              help="Keep the previous worksheet as <file>.bak.")
+              help="Keep the previous worksheet and miscategorized.md as <file>.bak.")
 @format_option("text", "json")
 @handle_errors
 def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, backup: bool,
