@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "review.md")
     args = parser.parse_args()
     history = load_history()
+    load_before = os.getloadavg()[0]
     rows: list[tuple[str, dict[str, str]]] = []
     with tempfile.TemporaryDirectory(prefix="relnotes-bench-", dir=HERE) as tmp:
         for n in (500, 1500, 3000):
@@ -149,6 +150,10 @@ def main() -> None:
         "accepts in under 1 s.",
         "",
         *table,
+        "",
+        (f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} at the start, "
+         f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every "
+         "column)."),
         "",
     ])
     atomic_write(args.out, text)
