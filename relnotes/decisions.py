@@ -12,12 +12,14 @@ A decision belongs to an item by its key (first PR, else commit, else title) and
 hash of its text when it was decided. When a person edits the item afterwards the hash
 no longer matches and the item is pending again; ``apply`` re-stamps the hash of the
 items it rewrote and marks the decision applied, so applying does not reopen them. The
-file is rewritten atomically after every decision: an interrupted review loses nothing.
+file is rewritten atomically after every interactive decision, so an interrupted review
+loses nothing; a bulk of decisions (``review --accept-above``) is one write.
 
-``action`` is ``accept`` (the suggestion, with its cleaned title), ``reject`` (keep the
-item where it is), ``section`` (another section picked by hand) or ``domain`` (send to
-``miscategorized.md`` for ``domain``). ``section`` is always where the item ends up
-(``miscategorized`` for ``domain``).
+``action`` is ``accept`` (the suggestion; its cleaned title only when asked for),
+``reject`` (keep the item where it is), ``section`` (another section picked by hand) or
+``domain`` (send to ``miscategorized.md`` for ``domain``). ``section`` is always where
+the item ends up (``miscategorized`` for ``domain``). A record that leaves an item in
+``Untopiced`` is no decision: the item stays pending.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.apply import (
+    KEEP,
     ApplyResult,
     Decision,
     acceptable_title,
     apply_decisions,
     default_miscategorized_path,
-    write_documents,
+    take_from_pool,
+    write_changes,
 )
-from relnotes.categories import CATEGORIES
+from relnotes.config import Config
 from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text
 from relnotes.miscategorized import read_miscategorized
@@ -87,7 +91,7 @@ class Record:
 
 
 class DecisionStore:
-    """The sidecar in memory; every change is written through at once."""
+    """The sidecar in memory; every change is written through at once (a batch: once)."""
 
     def __init__(self, path: str | Path, *, worksheet: str = "",
                  records: dict[str, Record] | None = None) -> None:
@@ -122,13 +126,26 @@ class DecisionStore:
     def get(self, key: str) -> Record | None:
         return self.records.get(key)
 
+    def exists(self) -> bool:
+        """Whether the sidecar file is there (a review has recorded something)."""
+        return self.path.exists()
+
     def put(self, record: Record) -> Record | None:
         """Store ``record`` (replacing the item's earlier one, which is returned) and save."""
-        if record.action not in ACTIONS:
-            raise ValueError(f"unknown action {record.action!r}")
-        previous = self.records.get(record.key)
-        self.records[record.key] = record
-        self.save()
+        return self.put_many([record])[0]
+
+    def put_many(self, records: Iterable[Record]) -> list[Record | None]:
+        """Store every record, then save once; return what each replaced."""
+        records = list(records)
+        for record in records:
+            if record.action not in ACTIONS:
+                raise ValueError(f"unknown action {record.action!r}")
+        previous = []
+        for record in records:
+            previous.append(self.records.get(record.key))
+            self.records[record.key] = record
+        if records:
+            self.save()
         return previous
 
     def restore(self, key: str, previous: Record | None) -> None:
@@ -140,9 +157,14 @@ class DecisionStore:
         self.save()
 
     def is_decided(self, item: Item) -> bool:
-        """Decided, and the item's text is still what it was when decided."""
+        """Decided, and the item's text is still what it was when decided.
+
+        Keeping an item in ``Untopiced`` (recorded by older versions' reject) decides
+        nothing: such an item stays pending.
+        """
         record = self.records.get(item.key)
-        return record is not None and record.hash == item.text_hash
+        return record is not None and record.hash == item.text_hash and \
+            record.section != "Untopiced"
 
     def pending(self, items: Iterable[Item]) -> list[Item]:
         """Items without a current decision (never decided, or edited since); one per key."""
@@ -172,7 +194,9 @@ def safe_title(item: Item, title: str | None) -> str | None:
 def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], list[str]]:
     """The store's current, unapplied decisions for ``ws``; and the keys gone stale.
 
-    Stale: the item was edited after the decision (it is pending again in review).
+    Stale: the item was edited after the decision (it is pending again in review). A
+    reject keeps the item where it is (:data:`~relnotes.apply.KEEP`), whatever its
+    section's heading; a record that leaves it in ``Untopiced`` is no decision.
     """
     out: list[Decision] = []
     stale: list[str] = []
@@ -186,40 +210,68 @@ def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], l
         if record.hash != item.text_hash:
             stale.append(key)
             continue
+        if not store.is_decided(item):
+            continue
         # titles are checked where they are applied (apply_decisions), and refusals reported
-        section = record.section
-        if record.action == "reject":
-            section = (item.section.category if item.section else None) or ""
-            if not record.title or section not in CATEGORIES:
-                continue
+        section = KEEP if record.action == "reject" else record.section
         out.append(Decision(key=key, section=section, domain=record.domain, title=record.title))
     return out, stale
 
 
 @dataclass
 class ApplyReport:
-    """What ``apply`` did, for printing and for JSON (``to_json``)."""
+    """What ``apply`` did (or, dry, would do), for printing and for JSON (``to_json``).
+
+    Every item of the worksheet is counted once: applied now (moved, dropped, sent,
+    retitled or kept as it was), applied by an earlier run, edited since its decision
+    (stale), or without a decision yet.
+    """
 
     worksheet: str
     miscategorized: str
+    decisions_file: str
     result: ApplyResult
+    has_decisions: bool = True
     adopted: list[str] = field(default_factory=list)
+    not_adopted: list[str] = field(default_factory=list)  # asked for, not in the pool
     stale: list[str] = field(default_factory=list)
+    applied_before: int = 0
+    undecided: int = 0
+    items: int = 0           # one per key: what decisions are about
+    repeats: int = 0         # further items with an earlier item's key: left as they are
     backups: list[str] = field(default_factory=list)
-    written: bool = False
+    written: list[str] = field(default_factory=list)  # files written (dry: would be)
+    dry_run: bool = False
+    diff: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.changed or self.adopted)
 
     def summary(self) -> str:
+        """One line: what changed, then where the other items stand."""
         text = self.result.summary()
         if self.adopted:
             text += f", {len(self.adopted)} adopted from miscategorized.md"
+        rest = [f"{self.items} items" + (f" (and {self.repeats} repeating an earlier "
+                                          "item's PR, left as they are)"
+                                          if self.repeats else "")]
+        if self.applied_before:
+            rest.append(f"{self.applied_before} applied by an earlier run")
         if self.stale:
-            text += f", {len(self.stale)} edited since review (review again)"
-        return text
+            rest.append(f"{len(self.stale)} edited since review (review again)")
+        rest.append(f"{self.undecided} without a decision")
+        return text + "; " + ", ".join(rest)
 
     def to_json(self) -> dict[str, Any]:
         return {"worksheet": self.worksheet, "miscategorized": self.miscategorized,
-                **self.result.to_json(), "adopted": self.adopted, "stale": self.stale,
-                "backups": self.backups, "written": self.written}
+                "decisions_file": self.decisions_file, "has_decisions": self.has_decisions,
+                **self.result.to_json(), "adopted": self.adopted,
+                "not_adopted": self.not_adopted, "stale": self.stale,
+                "applied_before": self.applied_before, "undecided": self.undecided,
+                "items": self.items, "repeats": self.repeats, "backups": self.backups,
+                "written": bool(self.written) and not self.dry_run,
+                "files": self.written, "dry_run": self.dry_run, "diff": self.diff}
 
 
 def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
@@ -227,42 +279,54 @@ def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
     return read_miscategorized(misc_path).items_for(ws.domain)
 
 
-def apply_recorded(worksheet: str | Path, *, config: Any = None,
+def apply_recorded(worksheet: str | Path, *, config: Config | None = None,
                    adopt: Sequence[str] = (), backup: bool = True,
                    dry_run: bool = False) -> ApplyReport:
     """Write the reviewed decisions into the worksheet and ``miscategorized.md``.
 
     ``adopt`` names keys of ``miscategorized.md`` items for this domain to take in (``all``
-    takes every one); they land in ``Untopiced`` so the next review places them.
+    takes every one); they land in ``Untopiced`` so the next review places them. The
+    files are written by :func:`relnotes.apply.write_changes`, so a failed write cannot
+    lose an item; ``dry_run`` writes nothing and puts the diff in the report.
     """
     ws = read_worksheet(worksheet)
     misc_path = default_miscategorized_path(worksheet, config)
     misc = read_miscategorized(misc_path)
     store = DecisionStore.for_worksheet(worksheet)
+    every = ws.items()
+    by_key: dict[str, Item] = {}
+    for each in every:
+        by_key.setdefault(each.key, each)
     decisions, stale = to_decisions(ws, store)
     result = apply_decisions(ws, decisions, misc=misc)
-    adopted: list[str] = []
+    taken: list[Item] = []
     wanted = set(adopt)
     for item in misc.items_for(ws.domain):
         if "all" in wanted or item.key in wanted:
-            ws.insert_item("Untopiced", misc.remove(item))
-            adopted.append(item.key)
-    report = ApplyReport(worksheet=str(worksheet), miscategorized=str(misc_path),
-                         result=result, adopted=adopted, stale=stale)
+            take_from_pool(ws, item)
+            taken.append(item)
+    adopted = [item.key for item in taken]
+    applied_before = sum(1 for key, item in by_key.items()
+                         if (r := store.get(key)) is not None and r.applied
+                         and r.hash == item.text_hash)
+    report = ApplyReport(
+        worksheet=str(worksheet), miscategorized=str(misc_path),
+        decisions_file=str(store.path), result=result, has_decisions=store.exists(),
+        adopted=adopted, not_adopted=sorted(wanted - {"all"} - set(adopted)), stale=stale,
+        applied_before=applied_before, items=len(by_key),
+        repeats=len(every) - len(by_key),
+        undecided=len(by_key) - len(decisions) - applied_before - len(stale),
+        dry_run=dry_run)
+    written = write_changes([ws], [misc], taken=taken, backup=backup, dry_run=dry_run)
+    report.written = [str(p) for p in written.paths]
+    report.backups = [str(p) for p in written.backups]
+    report.diff = written.diff
     if dry_run:
         return report
-    if result.changed or adopted:
-        # miscategorized.md first: should the second write fail, an item is doubled
-        # (the audit finds it), never lost
-        docs = [misc, ws] if result.sent else [ws, misc] if adopted else [ws]
-        report.backups = [str(p) for p in write_documents(*docs, backup=backup)]
-        report.written = True
-    done = {d.key for d in decisions} - set(result.missing)
+    done = [d.key for d in decisions if d.key not in set(result.missing)]
     for key in done:
         record = store.records[key]
-        moved = ws.find(key)
-        if moved is not None:
-            record.hash = moved.text_hash
+        record.hash = by_key[key].text_hash  # the same object, moved or retitled
         record.applied = True
     if done:
         store.save()

@@ -3,8 +3,14 @@
 A maintainer goes through the pending items (lowest confidence first, or in section
 order) and for each one accepts the suggestion, keeps the item where it is, picks
 another section, edits the title, sends it to another domain, skips, undoes or quits.
-Every decision is written to the sidecar at once (:mod:`relnotes.decisions`), so quitting
-or a crash loses nothing and the next run starts with what is still pending.
+Every answer (a letter, then Enter) that decides something is written to the sidecar at
+once (:mod:`relnotes.decisions`), so quitting or a crash loses nothing and the next run
+starts with what is still pending; ``revisit`` reopens decided items. Bulk acceptance is
+one write, however many items it decides.
+
+Cleaned titles are opt-in: accepting takes the suggestion's section (and domain) and
+keeps the title as written unless ``clean_titles`` is on (the cleaned title is shown in
+the item's block before it is accepted) or the maintainer takes it with ``c``.
 
 Input and output are two callables (``ask(prompt) -> str | None``, ``None`` meaning end
 of input, and ``say(text)``), so the CLI wires them to the terminal and tests script them.
@@ -12,13 +18,19 @@ of input, and ``say(text)``), so the CLI wires them to the terminal and tests sc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from relnotes.categories import CATEGORIES
 from relnotes.decisions import DecisionStore, Record, safe_title
-from relnotes.worksheet import Item
+from relnotes.errors import UsageError
+from relnotes.markdown import LONG_PR_LINK
+
+if TYPE_CHECKING:
+    from relnotes.triage.engine import Suggestion
+    from relnotes.triage.history import History
 
 __all__ = [
     "KEYS",
@@ -26,6 +38,7 @@ __all__ = [
     "ReviewResult",
     "bulk_accept",
     "describe",
+    "known_domains",
     "order_suggestions",
     "pending_json",
     "pending_suggestions",
@@ -36,42 +49,95 @@ Ask = Callable[[str], "str | None"]
 Say = Callable[[str], None]
 
 KEYS: dict[str, str] = {
-    "a": "accept the suggestion (section, domain and cleaned title)",
-    "r": "reject: keep the item where it is",
+    "a": "accept the suggestion (section, domain; the cleaned title only with --clean-titles)",
+    "r": "reject: keep the item where it is (not for Untopiced: that decides nothing)",
     "p": "pick another section",
     "e": "edit the title",
-    "d": "send to another domain (miscategorized.md)",
+    "c": "use the cleaned title (then decide where the item goes)",
+    "d": "send to another domain (miscategorized.md): pick one of the release's domains",
     "s": "skip for now",
     "u": "undo the last decision",
     "q": "quit (decisions so far are saved)",
     "?": "help",
 }
+_HELP = ("  Type a letter and press Enter; each decision is saved at once.\n"
+         + "\n".join(f"  {k}  {text}" for k, text in KEYS.items()))
 ORDERS = ("confidence", "section")
 _PICKABLE = tuple(c for c in CATEGORIES if c != "Untopiced")
-_PROMPT = "[a]ccept [r]eject [p]ick [e]dit [d]omain [s]kip [u]ndo [q]uit [?] > "
+_PROMPT = "[a]ccept [r]eject [p]ick [e]dit [c]lean [d]omain [s]kip [u]ndo [q]uit [?] > "
 
 
 @dataclass
 class ReviewResult:
-    decided: list[str] = field(default_factory=list)   # keys decided in this run
-    skipped: list[str] = field(default_factory=list)
+    """What one run did. Every item (one per key) is counted once in :meth:`counts`."""
+
+    decided: list[str] = field(default_factory=list)   # keys decided by hand in this run
+    skipped: list[str] = field(default_factory=list)   # still pending, skipped in this run
     bulk_accepted: list[str] = field(default_factory=list)
     remaining: int = 0        # pending after this run
     quit: bool = False        # stopped by q or end of input before the end
+    items: int = 0            # items of the worksheet to decide (one per key)
+    repeats: int = 0          # further items with the key of an earlier one: not reviewed
+
+    def counts(self) -> dict[str, int]:
+        """items = decided_now + decided_before + pending; skipped and bulk are parts."""
+        now = set(self.decided) | set(self.bulk_accepted)
+        return {"items": self.items, "decided_now": len(now),
+                "bulk_accepted": len(set(self.bulk_accepted) - set(self.decided)),
+                "decided_before": self.items - len(now) - self.remaining,
+                "pending": self.remaining, "skipped": len(self.skipped),
+                "repeats": self.repeats}
+
+    def summary(self) -> str:
+        c = self.counts()
+        repeats = (f" (and {c['repeats']} repeating an earlier item's PR, not reviewed: "
+                   "relnotes lint lists them)" if c["repeats"] else "")
+        return (f"{c['items']} items{repeats}: {c['decided_now']} decided in this run "
+                f"({c['bulk_accepted']} of them in bulk), {c['decided_before']} decided "
+                f"before, {c['pending']} pending ({c['skipped']} of them skipped)")
 
     def to_json(self) -> dict[str, Any]:
         return {"decided": self.decided, "skipped": self.skipped,
                 "bulk_accepted": self.bulk_accepted, "remaining": self.remaining,
-                "quit": self.quit}
+                "quit": self.quit, "counts": self.counts()}
 
 
-def _current(item: Item) -> str:
-    if item.section is None:
-        return "Untopiced"
-    return item.section.category or item.section.name
+def _norm_domain(name: str) -> str:
+    return " ".join(name.replace("\\", "").split()).casefold()
 
 
-def order_suggestions(suggestions: Sequence[Any], order: str = "confidence") -> list[Any]:
+def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path | None = None,
+                  history: History | None = None) -> list[str]:
+    """The domains an item can be sent to, sorted, without ``own``.
+
+    Those of the worksheets beside ``worksheet`` (and in the sibling ``todo/``/``done/``
+    folder) and those named by the groups of ``miscategorized.md``; the history's only
+    when there is no other (a domain of a past release may have no worksheet now).
+    """
+    from relnotes.miscategorized import group_target, read_miscategorized
+    from relnotes.triage.siblings import sibling_domains
+
+    path = Path(worksheet).resolve()
+    found = set(sibling_domains(path))
+    if path.parent.name in ("todo", "done"):
+        other = "done" if path.parent.name == "todo" else "todo"
+        found |= sibling_domains(path.parent.parent / other / path.name)
+    if misc_path is not None and Path(misc_path).is_file():
+        for section in read_miscategorized(misc_path).sections:
+            found.update(d for d in group_target(section.name) if d)
+    found = {d for d in found if _norm_domain(d) != _norm_domain(own)}
+    if not found and history is not None:  # no other worksheet: past releases' domains
+        found.update(r.domain for r in history.records)
+        found.update(r.target for r in history.records if r.target)
+    by_norm: dict[str, str] = {}
+    for name in sorted(found):
+        by_norm.setdefault(_norm_domain(name), name.replace("\\", "").strip())
+    by_norm.pop(_norm_domain(own), None)
+    return sorted(by_norm.values(), key=str.casefold)
+
+
+def order_suggestions(suggestions: Iterable[Suggestion],
+                      order: str = "confidence") -> list[Suggestion]:
     """Lowest confidence first (ties in file order), or by section as in the file."""
     if order == "confidence":
         return sorted(suggestions, key=lambda s: (s.confidence, s.item.line))
@@ -80,38 +146,41 @@ def order_suggestions(suggestions: Sequence[Any], order: str = "confidence") -> 
     raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
 
 
-def pending_suggestions(suggestions: Sequence[Any], store: DecisionStore, *,
-                        order: str = "confidence") -> list[Any]:
+def pending_suggestions(suggestions: Sequence[Suggestion], store: DecisionStore, *,
+                        order: str = "confidence") -> list[Suggestion]:
     """Suggestions of items that still need a decision, in review order."""
     pending = {id(item) for item in store.pending(s.item for s in suggestions)}
     return order_suggestions([s for s in suggestions if id(s.item) in pending], order)
 
 
-def _record(sug: Any, action: str, *, section: str, domain: str | None = None,
+def _record(sug: Suggestion, action: str, *, section: str, domain: str | None = None,
             title: str | None = None) -> Record:
     return Record(key=sug.item.key, hash=sug.item.text_hash, action=action, section=section,
                   domain=domain, title=safe_title(sug.item, title), suggested=sug.section,
                   confidence=round(float(sug.confidence), 4))
 
 
-def _accept(sug: Any, title: str | None = None) -> Record:
+def _accept(sug: Suggestion, title: str | None = None, *, clean_titles: bool = False) -> Record:
+    if title is None and clean_titles:
+        title = sug.clean_title
     return _record(sug, "accept", section=sug.section,
-                   domain=sug.domain if sug.section == "miscategorized" else None,
-                   title=title if title is not None else sug.clean_title)
+                   domain=sug.domain if sug.section == "miscategorized" else None, title=title)
 
 
-def bulk_accept(suggestions: Sequence[Any], store: DecisionStore, *,
-                threshold: float) -> list[str]:
-    """Accept every pending suggestion with confidence >= ``threshold``; return their keys."""
-    keys = []
-    for sug in pending_suggestions(suggestions, store):
-        if sug.confidence >= threshold and (sug.section != "miscategorized" or sug.domain):
-            store.put(_accept(sug))
-            keys.append(sug.item.key)
-    return keys
+def bulk_accept(suggestions: Sequence[Suggestion], store: DecisionStore, *,
+                threshold: float, clean_titles: bool = False) -> list[str]:
+    """Accept every pending suggestion with confidence >= ``threshold``; return their keys.
+
+    Titles stay as written unless ``clean_titles``. The sidecar is written once.
+    """
+    records = [_accept(sug, clean_titles=clean_titles)
+               for sug in pending_suggestions(suggestions, store)
+               if sug.confidence >= threshold and (sug.section != "miscategorized" or sug.domain)]
+    store.put_many(records)
+    return [r.key for r in records]
 
 
-def pending_json(suggestions: Sequence[Any], store: DecisionStore, *,
+def pending_json(suggestions: Sequence[Suggestion], store: DecisionStore, *,
                  order: str = "confidence") -> list[dict[str, Any]]:
     """The documented ``review --format json`` items: what still needs a decision."""
     out = []
@@ -122,51 +191,83 @@ def pending_json(suggestions: Sequence[Any], store: DecisionStore, *,
     return out
 
 
-def describe(sug: Any, *, index: int, total: int,
-             metadata: Mapping[int, Any] | None = None, title: str | None = None) -> str:
-    """The block shown for one item."""
+def _decision_text(record: Record) -> str:
+    where = record.section + (f" -> {record.domain}" if record.domain else "")
+    return f"{record.action} ({where})" + (", applied" if record.applied else "")
+
+
+def describe(sug: Suggestion, *, index: int, total: int,
+             metadata: Mapping[int, Any] | None = None, title: str | None = None,
+             clean_titles: bool = False, record: Record | None = None) -> str:
+    """The block shown for one item: what a key press would do is on screen first."""
     item = sug.item
     target = sug.section + (f" -> {sug.domain}" if sug.domain else "")
-    lines = [f"[{index}/{total}] {item.key}  line {item.line}  current: {_current(item)}",
+    lines = [f"[{index}/{total}] {item.key}  line {item.line}  current: {item.placement}",
              f"  {item.title}",
              f"  suggestion: {target}  (confidence {sug.confidence:.2f})"]
     lines += [f"    - {reason}" for reason in sug.reasons]
-    shown = title if title is not None else sug.clean_title
-    if shown != item.title:
-        lines.append(f"  {'edited' if title is not None else 'cleaned'} title: {shown}")
+    if record is not None:
+        state = ("earlier answer (keeps it Untopiced: no decision)"
+                 if record.section == "Untopiced" else
+                 "decided" if record.hash == item.text_hash else "decided before an edit")
+        lines.append(f"  {state}: {_decision_text(record)}")
+    if title is not None:
+        lines.append(f"  new title: {title}")
+    elif sug.clean_title != item.title:
+        usable = safe_title(item, sug.clean_title) is not None
+        how = ("a accepts it" if clean_titles else "c to use it") if usable else \
+            "not used: it would change the PR links"
+        lines.append(f"  cleaned title ({how}): {sug.clean_title}")
     for pr in item.prs:
-        record = (metadata or {}).get(pr)
-        if record is None:
+        meta = (metadata or {}).get(pr)
+        if meta is None:
             continue
-        files = list(getattr(record, "files", []) or [])
+        files = list(getattr(meta, "files", []) or [])
         more = f" (+{len(files) - 3})" if len(files) > 3 else ""
-        lines.append(f"  PR #{pr}: {record.title}  by {record.author or '?'}")
-        if record.labels:
-            lines.append(f"    labels: {', '.join(record.labels)}")
+        lines.append(f"  PR #{pr}: {meta.title}  by {meta.author or '?'}")
+        if meta.labels:
+            lines.append(f"    labels: {', '.join(meta.labels)}")
         if files:
             lines.append(f"    files: {', '.join(files[:3])}{more}")
     return "\n".join(lines)
 
 
+def _columns(names: Sequence[str], width: int = 78) -> str:
+    """``1. name`` entries in as many columns as fit."""
+    cells = [f"{n:>2}. {name}" for n, name in enumerate(names, 1)]
+    cell = max(len(c) for c in cells) + 2
+    per_row = max(1, width // cell)
+    rows = ["".join(c.ljust(cell) for c in cells[i:i + per_row]).rstrip()
+            for i in range(0, len(cells), per_row)]
+    return "\n".join("  " + r for r in rows)
+
+
 class _Session:
     """State of one interactive run: where we are and what can be undone."""
 
-    def __init__(self, queue: list[Any], store: DecisionStore, ask: Ask, say: Say,
-                 metadata: Mapping[int, Any] | None) -> None:
+    def __init__(self, queue: list[Suggestion], store: DecisionStore, ask: Ask, say: Say, *,
+                 metadata: Mapping[int, Any] | None, domains: Sequence[str],
+                 own_domain: str, clean_titles: bool) -> None:
         self.queue = queue
         self.store = store
         self.ask = ask
         self.say = say
         self.metadata = metadata
+        self.domains = list(domains)
+        self.own_domain = own_domain
+        self.clean_titles = clean_titles
         self.history: list[tuple[int, str, Record | None]] = []  # index, key, previous
         self.result = ReviewResult()
 
     def decide(self, index: int, record: Record) -> None:
         previous = self.store.put(record)
         self.history.append((index, record.key, previous))
+        if record.key in self.result.decided:
+            self.result.decided.remove(record.key)
         self.result.decided.append(record.key)
         self.say(f"  -> {record.action}: {record.section}"
-                 + (f" ({record.domain})" if record.domain else ""))
+                 + (f" ({record.domain})" if record.domain else "")
+                 + (f"; title: {record.title}" if record.title else ""))
 
     def undo(self) -> int | None:
         if not self.history:
@@ -174,7 +275,8 @@ class _Session:
             return None
         index, key, previous = self.history.pop()
         self.store.restore(key, previous)
-        self.result.decided.remove(key)
+        if key in self.result.decided and not any(k == key for _, k, _ in self.history):
+            self.result.decided.remove(key)
         self.say(f"  undone: {key}")
         return index
 
@@ -193,15 +295,49 @@ class _Session:
                 return matches[0]
             self.say(f"  unknown section {answer!r}")
 
-    def edit_title(self, sug: Any, current: str) -> str | None:
+    def choose_domain(self, suggested: str | None) -> str | None:
+        """A domain of the release by number or name; any other name only when confirmed."""
+        if self.domains:
+            self.say(_columns(self.domains))
+        default = f"empty: {suggested}, - back" if suggested else "empty: back"
+        known = {_norm_domain(d): d for d in self.domains}
+        while True:
+            answer = self.ask(f"domain number or name ({default}) > ")
+            if answer is None:
+                return None
+            answer = answer.strip()
+            if answer == "-" or (not answer and not suggested):
+                return None
+            if not answer:
+                return suggested
+            if answer.isdigit() and self.domains:
+                if 1 <= int(answer) <= len(self.domains):
+                    return self.domains[int(answer) - 1]
+                self.say(f"  no domain number {answer}: 1 to {len(self.domains)}")
+                continue
+            if _norm_domain(answer) == _norm_domain(self.own_domain):
+                self.say(f"  {answer!r} is this worksheet's own domain")
+                continue
+            if _norm_domain(answer) in known:
+                return known[_norm_domain(answer)]
+            sure = self.ask(f"  {answer!r} is not a domain of this release (no worksheet or "
+                            "miscategorized.md group has it); send it there anyway? [y/N] > ")
+            if sure is None:
+                return None
+            if sure.strip().lower() in ("y", "yes"):
+                return answer
+
+    def edit_title(self, sug: Suggestion, current: str) -> str | None:
         self.say(f"  now: {current}")
         answer = self.ask("new title (empty: keep) > ")
         if answer is None or not answer.strip():
             return None
         title = answer.strip()
         if sug.item.prs and "#" not in title:
-            # typing the link again is tedious and easy to get wrong: add it
-            title += " (" + ", ".join(f"#{pr}" for pr in sug.item.prs) + ")"
+            # typing the link again is tedious and easy to get wrong: add it, in the style
+            # the item has (a long link stays long, so one worksheet keeps one style)
+            links = [m.group(0) for m in LONG_PR_LINK.finditer(sug.item.title)]
+            title += " (" + ", ".join(links or [f"#{pr}" for pr in sug.item.prs]) + ")"
         if safe_title(sug.item, title) is None and title != sug.item.title:
             self.say("  a title must keep every PR link of the item, e.g. (#N); not changed")
             return None
@@ -209,68 +345,119 @@ class _Session:
 
     def run(self) -> ReviewResult:
         index = 0
-        title: str | None = None  # an edited title waiting for a placement decision
+        title: str | None = None  # a new title waiting for a placement decision
         while index < len(self.queue):
             sug = self.queue[index]
             self.say(describe(sug, index=index + 1, total=len(self.queue),
-                              metadata=self.metadata, title=title))
+                              metadata=self.metadata, title=title,
+                              clean_titles=self.clean_titles,
+                              record=self.store.get(sug.item.key)))
             answer = self.ask(_PROMPT)
             if answer is None:
                 self.result.quit = True
                 break
             key = answer.strip().lower()[:1]
-            current = _current(sug.item)
             if key == "q":
                 self.result.quit = True
                 break
             if key == "a":
-                self.decide(index, _accept(sug, title))
+                self.decide(index, _accept(sug, title, clean_titles=self.clean_titles))
             elif key == "r":
-                self.decide(index, _record(sug, "reject", section=current, title=title))
+                if sug.item.placement == "Untopiced":
+                    self.say("  it is Untopiced: keeping it there decides nothing. Accept (a), "
+                             "pick a section (p; 'not user facing' drops it), send it to "
+                             "another domain (d), or skip (s)")
+                    continue
+                self.decide(index, _record(sug, "reject", section=sug.item.placement,
+                                           title=title))
             elif key == "p":
                 section = self.choose_section()
                 if section is None:
                     continue
                 self.decide(index, _record(sug, "section", section=section, title=title))
             elif key == "d":
-                default = sug.domain or ""
-                answer = self.ask(f"domain{f' [{default}]' if default else ''} > ")
-                domain = (answer or "").strip() or default
-                if answer is None or not domain:
+                domain = self.choose_domain(sug.domain)
+                if domain is None:
                     continue
                 self.decide(index, _record(sug, "domain", section="miscategorized",
                                            domain=domain, title=title))
             elif key == "e":
-                edited = self.edit_title(sug, title or sug.clean_title)
+                edited = self.edit_title(sug, title or sug.item.title)
                 title = edited if edited is not None else title
                 continue
+            elif key == "c":
+                if safe_title(sug.item, sug.clean_title) is None:
+                    self.say("  no cleaner title for this item")
+                else:
+                    title = sug.clean_title
+                continue
             elif key == "s":
-                self.result.skipped.append(sug.item.key)
+                if sug.item.key not in self.result.skipped:
+                    self.result.skipped.append(sug.item.key)
             elif key == "u":
                 back = self.undo()
                 if back is not None:
                     index, title = back, None
                 continue
             else:
-                self.say("\n".join(f"  {k}  {text}" for k, text in KEYS.items()))
+                self.say(_HELP)
                 continue
             index += 1
             title = None
         return self.result
 
 
-def run_review(suggestions: Sequence[Any], store: DecisionStore, *, ask: Ask, say: Say,
+def _revisited(suggestions: Sequence[Suggestion], store: DecisionStore,
+               revisit: Collection[str]) -> list[Suggestion]:
+    """Decided items named in ``revisit`` (``all``: every decided one)."""
+    keys = {s.item.key for s in suggestions}
+    unknown = sorted(set(revisit) - keys - {"all"})
+    if unknown:
+        raise UsageError(f"not an item of this worksheet: {', '.join(unknown)} "
+                         "(keys look like pr:12345)")
+    seen: set[str] = set()
+    out = []
+    for sug in suggestions:
+        key = sug.item.key
+        if key in seen or store.get(key) is None or not store.is_decided(sug.item):
+            continue
+        seen.add(key)
+        if "all" in revisit or key in revisit:
+            out.append(sug)
+    return out
+
+
+def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: Ask, say: Say,
                metadata: Mapping[int, Any] | None = None, order: str = "confidence",
-               accept_above: float | None = None) -> ReviewResult:
-    """Review the pending suggestions; decisions are saved as they are made."""
-    bulk = bulk_accept(suggestions, store, threshold=accept_above) if accept_above is not None \
-        else []
+               accept_above: float | None = None, clean_titles: bool = False,
+               domains: Sequence[str] = (), own_domain: str = "",
+               revisit: Collection[str] = ()) -> ReviewResult:
+    """Review the pending suggestions (and the decided ones in ``revisit``); decisions are
+    saved as they are made.
+
+    ``domains`` are offered by number for ``d``; another name needs a confirmation.
+    """
+    again = _revisited(suggestions, store, revisit)
+    bulk = bulk_accept(suggestions, store, threshold=accept_above, clean_titles=clean_titles) \
+        if accept_above is not None else []
     if bulk:
         say(f"accepted {len(bulk)} suggestion(s) with confidence >= {accept_above:g}")
-    queue = pending_suggestions(suggestions, store, order=order)
+        for key in bulk:
+            record = store.get(key)
+            if record is not None and record.title:
+                say(f"  {key}: title becomes: {record.title}")
+    queue = order_suggestions([*pending_suggestions(suggestions, store, order=order), *again],
+                              order)
     if not queue:
         say("nothing to review: every item has a decision")
-    result = _Session(queue, store, ask, say, metadata).run() if queue else ReviewResult()
+    result = _Session(queue, store, ask, say, metadata=metadata, domains=domains,
+                      own_domain=own_domain, clean_titles=clean_titles).run() \
+        if queue else ReviewResult()
     result.bulk_accepted = bulk
-    result.remaining = len(pending_suggestions(suggestions, store))
+    pending = pending_suggestions(suggestions, store)
+    result.remaining = len(pending)
+    still = {s.item.key for s in pending}
+    result.skipped = [k for k in result.skipped if k in still]
+    result.items = len({s.item.key for s in suggestions})
+    result.repeats = len(suggestions) - result.items
     return result

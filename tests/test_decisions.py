@@ -39,7 +39,7 @@ Instructions for the maintainer.
 
 
 def make_release(tmp_path: Path, misc: str = "") -> Path:
-    (tmp_path / "todo").mkdir()
+    (tmp_path / "todo").mkdir(parents=True)
     path = tmp_path / "todo" / "result_quantization.md"
     path.write_text(WORKSHEET, encoding="utf-8")
     if misc:
@@ -120,7 +120,8 @@ def test_apply_moves_drops_sends_retitles_and_backs_up(tmp_path: Path) -> None:
     # applied decisions are not pending again (the retitled item has a new hash)
     store = DecisionStore.for_worksheet(path)
     assert [i.key for i in store.pending(ws.items())] == []
-    assert all(r.applied for k, r in store.records.items() if k != "pr:101")
+    assert all(r.applied for r in store.records.values())
+    assert report.result.unchanged == ["pr:101"]  # the reject: decided, left where it was
     # applying again changes nothing
     before = path.read_text()
     again = apply_recorded(path)
@@ -180,5 +181,64 @@ def test_apply_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
     path = make_release(tmp_path)
     decide(path, "pr:103", "accept", "not user facing")
     out = run_cli("apply", str(path), "--dry-run")
-    assert "would be" in out.stdout and "1 dropped" in out.stdout
+    assert "would write" in out.stdout and "1 dropped" in out.stdout
     assert path.read_text() == WORKSHEET
+
+
+# --- issue 11, apply: counts that say what happened, the diff, no decisions file ----------
+
+def test_apply_counts_kept_items_and_where_the_rest_stand(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    decide(path, "pr:101", "reject", "bug fixes")
+    decide(path, "pr:102", "section", "new features")
+    out = run_cli("apply", str(path))
+    assert ("written: 1 moved, 0 dropped, 0 sent to other domains, 0 retitled, 1 unchanged; "
+            "4 items, 2 without a decision") in out.stdout
+    decide(path, "pr:103", "accept", "not user facing")
+    out = run_cli("apply", str(path))
+    assert ("written: 0 moved, 1 dropped, 0 sent to other domains, 0 retitled, 0 unchanged; "
+            "4 items, 2 applied by an earlier run, 1 without a decision") in out.stdout
+    out = run_cli("apply", str(path))
+    assert "nothing written: 0 moved" in out.stdout and "3 applied by an earlier run" in out.stdout
+
+
+def test_apply_without_decisions_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    out = run_cli("apply", str(path))
+    assert "written:" not in out.stdout.replace("nothing written:", "")
+    assert "no decisions recorded" in out.stdout and "relnotes review" in out.stdout
+    assert "nothing written" in out.stdout and "4 without a decision" in out.stdout
+    assert path.read_text() == WORKSHEET and not (tmp_path / "miscategorized.md").exists()
+    data = json.loads(run_cli("apply", str(path), "--format", "json").stdout)
+    assert data["has_decisions"] is False and data["written"] is False
+
+
+def test_apply_dry_run_shows_the_diff(tmp_path: Path) -> None:
+    path = make_release(tmp_path, MISC)
+    decide(path, "pr:103", "accept", "not user facing")
+    decide(path, "pr:104", "domain", "miscategorized", domain="cuda")
+    before_misc = (tmp_path / "miscategorized.md").read_text()
+    out = run_cli("apply", str(path), "--dry-run", "--adopt", "all")
+    diff = out.stdout
+    assert f"--- {path}\n+++ {path}\n" in diff
+    misc = tmp_path / "miscategorized.md"
+    assert f"--- {misc}\n+++ {misc}\n" in diff
+    assert f"-- [CUDA] speed up baz {LINK.format(n=104)}" in diff   # out of the worksheet
+    assert f"+- [CUDA] speed up baz {LINK.format(n=104)}" in diff   # into the pool
+    assert "+## cuda (from quantization)" in diff
+    assert f"-- Quantized cuda kernel {LINK.format(n=201)}" in diff  # adopted: out of the
+    assert f"+- Quantized cuda kernel {LINK.format(n=201)}" in diff  # pool, into Untopiced
+    assert "would write: 0 moved, 1 dropped, 1 sent to other domains" in diff
+    assert path.read_text() == WORKSHEET
+    assert (tmp_path / "miscategorized.md").read_text() == before_misc
+    assert not sidecar_path(path).with_name("x").exists()
+    assert DecisionStore.for_worksheet(path).get("pr:103").applied is False
+
+
+def test_adopt_of_an_unknown_key_is_reported(tmp_path: Path) -> None:
+    path = make_release(tmp_path, MISC)
+    out = run_cli("apply", str(path), "--adopt", "pr:999")
+    assert "pr:999: not in" in out.stderr
+    data = json.loads(run_cli("apply", str(path), "--adopt", "pr:999", "--format",
+                              "json").stdout)
+    assert data["not_adopted"] == ["pr:999"] and data["adopted"] == []

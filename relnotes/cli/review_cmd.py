@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,8 +18,12 @@ from relnotes.cli.app import (
     verbose_option,
 )
 from relnotes.config import Config
-from relnotes.errors import RelnotesError
+from relnotes.errors import RelnotesError, UsageError
 from relnotes.worksheet import Worksheet, read_worksheet
+
+if TYPE_CHECKING:
+    from relnotes.triage.engine import Suggestion
+    from relnotes.triage.history import History
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +39,39 @@ def _metadata(prs: list[int], config: Config) -> dict[int, Any]:
         return {}
 
 
-def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any]) -> list[Any]:
+def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any],
+                 history: History) -> list[Suggestion]:
     from relnotes.triage import triage_worksheet
-    from relnotes.triage.history import load_history
 
-    history = load_history(config.history or None)
     return triage_worksheet(ws, metadata=metadata, history=history, config=config)
 
 
-def _stdin_ask(prompt: str) -> str | None:
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not line:
-        click.echo("")
-        return None
-    return line.rstrip("\r\n")
+def _shown(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+class _StdinAnswers:
+    """``ask`` reading answers from standard input, one line each (a letter, then Enter).
+
+    Counts what it read: a non-terminal input that gave no answer at all is a usage
+    error, not a review that quietly ended.
+    """
+
+    def __init__(self) -> None:
+        self.answers = 0
+
+    def __call__(self, prompt: str) -> str | None:
+        click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            click.echo("")
+            return None
+        self.answers += 1
+        return line.rstrip("\r\n")
 
 
 @main.command()
@@ -58,40 +81,62 @@ def _stdin_ask(prompt: str) -> str | None:
               show_default=True, help="Lowest confidence first, or in section order.")
 @click.option("--accept-above", type=click.FloatRange(0, 1), default=None,
               help="First accept every pending suggestion with at least this confidence.")
+@click.option("--clean-titles", is_flag=True,
+              help="Accepting (a, --accept-above) also takes the cleaned title; each one is "
+                   "shown first. Without it titles stay as written (c takes one by hand).")
+@click.option("--revisit", multiple=True, metavar="KEY|all",
+              help="Also go through this decided item again (e.g. pr:1234), or all of them.")
 @format_option("text", "json")
 @handle_errors
-def review(file: str, order: str, accept_above: float | None, fmt: str) -> None:
+def review(file: str, order: str, accept_above: float | None, clean_titles: bool,
+           revisit: tuple[str, ...], fmt: str) -> None:
     """Go through the triage suggestions of a worksheet and decide each one.
 
-    Decisions are saved after each key press in .relnotes/<name>.decisions.json beside
-    the worksheet; the next run shows only undecided items and items edited since.
-    Keys: a accept, r reject (keep where it is), p pick a section, e edit the title,
-    d send to another domain, s skip, u undo, q quit. --format json does not ask
-    anything: it lists the pending items (after --accept-above, if given).
+    Answer each item with a letter and Enter: a accept, r reject (keep where it is), p pick
+    a section, e edit the title, c use the cleaned title, d send to another domain (the
+    release's domains are listed by number), s skip, u undo, q quit, ? help. Each decision
+    is saved at once in .relnotes/<name>.decisions.json beside the worksheet; the next run
+    shows only undecided items and items edited since (--revisit reopens decided ones).
+    Answers can be piped; with standard input not a terminal and no answers, review stops
+    with exit 2. --format json does not ask anything: it lists the pending items (after
+    --accept-above, if given).
 
     \b
     Example:
       relnotes review todo/result_quantization.md --accept-above 0.95
+      printf 'a\\nr\\nq\\n' | relnotes review todo/quantization.md
     """
+    from relnotes.apply import default_miscategorized_path
     from relnotes.decisions import DecisionStore
-    from relnotes.review import bulk_accept, pending_json, run_review
+    from relnotes.review import bulk_accept, known_domains, pending_json, run_review
+    from relnotes.triage.history import load_history
 
     config = config_for(file)
     ws = read_worksheet(file)
     metadata = _metadata(sorted({p for i in ws.items() for p in i.prs}), config)
-    suggestions = _suggestions(ws, config, metadata)
+    history = load_history(config.history or None)
+    suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)
     if fmt == "json":
-        bulk = bulk_accept(suggestions, store, threshold=accept_above) \
-            if accept_above is not None else []
+        bulk = bulk_accept(suggestions, store, threshold=accept_above,
+                           clean_titles=clean_titles) if accept_above is not None else []
         emit_json({"worksheet": file, "decisions_file": str(store.path), "bulk_accepted": bulk,
                    "pending": pending_json(suggestions, store, order=order)})
         return
-    result = run_review(suggestions, store, ask=_stdin_ask, say=click.echo, metadata=metadata,
-                        order=order, accept_above=accept_above)
-    click.echo(f"{len(result.decided)} decided, {len(result.bulk_accepted)} bulk-accepted, "
-               f"{len(result.skipped)} skipped, {result.remaining} pending "
-               f"(saved in {store.path}); next: relnotes apply {file}", err=True)
+    domains = known_domains(file, own=ws.domain,
+                            misc_path=default_miscategorized_path(file, config),
+                            history=history)
+    ask = _StdinAnswers()
+    result = run_review(suggestions, store, ask=ask, say=click.echo, metadata=metadata,
+                        order=order, accept_above=accept_above, clean_titles=clean_titles,
+                        domains=domains, own_domain=ws.domain, revisit=revisit)
+    click.echo(f"{result.summary()}; saved in {store.path}", err=True)
+    if ask.answers == 0 and result.quit and not sys.stdin.isatty():
+        raise UsageError("standard input is not a terminal and gave no answers: run review "
+                         "in a terminal, pipe the answers (e.g. printf 'a\\nq\\n' | relnotes "
+                         "review FILE), or use --format json to list what is pending")
+    if result.remaining < result.items:
+        click.echo(f"next: relnotes apply {file}", err=True)
 
 
 @main.command("apply")
@@ -100,9 +145,11 @@ def review(file: str, order: str, accept_above: float | None, fmt: str) -> None:
 @click.option("--adopt", "adopt", multiple=True, metavar="KEY|all",
               help="Take this miscategorized.md item for the domain (e.g. pr:1234), or all.")
 @click.option("--no-adopt", is_flag=True, help="Do not ask about miscategorized.md items.")
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show the diff of what would change; write nothing.")
 @click.option("--backup/--no-backup", default=True, show_default=True,
-              help="Keep the previous worksheet as .relnotes/<file>.bak (git ignores it).")
+              help="Keep the previous worksheet and miscategorized.md as "
+                   ".relnotes/<file>.bak beside each (git ignores them).")
 @format_option("text", "json")
 @handle_errors
 def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, backup: bool,
@@ -126,7 +173,8 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     offered = [] if no_adopt else adoption_candidates(read_worksheet(file), misc_path)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
-        click.echo(f"{len(offered)} item(s) in {misc_path} are filed for this domain:")
+        click.echo(f"{len(offered)} item(s) in {_shown(str(misc_path))} are filed for this "
+                   "domain:")
         for item in offered:
             if click.confirm(f"  adopt {item.key}: {item.title}?", default=False):
                 chosen.append(item.key)
@@ -136,12 +184,24 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     if fmt == "json":
         emit_json({**report.to_json(), "offered": not_taken})
         return
-    verb = "would be" if dry_run else "written:"
-    click.echo(f"{file}: {verb} {report.summary()}")
+    if not report.has_decisions:
+        click.echo(f"{file}: no decisions recorded ({report.decisions_file} does not exist); "
+                   f"decide first with: relnotes review {file}")
+    if dry_run:
+        click.echo(report.diff, nl=False)
+        verb = "would write" if report.written else "nothing to write"
+    else:
+        verb = "written" if report.written else "nothing written"
+    click.echo(f"{file}: {verb}: {report.summary()}")
+    if report.written:
+        click.echo(f"  files: {', '.join(_shown(p) for p in report.written)}")
+    for key in report.not_adopted:
+        click.echo(f"  {key}: not in {_shown(str(misc_path))} for this domain; not adopted",
+                   err=True)
     for key in report.stale:
         click.echo(f"  {key}: edited since it was reviewed; review it again", err=True)
     if not_taken:
-        click.echo(f"{len(not_taken)} item(s) of {misc_path} belong to this domain "
+        click.echo(f"{len(not_taken)} item(s) of {_shown(str(misc_path))} belong to this domain "
                    "(take them with --adopt KEY or --adopt all):")
         for entry in not_taken:
             click.echo(f"  {entry['key']}: {entry['title']}")

@@ -1,0 +1,164 @@
+"""Benchmark of bulk review decisions and apply: one sidecar write per command.
+
+``review --accept-above`` used to rewrite and fsync the whole decisions file once per
+accepted item (quadratic: 1,494 accepts took 16.9 s). This measures, on worksheets of
+growing size and on the largest real worksheet (2.8.0 ``result_skip.md``):
+
+- ``bulk_accept`` (what ``review --accept-above`` does), best of 3, fresh sidecar each time;
+- the old way, one ``DecisionStore.put`` (one write) per accepted item, for comparison;
+- ``apply_recorded`` of all those decisions (worksheet, miscategorized.md, sidecar);
+- the whole command, ``relnotes review FILE --accept-above 0 --format json`` in a
+  subprocess (start-up, triage and the accepts), once.
+
+Suggestions come from the real triage (offline, shipped history) and are not timed.
+Writes go to a temporary folder on the machine's disk. Results -> bench/results/review.md.
+
+Run:  .venv/bin/python bench/bench_review.py [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
+from relnotes.fileio import atomic_write
+from relnotes.review import bulk_accept, pending_suggestions
+from relnotes.triage import triage_worksheet
+from relnotes.triage.engine import Suggestion
+from relnotes.triage.history import load_history
+from relnotes.worksheet import read_worksheet
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA",
+                                   HERE.parents[1] / "shared/data/torch-release-notes"))
+LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+WORDS = ["Fix", "Add", "Support", "Improve", "Remove", "Speed up", "Document", "Refactor"]
+THINGS = ["conv2d", "the allocator", "torch.compile", "the profiler", "sparse mm",
+          "the CUDA graphs", "export", "DTensor redistribute", "the MPS backend"]
+
+
+def synthetic(folder: Path, n: int) -> Path:
+    """A worksheet of ``n`` items spread over the usual sections, like a generated one."""
+    sections = ["bug fixes", "improvements", "Untopiced", "not user facing"]
+    lines = ["# Release Notes worksheet bench", "", "## bench"]
+    for s, section in enumerate(sections):
+        lines.append(f"### {section}")
+        for i in range(s, n, len(sections)):
+            pr = 100000 + i
+            lines.append(f"- [BE] {WORDS[i % len(WORDS)]} {THINGS[i % len(THINGS)]} "
+                         f"#{i} {LINK.format(n=pr)}")
+    path = folder / "todo" / f"result_bench{n}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def best_of(runs: int, setup: Callable[[], None], work: Callable[[], int]) -> tuple[float, int]:
+    times, count = [], 0
+    for _ in range(runs):
+        setup()
+        start = time.perf_counter()
+        count = work()
+        times.append(time.perf_counter() - start)
+    return min(times), count
+
+
+def per_item_writes(suggestions: list[Suggestion], store: DecisionStore) -> int:
+    """The old bulk accept: one put (one atomic write with fsync) per item."""
+    return sum(len(bulk_accept([sug], store, threshold=0.0))
+               for sug in pending_suggestions(suggestions, store))
+
+
+def measure(path: Path, history: object, *, old_way: bool) -> dict[str, str]:
+    pristine = path.read_text(encoding="utf-8")
+    misc = path.parent.parent / "miscategorized.md"
+    suggestions = triage_worksheet(read_worksheet(path), history=history)  # type: ignore[arg-type]
+
+    def fresh() -> None:
+        path.write_text(pristine, encoding="utf-8")
+        for p in (sidecar_path(path), misc, Path(str(path) + ".bak"), Path(str(misc) + ".bak")):
+            p.unlink(missing_ok=True)
+
+    def store() -> DecisionStore:
+        return DecisionStore.for_worksheet(path)
+
+    bulk, accepted = best_of(3, fresh, lambda: len(bulk_accept(suggestions, store(),
+                                                                threshold=0.0)))
+    row = {"items": str(len(suggestions)), "accepts": str(accepted),
+           "bulk": f"{bulk:.3f}", "old": "-", "apply": "-", "cli": "-"}
+    if old_way:
+        old, _ = best_of(1, fresh, lambda: per_item_writes(suggestions, store()))
+        row["old"] = f"{old:.2f}"
+
+    def accept_all() -> None:
+        fresh()
+        bulk_accept(suggestions, store(), threshold=0.0)
+
+    applied, _ = best_of(3, accept_all, lambda: len(apply_recorded(path).result.to_json()))
+    row["apply"] = f"{applied:.3f}"
+    fresh()
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "relnotes"), "review", str(path),
+                    "--accept-above",
+                    "0", "--format", "json"], check=True, stdout=subprocess.DEVNULL)
+    row["cli"] = f"{time.perf_counter() - start:.2f}"
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "review.md")
+    args = parser.parse_args()
+    history = load_history()
+    load_before = os.getloadavg()[0]
+    rows: list[tuple[str, dict[str, str]]] = []
+    with tempfile.TemporaryDirectory(prefix="relnotes-bench-", dir=HERE) as tmp:
+        for n in (500, 1500, 3000):
+            folder = Path(tmp) / f"syn{n}"
+            print(f"synthetic worksheet, {n} items", file=sys.stderr)
+            rows.append((f"synthetic, {n} items",
+                         measure(synthetic(folder, n), history, old_way=n <= 1500)))
+        real = args.data / "2.8.0" / "todo" / "result_skip.md"
+        if real.is_file():
+            print(f"real worksheet {real}", file=sys.stderr)
+            copy = Path(tmp) / "real" / "todo" / real.name
+            copy.parent.mkdir(parents=True)
+            shutil.copy(real, copy)
+            rows.append(("2.8.0 result_skip.md", measure(copy, history, old_way=True)))
+    table = [("| worksheet | items | accepts | bulk_accept (s) | one write per item (s) "
+              "| apply (s) | `review --accept-above 0` command (s) |"),
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in rows:
+        table.append(f"| {name} | {r['items']} | {r['accepts']} | {r['bulk']} | {r['old']} "
+                     f"| {r['apply']} | {r['cli']} |")
+    text = "\n".join([
+        "# Review benchmark",
+        "",
+        "`bench/bench_review.py`: accept every suggestion in bulk (`review --accept-above 0`",
+        "without triage) with one sidecar write, against the old one write per item; then",
+        "`apply` of all of them; then the whole command in a subprocess (start-up, triage,",
+        "accepts). Best of 3 except the old way and the command (once). Target: 1,500",
+        "accepts in under 1 s.",
+        "",
+        *table,
+        "",
+        (f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} at the start, "
+         f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every "
+         "column)."),
+        "",
+    ])
+    atomic_write(args.out, text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
