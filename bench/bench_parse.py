@@ -1,4 +1,4 @@
-"""Parsing speed: worksheets of 5k to 50k items, in the generated shape and a curated one.
+"""Parsing and editing speed: worksheets of 5k to 50k items, generated and curated shapes.
 
 Two shapes, because the fast path (``relnotes.markdown``) reads runs of plain bullets
 without markdown-it and everything else with it:
@@ -35,8 +35,13 @@ start = time.perf_counter()
 from relnotes.documents import document_json, read_document
 doc = read_document(sys.argv[1])
 data = json.dumps(document_json(doc))
-print(json.dumps({"seconds": time.perf_counter() - start,
-                  "items": len(doc.items()), "bytes": len(data)}))
+parsed = time.perf_counter()
+from relnotes.apply import Decision, apply_decisions
+moves = [Decision(key=i.key, section="bug fixes") for i in doc.items()[::5]]
+apply_decisions(doc, moves)
+doc.render()
+print(json.dumps({"seconds": parsed - start, "apply": time.perf_counter() - parsed,
+                  "moves": len(moves), "items": len(doc.items()), "bytes": len(data)}))
 """
 
 
@@ -73,6 +78,7 @@ def measure(path: Path, repeat: int = 3) -> dict[str, float]:
         runs.append({**json.loads(proc.stdout), "wall": wall})
     best = min(runs, key=lambda r: r["seconds"])
     return {"items": best["items"], "parse": best["seconds"],
+            "apply": min(r["apply"] for r in runs), "moves": best["moves"],
             "process": min(r["wall"] for r in runs)}
 
 
@@ -92,11 +98,13 @@ def main() -> None:
                 print(f"{shape:9} {n:>6} items: parse {result['parse']:.2f} s, "
                       f"whole process {result['process']:.2f} s", file=sys.stderr)
     lines = ["# Parsing speed (bench/bench_parse.py)", "",
-             ("Read + parse + JSON of one worksheet in a fresh process, best of 3; "
+             ("Read + parse + JSON of one worksheet in a fresh process, best of 3; then "
+              "moving every fifth item to another section (apply_decisions) and rendering; "
               "'process' includes starting Python and importing relnotes."), "",
-             "| shape | items | parse (s) | process (s) |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {shape} | {r['items']:,} | {r['parse']:.2f} | {r['process']:.2f} |"
-              for shape, _, r in rows]
+             "| shape | items | parse (s) | moves | apply (s) | process (s) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {shape} | {r['items']:,} | {r['parse']:.2f} | {r['moves']:,} | "
+              f"{r['apply']:.2f} | {r['process']:.2f} |" for shape, _, r in rows]
     atomic_write(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,12 @@ def acceptable_title(new: str, old: str) -> bool:
 def apply_decisions(ws: Worksheet, decisions: Iterable[Decision], *,
                     misc: Miscategorized | None = None) -> ApplyResult:
     """Carry out ``decisions`` on ``ws`` (and ``misc``) in memory; nothing is written."""
+    with ws.batch(), misc.batch() if misc is not None else nullcontext():
+        return _apply(ws, decisions, misc)
+
+
+def _apply(ws: Worksheet, decisions: Iterable[Decision],
+           misc: Miscategorized | None) -> ApplyResult:
     result = ApplyResult()
     by_key: dict[str, Item] = {}
     for each in ws.items():  # one index, not a scan per decision

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -263,6 +265,8 @@ class Document:
         self.intro = intro
         self.sections = sections
         self.eol = eol
+        self._index: dict[str, Item] | None = None
+        self._batching = 0
         self._renumber()
 
     def chunks(self) -> list[Chunk]:
@@ -278,9 +282,29 @@ class Document:
         return [*self.intro.items, *(i for s in self.sections for i in s.items)]
 
     def find(self, key: str) -> Item | None:
-        return next((i for i in self.items() if i.key == key), None)
+        """The first item (in file order) with ``key``."""
+        if self._index is None:
+            self._index = {}
+            for item in self.items():
+                self._index.setdefault(item.key, item)
+        return self._index.get(key)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many edits, one renumbering: line numbers are stale inside the block (sections
+        and :meth:`find` are not). Without it, n moves cost n times the file."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching:
+                self._renumber()
 
     def _renumber(self) -> None:
+        self._index = None
+        if self._batching:
+            return
         pos = 0
         for chunk in self.chunks():
             chunk.start = pos
@@ -307,10 +331,9 @@ class Document:
     def _insert(self, section: Section, item: Item) -> None:
         """Put ``item`` after the last non-blank chunk of ``section``."""
         chunks = section.chunks
-        idx = 0
-        for i, chunk in enumerate(chunks):
-            if chunk.kind != "blank":
-                idx = i + 1
+        idx = len(chunks)
+        while idx > 0 and chunks[idx - 1].kind == "blank":  # from the end: O(1) per insert
+            idx -= 1
         _ensure_newline(self._chunk_before(section, idx), self.eol)
         loose = any(not line.strip() for line in item.lines)
         if not item.lines[-1].endswith("\n"):
