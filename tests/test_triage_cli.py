@@ -40,7 +40,7 @@ def test_triage_text_report_has_reasons_and_summary(tmp_path: Path) -> None:
     todo = make(tmp_path)
     out = run_cli("triage", str(todo / "result_cuda.md"), "--offline").output
     assert "-> miscategorized -> rocm" in out
-    assert "summary:" in out and "leave the domain" in out
+    assert "summary at confidence >= 0.90:" in out and "leave the domain" in out
     assert "L01 typing clean-up" in out
 
 
@@ -93,11 +93,14 @@ def test_text_report_lists_moves_below_min_confidence_as_stays(tmp_path) -> None
     from tests.helpers import run_cli
 
     ws = tmp_path / "fx.md"
-    ws.write_text("## fx\n### performance\n- Add a new thing for users (#900010)\n")
+    ws.write_text("## fx\n### Untopiced\n- Add a new thing for users (#900010)\n")
     loose = run_cli("triage", str(ws), "--offline").output
     strict = run_cli("triage", str(ws), "--offline", "--min-confidence", "1").output
     assert "  -> " in loose, loose  # the move is proposed at any confidence...
     assert "  -> " not in strict and "[below threshold:" in strict  # ...and held back here
+    # the summary counts what applying at the threshold would do
+    assert "summary at confidence >= 1.00: 0 stay, 0 move, 0 drop, 0 leave the domain, " \
+        "1 changes below the threshold left for review" in strict
 
 
 def test_code_without_rationale_is_not_a_written_entry() -> None:

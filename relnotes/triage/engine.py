@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import weakref
 import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from relnotes.categories import CATEGORIES, PUBLISHED
 from relnotes.config import Config
@@ -54,6 +55,7 @@ from relnotes.worksheet import Item, Worksheet
 __all__ = [
     "OUTCOMES",
     "Assessment",
+    "Progress",
     "RevertPairs",
     "Suggestion",
     "assess",
@@ -179,6 +181,30 @@ def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None 
         for target in targets[:1]:
             pairs.add(item, target)
     return pairs
+
+
+class Progress:
+    """A progress line on stderr for long runs (a terminal, or 1,000 items or more):
+    items done of all, at most once a second."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, every: float = 1.0) -> None:
+        if stream is not None and total < 1000 and not stream.isatty():
+            stream = None
+        self.total, self.count, self.stream, self.every = total, 0, stream, every
+        self._last = time.monotonic()
+        self._shown = False
+
+    def advance(self, n: int = 1) -> None:
+        self.count += n
+        now = time.monotonic()
+        if self.stream is not None and now - self._last >= self.every:
+            self._last = now
+            self._shown = True
+            print(f"triage: {self.count}/{self.total} items", file=self.stream, flush=True)
+
+    def done(self) -> None:
+        if self.stream is not None and self._shown:
+            print(f"triage: {self.count}/{self.total} items, done", file=self.stream, flush=True)
 
 
 @dataclass
@@ -369,7 +395,8 @@ def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None
                      history: History | None = None, config: Config | None = None,
                      revert_pairs: RevertPairs | None = None,
                      known_domains: Collection[str] | None = None,
-                     release: str | Version | None = None) -> list[Suggestion]:
+                     release: str | Version | None = None,
+                     progress: Progress | None = None) -> list[Suggestion]:
     """One :class:`Suggestion` per item of ``ws``, in file order.
 
     ``metadata`` maps PR numbers to :class:`relnotes.github.PRRecord` (or anything with the
@@ -385,11 +412,11 @@ def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None
     ctx = Context(history=history, metadata=metadata or {}, known=known,
                   api=api_diff_for(_release(ws, config, release)),
                   policy=policy_for(history))
-    return suggest_items(ws, items, ctx, revert_pairs)
+    return suggest_items(ws, items, ctx, revert_pairs, progress)
 
 
 def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertPairs,
-                  ) -> list[Suggestion]:
+                  progress: Progress | None = None) -> list[Suggestion]:
     """Assess and decide each item of ``ws``."""
     domain = normalise_domain(ws.domain)
     written = {e.line for e in extract_entries(ws)
@@ -402,6 +429,8 @@ def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertP
                    revert_note=pairs.partner.get(id(item)), has_entry=item.line in written)
         choice = decide(a, item.placement, ctx.policy)
         out.append(_suggestion(item, a, choice, domain))
+        if progress is not None:
+            progress.advance()
     return out
 
 
@@ -421,7 +450,7 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
                       history: History | None = None, config: Config | None = None,
                       release: str | Version | None = None,
                       known_domains: Collection[str] | None = None,
-                      ) -> list[list[Suggestion]]:
+                      progress: Progress | None = None) -> list[list[Suggestion]]:
     """Triage several worksheets of one release, pairing reverts across all of them.
 
     Reverts are paired across all the worksheets given (the reason names the partner);
@@ -429,7 +458,8 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
     """
     pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
     return [triage_worksheet(ws, metadata=metadata, history=history, config=config,
-                             revert_pairs=pairs, release=release, known_domains=known_domains)
+                             revert_pairs=pairs, release=release, known_domains=known_domains,
+                             progress=progress)
             for ws in worksheets]
 
 

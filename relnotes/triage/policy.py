@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 HIGH_STAKES = ("bc breaking", "deprecation")
+# Published sections a section vote may pick (BC/deprecation are the detector's call).
+PUBLISHED_OUTCOMES = frozenset({"new features", "improvements", "bug fixes", "performance",
+                                "docs", "devs", "security"})
 # Share of all items the detector may flag (the issue allows 3%; keep a safety margin).
 FLAG_BUDGET = 0.025
 # An alternative is worth a "consider" line from this probability on.
@@ -53,6 +56,7 @@ class StakesLike(Protocol):
     score: float
     kind: str
     reasons: list[str]
+    labelled: bool
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class Policy:
     """The learned numbers of the decision rule (defaults: no history)."""
 
     margin: float = 0.2
+    publish_at: float = 0.5  # Untopiced items are published from this probability on
     flag_at: float = 2.5
     suggest_at: float = 4.0
     calibration: Mapping[str, Calibration] = field(default_factory=dict)
@@ -127,7 +132,7 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
     # BC-breaking and deprecation are the detector's call, never the section vote's.
     best = _best(probs, HIGH_STAKES)
     reasons: list[str] = []
-    flagged = stakes.kind if stakes.score >= policy.flag_at else None
+    flagged = stakes.kind if stakes.score >= policy.flag_at or stakes.labelled else None
     if presorted in HIGH_STAKES:
         if a.strong_exit is None:
             section, kind = presorted, "kept"
@@ -137,13 +142,21 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
         else:
             section, kind = _best(probs, HIGH_STAKES), "move"
             reasons.append(f"leaves {presorted}: {a.strong_exit}")
-    elif flagged is not None and stakes.score >= policy.suggest_at:
+    elif a.strong_exit is not None and best != presorted:
+        section, kind = best, "move"
+        reasons.append(f"leaves {presorted}: {a.strong_exit}")
+    elif flagged is not None and (stakes.score >= policy.suggest_at
+                                  or stakes.labelled):
         section, kind = flagged, "stakes"
         reasons.append(f"{flagged} evidence {stakes.score:.1f} >= {policy.suggest_at:.1f}: "
                        + "; ".join(stakes.reasons))
     elif presorted not in probs:  # Untopiced or an unknown heading: no stay
+        published = sum(p for s, p in probs.items() if s in PUBLISHED_OUTCOMES)
+        if published >= policy.publish_at and best not in PUBLISHED_OUTCOMES:
+            best = _best({s: p for s, p in probs.items() if s in PUBLISHED_OUTCOMES})
         section, kind = best, "untopiced"
-        reasons.append(f"not sorted yet: best is {best} (p={probs[best]:.2f})")
+        reasons.append(f"not sorted yet: best is {best} (p={probs[best]:.2f}; published "
+                       f"p={published:.2f}, publish from {policy.publish_at:.2f})")
     elif best != presorted and probs[best] - probs[presorted] >= policy.margin:
         section, kind = best, "move"
         reasons.append(f"{best} p={probs[best]:.2f} beats {presorted} p={probs[presorted]:.2f} "
@@ -186,9 +199,10 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
         return Policy(learned_from=f"defaults ({source}: too few items)")
     movable = [r for r in rows if r.presorted in r.probs and r.presorted not in HIGH_STAKES]
     margin = _fit_margin(movable)
+    publish_at = _fit_publish_at([r for r in rows if r.presorted not in r.probs])
     flag_at, suggest_at, precision = _fit_stakes(rows)
-    base = Policy(margin=margin, flag_at=flag_at, suggest_at=suggest_at,
-                  stakes_precision=precision)
+    base = Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
+                  suggest_at=suggest_at, stakes_precision=precision)
     # Calibrate with the decisions this policy makes on the same unseen items.
     samples: dict[str, list[tuple[float, bool]]] = {}
     for r in rows:
@@ -198,8 +212,9 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
             raw = max(raw, 0.5)
         samples.setdefault(choice.kind, []).append((raw, choice.section == r.fate))
     calibration = {kind: Calibration.fit(pairs) for kind, pairs in samples.items()}
-    return Policy(margin=margin, flag_at=flag_at, suggest_at=suggest_at,
-                  calibration=calibration, stakes_precision=precision, learned_from=source)
+    return Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
+                  suggest_at=suggest_at, calibration=calibration,
+                  stakes_precision=precision, learned_from=source)
 
 
 def _fit_margin(rows: Sequence[Row]) -> float:
@@ -215,6 +230,17 @@ def _fit_margin(rows: Sequence[Row]) -> float:
         if ok > best_ok:
             best_margin, best_ok = m, ok
     return best_margin
+
+
+def _fit_publish_at(rows: Sequence[Row]) -> float:
+    """For unsorted items: the published-probability threshold with most agreement."""
+    best_t, best_ok = 0.5, -1
+    for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        policy = Policy(publish_at=t, flag_at=99.0, suggest_at=99.0)
+        ok = sum(decide(_RowAssessment(r), r.presorted, policy).section == r.fate for r in rows)
+        if ok > best_ok:
+            best_t, best_ok = t, ok
+    return best_t
 
 
 def _fit_stakes(rows: Sequence[Row]) -> tuple[float, float, float]:
@@ -256,4 +282,5 @@ class _RowStakes:
     score: float
     kind: str = "bc breaking"
     reasons: list[str] = field(default_factory=list)
+    labelled: bool = False
 

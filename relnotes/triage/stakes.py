@@ -62,7 +62,7 @@ WORDING: tuple[Wording, ...] = (
     _w("B04", r"\bnow (raises|errors|throws|fails|warns|requires|returns)\b|\berror out\b|"
        r"\bdisallow|\bforbid|\bnot (allowed|supported) anymore", BC, 2.0,
        "behaviour that used to work now errors"),
-    _w("B05", r"\bchange[sd]? (the )?default|\bdefaults? (to|is now)\b|\bby default\b|"
+    _w("B05", r"\bchange[sd]? (the )?default|\bdefaults? (to|is now)\b|"
        r"\bas (the )?default\b|\bnew default\b|\bupdate[sd]? (the )?default|\bdefault (mode|value|opset)",
        BC, 2.5, "changes a default"),
     _w("B06", r"\bdrop(s|ped|ping)? support|\bremov\w* support|\bend of support|"
@@ -87,6 +87,8 @@ _INTERNAL = re.compile(
     r"\bunused\b|\bdead code\b|\btests?\b|\btest_\w+|\bci\b|\btyping\b|\bmypy\b|\blint|"
     r"\brefactor|\binternal\b|\bbenchmark|^\s*revert\b|\bcodemod|\bflaky\b|\bdocs?\b|\btypo",
     re.IGNORECASE)
+# Worksheets whose subject is CI and builds: "CI" is not internal wording there.
+_INFRA = frozenset({"releng", "build_frontend"})
 _LIKELY_DEP = re.compile(r"\bdeprecat|\bwarn", re.IGNORECASE)
 # Clip of the history's word evidence, so words alone cannot outvote the wording.
 HISTORY_SCALE = 0.8
@@ -125,7 +127,7 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
         if rule.needs_name and not public:
             weight = 0.5
         out.add(rule.kind, weight, f"{rule.id} {rule.reason}", scores)
-    if _INTERNAL.search(title) and out.score > 0:
+    if _INTERNAL.search(title) and out.score > 0 and domain not in _INFRA:
         out.add(BC, -min(out.score, 2.0), "internal wording (tests, CI, typing, unused...)",
                 scores)
     for change in changes:
