@@ -21,6 +21,7 @@ alternatives as "consider".
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -277,7 +278,7 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
         for sec, (ev, top) in history.section_evidence(title, domain).items():
             ev = max(-2.0, min(2.0, SECTION_WORDS_WEIGHT * ev))
             votes[sec] += ev
-            if ev >= 0.75:
+            if ev >= 0.75 and top:
                 reasons.append(f"title words lean towards {sec} in past releases: "
                                f"{', '.join(top)}")
         neighbours = history.neighbours(title, domain)
@@ -424,7 +425,7 @@ def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertP
     out = []
     for item in items:
         meta = metadata_signals([ctx.metadata[p] for p in item.prs if p in ctx.metadata])
-        title = strip_pr_refs(item.title)
+        title = _words_of(item.title)
         a = assess(title, domain, item.placement, ctx, meta=meta,
                    revert_note=pairs.partner.get(id(item)), has_entry=item.line in written)
         choice = decide(a, item.placement, ctx.policy)
@@ -432,6 +433,12 @@ def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertP
         if progress is not None:
             progress.advance()
     return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words_of(title: str) -> str:
+    """The title without PR references (cached: history and rules all read it)."""
+    return strip_pr_refs(title)
 
 
 def _suggestion(item: Item, a: Assessment, choice: Choice, domain: str) -> Suggestion:

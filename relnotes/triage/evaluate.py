@@ -278,10 +278,10 @@ def render_eval_text(report: EvalReport) -> str:
 def render_eval_markdown(title: str, report: EvalReport) -> str:
     """The same figures as markdown tables (bench/results/eval.md, README)."""
     t = report.triage
-    lines = [f"## {title}", "",
-             f"History: {', '.join(report.history_releases) or 'none'}; decision rule: "
+    about = (f"History: {', '.join(report.history_releases) or 'none'}; decision rule: "
              f"{report.policy}. Scored {t.items} items; not scored (no done counterpart): "
-             f"{', '.join(report.unscored_files) or 'none'}.", "",
+             f"{', '.join(report.unscored_files) or 'none'}.")
+    lines = [f"## {title}", "", about, "",
              "| measure | triage | baseline |", "| --- | --- | --- |"]
     lines += [f"| {name.strip()} | {a} | {c} |" for name, a, c in _rows(report)]
     lines += ["", "| section | precision | recall | support |", "| --- | --- | --- | --- |"]

@@ -26,7 +26,7 @@ import gzip
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -102,6 +102,13 @@ class Neighbour:
     record: HistoryRecord
 
 
+Tally = defaultdict[str, float]  # weighted counts
+
+
+def _tally() -> Tally:
+    return defaultdict(float)
+
+
 Polarity = Callable[[HistoryRecord], "bool | None"]
 
 
@@ -109,8 +116,8 @@ class WordModel:
     """Weighted naive-Bayes log-odds of each word for one yes/no question."""
 
     def __init__(self, rows: Iterable[tuple[frozenset[str], float, bool | None]]) -> None:
-        yes: Counter[str] = Counter()
-        no: Counter[str] = Counter()
+        yes: Tally = defaultdict(float)
+        no: Tally = defaultdict(float)
         n_yes = n_no = 0.0
         for words, weight, side in rows:
             if side is None:
@@ -184,12 +191,12 @@ class History:
         self.weights = release_weights(self.releases, recency)
         w = [self.weights[r.release] for r in self.records]
         words = [title_words(r.title) for r in self.records]
-        self._by_key: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        self._by_section: dict[str, Counter[str]] = defaultdict(Counter)
-        self._sections_by_domain: dict[str, Counter[str]] = defaultdict(Counter)
-        self._sections_all: Counter[str] = Counter()
+        self._by_key: dict[tuple[str, str], Tally] = defaultdict(_tally)
+        self._by_section: dict[str, Tally] = defaultdict(_tally)
+        self._sections_by_domain: dict[str, Tally] = defaultdict(_tally)
+        self._sections_all: Tally = _tally()
         self._by_domain: dict[str, list[int]] = defaultdict(list)
-        self._moves: dict[str, Counter[str]] = defaultdict(Counter)
+        self._moves: dict[str, Tally] = defaultdict(_tally)
         self.domains_of: dict[str, set[str]] = defaultdict(set)
         for i, r in enumerate(self.records):
             self._by_key[(r.domain, r.presorted)][r.fate] += w[i]
@@ -238,12 +245,12 @@ class History:
         n_all = sum(overall.values())
         p_all = sum(v for k, v in overall.items() if k in PUBLISHED) / n_all
         m_all = overall["miscategorized"] / n_all
-        here = self._by_key.get((domain, presorted), Counter())
+        here = self._by_key.get((domain, presorted), _tally())
         n = sum(here.values())
         k = PRIOR_PSEUDOCOUNT
         pub = (sum(v for f, v in here.items() if f in PUBLISHED) + k * p_all) / (n + k)
         moved = (here["miscategorized"] + k * m_all) / (n + k)
-        secs = self._sections_by_domain.get(domain, Counter())
+        secs = self._sections_by_domain.get(domain, _tally())
         total = sum(secs.values())
         all_total = sum(self._sections_all.values()) or 1
         sections = {s: (secs[s] + 4.0 * self._sections_all[s] / all_total) / (total + 4.0)
@@ -262,14 +269,16 @@ class History:
 
     def section_evidence(self, title: str, domain: str) -> dict[str, tuple[float, list[str]]]:
         """Per published section: word log-odds that a published item of ``domain`` with
-        this title goes there rather than to another published section."""
+        this title goes there rather than to another published section (the strongest
+        words are named only where they lean towards the section)."""
         words = title_words(title)
         out: dict[str, tuple[float, list[str]]] = {}
         for section, overall in self._section.items():
             local = self._section_by_domain.get((domain, section))
             scored = (local or overall).evidence(words, overall)
             if scored:
-                out[section] = (sum(v for _, v in scored), _top(scored))
+                total = sum(v for _, v in scored)
+                out[section] = (total, _top(scored) if total > 1.0 else [])
         return out
 
     def stakes_evidence(self, title: str, domain: str) -> tuple[float, list[str]]:

@@ -40,7 +40,7 @@ PUBLISHED_OUTCOMES = frozenset({"new features", "improvements", "bug fixes", "pe
 FLAG_BUDGET = 0.025
 # An alternative is worth a "consider" line from this probability on.
 CONSIDER_AT = 0.2
-_MARGINS = tuple(round(0.05 * i, 2) for i in range(0, 17))
+_MARGINS = tuple(round(0.05 * i, 2) for i in range(17))
 
 
 class AssessmentLike(Protocol):
@@ -272,8 +272,8 @@ class _RowAssessment:
 
     def __init__(self, row: Row) -> None:
         self.probs = dict(row.probs)
-        self.target = None
-        self.strong_exit = "metadata" if row.strong_exit else None
+        self.target: str | None = None
+        self.strong_exit: str | None = "metadata" if row.strong_exit else None
         self.stakes = _RowStakes(row.stakes)
 
 

@@ -25,7 +25,7 @@ from relnotes.triage.apidiff import ApiDiff
 from relnotes.triage.history import History
 from relnotes.triage.metadata_signals import MetadataSignals
 
-__all__ = ["BC", "DEPRECATION", "Stakes", "WORDING", "assess_stakes"]
+__all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes"]
 
 BC = "bc breaking"
 DEPRECATION = "deprecation"
