@@ -114,3 +114,16 @@ def test_code_without_rationale_is_not_a_written_entry() -> None:
     says = lambda ws: any("written bc breaking entry" in r
                           for r in triage_worksheet(ws)[0].reasons)
     assert says(written) and not says(bare)
+
+
+def test_write_counts_what_happened(tmp_path: Path) -> None:
+    ws = tmp_path / "todo" / "result_fx.md"
+    ws.parent.mkdir()
+    ws.write_text("## fx\n### not user facing\n"
+                  "- remove allow-untyped-defs from torch/fx/a.py (#900020)\n"
+                  "- [BE] typing clean-up of torch/fx/b.py (#900021)\n")
+    out = run_cli("triage", str(ws), "--offline", "--write", "--min-confidence", "0.5",
+                  "--format", "json").output
+    (doc,) = json.loads(out)["worksheets"]
+    # both items stay where they are, confidently: two unchanged, nothing else
+    assert len(doc["unchanged"]) == 2 and not doc["moved"] and not doc["dropped"]
