@@ -40,7 +40,7 @@ def test_triage_text_report_has_reasons_and_summary(tmp_path: Path) -> None:
     todo = make(tmp_path)
     out = run_cli("triage", str(todo / "result_cuda.md"), "--offline").output
     assert "-> miscategorized -> rocm" in out
-    assert "summary:" in out and "leave the domain" in out
+    assert "summary at confidence >= 0.90:" in out and "leave the domain" in out
     assert "L01 typing clean-up" in out
 
 
@@ -93,11 +93,14 @@ def test_text_report_lists_moves_below_min_confidence_as_stays(tmp_path) -> None
     from tests.helpers import run_cli
 
     ws = tmp_path / "fx.md"
-    ws.write_text("## fx\n### performance\n- Add a new thing for users (#900010)\n")
+    ws.write_text("## fx\n### Untopiced\n- Add a new thing for users (#900010)\n")
     loose = run_cli("triage", str(ws), "--offline").output
     strict = run_cli("triage", str(ws), "--offline", "--min-confidence", "1").output
     assert "  -> " in loose, loose  # the move is proposed at any confidence...
     assert "  -> " not in strict and "[below threshold:" in strict  # ...and held back here
+    # the summary counts what applying at the threshold would do
+    assert "summary at confidence >= 1.00: 0 stay, 0 move, 0 drop, 0 leave the domain, " \
+        "1 changes below the threshold left for review" in strict
 
 
 def test_code_without_rationale_is_not_a_written_entry() -> None:
@@ -111,3 +114,16 @@ def test_code_without_rationale_is_not_a_written_entry() -> None:
     says = lambda ws: any("written bc breaking entry" in r
                           for r in triage_worksheet(ws)[0].reasons)
     assert says(written) and not says(bare)
+
+
+def test_write_counts_what_happened(tmp_path: Path) -> None:
+    ws = tmp_path / "todo" / "result_fx.md"
+    ws.parent.mkdir()
+    ws.write_text("## fx\n### not user facing\n"
+                  "- remove allow-untyped-defs from torch/fx/a.py (#900020)\n"
+                  "- [BE] typing clean-up of torch/fx/b.py (#900021)\n")
+    out = run_cli("triage", str(ws), "--offline", "--write", "--min-confidence", "0.5",
+                  "--format", "json").output
+    (doc,) = json.loads(out)["worksheets"]
+    # both items stay where they are, confidently: two unchanged, nothing else
+    assert len(doc["unchanged"]) == 2 and not doc["moved"] and not doc["dropped"]

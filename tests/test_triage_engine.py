@@ -86,7 +86,8 @@ def test_to_json_shape() -> None:
     ws = ws_of({"Untopiced": [f"[MPS] Fix foo_bar {link(60)}"]}, domain="mps")
     doc = triage_worksheet(ws, known_domains={"mps"})[0].to_json()
     assert set(doc) == {"line", "section", "prs", "title", "clean_title", "suggestion"}
-    assert set(doc["suggestion"]) == {"section", "domain", "confidence", "reasons"}
+    assert set(doc["suggestion"]) == {"section", "domain", "confidence", "reasons", "consider",
+                                      "flagged"}
     assert doc["section"] == "Untopiced" and doc["prs"] == [60]
     assert doc["clean_title"] == "Fix `foo_bar` (#60)"
     assert doc["line"] == ws.items()[0].line

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from relnotes.errors import ConfigError
-from relnotes.triage.evaluate import evaluate, score
+from relnotes.triage.evaluate import EvalRow, evaluate, score
 from relnotes.triage.history import build_history, load_history, write_history
 from relnotes.triage.outcomes import read_outcomes
 from tests.triage_fixtures import link, write_release
@@ -55,14 +55,26 @@ def test_history_round_trip_and_exclusion(release: tuple[Path, Path], tmp_path: 
 
 
 def test_score_counts_by_hand() -> None:
-    s = score([("bug fixes", None, 0.95, "bug fixes", None),
-               ("not user facing", None, 0.99, "not user facing", None),
-               ("improvements", None, 0.5, "not user facing", None),
-               ("not user facing", None, 0.3, "docs", None)])
-    assert s.fate_accuracy == 0.5
-    assert s.publish_precision == 0.5 and s.publish_recall == 0.5
+    s = score([EvalRow("bug fixes", None, 0.95, "bug fixes", None),
+               EvalRow("not user facing", None, 0.99, "not user facing", None),
+               EvalRow("improvements", None, 0.5, "not user facing", None),
+               EvalRow("not user facing", None, 0.3, "docs", None),
+               EvalRow("bc breaking", None, 0.6, "bc breaking", None, "bc breaking", True),
+               EvalRow("improvements", None, 0.55, "deprecation", None, "improvements", True),
+               EvalRow("bug fixes", None, 0.52, "bc breaking", None, "bc breaking", False)])
+    assert s.fate_accuracy == pytest.approx(3 / 7, abs=1e-4)
+    assert s.publish_precision == 0.8 and s.publish_recall == 0.8
     assert s.high_confidence_items == 2 and s.high_confidence_agreement == 1.0
-    assert s.decided_at_95 == 0.5
+    assert s.decided_at_95 == pytest.approx(3 / 7, abs=1e-4)
+    hs = s.high_stakes
+    # 3 published BC/deprecation items; 2 found (one suggested, one flagged only)
+    assert (hs["published"], hs["found"], hs["flagged"], hs["suggested"]) == (3, 2, 2, 1)
+    assert hs["suggested_recall"] == pytest.approx(1 / 3, abs=1e-4)
+    # the last row was pre-sorted bc breaking, kept there by maintainers, and moved
+    assert (hs["presorted_kept"], hs["presorted_kept_proposed_to_move"]) == (2, 1)
+    by_bucket = {(b["low"], b["items"], b["agreement"]) for b in s.reliability}
+    assert (0.0, 1, 0.0) in by_bucket and (0.5, 4, 0.25) in by_bucket
+    assert (0.95, 2, 1.0) in by_bucket
 
 
 def test_evaluate_scores_triage_and_baseline(release: tuple[Path, Path], tmp_path: Path) -> None:

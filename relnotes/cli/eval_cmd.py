@@ -6,6 +6,8 @@ import click
 
 from relnotes.cli.app import emit_json, format_option, handle_errors, main, verbose_option
 from relnotes.triage.evaluate import evaluate, render_eval_text
+from relnotes.triage.history import DEFAULT_RECENCY
+from relnotes.versions import require_version
 
 
 @main.command(name="eval")
@@ -20,22 +22,37 @@ from relnotes.triage.evaluate import evaluate, render_eval_text
               help="Leave this release out of the history (the one evaluated). Repeatable.")
 @click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
               help="History data file (default: the one shipped with relnotes).")
+@click.option("--history-release", "include_history", multiple=True, metavar="RELEASE",
+              help="Use only these releases of the history (default: all). Repeatable.")
+@click.option("--recency", type=click.FloatRange(0, 1), default=DEFAULT_RECENCY,
+              show_default=True,
+              help="Weight of each history release relative to the next newer one.")
+@click.option("--release", default=None, metavar="X.Y.Z",
+              help="Release evaluated, for the API profiles (default: the todo folder's "
+                   "parent name).")
 @format_option("text", "json")
 @handle_errors
 def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str, ...],
-             history_path: str | None, fmt: str) -> None:
+             history_path: str | None, include_history: tuple[str, ...], recency: float,
+             release: str | None, fmt: str) -> None:
     """Score triage against maintainers' decisions, next to the pre-sorting baseline.
 
     Items are matched by PR number across all done worksheets; todo files without a done
     counterpart are not scored. Always exclude the evaluated release from the history.
+    The text report ends with the reliability table: per confidence bucket, how often
+    maintainers agreed; and the high-stakes line (BC-breaking + deprecation recall, items
+    flagged for them).
 
     \b
     Example:
       relnotes eval --todo 2.8.0/todo --done 2.8.0/done \\
           --miscategorized 2.8.0/miscategorized.md --exclude-history 2.8.0
     """
+    if release is not None:
+        require_version(release, what="release")
     report = evaluate(todo=todo, done=done, miscategorized=misc,
-                      exclude_history=exclude_history, history_path=history_path)
+                      exclude_history=exclude_history, include_history=include_history,
+                      recency=recency, history_path=history_path, release=release)
     if fmt == "json":
         emit_json(report.to_json())
     else:

@@ -16,16 +16,18 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
+from relnotes.config import Config
 from relnotes.errors import RelnotesError, UsageError
-from relnotes.triage.engine import triage_worksheets
-from relnotes.triage.history import load_history
+from relnotes.triage.engine import Progress, triage_worksheets
+from relnotes.triage.history import DEFAULT_RECENCY, load_history
 from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
-from relnotes.worksheet import read_worksheet
+from relnotes.versions import require_version
+from relnotes.worksheet import Worksheet, read_worksheet
 
 log = logging.getLogger(__name__)
 
 
-def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int, Any]:
+def _metadata(worksheets: list[Worksheet], *, config: Config, offline: bool) -> dict[int, Any]:
     """Cached PR metadata (offline), or cache-then-GitHub; triage works without it."""
     from relnotes.github import cached_metadata, load_metadata
 
@@ -61,11 +63,21 @@ def _metadata(worksheets: list[Any], *, config: Any, offline: bool) -> dict[int,
 @click.option("--exclude-history", "exclude", multiple=True, metavar="RELEASE",
               help="Leave a release out of the history (e.g. the one being triaged, for a "
                    "fair demo or backtest). Repeatable.")
+@click.option("--history-release", "include", multiple=True, metavar="RELEASE",
+              help="Use only these releases of the history (default: all). Repeatable.")
+@click.option("--recency", type=click.FloatRange(0, 1), default=DEFAULT_RECENCY,
+              show_default=True,
+              help="Weight of each history release relative to the next newer one "
+                   "(1: all alike).")
+@click.option("--release", default=None, metavar="X.Y.Z",
+              help="Release being triaged: picks the API profiles compared for BC evidence "
+                   "(default: the release setting, else the worksheet's folder name).")
 @click.option("--moves-only", is_flag=True, help="Text report: list only proposed changes.")
 @handle_errors
 def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
            min_confidence: float | None, misc_path: str | None, clean_titles: bool,
-           history_path: str | None, exclude: tuple[str, ...], moves_only: bool) -> None:
+           history_path: str | None, exclude: tuple[str, ...], include: tuple[str, ...],
+           recency: float, release: str | None, moves_only: bool) -> None:
     """Suggest a section for every item, with confidence and reasons.
 
     text lists the proposed moves grouped by target section, then what stays, each with
@@ -81,23 +93,36 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
       relnotes triage todo/mps.md --write --min-confidence 0.95
     """
     config = config_for(files[0])
+    if release is not None:
+        config = config.with_overrides(release=str(require_version(release, what="release")))
     threshold = config.min_confidence if min_confidence is None else min_confidence
     if fmt == "markdown" and len(files) != 1 and not write:
         raise UsageError("--format markdown prints one worksheet: give one file")
     worksheets = [read_worksheet(f) for f in files]
-    history = load_history(history_path or config.history or None, exclude=exclude)
+    path = history_path or (config.path(config.history) if config.history else None)
+    history = load_history(path, exclude=exclude, include=include, recency=recency)
     metadata = _metadata(worksheets, config=config, offline=offline)
+    progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
-                                                 config=config))]
+                                                 config=config, progress=progress))]
+    progress.done()
     if write or fmt == "markdown":
         _apply(results, threshold=threshold, write=write, misc_path=misc_path,
                clean_titles=clean_titles, config=config, fmt=fmt)
+        if fmt != "json":
+            below = sum(1 for r in results for s in r.suggestions
+                        if s.changes and s.confidence < threshold)
+            print(f"{below} suggested change(s) below confidence {threshold:.2f} left for "
+                  "review (relnotes review)", file=sys.stderr)
         return
     if fmt == "json":
         emit_json(triage_json(results))
     else:
-        click.echo(render_text(results, min_confidence=threshold if min_confidence is not None else 0.0,
+        # every proposed move is listed unless --min-confidence is given; the summary
+        # always says what applying at the threshold would do
+        click.echo(render_text(results, min_confidence=threshold,
+                               list_from=0.0 if min_confidence is None else threshold,
                                show_stays=not moves_only), nl=False)
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "owner_from_paths",
     "owner_from_tags",
     "same_family",
+    "table_domains",
     "tags_repeating_domain",
     "title_tags",
 ]
@@ -221,3 +222,9 @@ def tags_repeating_domain(tags: Iterable[str], domain: str) -> set[str]:
                for p in parts):
             out.add(tag)
     return out
+
+
+def table_domains() -> frozenset[str]:
+    """Every domain the tag and path tables can point to."""
+    return frozenset({d for ds in TAG_DOMAINS.values() for d in ds}
+                     | {d for _, d in PATH_DOMAINS})

@@ -1,49 +1,73 @@
 """Combine the signals into one suggestion per item, with a confidence and the reasons.
 
-The model is small on purpose, so every number can be explained:
+The model is small on purpose, so every number can be explained. :func:`assess` turns
+one title into a probability for each place it can end up:
 
 1. *Does it leave the domain?* A domain-owning title tag (or, with metadata, the changed
    paths) that points to another worksheet of the release gives ``p_move``, raised when
-   maintainers moved many items between those two domains before.
+   maintainers moved many items between those two domains before; for domains that
+   often gave items away, the title's words can say where.
 2. *Is it published?* Log-odds that start from what happened to items of the same domain
    and pre-sorted section in past releases, plus the title rules, the words of the title
    (history), near-identical past items, labels and files (metadata) and revert pairs.
-3. *Which section?* Votes of the pre-sorted section, the rules, metadata labels and the
-   domain's usual sections.
+3. *Which section?* Votes of the pre-sorted section, the rules, metadata labels, the
+   domain's usual sections and the title words' lean in past releases.
 
-The suggestion is the section (published when ``p_publish >= PUBLISH_AT``), ``not user
-facing`` or ``miscategorized``; its confidence is the estimated probability that the
-maintainers decide the same, so items at 0.9 or more can be applied without review.
+Besides, :mod:`relnotes.triage.stakes` adds up the evidence that the item is BC-breaking
+or a deprecation. The decision rule (:mod:`relnotes.triage.policy`) then keeps the item
+where it is unless moving beats staying by a margin learned from history, and lists the
+alternatives as "consider".
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
-import re
+import time
+import weakref
+import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from relnotes.categories import CATEGORIES, PUBLISHED
-from relnotes.triage.domains import normalise_domain, owner_from_paths, owner_from_tags, same_family
-from relnotes.triage.history import History, strip_links
+from relnotes.config import Config
+from relnotes.entries import extract_entries
+from relnotes.markdown import normalise_title, strip_pr_refs
+from relnotes.triage.apidiff import ApiDiff, api_diff_for
+from relnotes.triage.domains import (
+    normalise_domain,
+    owner_from_paths,
+    owner_from_tags,
+    same_family,
+    table_domains,
+)
+from relnotes.triage.history import History, HistoryRecord
 from relnotes.triage.metadata_signals import MetadataSignals, metadata_signals
+from relnotes.triage.policy import Choice, Policy, Row, decide, fit_policy
 from relnotes.triage.rules import match_rules, reverted_title
+from relnotes.triage.stakes import Stakes, assess_stakes
 from relnotes.triage.titles import clean_title
+from relnotes.versions import Version, parse_version, release_of
 from relnotes.worksheet import Item, Worksheet
 
 __all__ = [
-    "PUBLISH_AT",
+    "OUTCOMES",
+    "Assessment",
+    "Progress",
     "RevertPairs",
     "Suggestion",
+    "assess",
     "find_revert_pairs",
+    "known_domains_for",
+    "policy_for",
     "triage_worksheet",
     "triage_worksheets",
 ]
 
-# Publish when the estimated probability reaches this. Below 0.5 on purpose: a maintainer
-# finds a wrongly proposed item at a glance, a missed one only by reading every dropped line.
-PUBLISH_AT = 0.42
+log = logging.getLogger(__name__)
 
 # Without history: how often items of each pre-sorted section end up published.
 _DEFAULT_PUBLISH = {"Untopiced": 0.45, "not user facing": 0.12}
@@ -54,15 +78,16 @@ _DEFAULT_MOVE = 0.03
 PRESORTED_VOTE = 2.0
 # How much the domain's usual mix of sections counts against the title's wording.
 SECTION_PRIOR_WEIGHT = 0.6
-# Propose leaving the domain from this probability on.
-MOVE_AT = 0.6
+# How much the title words' lean towards a section counts (history), and its clip.
+SECTION_WORDS_WEIGHT = 0.5
 MOVE_CONFIDENCE_CAP = 0.85
 _ORDER = tuple(c for c in CATEGORIES if c in PUBLISHED)  # published sections, in sheet order
+OUTCOMES: tuple[str, ...] = (*_ORDER, "not user facing", "miscategorized")
 
 
 @dataclass
 class Suggestion:
-    """The proposal for one item: where it goes, how sure, and why."""
+    """The proposal for one item: where it goes, how sure, why, and what else to consider."""
 
     item: Item
     section: str  # one of categories.SUGGESTABLE, never "Untopiced"
@@ -70,17 +95,24 @@ class Suggestion:
     confidence: float
     reasons: list[str]
     clean_title: str
-    p_publish: float = field(default=0.0, repr=False)
+    consider: list[str] = field(default_factory=list)  # alternatives, each with its reason
+    stakes: Stakes | None = field(default=None, repr=False)
+    flagged: str | None = None  # "bc breaking"/"deprecation" when the detector fired
 
     @property
     def current(self) -> str:
-        sec = self.item.section
-        return (sec.category or sec.name) if sec is not None else "Untopiced"
+        return self.item.placement
 
     @property
     def changes(self) -> bool:
         """True when applying it would move the item."""
         return self.section != self.current
+
+    @property
+    def high_stakes(self) -> bool:
+        """Suggested for, kept in, or flagged for BC-breaking / deprecation."""
+        return (self.section in ("bc breaking", "deprecation")
+                or self.flagged is not None)
 
     def to_json(self) -> dict[str, Any]:
         """The per-item object of ``relnotes triage --format json`` (see README)."""
@@ -95,6 +127,8 @@ class Suggestion:
                 "domain": self.domain,
                 "confidence": round(self.confidence, 3),
                 "reasons": list(self.reasons),
+                "consider": list(self.consider),
+                "flagged": self.flagged,
             },
         }
 
@@ -120,12 +154,8 @@ class RevertPairs:
 
 
 def _short(title: str, limit: int = 60) -> str:
-    text = strip_links(title)
+    text = strip_pr_refs(title)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _norm(title: str) -> str:
-    return re.sub(r"\W+", " ", strip_links(title).lower()).strip()
 
 
 def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None,
@@ -135,15 +165,15 @@ def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None 
     by_title: dict[str, list[Item]] = {}
     by_pr: dict[int, Item] = {}
     for item in items:
-        by_title.setdefault(_norm(item.title), []).append(item)
+        by_title.setdefault(normalise_title(item.title), []).append(item)
         for pr in item.prs:
             by_pr.setdefault(pr, item)
     pairs = RevertPairs()
     for item in items:
-        inner = reverted_title(strip_links(item.title))
+        inner = reverted_title(strip_pr_refs(item.title))
         targets: list[Item] = []
         if inner:
-            targets += [t for t in by_title.get(_norm(inner), []) if t is not item]
+            targets += [t for t in by_title.get(normalise_title(inner), []) if t is not item]
         for pr in item.prs:
             record = (metadata or {}).get(pr)
             for reverted in getattr(record, "reverts", None) or []:
@@ -154,65 +184,61 @@ def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None 
     return pairs
 
 
-def _known_domains(ws: Worksheet, history: History | None) -> set[str] | None:
-    """Domains of this release: sibling worksheets' headings, else history's domains."""
-    from relnotes.triage.siblings import sibling_domains
+class Progress:
+    """A progress line on stderr for long runs (a terminal, or 1,000 items or more):
+    items done of all, at most once a second."""
 
-    found = sibling_domains(ws.path)
-    if found:
-        return found
-    if history is not None and len(history):
-        return {r.domain for r in history.records}
-    return None
+    def __init__(self, total: int, stream: TextIO | None = None, *, every: float = 1.0) -> None:
+        if stream is not None and total < 1000 and not stream.isatty():
+            stream = None
+        self.total, self.count, self.stream, self.every = total, 0, stream, every
+        self._last = time.monotonic()
+        self._shown = False
 
+    def advance(self, n: int = 1) -> None:
+        self.count += n
+        now = time.monotonic()
+        if self.stream is not None and now - self._last >= self.every:
+            self._last = now
+            self._shown = True
+            print(f"triage: {self.count}/{self.total} items", file=self.stream, flush=True)
 
-def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None,
-                     history: History | None = None, config: Any = None,
-                     revert_pairs: RevertPairs | None = None,
-                     known_domains: Collection[str] | None = None) -> list[Suggestion]:
-    """One :class:`Suggestion` per item of ``ws``, in file order.
-
-    ``metadata`` maps PR numbers to :class:`relnotes.github.PRRecord` (or anything with the
-    same attributes); ``history`` defaults to none (rules and priors only) so library use
-    is explicit; ``revert_pairs`` lets a caller pair reverts across a release's worksheets.
-    """
-    domain = normalise_domain(ws.domain)
-    items = ws.items()
-    if revert_pairs is None:
-        revert_pairs = find_revert_pairs(items, metadata)
-    known = set(known_domains) if known_domains is not None else _known_domains(ws, history)
-    written = _written_entries(ws)
-    return [_suggest(item, domain, metadata or {}, history, revert_pairs, known,
-                     item.line in written)
-            for item in items]
+    def done(self) -> None:
+        if self.stream is not None and self._shown:
+            print(f"triage: {self.count}/{self.total} items, done", file=self.stream, flush=True)
 
 
-def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any] | None = None,
-                      history: History | None = None, config: Any = None,
-                      ) -> list[list[Suggestion]]:
-    """Triage several worksheets of one release, pairing reverts across all of them."""
-    pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
-    return [triage_worksheet(ws, metadata=metadata, history=history, config=config,
-                             revert_pairs=pairs) for ws in worksheets]
+@dataclass
+class Assessment:
+    """What the signals say about one item, before the decision rule."""
+
+    probs: dict[str, float]  # every outcome of OUTCOMES -> probability
+    target: str | None  # the domain it would move to
+    reasons: list[str]
+    stakes: Stakes
+    strong_exit: str | None = None  # evidence strong enough to leave bc breaking/deprecation
 
 
-def _written_entries(ws: Worksheet) -> set[int]:
-    """First lines of BC/deprecation entries that already have a rationale and code (or an
-    explicit ``no code:`` reason): a maintainer has decided those."""
-    from relnotes.entries import extract_entries
+@dataclass
+class Context:
+    """What is the same for every item of a triage run."""
 
-    return {e.line for e in extract_entries(ws)
-            if e.rationale.strip() and (e.parts or e.no_code_reason)}
+    history: History | None = None
+    metadata: Mapping[int, Any] = field(default_factory=dict)
+    known: set[str] | None = None  # domains of the release
+    api: ApiDiff | None = None
+    policy: Policy = field(default_factory=Policy)
 
 
-def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: History | None,
-             pairs: RevertPairs, known: set[str] | None, has_entry: bool = False,
-             ) -> Suggestion:
-    presorted = item.section.category if item.section and item.section.category else "Untopiced"
-    title = strip_links(item.title)
+def assess(title: str, domain: str, presorted: str, ctx: Context, *,
+           meta: MetadataSignals | None = None, revert_note: str | None = None,
+           has_entry: bool = False) -> Assessment:
+    """The probability of each outcome for one item (``title`` without PR links)."""
+    history = ctx.history
+    meta = meta or MetadataSignals()
     reasons: list[str] = []
     votes: dict[str, float] = dict.fromkeys(_ORDER, 0.0)
-    meta: MetadataSignals = metadata_signals([metadata[p] for p in item.prs if p in metadata])
+    strong_exit: str | None = None
 
     # -- prior -------------------------------------------------------------------------------
     prior = history.prior(domain, presorted) if history is not None else None
@@ -222,7 +248,7 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
             votes[sec] += SECTION_PRIOR_WEIGHT * math.log(max(share, 1e-3))
         if prior.n:
             reasons.append(f"pre-sorted in {presorted}; past releases published "
-                           f"{p0:.0%} of {prior.n} such {domain} items")
+                           f"{p0:.0%} of {prior.n:.0f} such {domain} items")
         else:
             reasons.append(f"pre-sorted in {presorted}; no such {domain} items in past "
                            f"releases, {p0:.0%} published across domains")
@@ -249,6 +275,12 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
         if abs(evidence) >= 0.5:
             leaning = "published" if evidence > 0 else "dropped"
             reasons.append(f"title words lean {leaning} in past releases: {', '.join(words)}")
+        for sec, (ev, top) in history.section_evidence(title, domain).items():
+            ev = max(-2.0, min(2.0, SECTION_WORDS_WEIGHT * ev))
+            votes[sec] += ev
+            if ev >= 0.75 and top:
+                reasons.append(f"title words lean towards {sec} in past releases: "
+                               f"{', '.join(top)}")
         neighbours = history.neighbours(title, domain)
         if neighbours:
             best = neighbours[0]
@@ -266,56 +298,43 @@ def _suggest(item: Item, domain: str, metadata: Mapping[int, Any], history: Hist
     for sec, weight in meta.votes.items():
         votes[sec] += weight
     reasons += meta.reasons
+    if meta.publish <= -3.0:
+        strong_exit = "PR metadata says not user facing"
 
     # -- revert pairs ------------------------------------------------------------------------------
-    if id(item) in pairs.partner:
+    if revert_note is not None:
         logodds -= 6.0
-        reasons.append(pairs.partner[id(item)] + " are both in this release: drop both")
+        reasons.append(revert_note + " are both in this release: drop both")
+        strong_exit = "revert pair"
 
     # -- a written entry ------------------------------------------------------------------------
     # A maintainer already wrote the rationale and migration code: that is a decision.
     if presorted in ("bc breaking", "deprecation") and has_entry:
         logodds += 6.0
         votes[presorted] += 8.0
+        strong_exit = None
         reasons.append(f"a written {presorted} entry (rationale and code) is already here")
 
     p_publish = _sigmoid(logodds)
-
-    # -- ownership -------------------------------------------------------------------------------
-    target, p_move = _ownership(item, domain, meta, known, history, move0, reasons)
-
-    cleaned = clean_title(item.title, domain=domain)
-    if target is not None and p_move >= MOVE_AT:
-        # Sending an item to another team is never applied unreviewed: cap the confidence
-        # below the default --min-confidence.
-        conf = min(p_move, MOVE_CONFIDENCE_CAP)
-        return Suggestion(item, "miscategorized", target, conf, reasons, cleaned, p_publish)
-    stay = 1.0 - p_move
-    if p_publish >= PUBLISH_AT:
-        section, share = _pick_section(votes)
-        conf = p_publish * share * stay
-        reasons.append(f"published with p={p_publish:.2f}; {section} gets {share:.0%} of votes")
-        return Suggestion(item, section, None, conf, reasons, cleaned, p_publish)
-    conf = (1.0 - p_publish) * stay
-    reasons.append(f"dropped: p(published)={p_publish:.2f}")
-    return Suggestion(item, "not user facing", None, conf, reasons, cleaned, p_publish)
-
-
-def _pick_section(votes: dict[str, float]) -> tuple[str, float]:
-    """The section with most votes and its softmax share (how clear the choice is)."""
-    exps = {s: math.exp(v) for s, v in votes.items()}
+    target, p_move = _ownership(title, domain, meta, ctx, move0, reasons)
+    if target is None:
+        p_move = 0.0
+    exps = {s: math.exp(v - max(votes.values())) for s, v in votes.items()}
     total = sum(exps.values())
-    best = max(_ORDER, key=lambda s: (votes[s], -_ORDER.index(s)))
-    return best, exps[best] / total
+    probs = {s: (1 - p_move) * p_publish * e / total for s, e in exps.items()}
+    probs["not user facing"] = (1 - p_move) * (1 - p_publish)
+    probs["miscategorized"] = p_move
+    stakes = assess_stakes(title, domain, history=history, api=ctx.api, meta=meta)
+    return Assessment(probs, target, reasons, stakes, strong_exit)
 
 
-def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] | None,
-               history: History | None, move0: float, reasons: list[str],
-               ) -> tuple[str | None, float]:
+def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, move0: float,
+               reasons: list[str]) -> tuple[str | None, float]:
     """(target domain, probability the item leaves) from tags, paths and past moves."""
-    owner = owner_from_tags(item.title, known=known)
+    history, known = ctx.history, ctx.known
+    owner = owner_from_tags(title, known=known)
     if owner is None and history is not None:
-        by_words = _moved_by_words(item, domain, known, history, reasons)
+        by_words = _moved_by_words(title, domain, known, history, reasons)
         if by_words is not None:
             return by_words
     if meta.files:
@@ -332,23 +351,166 @@ def _ownership(item: Item, domain: str, meta: MetadataSignals, known: set[str] |
     if history is not None and len(history):
         moved, seen = history.tag_moves(domain, owner.domain)
         p = (moved + 3 * base) / (seen + 3)
-        reasons.append(f"{owner.evidence} -> {owner.domain}; past releases moved {moved} of "
-                       f"{seen} such {domain} items there")
+        reasons.append(f"{owner.evidence} -> {owner.domain}; past releases moved {moved:.0f} "
+                       f"of {seen:.0f} such {domain} items there")
     else:
         reasons.append(f"{owner.evidence} -> {owner.domain}")
     return owner.domain, max(p, move0)
 
 
-def _moved_by_words(item: Item, domain: str, known: set[str] | None, history: History,
+def _moved_by_words(title: str, domain: str, known: set[str] | None, history: History,
                     reasons: list[str]) -> tuple[str, float] | None:
     """A move suggested by the title's words, for domains that often gave items away."""
     best: tuple[str, float] | None = None
-    for target, share, evidence, words in history.move_evidence(strip_links(item.title), domain):
+    for target, share, evidence, words in history.move_evidence(title, domain):
         if known is not None and target not in known:
             continue
         p = _sigmoid(_logit(share) + evidence)
-        if p >= MOVE_AT and (best is None or p > best[1]):
+        if p >= 0.3 and (best is None or p > best[1]):
             best = (target, p)
             reasons.append(f"past releases moved {share:.0%} of {domain} items to {target}; "
                            f"title words point there: {', '.join(words)}")
     return best
+
+
+def known_domains_for(history: History | None) -> set[str]:
+    """Domains a move may target: those of the history and of the ownership tables.
+
+    Deliberately not the worksheets beside the file: a worksheet's suggestions depend
+    only on it, the history and the metadata, never on which files share its folder.
+    """
+    found = set(table_domains())
+    if history is not None:
+        found |= {r.domain for r in history.records}
+    return found
+
+
+def _release(ws: Worksheet, config: Config | None, release: str | Version | None,
+             ) -> Version | None:
+    if isinstance(release, Version):
+        return release
+    return release_of(Path(ws.path), release or (config.release if config else ""))
+
+
+def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None,
+                     history: History | None = None, config: Config | None = None,
+                     revert_pairs: RevertPairs | None = None,
+                     known_domains: Collection[str] | None = None,
+                     release: str | Version | None = None,
+                     progress: Progress | None = None) -> list[Suggestion]:
+    """One :class:`Suggestion` per item of ``ws``, in file order.
+
+    ``metadata`` maps PR numbers to :class:`relnotes.github.PRRecord` (or anything with the
+    same attributes); ``history`` defaults to none (rules and priors only) so library use
+    is explicit; ``revert_pairs`` lets a caller pair reverts across a release's worksheets;
+    ``release`` (else ``config.release``, else the worksheet's folder name) picks the API
+    profiles compared for BC evidence.
+    """
+    items = ws.items()
+    if revert_pairs is None:
+        revert_pairs = find_revert_pairs(items, metadata)
+    known = set(known_domains) if known_domains is not None else known_domains_for(history)
+    ctx = Context(history=history, metadata=metadata or {}, known=known,
+                  api=api_diff_for(_release(ws, config, release)),
+                  policy=policy_for(history))
+    return suggest_items(ws, items, ctx, revert_pairs, progress)
+
+
+def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertPairs,
+                  progress: Progress | None = None) -> list[Suggestion]:
+    """Assess and decide each item of ``ws``."""
+    domain = normalise_domain(ws.domain)
+    written = {e.line for e in extract_entries(ws)
+               if e.rationale.strip() and (e.parts or e.no_code_reason)}
+    out = []
+    for item in items:
+        meta = metadata_signals([ctx.metadata[p] for p in item.prs if p in ctx.metadata])
+        title = _words_of(item.title)
+        a = assess(title, domain, item.placement, ctx, meta=meta,
+                   revert_note=pairs.partner.get(id(item)), has_entry=item.line in written)
+        choice = decide(a, item.placement, ctx.policy)
+        out.append(_suggestion(item, a, choice, domain))
+        if progress is not None:
+            progress.advance()
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words_of(title: str) -> str:
+    """The title without PR references (cached: history and rules all read it)."""
+    return strip_pr_refs(title)
+
+
+def _suggestion(item: Item, a: Assessment, choice: Choice, domain: str) -> Suggestion:
+    reasons = a.reasons + choice.reasons
+    conf = choice.confidence
+    if choice.section == "miscategorized":
+        # Sending an item to another team is never applied unreviewed: cap the confidence
+        # below the default --min-confidence.
+        conf = min(conf, MOVE_CONFIDENCE_CAP)
+    return Suggestion(item, choice.section, choice.domain, conf, reasons,
+                      clean_title(item.title, domain=domain), list(choice.consider),
+                      a.stakes, choice.flagged)
+
+
+def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any] | None = None,
+                      history: History | None = None, config: Config | None = None,
+                      release: str | Version | None = None,
+                      known_domains: Collection[str] | None = None,
+                      progress: Progress | None = None) -> list[list[Suggestion]]:
+    """Triage several worksheets of one release, pairing reverts across all of them.
+
+    Reverts are paired across all the worksheets given (the reason names the partner);
+    nothing else depends on which worksheets are triaged together.
+    """
+    pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
+    return [triage_worksheet(ws, metadata=metadata, history=history, config=config,
+                             revert_pairs=pairs, release=release, known_domains=known_domains,
+                             progress=progress)
+            for ws in worksheets]
+
+
+_POLICIES: weakref.WeakKeyDictionary[History, Policy] = weakref.WeakKeyDictionary()
+
+
+def policy_for(history: History | None) -> Policy:
+    """The decision rule's numbers learned from ``history`` (computed once per history).
+
+    Each history item is assessed by a model built from the *other* items: with two or
+    more releases the folds are the releases (so the margin and the confidence
+    calibration measure how decisions transfer to a release the model has not seen);
+    with one release, two halves of it (which is more optimistic).
+    """
+    if history is None or not len(history):
+        return Policy()
+    cached = _POLICIES.get(history)
+    if cached is not None:
+        return cached
+    releases = history.releases
+    if len(releases) >= 2:
+        folds = {r.release: r.release for r in history.records}
+        source = "leave-one-release-out over " + ", ".join(releases)
+    else:
+        folds = {}
+        source = f"two halves of {releases[0]}"
+
+    def fold_of(record: HistoryRecord) -> str:
+        return folds.get(record.release) or str(zlib.crc32(record.title.encode()) % 2)
+
+    rows: list[Row] = []
+    for fold in sorted({fold_of(r) for r in history.records}):
+        train = history.subset(lambda r, f=fold: fold_of(r) != f)  # type: ignore[misc]
+        held = [r for r in history.records if fold_of(r) == fold]
+        for release in sorted({r.release for r in held}):
+            ctx = Context(history=train, known=known_domains_for(train) | history.domains_of[release],
+                          api=api_diff_for(parse_version(release)))
+            for r in held:
+                if r.release != release:
+                    continue
+                a = assess(r.title, r.domain, r.presorted, ctx)
+                rows.append(Row(r.presorted, r.fate, a.probs, a.stakes.score))
+    policy = fit_policy(rows, source=source)
+    log.info("triage policy learned from %s: margin %.2f, flag at %.1f, suggest at %.1f",
+             source, policy.margin, policy.flag_at, policy.suggest_at)
+    _POLICIES[history] = policy
+    return policy

@@ -8,11 +8,15 @@ load time:
 
 - how often items of a domain and pre-sorted section were published, dropped or moved
   (with smoothing towards the section's rate over all domains);
-- how strongly each title word leans towards "published" (a naive-Bayes log-odds,
-  clipped, so rare words cannot dominate);
+- how strongly each title word leans towards "published", towards each published
+  section, and towards "BC-breaking or deprecation" (naive-Bayes log-odds, clipped and
+  shrunk by support, so rare words cannot dominate);
 - near-duplicate titles, found with rapidfuzz among the same domain's records.
 
-Releases can be excluded at load time, so a backtest on release R never sees R.
+Habits shift between releases, so records are weighted by recency: the newest release
+in the history counts 1, the one before ``recency``, then ``recency**2``... The user
+chooses which releases the history holds (``include``/``exclude`` at load time), so a
+backtest on release R never sees R.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import gzip
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -34,16 +38,19 @@ from rapidfuzz import fuzz, process
 from relnotes.categories import PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
+from relnotes.markdown import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
+from relnotes.versions import parse_version
 
 __all__ = [
+    "DEFAULT_RECENCY",
     "History",
     "HistoryRecord",
+    "Prior",
     "build_history",
     "default_history_path",
     "load_history",
-    "strip_links",
     "title_words",
     "write_history",
 ]
@@ -51,22 +58,22 @@ __all__ = [
 FORMAT_VERSION = 1
 # How many past items of a domain it takes to pull its rate halfway from the section's rate.
 PRIOR_PSEUDOCOUNT = 8.0
-_LINK = re.compile(r"\s*\(\[#\d+\]\([^)]*\)(,\s*\[#\d+\]\([^)]*\))*\)|\s*\(#\d+(,\s*#\d+)*\)")
+# Weight of a release relative to the next newer one in the history.
+DEFAULT_RECENCY = 0.5
+HIGH_STAKES = frozenset({"bc breaking", "deprecation"})
 _WORD = re.compile(r"[a-z][a-z0-9_+]{1,}")
-_STOP = frozenset(["the", "a", "an", "of", "to", "in", "for", "and", "or", "on", "with", "by", "from", "is", "be", "as", "at", "it", "this", "that"])
+_TAG = re.compile(r"\[([^\]]{1,30})\]")
+_STOP = frozenset(["the", "a", "an", "of", "to", "in", "for", "and", "or", "on", "with", "by",
+                   "from", "is", "be", "as", "at", "it", "this", "that"])
 
 
-def strip_links(title: str) -> str:
-    """Title without its trailing PR links (``([#N](url))`` or ``(#N)``)."""
-    return _LINK.sub("", title).strip()
-
-
-def title_words(title: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def title_words(title: str) -> frozenset[str]:
     """Lower-case words and ``tag:`` tokens of a title: the features history counts."""
-    text = strip_links(title).lower()
+    text = strip_pr_refs(title).lower()
     words = {w for w in _WORD.findall(text) if w not in _STOP}
-    words |= {"tag:" + re.sub(r"\W+", "", t) for t in re.findall(r"\[([^\]]{1,30})\]", text)}
-    return words
+    words |= {"tag:" + re.sub(r"\W+", "", t) for t in _TAG.findall(text)}
+    return frozenset(words)
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ class Prior:
 
     publish: float
     moved: float
-    n: int  # how many past items of this domain and section there were
+    n: float  # how many past items of this domain and section there were (weighted)
     sections: dict[str, float]  # published section -> share among published
 
 
@@ -95,40 +102,140 @@ class Neighbour:
     record: HistoryRecord
 
 
+Tally = defaultdict[str, float]  # weighted counts
+
+
+def _tally() -> Tally:
+    return defaultdict(float)
+
+
+Polarity = Callable[[HistoryRecord], "bool | None"]
+
+
+class WordModel:
+    """Weighted naive-Bayes log-odds of each word for one yes/no question."""
+
+    def __init__(self, rows: Iterable[tuple[frozenset[str], float, bool | None]]) -> None:
+        yes: Tally = defaultdict(float)
+        no: Tally = defaultdict(float)
+        n_yes = n_no = 0.0
+        for words, weight, side in rows:
+            if side is None:
+                continue
+            if side:
+                n_yes += weight
+                for w in words:
+                    yes[w] += weight
+            else:
+                n_no += weight
+                for w in words:
+                    no[w] += weight
+        self.logodds: dict[str, float] = {}
+        for word in set(yes) | set(no):
+            a, b = yes[word], no[word]
+            if a + b < 2.5:
+                continue
+            lo = math.log((a + 0.5) / (n_yes + 1)) - math.log((b + 0.5) / (n_no + 1))
+            # Shrink towards 0 by support: a word seen 3 times says little.
+            self.logodds[word] = max(-2.0, min(2.0, lo)) * (a + b) / (a + b + 10)
+
+    def evidence(self, words: Iterable[str], fallback: WordModel | None = None,
+                 ) -> list[tuple[str, float]]:
+        """(word, log-odds) for the words this model (else ``fallback``) has seen."""
+        out = []
+        for w in words:
+            if w in self.logodds:
+                out.append((w, self.logodds[w]))
+            elif fallback is not None and w in fallback.logodds:
+                out.append((w, fallback.logodds[w]))
+        return out
+
+
+def _is_published(r: HistoryRecord) -> bool | None:
+    return True if r.fate in PUBLISHED else False if r.fate == "not user facing" else None
+
+
+def _high_stakes(r: HistoryRecord) -> bool:
+    return r.fate in HIGH_STAKES
+
+
+def _section_is(section: str) -> Polarity:
+    def polarity(r: HistoryRecord) -> bool | None:
+        return None if r.fate not in PUBLISHED else r.fate == section
+    return polarity
+
+
+def _moved_to(target: str) -> Polarity:
+    def polarity(r: HistoryRecord) -> bool:
+        return r.fate == "miscategorized" and r.target == target
+    return polarity
+
+
+def release_weights(releases: Iterable[str], recency: float) -> dict[str, float]:
+    """Newest release 1.0, each older one ``recency`` times the next newer one."""
+    def key(rel: str) -> tuple[int, int, int]:
+        v = parse_version(rel)
+        return (v.major, v.minor, v.patch or 0) if v else (0, 0, 0)
+    ordered = sorted(set(releases), key=key, reverse=True)
+    return {rel: recency ** i for i, rel in enumerate(ordered)}
+
+
 class History:
     """Past decisions, queried by the triage engine."""
 
-    def __init__(self, records: Iterable[HistoryRecord]) -> None:
+    def __init__(self, records: Iterable[HistoryRecord], *,
+                 recency: float = DEFAULT_RECENCY) -> None:
         self.records = list(records)
+        self.recency = recency
         self.releases = sorted({r.release for r in self.records})
-        self._by_key: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        self._by_section: dict[str, Counter[str]] = defaultdict(Counter)
-        self._sections_by_domain: dict[str, Counter[str]] = defaultdict(Counter)
-        self._sections_all: Counter[str] = Counter()
-        self._by_domain: dict[str, list[HistoryRecord]] = defaultdict(list)
-        self._moves: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in self.records:
-            self._by_key[(r.domain, r.presorted)][r.fate] += 1
-            self._by_section[r.presorted][r.fate] += 1
-            self._by_domain[r.domain].append(r)
+        self.weights = release_weights(self.releases, recency)
+        w = [self.weights[r.release] for r in self.records]
+        words = [title_words(r.title) for r in self.records]
+        self._by_key: dict[tuple[str, str], Tally] = defaultdict(_tally)
+        self._by_section: dict[str, Tally] = defaultdict(_tally)
+        self._sections_by_domain: dict[str, Tally] = defaultdict(_tally)
+        self._sections_all: Tally = _tally()
+        self._by_domain: dict[str, list[int]] = defaultdict(list)
+        self._moves: dict[str, Tally] = defaultdict(_tally)
+        self.domains_of: dict[str, set[str]] = defaultdict(set)
+        for i, r in enumerate(self.records):
+            self._by_key[(r.domain, r.presorted)][r.fate] += w[i]
+            self._by_section[r.presorted][r.fate] += w[i]
+            self._by_domain[r.domain].append(i)
+            self.domains_of[r.release].add(r.domain)
             if r.fate in PUBLISHED:
-                self._sections_by_domain[r.domain][r.fate] += 1
-                self._sections_all[r.fate] += 1
+                self._sections_by_domain[r.domain][r.fate] += w[i]
+                self._sections_all[r.fate] += w[i]
             if r.fate == "miscategorized" and r.target:
-                self._moves[r.domain][r.target] += 1
-        self._word_logodds = _word_logodds(self.records, _is_published)
-        self._domain_word_logodds = {d: _word_logodds(rs, _is_published)
-                                     for d, rs in self._by_domain.items()}
-        # Words that made maintainers move items from a domain to another (5+ moves).
-        self._move_words = {
-            (d, t): _word_logodds(self._by_domain[d], functools.partial(_moved_to, t))
-            for d, targets in self._moves.items() for t, n in targets.items() if n >= 5}
-        self._titles_by_domain = {d: [r.title.lower() for r in rs]
-                                  for d, rs in self._by_domain.items()}
-        self._tag_moves: dict[tuple[str, str], tuple[int, int]] | None = None
+                self._moves[r.domain][r.target] += w[i]
+
+        def model(idx: Iterable[int], polarity: Polarity) -> WordModel:
+            return WordModel((words[i], w[i], polarity(self.records[i])) for i in idx)
+
+        everything = range(len(self.records))
+        self._publish = model(everything, _is_published)
+        self._publish_by_domain = {d: model(ix, _is_published) for d, ix in self._by_domain.items()}
+        self._stakes = model(everything, _high_stakes)
+        self._stakes_by_domain = {d: model(ix, _high_stakes) for d, ix in self._by_domain.items()}
+        self._section = {s: model(everything, _section_is(s)) for s in PUBLISHED
+                         if self._sections_all[s] >= 5}
+        self._section_by_domain = {
+            (d, s): model(ix, _section_is(s)) for d, ix in self._by_domain.items()
+            for s in PUBLISHED if self._sections_by_domain[d][s] >= 3}
+        # Words that made maintainers move items from a domain to another (3+ moves).
+        self._move_words = {(d, t): model(self._by_domain[d], _moved_to(t))
+                            for d, targets in self._moves.items()
+                            for t, n in targets.items() if n >= 3}
+        self._titles_by_domain = {d: [self.records[i].title.lower() for i in ix]
+                                  for d, ix in self._by_domain.items()}
+        self._tag_moves: dict[tuple[str, str], tuple[float, float]] | None = None
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def subset(self, keep: Callable[[HistoryRecord], bool]) -> History:
+        """A history of the records ``keep`` accepts (same recency)."""
+        return History([r for r in self.records if keep(r)], recency=self.recency)
 
     def prior(self, domain: str, presorted: str) -> Prior | None:
         """Publish/move rates for (domain, pre-sorted section), shrunk towards the section's."""
@@ -138,12 +245,12 @@ class History:
         n_all = sum(overall.values())
         p_all = sum(v for k, v in overall.items() if k in PUBLISHED) / n_all
         m_all = overall["miscategorized"] / n_all
-        here = self._by_key.get((domain, presorted), Counter())
+        here = self._by_key.get((domain, presorted), _tally())
         n = sum(here.values())
         k = PRIOR_PSEUDOCOUNT
         pub = (sum(v for f, v in here.items() if f in PUBLISHED) + k * p_all) / (n + k)
         moved = (here["miscategorized"] + k * m_all) / (n + k)
-        secs = self._sections_by_domain.get(domain, Counter())
+        secs = self._sections_by_domain.get(domain, _tally())
         total = sum(secs.values())
         all_total = sum(self._sections_all.values()) or 1
         sections = {s: (secs[s] + 4.0 * self._sections_all[s] / all_total) / (total + 4.0)
@@ -156,16 +263,29 @@ class History:
         A word's lean in the item's own domain counts where that domain has seen it
         ("CI" is noise in most worksheets and the content of releng's).
         """
-        local = self._domain_word_logodds.get(domain or "", {})
-        scored = []
-        for w in title_words(title):
-            if w in local:
-                scored.append((w, local[w]))
-            elif w in self._word_logodds:
-                scored.append((w, self._word_logodds[w]))
-        total = sum(v for _, v in scored)
-        top = sorted(scored, key=lambda wv: -abs(wv[1]))[:3]
-        return total, [f"{w} ({v:+.1f})" for w, v in top]
+        local = self._publish_by_domain.get(domain or "")
+        scored = (local or self._publish).evidence(title_words(title), self._publish)
+        return sum(v for _, v in scored), _top(scored)
+
+    def section_evidence(self, title: str, domain: str) -> dict[str, tuple[float, list[str]]]:
+        """Per published section: word log-odds that a published item of ``domain`` with
+        this title goes there rather than to another published section (the strongest
+        words are named only where they lean towards the section)."""
+        words = title_words(title)
+        out: dict[str, tuple[float, list[str]]] = {}
+        for section, overall in self._section.items():
+            local = self._section_by_domain.get((domain, section))
+            scored = (local or overall).evidence(words, overall)
+            if scored:
+                total = sum(v for _, v in scored)
+                out[section] = (total, _top(scored) if total > 1.0 else [])
+        return out
+
+    def stakes_evidence(self, title: str, domain: str) -> tuple[float, list[str]]:
+        """Word log-odds that the item ends up BC-breaking or deprecation."""
+        local = self._stakes_by_domain.get(domain)
+        scored = (local or self._stakes).evidence(title_words(title), self._stakes)
+        return sum(v for _, v in scored), _top(scored)
 
     def neighbours(self, title: str, domain: str, *, limit: int = 3, cutoff: float = 88.0,
                    ) -> list[Neighbour]:
@@ -173,77 +293,47 @@ class History:
         choices = self._titles_by_domain.get(domain)
         if not choices:
             return []
-        found = process.extract(strip_links(title).lower(), choices, scorer=fuzz.ratio,
+        found = process.extract(strip_pr_refs(title).lower(), choices, scorer=fuzz.ratio,
                                 limit=limit, score_cutoff=cutoff)
-        return [Neighbour(score, self._by_domain[domain][idx]) for _, score, idx in found]
+        ix = self._by_domain[domain]
+        return [Neighbour(score, self.records[ix[idx]]) for _, score, idx in found]
+
+    def domain_size(self, domain: str) -> float:
+        return sum(self.weights[self.records[i].release] for i in self._by_domain.get(domain, ()))
 
     def move_evidence(self, title: str, domain: str) -> list[tuple[str, float, float, list[str]]]:
         """For each domain that often took items from ``domain``: (target, share of past
         items moved there, word log-odds of this title moving there, strongest words)."""
         words = title_words(title)
-        n = len(self._by_domain.get(domain, ())) or 1
+        n = self.domain_size(domain) or 1.0
         out = []
         for (d, target), lo in self._move_words.items():
             if d != domain:
                 continue
-            scored = sorted(((w, lo[w]) for w in words if w in lo), key=lambda wv: -wv[1])
+            scored = sorted(lo.evidence(words), key=lambda wv: -wv[1])
             out.append((target, self._moves[d][target] / n, sum(v for _, v in scored),
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
 
-    def tag_moves(self, domain: str, target: str) -> tuple[int, int]:
+    def tag_moves(self, domain: str, target: str) -> tuple[float, float]:
         """Past items of ``domain`` whose title tag points at ``target``: (moved there, all)."""
         if self._tag_moves is None:
-            by_release: dict[str, set[str]] = defaultdict(set)
+            counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
             for r in self.records:
-                by_release[r.release].add(r.domain)
-            counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-            for r in self.records:
-                owner = owner_from_tags(r.title, known=by_release[r.release])
+                owner = owner_from_tags(r.title, known=self.domains_of[r.release])
                 if owner is None or owner.domain == r.domain:
                     continue
                 entry = counts[(r.domain, owner.domain)]
-                entry[1] += 1
-                entry[0] += r.fate == "miscategorized" and r.target == owner.domain
+                weight = self.weights[r.release]
+                entry[1] += weight
+                if r.fate == "miscategorized" and r.target == owner.domain:
+                    entry[0] += weight
             self._tag_moves = {k: (v[0], v[1]) for k, v in counts.items()}
-        return self._tag_moves.get((domain, target), (0, 0))
+        return self._tag_moves.get((domain, target), (0.0, 0.0))
 
 
-def _moved_to(target: str, r: HistoryRecord) -> bool:
-    return r.fate == "miscategorized" and r.target == target
-
-
-def _is_published(r: HistoryRecord) -> bool | None:
-    return True if r.fate in PUBLISHED else False if r.fate == "not user facing" else None
-
-
-def _word_logodds(records: Iterable[HistoryRecord],
-                  positive: Callable[[HistoryRecord], bool | None]) -> dict[str, float]:
-    """Per-word log-odds of ``positive`` records vs the others (``None``: left out),
-    clipped to +-2 and shrunk towards 0 by how often the word was seen."""
-    pub_words: Counter[str] = Counter()
-    drop_words: Counter[str] = Counter()
-    n_pub = n_drop = 0
-    for r in records:
-        side = positive(r)
-        if side is None:
-            continue
-        words = title_words(r.title)
-        if side:
-            pub_words.update(words)
-            n_pub += 1
-        else:
-            drop_words.update(words)
-            n_drop += 1
-    out: dict[str, float] = {}
-    for word in set(pub_words) | set(drop_words):
-        a, b = pub_words[word], drop_words[word]
-        if a + b < 3:
-            continue
-        lo = math.log((a + 0.5) / (n_pub + 1)) - math.log((b + 0.5) / (n_drop + 1))
-        # Shrink towards 0 by support: a word seen 3 times says little.
-        out[word] = max(-2.0, min(2.0, lo)) * (a + b) / (a + b + 10)
-    return out
+def _top(scored: list[tuple[str, float]], n: int = 3) -> list[str]:
+    return [f"{w} ({v:+.1f})" for w, v in sorted(scored, key=lambda wv: -abs(wv[1]))[:n]]
 
 
 def build_history(pairs: Iterable[tuple[str, str | Path, str | Path, str | Path | None]],
@@ -253,10 +343,9 @@ def build_history(pairs: Iterable[tuple[str, str | Path, str | Path, str | Path 
     for release, todo, done, misc in pairs:
         outcomes, _ = read_outcomes(todo=todo, done=done, miscategorized=misc)
         for o in outcomes:
-            presorted = o.item.section.category if o.item.section else None
-            records.append(HistoryRecord(release, o.domain, presorted or "Untopiced",
+            records.append(HistoryRecord(release, o.domain, o.item.placement,
                                          o.fate.section, o.fate.domain,
-                                         strip_links(o.item.title)))
+                                         strip_pr_refs(o.item.title)))
     return records
 
 
@@ -278,20 +367,28 @@ def default_history_path() -> Path:
 
 
 def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (),
+                 include: Collection[str] = (), recency: float = DEFAULT_RECENCY,
                  ) -> History:
-    """Load history, leaving out ``exclude``d releases (e.g. the one being evaluated)."""
+    """Load history: only the ``include``d releases when given, never the ``exclude``d
+    ones (e.g. the one being evaluated); older releases weigh ``recency`` times less."""
     p = Path(path) if path else default_history_path()
     if not p.is_file():
         if path:
             raise ConfigError(f"history file not found: {p}", file=p)
-        return History([])
+        return History([], recency=recency)
     try:
         doc = json.loads(gzip.decompress(p.read_bytes()).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"not a relnotes history file: {exc}", file=p) from None
     if doc.get("version") != FORMAT_VERSION:
         raise ConfigError(f"history format {doc.get('version')!r} is not {FORMAT_VERSION}", file=p)
+    stored = set(doc["releases"])
+    unknown = set(include) - stored
+    if unknown:
+        raise ConfigError(f"history has no release {', '.join(sorted(unknown))} "
+                          f"(it holds {', '.join(sorted(stored)) or 'none'})", file=p)
     records = [HistoryRecord(release, *row)
-               for release, rows in doc["releases"].items() if release not in exclude
+               for release, rows in doc["releases"].items()
+               if release not in exclude and (not include or release in include)
                for row in rows]
-    return History(records)
+    return History(records, recency=recency)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from relnotes.categories import PUBLISHED
 from relnotes.errors import RelnotesError, UsageError
-from relnotes.fileio import read_text
 from relnotes.markdown import normalise_title
+from relnotes.miscategorized import group_target, read_miscategorized
 from relnotes.triage.domains import normalise_domain
 from relnotes.worksheet import Item, Worksheet, read_worksheet, worksheet_files
 
@@ -71,12 +71,12 @@ class DoneIndex:
         self.by_body_pr: dict[int, list[Fate]] = {}
         self.by_commit: dict[str, list[Fate]] = {}
         self.by_title: dict[str, list[Fate]] = {}
-        self.misc_prs: set[int] = set()
+        self.misc_prs: dict[int, str | None] = {}  # PR -> target domain, if named
 
     def add_worksheet(self, ws: Worksheet) -> None:
         domain = normalise_domain(ws.domain)
         for item in ws.items():
-            cat = item.section.category if item.section is not None else None
+            cat = item.category
             # Unknown headings ("Removed because not released yet") and leftovers in
             # Untopiced are not published.
             section = cat if cat in PUBLISHED else "not user facing"
@@ -90,10 +90,15 @@ class DoneIndex:
             self.by_title.setdefault(normalise_title(item.title), []).append(fate)
 
     def add_miscategorized(self, path: str | Path) -> None:
-        # Only the PR numbers matter here: an item still sitting in miscategorized.md left
-        # its domain and no maintainer claimed it.
-        for a, b in _PR_IN_TEXT.findall(read_text(path)):
-            self.misc_prs.add(int(a or b))
+        # An item still sitting in miscategorized.md left its domain and no maintainer
+        # claimed it; its group heading may name the domain it was sent to.
+        pool = read_miscategorized(path)
+        for section in pool.sections:
+            target, _ = group_target(section.name)
+            for item in section.items:
+                for pr in item.all_prs:
+                    self.misc_prs.setdefault(
+                        pr, normalise_domain(target) if target else None)
 
     def hits(self, item: Item) -> list[Fate]:
         found: list[Fate] = []
@@ -119,8 +124,9 @@ def fate_of(item: Item, domain: str, index: DoneIndex) -> Fate:
         return Fate((published or same)[0].section)
     if hits:
         return Fate("miscategorized", hits[0].domain)
-    if any(pr in index.misc_prs for pr in item.prs):
-        return Fate("miscategorized", None)
+    for pr in item.prs:
+        if pr in index.misc_prs:
+            return Fate("miscategorized", index.misc_prs[pr])
     return Fate("not user facing")
 
 

@@ -32,11 +32,16 @@ def triage_json(results: Iterable[WorksheetTriage]) -> dict[str, Any]:
         for r in results]}
 
 
-def summary_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
-    """How many items stay, move to another section, drop, or leave the domain."""
-    counts = {"stay": 0, "move": 0, "drop": 0, "leave": 0}
+def summary_counts(suggestions: Iterable[Suggestion], *, min_confidence: float = 0.0,
+                   ) -> dict[str, int]:
+    """What applying the suggestions at or above ``min_confidence`` would do: how many
+    items stay, move to another section, drop, or leave the domain; ``review``: the
+    changes below the threshold, left where they are for a person to decide."""
+    counts = {"stay": 0, "move": 0, "drop": 0, "leave": 0, "review": 0}
     for s in suggestions:
-        if s.section == "miscategorized":
+        if s.changes and s.confidence < min_confidence:
+            counts["review"] += 1
+        elif s.section == "miscategorized":
             counts["leave"] += 1
         elif not s.changes:
             counts["stay"] += 1
@@ -48,9 +53,14 @@ def summary_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
 
 
 def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0.0,
-                show_stays: bool = True) -> str:
+                list_from: float | None = None, show_stays: bool = True) -> str:
     """Per worksheet: proposed moves grouped by target section, then what stays (least
-    confident first), each with its reasons, then a summary line."""
+    confident first), each with its reasons, then a summary line.
+
+    Moves are listed from ``list_from`` (default: ``min_confidence``) on; the summary says
+    what applying the suggestions at ``min_confidence`` would do."""
+    summary_at = min_confidence
+    min_confidence = summary_at if list_from is None else list_from
     out: list[str] = []
     for r in results:
         out.append(f"{r.worksheet.path} ({r.worksheet.domain}): {len(r.suggestions)} items")
@@ -65,6 +75,7 @@ def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0
             for s in items:
                 out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}")
                 out.append(f"           from {s.current}; " + "; ".join(s.reasons))
+                out += [f"           consider {c}" for c in s.consider]
         if show_stays:
             stays: dict[str, list[Suggestion]] = defaultdict(list)
             for s in r.suggestions:
@@ -78,17 +89,24 @@ def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0
                         + (f" -> {s.domain}" if s.domain else "") + "]")
                     out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}{moved}")
                     out.append("           " + "; ".join(s.reasons))
-        c = summary_counts(r.suggestions)
-        sure = sum(1 for s in r.suggestions if s.confidence >= 0.9)
-        out.append(f"  summary: {c['stay']} stay, {c['move']} move, {c['drop']} drop, "
-                   f"{c['leave']} leave the domain; {sure} at confidence >= 0.9")
+                    out += [f"           consider {c}" for c in s.consider]
+        c = summary_counts(r.suggestions, min_confidence=summary_at)
+        flagged = sum(1 for s in r.suggestions if s.high_stakes)
+        out.append(f"  summary at confidence >= {summary_at:.2f}: {c['stay']} stay, "
+                   f"{c['move']} move, {c['drop']} drop, {c['leave']} leave the domain, "
+                   f"{c['review']} changes below the threshold left for review; "
+                   f"{flagged} suggested or flagged for BC-breaking/deprecation")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
 def decisions(suggestions: Iterable[Suggestion], *, min_confidence: float,
               clean_titles: bool = False, include_moves_out: bool = True) -> list[Decision]:
-    """Decisions for the suggestions at or above ``min_confidence`` that change something."""
+    """Decisions for the suggestions at or above ``min_confidence``.
+
+    Confident stays are decisions too (applying them changes nothing), so the summary of
+    ``triage --write`` counts them as unchanged instead of reporting none.
+    """
     out: list[Decision] = []
     for s in suggestions:
         if s.confidence < min_confidence:
@@ -96,8 +114,6 @@ def decisions(suggestions: Iterable[Suggestion], *, min_confidence: float,
         if s.section == "miscategorized" and not include_moves_out:
             continue
         title = s.clean_title if clean_titles and s.clean_title != s.item.title else None
-        if not s.changes and title is None:
-            continue
         out.append(Decision(key=s.item.key, section=s.section,
                             domain=s.domain, title=title))
     return out

@@ -90,18 +90,24 @@ RULES: tuple[Rule, ...] = (
        r"(improve|boost)s? .*(speed|perf))", 0.3, "performance", 1.6, "speed or memory wording"),
     _r("U05", r"\bdoc(s|string|strings|umentation)?\b|\bexamples?\b|\btutorial|\breadme\b|"
        r"\.rst\b|\bdocument(s|ed)?\b", 0.2, "docs", 1.5, "documentation wording"),
-    _r("U06", r"\bdeprecat", 1.2, "deprecation", 2.5, "deprecation wording"),
+    # BC/deprecation wording only raises the publish odds here: whether an item is
+    # BC-breaking is the high-stakes detector's call (relnotes.triage.stakes).
+    _r("U06", r"\bdeprecat", 1.2, None, 0, "deprecation wording"),
     _r("U07", r"\bbc[- ]?break|\bbackwards?[- ]incompatib|\bbreaking change|\bno longer\b|"
        r"\bremove (support|the deprecated|deprecated)|\bdrop (support|python|cuda)",
-       0.8, "bc breaking", 2.0, "backward-incompatible wording"),
+       0.8, None, 0, "backward-incompatible wording"),
     _r("U08", r"\b(improve|better|clearer|more informative)\b.*\b(error|message|warning)s?\b|"
        r"\berror messages?\b", 0.1, "improvements", 0.8, "better error messages"),
     _r("U09", r"\btorch\.\w+|\bnn\.\w+|`[^`]+`|\b(api|argument|kwarg|option|flag|dtype|"
        r"operator|op)s?\b", 0.3, "improvements", 0.3, "names a public API"),
     _r("U10", r"\bsecurity\b|\bcve\b|\bvulnerab", 0.8, "security", 2.5, "security wording"),
-    _r("U11", r"\bcmake\b|\bbuild(ing)?\b|\bcompil(er|e|ing) (flag|warning|error)|\bheaders?\b|"
-       r"\bc\+\+ ?(17|20)\b|\bmsvc\b|\bgcc\b|\bclang\b|\blibrar(y|ies)\b|\babi\b",
-       -0.3, "devs", 0.9, "build or extension-author wording", _INFRA),
+    _r("D01", r"\bcpp_extension|\bc\+\+ extensions?\b|torch::stable|\bstable (abi|api|librar)|"
+       r"\blibtorch\b|\bheaders?\b|\bcmake\b|\bbuild (flags?|options?|system|from source)\b|"
+       r"\bUSE_[A-Z0-9_]{3,}|\bsetup\.py\b|\bbazel\b|\btoolchains?\b|\bcompilers?\b|"
+       r"\bgcc\b|\bclang\b|\bmsvc\b|\bc\+\+ ?(17|20)\b|\babi\b|\bshims?\b|"
+       r"\bextension (authors?|writers?)\b|\bcustom (c\+\+ )?ops? (in|from) c\+\+|\bpybind",
+       0.3, "devs", 2.0, "build, C++ extension or ABI wording: people who build or extend PyTorch",
+       _INFRA),
 )
 
 REVERT_RE = re.compile(r'^\s*Revert\s+"(?P<title>.+?)"?\s*(\(\[#\d+\]|\(#\d+\)|$)', re.IGNORECASE)

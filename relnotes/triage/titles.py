@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from relnotes.markdown import LONG_PR_LINK
 from relnotes.triage.domains import normalise_tag, tags_repeating_domain, title_tags
 
 __all__ = ["INTERNAL_TAGS", "clean_title", "short_links"]
@@ -24,7 +25,6 @@ INTERNAL_TAGS = frozenset(normalise_tag(t) for t in (
 ))
 
 _SERIES_TAG = re.compile(r"^\s*(\d+|n)\s*/\s*(\d+|n)\s*$", re.IGNORECASE)
-_LONG_LINK = re.compile(r"\[#(\d+)\]\(https?://[^)\s]+\)")
 _LINK_GROUP = re.compile(r"\s*\((#\d+(?:,\s*#\d+)*)\)\s*$")
 _CODE_SPANS = re.compile(r"`[^`]*`|\[[^\]]*\]\([^)]*\)|https?://\S+")
 _IDENTIFIER = re.compile(
@@ -41,7 +41,7 @@ _IDENTIFIER = re.compile(
 
 def short_links(title: str) -> str:
     """``([#12](https://.../pull/12))`` -> ``(#12)``; the number is what readers need."""
-    return _LONG_LINK.sub(lambda m: f"#{m.group(1)}", title)
+    return LONG_PR_LINK.sub(lambda m: f"#{m.group(1)}", title)
 
 
 def _strip_tags(text: str, domain: str | None) -> str:

@@ -1,0 +1,123 @@
+"""Public torch names a title mentions that the release removed or changed.
+
+relnotes ships API profiles (:mod:`relnotes.snippets.profiles`): for each torch release,
+the names of its public modules and their signatures. A name that exists in the previous
+release's profile and not in this one's, or whose signature changed, is hard evidence of
+a backward-incompatible change when an item's title names it; a name still there whose
+title says it now warns is evidence of a deprecation. Only names written the way code is
+written count (``torch.a.b``, ``snake_case_name``, ``CamelCaseName``, anything in
+backticks), so ordinary words never match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from relnotes.errors import RelnotesError
+from relnotes.snippets.profiles import Profile, available_versions, load_profile
+from relnotes.versions import Version
+
+__all__ = ["ApiChange", "ApiDiff", "api_diff_for"]
+
+log = logging.getLogger(__name__)
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+_DOTTED = re.compile(r"\btorch(?:\.[A-Za-z_]\w*)+")
+_SNAKE = re.compile(r"(?<![\w.])([A-Za-z]\w*_\w+)(?![\w(])")
+_CAMEL = re.compile(r"(?<![\w.])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+
+
+@dataclass(frozen=True)
+class ApiChange:
+    """A public name the title mentions and what happened to it between the releases."""
+
+    name: str  # dotted path in the older release
+    change: str  # "removed" | "signature" | "present"
+    detail: str
+
+    def describe(self, old: str, new: str) -> str:
+        if self.change == "removed":
+            return f"API profiles: {self.name} exists in torch {old} and not in {new}"
+        if self.change == "signature":
+            return f"API profiles: signature of {self.name} changed from {old} to {new} ({self.detail})"
+        return f"API profiles: {self.name} exists in torch {old} and {new}"
+
+
+def _index(profile: Profile) -> dict[str, list[str]]:
+    """Short name -> dotted paths where the profile defines it (not re-exports)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for module, record in profile.modules.items():
+        if record is None:
+            continue
+        for name, kind in record["names"].items():
+            if kind != "import":
+                out[name].append(f"{module}.{name}")
+    return out
+
+
+class ApiDiff:
+    """Compares the profiles of two releases for the names a title mentions."""
+
+    def __init__(self, old: Profile, new: Profile) -> None:
+        self.old, self.new = old, new
+        self.old_version, self.new_version = old.major_minor, new.major_minor
+        self._old_index = _index(old)
+
+    def names_in(self, title: str) -> list[str]:
+        """Code-like names of a title: dotted torch paths, snake_case, CamelCase, `code`."""
+        found: list[str] = []
+        for span in _BACKTICKED.findall(title):
+            found += [m.group(0).rstrip(".") for m in _IDENT.finditer(span)]
+        text = _BACKTICKED.sub(" ", title)
+        found += _DOTTED.findall(text) + _SNAKE.findall(text) + _CAMEL.findall(text)
+        return list(dict.fromkeys(n for n in found if len(n) >= 4))
+
+    def changes_in(self, title: str) -> list[ApiChange]:
+        """What happened to each public name of the title between the two releases."""
+        out: list[ApiChange] = []
+        for name in self.names_in(title):
+            paths = [name] if name.startswith("torch.") else self._old_index.get(
+                name.rsplit(".", 1)[-1], [])
+            for path in paths[:4]:
+                before = self.old.lookup(path)
+                if before.status != "ok":
+                    continue
+                after = self.new.lookup(path)
+                if after.status == "missing":
+                    out.append(ApiChange(path, "removed", after.detail))
+                elif after.status == "ok":
+                    # a lookup's detail is the recorded signature of a function or class
+                    old_sig, new_sig = before.detail, after.detail
+                    if (before.kind == after.kind and before.kind in ("function", "class")
+                            and old_sig.startswith("(") and new_sig.startswith("(")
+                            and old_sig != new_sig):
+                        out.append(ApiChange(path, "signature", f"{old_sig} -> {new_sig}"))
+                    else:
+                        out.append(ApiChange(path, "present", ""))
+        return out
+
+
+@lru_cache(maxsize=8)
+def _diff(old: str, new: str) -> ApiDiff:
+    return ApiDiff(load_profile(old), load_profile(new))
+
+
+def api_diff_for(release: Version | None) -> ApiDiff | None:
+    """The diff between ``release``'s profile and the previous release's, when both ship."""
+    if release is None:
+        return None
+    previous = release.previous()
+    shipped = set(available_versions())
+    if previous is None or release.mm not in shipped or previous.mm not in shipped:
+        log.info("no API profiles for %s and the release before it: no API evidence", release)
+        return None
+    try:
+        return _diff(previous.mm, release.mm)
+    except RelnotesError as exc:  # a damaged profile must not stop triage
+        log.warning("API profiles not used: %s", exc)
+        return None

@@ -1,0 +1,286 @@
+"""The decision rule: never worse than staying when unsure.
+
+A pre-sorted item moves only when the probability of its best alternative beats its
+pre-sorted section's by a *margin*; otherwise it stays and the alternative is listed as
+"consider". Pre-sorted BC-breaking and deprecation items (their authors labelled them on
+purpose) leave only on strong evidence (a revert pair, PR metadata that says not user
+facing). Untopiced items have no stay: they get the best section. The high-stakes
+detector's score flags an item for BC-breaking/deprecation from ``flag_at`` on (listed
+as "consider") and suggests the section from ``suggest_at`` on.
+
+Every number of a :class:`Policy` is learned from history by :func:`fit_policy`, on
+items the model did not see (cross-validation, see ``engine.policy_for``): the margin
+that maximises agreement with maintainers, the detector thresholds under a budget of
+flagged items, and a calibration of confidence (isotonic, per kind of decision), so
+that "0.9" means "maintainers agreed 9 times in 10 on releases the model had not seen".
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "FLAG_BUDGET",
+    "Calibration",
+    "Choice",
+    "Policy",
+    "Row",
+    "decide",
+    "fit_policy",
+]
+
+HIGH_STAKES = ("bc breaking", "deprecation")
+# Published sections a section vote may pick (BC/deprecation are the detector's call).
+PUBLISHED_OUTCOMES = frozenset({"new features", "improvements", "bug fixes", "performance",
+                                "docs", "devs", "security"})
+# Share of all items the detector may flag (the issue allows 3%; keep a safety margin).
+FLAG_BUDGET = 0.025
+# An alternative is worth a "consider" line from this probability on.
+CONSIDER_AT = 0.2
+_MARGINS = tuple(round(0.05 * i, 2) for i in range(17))
+
+
+class AssessmentLike(Protocol):
+    probs: dict[str, float]
+    target: str | None
+    strong_exit: str | None
+
+    @property
+    def stakes(self) -> StakesLike: ...
+
+
+class StakesLike(Protocol):
+    score: float
+    kind: str
+    reasons: list[str]
+    labelled: bool
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """An increasing map from a raw probability to observed agreement (isotonic)."""
+
+    xs: tuple[float, ...] = ()
+    ys: tuple[float, ...] = ()
+
+    def __call__(self, raw: float) -> float:
+        if not self.xs:
+            return raw
+        i = bisect.bisect_right(self.xs, raw) - 1
+        return self.ys[max(0, i)]
+
+    @staticmethod
+    def fit(pairs: Iterable[tuple[float, bool]], *, prior: float = 1.0) -> Calibration:
+        """Pool-adjacent-violators on (raw, agreed); each block's value is smoothed
+        towards 1/2 by ``prior`` pseudo-counts so a block of three never says 100%."""
+        data = sorted(pairs)
+        if len(data) < 20:
+            return Calibration()
+        blocks: list[list[float]] = []  # [sum agreed, count, first raw]
+        for raw, ok in data:
+            blocks.append([float(ok), 1.0, raw])
+            while len(blocks) > 1 and (blocks[-2][0] / blocks[-2][1]
+                                       >= blocks[-1][0] / blocks[-1][1]):
+                s, n, _ = blocks.pop()
+                blocks[-1][0] += s
+                blocks[-1][1] += n
+        xs = tuple(b[2] for b in blocks)
+        ys = tuple((b[0] + prior / 2) / (b[1] + prior) for b in blocks)
+        ys = tuple(max(ys[:i + 1]) for i in range(len(ys)))  # keep it increasing
+        return Calibration((0.0, *xs[1:]), ys)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The learned numbers of the decision rule (defaults: no history)."""
+
+    margin: float = 0.2
+    publish_at: float = 0.5  # Untopiced items are published from this probability on
+    flag_at: float = 2.5
+    suggest_at: float = 4.0
+    calibration: Mapping[str, Calibration] = field(default_factory=dict)
+    stakes_precision: float = 0.5  # share of suggested-from-detector items that were right
+    learned_from: str = "defaults (no history)"
+
+    def confidence(self, kind: str, raw: float) -> float:
+        cal = self.calibration.get(kind)
+        return cal(raw) if cal is not None else raw
+
+
+@dataclass
+class Choice:
+    section: str
+    domain: str | None
+    confidence: float
+    kind: str  # "stay", "move", "untopiced", "stakes", "kept"
+    reasons: list[str]
+    consider: list[str]
+    flagged: str | None = None
+
+
+def _best(probs: Mapping[str, float], exclude: Sequence[str] = ()) -> str:
+    return max((s for s in probs if s not in exclude), key=lambda s: probs[s])
+
+
+def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
+    """Where the item goes, how sure, and what else to consider (see the module doc)."""
+    probs = a.probs
+    stakes = a.stakes
+    # BC-breaking and deprecation are the detector's call, never the section vote's.
+    best = _best(probs, HIGH_STAKES)
+    reasons: list[str] = []
+    flagged = stakes.kind if stakes.score >= policy.flag_at or stakes.labelled else None
+    if presorted in HIGH_STAKES:
+        if a.strong_exit is None:
+            section, kind = presorted, "kept"
+            reasons.append(f"pre-sorted {presorted} items leave only on strong evidence; "
+                           "none here")
+            flagged = flagged or presorted
+        else:
+            section, kind = _best(probs, HIGH_STAKES), "move"
+            reasons.append(f"leaves {presorted}: {a.strong_exit}")
+    elif a.strong_exit is not None and best != presorted:
+        section, kind = best, "move"
+        reasons.append(f"leaves {presorted}: {a.strong_exit}")
+    elif flagged is not None and (stakes.score >= policy.suggest_at
+                                  or stakes.labelled):
+        section, kind = flagged, "stakes"
+        reasons.append(f"{flagged} evidence {stakes.score:.1f} >= {policy.suggest_at:.1f}: "
+                       + "; ".join(stakes.reasons))
+    elif presorted not in probs:  # Untopiced or an unknown heading: no stay
+        published = sum(p for s, p in probs.items() if s in PUBLISHED_OUTCOMES)
+        if published >= policy.publish_at and best not in PUBLISHED_OUTCOMES:
+            best = _best({s: p for s, p in probs.items() if s in PUBLISHED_OUTCOMES})
+        section, kind = best, "untopiced"
+        reasons.append(f"not sorted yet: best is {best} (p={probs[best]:.2f}; published "
+                       f"p={published:.2f}, publish from {policy.publish_at:.2f})")
+    elif best != presorted and probs[best] - probs[presorted] >= policy.margin:
+        section, kind = best, "move"
+        reasons.append(f"{best} p={probs[best]:.2f} beats {presorted} p={probs[presorted]:.2f} "
+                       f"by the learned margin {policy.margin:.2f}")
+    else:
+        section, kind = presorted, "stay"
+        if best != presorted:
+            reasons.append(f"stays: {best} p={probs[best]:.2f} does not beat {presorted} "
+                           f"p={probs[presorted]:.2f} by the learned margin {policy.margin:.2f}")
+    domain = a.target if section == "miscategorized" else None
+    if kind == "stakes":
+        conf = policy.stakes_precision
+    else:
+        raw = probs.get(section, 0.0) if kind != "kept" else max(probs.get(section, 0.0), 0.5)
+        conf = policy.confidence(kind, raw)
+    consider = []
+    if flagged is not None and section not in HIGH_STAKES:
+        consider.append(f"{flagged}: " + "; ".join(stakes.reasons))
+    for alt in sorted(probs, key=lambda s: -probs[s]):
+        if alt != section and probs[alt] >= CONSIDER_AT:
+            where = f" -> {a.target}" if alt == "miscategorized" and a.target else ""
+            consider.append(f"{alt}{where} (p={probs[alt]:.2f})")
+    return Choice(section, domain, conf, kind, reasons, consider[:3], flagged)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One history item assessed by a model that did not see it."""
+
+    presorted: str
+    fate: str
+    probs: Mapping[str, float]
+    stakes: float
+    strong_exit: bool = False
+
+
+def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
+    """The margin, detector thresholds and calibration that fit ``rows`` best."""
+    if len(rows) < 50:
+        return Policy(learned_from=f"defaults ({source}: too few items)")
+    movable = [r for r in rows if r.presorted in r.probs and r.presorted not in HIGH_STAKES]
+    margin = _fit_margin(movable)
+    publish_at = _fit_publish_at([r for r in rows if r.presorted not in r.probs])
+    flag_at, suggest_at, precision = _fit_stakes(rows)
+    base = Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
+                  suggest_at=suggest_at, stakes_precision=precision)
+    # Calibrate with the decisions this policy makes on the same unseen items.
+    samples: dict[str, list[tuple[float, bool]]] = {}
+    for r in rows:
+        choice = decide(_RowAssessment(r), r.presorted, base)
+        raw = r.probs.get(choice.section, 0.0)
+        if choice.kind == "kept":
+            raw = max(raw, 0.5)
+        samples.setdefault(choice.kind, []).append((raw, choice.section == r.fate))
+    calibration = {kind: Calibration.fit(pairs) for kind, pairs in samples.items()}
+    return Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
+                  suggest_at=suggest_at, calibration=calibration,
+                  stakes_precision=precision, learned_from=source)
+
+
+def _fit_margin(rows: Sequence[Row]) -> float:
+    """The margin with most agreement; ties go to the larger margin (stay when unsure)."""
+    best_margin, best_ok = _MARGINS[-1], -1
+    for m in reversed(_MARGINS):
+        ok = 0
+        for r in rows:
+            top = _best(r.probs, HIGH_STAKES)
+            pick = top if top != r.presorted and r.probs[top] - r.probs[r.presorted] >= m \
+                else r.presorted
+            ok += pick == r.fate
+        if ok > best_ok:
+            best_margin, best_ok = m, ok
+    return best_margin
+
+
+def _fit_publish_at(rows: Sequence[Row]) -> float:
+    """For unsorted items: the published-probability threshold with most agreement."""
+    best_t, best_ok = 0.5, -1
+    for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        policy = Policy(publish_at=t, flag_at=99.0, suggest_at=99.0)
+        ok = sum(decide(_RowAssessment(r), r.presorted, policy).section == r.fate for r in rows)
+        if ok > best_ok:
+            best_t, best_ok = t, ok
+    return best_t
+
+
+def _fit_stakes(rows: Sequence[Row]) -> tuple[float, float, float]:
+    """(flag_at, suggest_at, precision of suggestions): the lowest flag threshold within
+    the budget, and the lowest suggest threshold at which most suggestions were right."""
+    budget = FLAG_BUDGET * len(rows)
+    presorted = sum(r.presorted in HIGH_STAKES for r in rows)
+    others = sorted((r.stakes, r.fate in HIGH_STAKES) for r in rows
+                    if r.presorted not in HIGH_STAKES)
+    scores = sorted({s for s, _ in others if s > 0}, reverse=True)
+    flag_at = 99.0
+    for t in scores:
+        if presorted + sum(1 for s, _ in others if s >= t) > budget:
+            break
+        flag_at = t
+    flag_at = max(flag_at, 1.0)
+    suggest_at, precision = 99.0, 0.5
+    for t in sorted(s for s in scores if s >= flag_at):
+        hits = [ok for s, ok in others if s >= t]
+        if len(hits) >= 3 and sum(hits) / len(hits) >= 0.5:
+            suggest_at = t
+            precision = (sum(hits) + 0.5) / (len(hits) + 1)
+            break
+    return flag_at, suggest_at, precision
+
+
+class _RowAssessment:
+    """A :class:`Row` seen through the interface :func:`decide` reads."""
+
+    def __init__(self, row: Row) -> None:
+        self.probs = dict(row.probs)
+        self.target: str | None = None
+        self.strong_exit: str | None = "metadata" if row.strong_exit else None
+        self.stakes = _RowStakes(row.stakes)
+
+
+@dataclass
+class _RowStakes:
+    score: float
+    kind: str = "bc breaking"
+    reasons: list[str] = field(default_factory=list)
+    labelled: bool = False
+

@@ -1,0 +1,147 @@
+"""The decision rule, the high-stakes detector and the history's releases and recency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from relnotes.errors import ConfigError
+from relnotes.triage import triage_worksheet
+from relnotes.triage.apidiff import api_diff_for
+from relnotes.triage.history import History, HistoryRecord, load_history, write_history
+from relnotes.triage.policy import Calibration, Policy, Row, decide, fit_policy
+from relnotes.triage.stakes import BC, DEPRECATION, Stakes, assess_stakes
+from relnotes.versions import parse_version
+from relnotes.worksheet import parse_worksheet
+from tests.helpers import run_cli
+from tests.triage_fixtures import link, worksheet_text
+
+
+class _A:
+    """An assessment with chosen probabilities and detector score."""
+
+    def __init__(self, probs: dict[str, float], score: float = 0.0, *, kind: str = BC,
+                 strong_exit: str | None = None, labelled: bool = False) -> None:
+        full = dict.fromkeys(("bc breaking", "deprecation", "new features", "improvements",
+                              "bug fixes", "performance", "docs", "devs", "security",
+                              "not user facing", "miscategorized"), 0.0)
+        full.update(probs)
+        self.probs = full
+        self.target: str | None = "rocm"
+        self.strong_exit = strong_exit
+        self.stakes = Stakes(score=score, kind=kind, reasons=["why"], labelled=labelled)
+
+
+POLICY = Policy(margin=0.3, publish_at=0.5, flag_at=2.0, suggest_at=5.0)
+
+
+def test_stays_unless_the_alternative_beats_it_by_the_margin() -> None:
+    close = decide(_A({"improvements": 0.35, "bug fixes": 0.55}), "improvements", POLICY)
+    assert close.section == "improvements" and close.kind == "stay"
+    assert any(c.startswith("bug fixes") for c in close.consider)
+    clear = decide(_A({"improvements": 0.1, "bug fixes": 0.8}), "improvements", POLICY)
+    assert clear.section == "bug fixes" and clear.kind == "move"
+
+
+def test_presorted_bc_item_leaves_only_on_strong_evidence() -> None:
+    weak = decide(_A({"bc breaking": 0.01, "improvements": 0.9}), "bc breaking", POLICY)
+    assert weak.section == "bc breaking" and weak.kind == "kept"
+    strong = decide(_A({"bc breaking": 0.01, "not user facing": 0.9},
+                       strong_exit="revert pair"), "bc breaking", POLICY)
+    assert strong.section == "not user facing"
+
+
+def test_untopiced_gets_the_best_section_and_bc_evidence_is_flagged_or_suggested() -> None:
+    best = decide(_A({"not user facing": 0.45, "bug fixes": 0.3, "docs": 0.25}), "Untopiced",
+                  POLICY)
+    assert best.section == "bug fixes"  # published p=0.55 >= publish_at
+    flagged = decide(_A({"not user facing": 0.9}, 3.0), "not user facing", POLICY)
+    assert flagged.section == "not user facing" and flagged.flagged == BC
+    assert flagged.consider[0].startswith("bc breaking: why")
+    suggested = decide(_A({"not user facing": 0.9}, 6.0, kind=DEPRECATION), "Untopiced", POLICY)
+    assert suggested.section == DEPRECATION
+    labelled = decide(_A({"improvements": 0.9}, 0.5, labelled=True), "improvements", POLICY)
+    assert labelled.section == BC
+
+
+def test_fit_policy_learns_a_margin_that_beats_staying() -> None:
+    # moving pays off only when the alternative leads by a lot
+    rows = [Row("improvements", "bug fixes" if lead > 0.5 else "improvements",
+                {"improvements": 0.5 - lead / 2, "bug fixes": 0.5 + lead / 2,
+                 "not user facing": 0.0}, 0.0)
+            for lead in (0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9) for _ in range(10)]
+    policy = fit_policy(rows, source="synthetic")
+    assert 0.4 < policy.margin <= 0.6
+    assert policy.learned_from == "synthetic"
+    assert fit_policy(rows[:10], source="tiny").learned_from.startswith("defaults")
+
+
+def test_calibration_is_increasing_and_smoothed() -> None:
+    pairs = [(x / 100, x % 3 != 0 or x > 80) for x in range(100)]
+    cal = Calibration.fit(pairs)
+    values = [cal(x / 100) for x in range(100)]
+    assert values == sorted(values) and 0.0 < values[0] and values[-1] < 1.0
+
+
+def test_api_profiles_give_bc_evidence_for_a_removed_name() -> None:
+    api = api_diff_for(parse_version("2.8.0"))
+    assert api is not None
+    stakes = assess_stakes("Remove torch.export.export_for_inference", "export", api=api)
+    assert stakes.api_removed and stakes.kind == BC
+    assert any("exists in torch 2.7 and not in 2.8" in r for r in stakes.reasons)
+    # the same title against 2.7 (where it still exists): no removal evidence
+    older = assess_stakes("Remove torch.export.export_for_inference", "export",
+                          api=api_diff_for(parse_version("2.7.0")))
+    assert not older.api_removed and older.score < stakes.score
+
+
+def test_wording_flags_support_drops_not_internal_clean_ups() -> None:
+    drop = assess_stakes("Drop support for Python 3.9", "python_frontend")
+    tidy = assess_stakes("[BE] Remove unused helper from tests", "python_frontend")
+    dep = assess_stakes("Deprecate `torch.foo_bar` in favour of `torch.baz`", "python_frontend")
+    assert drop.score >= 3.0 and tidy.score < drop.score / 2
+    assert dep.kind == DEPRECATION
+
+
+def test_release_option_picks_the_profiles(tmp_path: Path) -> None:
+    ws = tmp_path / "export.md"
+    ws.write_text(worksheet_text("export", {"Untopiced": [
+        f"Remove torch.export.export_for_inference {link(7)}"]}))
+    with_release = run_cli("triage", str(ws), "--offline", "--release", "2.8.0").output
+    without = run_cli("triage", str(ws), "--offline").output
+    assert "API profiles: torch.export.export_for_inference exists in torch 2.7" in with_release
+    assert "API profiles" not in without
+    assert "Error" in run_cli("triage", str(ws), "--release", "two", expect=2).output
+
+
+def test_suggestions_do_not_depend_on_the_files_beside_the_worksheet(tmp_path: Path) -> None:
+    text = worksheet_text("cuda", {"Untopiced": [f"[ROCm] Improve softmax {link(1)}",
+                                                 f"Fix crash in torch.cuda.x {link(2)}"]})
+    alone, beside = tmp_path / "alone", tmp_path / "beside"
+    for folder in (alone, beside):
+        folder.mkdir()
+        (folder / "result_cuda.md").write_text(text)
+    (beside / "result_rocm.md").write_text(worksheet_text("rocm", {}))
+    history = History([])
+    a = triage_worksheet(parse_worksheet(text, path=str(alone / "result_cuda.md")),
+                         history=history)
+    b = triage_worksheet(parse_worksheet(text, path=str(beside / "result_cuda.md")),
+                         history=history)
+    assert [(s.section, s.domain, s.confidence) for s in a] == \
+        [(s.section, s.domain, s.confidence) for s in b]
+    assert a[0].section == "miscategorized" and a[0].domain == "rocm"
+
+
+def test_history_releases_can_be_chosen_and_older_ones_weigh_less(tmp_path: Path) -> None:
+    def rec(release: str, fate: str) -> HistoryRecord:
+        return HistoryRecord(release, "mps", "Untopiced", fate, None, "Fix a crash")
+    records = [rec("2.7.0", "not user facing")] * 10 + [rec("2.8.0", "bug fixes")] * 10
+    path = write_history(records, tmp_path / "h.json.gz")
+    assert load_history(path, include=["2.8.0"]).releases == ["2.8.0"]
+    with pytest.raises(ConfigError, match="no release 2.6.0"):
+        load_history(path, include=["2.6.0"])
+    recent = load_history(path, recency=0.25).prior("mps", "Untopiced")
+    even = load_history(path, recency=1.0).prior("mps", "Untopiced")
+    assert recent is not None and even is not None
+    assert recent.publish > even.publish  # the newer release (published) counts more
