@@ -27,6 +27,8 @@ from relnotes.categories import CATEGORIES
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
 from relnotes.markdown import LONG_PR_LINK
+from relnotes.miscategorized import read_miscategorized
+from relnotes.worksheet import domain_of_file, release_domains, worksheet_files
 
 if TYPE_CHECKING:
     from relnotes.triage.engine import Suggestion
@@ -114,17 +116,16 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
     folder) and those named by the groups of ``miscategorized.md``; the history's only
     when there is no other (a domain of a past release may have no worksheet now).
     """
-    from relnotes.miscategorized import group_target, read_miscategorized
-    from relnotes.triage.siblings import sibling_domains
-
     path = Path(worksheet).resolve()
-    found = set(sibling_domains(path))
-    if path.parent.name in ("todo", "done"):
-        other = "done" if path.parent.name == "todo" else "todo"
-        found |= sibling_domains(path.parent.parent / other / path.name)
+    release = path.parent.parent if path.parent.name in ("todo", "done") else path.parent
+    found = set(release_domains(release))
+    found.update(domain_of_file(p, path.parent) for p in worksheet_files(path.parent))
     if misc_path is not None and Path(misc_path).is_file():
-        for section in read_miscategorized(misc_path).sections:
-            found.update(d for d in group_target(section.name) if d)
+        pool = read_miscategorized(misc_path)
+        for section in pool.sections:
+            group = pool.describe(section)
+            found.update(group.domains or ([group.target] if group.target else []))
+            found.update([group.source] if group.source else [])
     found = {d for d in found if _norm_domain(d) != _norm_domain(own)}
     if not found and history is not None:  # no other worksheet: past releases' domains
         found.update(r.domain for r in history.records)

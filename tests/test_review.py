@@ -233,7 +233,9 @@ def test_known_domains_of_a_release(tmp_path: Path) -> None:
     path = make_release(tmp_path, misc="# Miscategorized commits\n\n## export (from fx)\n"
                                         "- x (#9)\n\n## not user facing\n")
     (tmp_path / "todo" / "result_cuda.md").write_text("# w\n\n## cuda\n### bug fixes\n")
-    (tmp_path / "todo" / "result_build.md").write_text("# w\n\n## build\\_frontend\n")
+    # domains come from the file names (newer worksheets have "##" steps before the domain)
+    (tmp_path / "todo" / "result_build_frontend.md").write_text(
+        "# w\n\n## 1. Sort\n\n## build\\_frontend\n")
     (tmp_path / "done").mkdir()
     (tmp_path / "done" / "result_mps.md").write_text("# w\n\n## mps\n")
     assert known_domains(path, own="quantization", misc_path=tmp_path / "miscategorized.md") \
