@@ -22,6 +22,7 @@ names the repository and what to do.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,13 +72,12 @@ _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)
 
 
 def _display(path: Path) -> str:
-    """``path`` relative to the current directory when below it, else absolute: one form
-    for every path a command prints."""
-    resolved = path.resolve()
+    """``path`` relative to the current directory (``../`` when beside it), so that every
+    path a command prints has one form; absolute only when no relative path exists."""
     try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(resolved)
+        return os.path.relpath(path.resolve(), Path.cwd().resolve())
+    except ValueError:  # another drive (Windows)
+        return str(path.resolve())
 
 
 @dataclass

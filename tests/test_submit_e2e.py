@@ -429,3 +429,27 @@ def test_done_keeps_other_staged_work_staged(repo: dict[str, Path]) -> None:
                                       "2.8.0/miscategorized.md"])
     assert "staged line" in sh("git", "diff", "--cached", cwd=work)
     assert "unstaged line" in sh("git", "diff", cwd=work)
+
+
+def test_done_reports_check_failures_at_the_snippet_with_one_kind_of_path(
+        repo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from relnotes.decisions import sidecar_path
+
+    release = repo["release"]
+    curate(release)
+    todo = release / "todo" / NAME
+    todo.write_text(todo.read_text().replace(
+        "### bc breaking\n", f"### bc breaking\n- Renamed the observer {LINK.format(n=5106)}\n"))
+    sidecar_path(todo, "check").parent.mkdir(exist_ok=True)
+    sidecar_path(todo, "check").write_text(json.dumps({"snippets": [
+        {"line": 17, "verdict": "fail", "kind": "snippet-bug", "message": "NameError: m"}]}))
+    monkeypatch.chdir(release)
+    out = run_cli("done", f"todo/{NAME}", "--generated", str(repo["generated"]), expect=1)
+    assert f"todo/{NAME}:17: [check-failed] snippet check failed: snippet-bug: NameError: m" \
+        in out.stdout
+    places = [line.split(":", 1)[0] for line in out.stdout.splitlines() if ": [" in line]
+    assert places and set(places) == {f"todo/{NAME}"}  # no absolute path beside relative ones
+    monkeypatch.chdir(release / "todo")
+    again = run_cli("done", NAME, expect=1)
+    assert {line.split(":", 1)[0] for line in again.stdout.splitlines()
+            if ": [" in line} == {f"../todo/{NAME}"}
