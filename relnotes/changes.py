@@ -71,7 +71,6 @@ class ChangeSummary:
         details += [f"- {k}: dropped" for k in self.dropped]
         details += [f"- {s['key']}: sent to {s['domain']}" for s in self.sent]
         details += [f"- {k}: adopted" for k in self.adopted]
-        details += [f"- {k}: retitled" for k in self.retitled]
         if details:
             lines += ["", "<details><summary>Items</summary>", "", *details, "", "</details>"]
         return "\n".join(lines)

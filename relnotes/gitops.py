@@ -114,7 +114,11 @@ def repo_root(path: str | Path) -> Path:
     """The top of the work tree that contains ``path``."""
     start = Path(path).resolve()
     folder = start if start.is_dir() else start.parent
-    out = git("rev-parse", "--show-toplevel", cwd=folder, step="find the git repository")
+    out = git("rev-parse", "--show-toplevel", cwd=folder, step="find the git repository",
+              check=False)
+    if not out.ok:
+        raise GitError(f"{path} is not in a git repository (clone the release-notes "
+                       "repository and work there)")
     return Path(out.stdout.strip())
 
 

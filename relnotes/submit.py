@@ -68,6 +68,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 
@@ -210,6 +211,8 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     """
     from relnotes.audit import read_check_results
 
+    if repo is not None and not _REPO.match(repo):
+        raise UsageError(f"--repo must be OWNER/NAME, got {repo!r}")
     ws_path = Path(worksheet)
     ws = read_worksheet(ws_path)
     root = repo_root(ws_path)

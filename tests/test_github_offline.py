@@ -80,6 +80,9 @@ def test_metadata_for_offline_and_complete_are_silent(
         offline = lookup_metadata([*NUMBERS, 1], config=config, offline=True)
     assert sorted(offline.records) == NUMBERS and offline.missing == [1]
     assert offline.warning is None and fake_github.requests == []
+    nowhere = fake_github.config(cache_path=tmp_path / "none" / "cache.sqlite")
+    assert lookup_metadata(NUMBERS, config=nowhere, offline=True).missing == NUMBERS
+    assert not (tmp_path / "none").exists()  # offline never creates a cache
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
@@ -180,8 +183,9 @@ def test_an_old_cache_is_rebuilt_not_misread(tmp_path: Path) -> None:
     config = Config().with_overrides(cache_path=str(path))
     assert cached_metadata([1], config=config) == {}
     with sqlite3.connect(path) as check:
-        columns = [row[1] for row in check.execute("PRAGMA table_info(prs)")]
-    assert columns[0] == "api_url"
+        columns = [row[1] for row in check.execute("PRAGMA table_info(pr_records)")]
+        old = check.execute("SELECT name FROM sqlite_master WHERE name='prs'").fetchall()
+    assert columns[0] == "api_url" and old == []
 
 
 def test_fetch_of_an_unreachable_server_fails_fast_and_names_it(monkeypatch: Any,

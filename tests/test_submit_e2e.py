@@ -453,3 +453,24 @@ def test_done_reports_check_failures_at_the_snippet_with_one_kind_of_path(
     again = run_cli("done", NAME, expect=1)
     assert {line.split(":", 1)[0] for line in again.stdout.splitlines()
             if ": [" in line} == {f"../todo/{NAME}"}
+
+
+def test_bad_input_is_named_and_changes_nothing(repo: dict[str, Path], tmp_path: Path,
+                                                fake_github: RunningServer) -> None:
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    done = release / "done" / NAME
+    (release / "todo" / NAME).rename(done)
+    before = local_state(work)
+    bad_repo = run_cli("submit", str(done), "--repo", "nope", "--yes", expect=2)
+    assert "--repo must be OWNER/NAME" in bad_repo.stderr
+    no_remote = run_cli("submit", str(done), "--repo", REPO, "--remote", "upstream", expect=1)
+    assert "'upstream'" in no_remote.stderr
+    no_base = run_cli("submit", str(done), "--repo", REPO, "--base", "main", expect=1)
+    assert "has no branch 'main'" in no_base.stderr
+    outside = tmp_path / "outside" / NAME
+    outside.parent.mkdir()
+    outside.write_text(done.read_text())
+    not_git = run_cli("submit", str(outside), "--repo", REPO, expect=1)
+    assert "is not in a git repository" in not_git.stderr
+    assert local_state(work) == before and fake_github.pulls == {}

@@ -38,7 +38,7 @@ _CHUNK = 500
 
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _PRS = """
-CREATE TABLE IF NOT EXISTS prs (
+CREATE TABLE IF NOT EXISTS pr_records (
     api_url TEXT NOT NULL,
     repo TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -115,7 +115,10 @@ class MetadataCache:
                 if row is not None:
                     log.info("cache schema %s != %s: rebuilding %s", row[0], SCHEMA_VERSION,
                              self.path)
+                # schema 1's table had another name: an older relnotes sharing the file
+                # rebuilds its own table instead of failing on this one
                 conn.execute("DROP TABLE IF EXISTS prs")
+                conn.execute("DROP TABLE IF EXISTS pr_records")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
             conn.execute(_PRS)
@@ -148,7 +151,7 @@ class MetadataCache:
             chunk = wanted[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"SELECT number, record FROM prs WHERE api_url=? AND repo=? "
+                f"SELECT number, record FROM pr_records WHERE api_url=? AND repo=? "
                 f"AND number IN ({marks})",
                 (_key(api_url), repo, *chunk),
             ).fetchall()
@@ -172,7 +175,7 @@ class MetadataCache:
             return 0
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO pr_records VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -188,7 +191,7 @@ class MetadataCache:
         if api_url is not None:
             where.append("api_url=?")
             args.append(_key(api_url))
-        sql = "SELECT COUNT(*) FROM prs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT COUNT(*) FROM pr_records" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._conn.execute(sql, args).fetchone()[0])
 
 

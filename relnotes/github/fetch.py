@@ -193,8 +193,15 @@ def lookup_metadata(numbers: Iterable[int], *, config: Config, offline: bool = F
     wanted = list(dict.fromkeys(int(n) for n in numbers))
     if not wanted:
         return MetadataLookup({}, [])
+    if offline:  # never creates a cache file, never warns: the user asked for the cache only
+        try:
+            found = cached_metadata(wanted, config=config)
+        except (GitHubError, OSError) as exc:
+            log.info("no cached PR metadata: %s", exc)
+            found = {}
+        return MetadataLookup(found, [n for n in wanted if n not in found])
     try:
-        result = fetch_metadata(wanted, config=config, offline=offline, progress=progress)
+        result = fetch_metadata(wanted, config=config, progress=progress)
     except (GitHubError, OSError) as exc:  # the cache (or the repo setting) is unusable
         reason = exc.message if isinstance(exc, GitHubError) else str(exc)
         cached: dict[int, PRRecord] = {}
@@ -204,8 +211,8 @@ def lookup_metadata(numbers: Iterable[int], *, config: Config, offline: bool = F
             pass
         missing = [n for n in wanted if n not in cached]
         return MetadataLookup(cached, missing, _warning(reason, missing, wanted, sources))
-    missing = sorted(set(result.missing) | set(result.failed))
-    if offline or not result.failed:
+    missing = sorted(result.failed)
+    if not result.failed:
         return MetadataLookup(result.records, missing)
     reasons = [r for r in result.failed.values() if not r.startswith("not tried")]
     reason = reasons[0] if reasons else next(iter(result.failed.values()))
