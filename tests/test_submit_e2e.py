@@ -130,6 +130,14 @@ def curate(release: Path) -> None:
     write_documents(ws, pool)
 
 
+def finished(release: Path) -> Path:
+    """Curated and moved to done/ by hand (no ``done``, nothing committed)."""
+    curate(release)
+    done = release / "done" / NAME
+    (release / "todo" / NAME).rename(done)
+    return done
+
+
 def local_state(work: Path) -> dict[str, Any]:
     """Branch, HEAD, index, working tree (tracked and untracked) and local branches."""
     files = {p.relative_to(work).as_posix(): p.read_bytes()
@@ -223,8 +231,7 @@ def test_submit_alone_after_editing_in_done(repo: dict[str, Path],
                                             fake_github: RunningServer) -> None:
     """Without ``done``: the worksheet moved to done/ by hand, nothing committed."""
     work, release = repo["work"], repo["release"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     before = local_state(work)
     out = submit(release / "done" / NAME, "--yes")
     assert out["created"] and sorted(out["paths"]) == sorted(
@@ -329,8 +336,7 @@ def test_branch_is_rebuilt_when_the_default_branch_moved(repo: dict[str, Path],
                                                          fake_github: RunningServer,
                                                          tmp_path: Path) -> None:
     release, remote = repo["release"], repo["remote"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     first = submit(release / "done" / NAME, "--yes")
     other = tmp_path / "other"  # someone merges another domain into master meanwhile
     sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
@@ -349,8 +355,7 @@ def test_branch_is_rebuilt_when_the_default_branch_moved(repo: dict[str, Path],
 def test_error_after_the_push_names_the_repository(repo: dict[str, Path],
                                                    fake_github: RunningServer) -> None:
     work, release = repo["work"], repo["release"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     before = local_state(work)
     out = run_cli("submit", str(release / "done" / NAME), "--repo", "acme/no-such-repo",
                   "--yes", expect=1)
@@ -377,8 +382,7 @@ def test_pull_request_goes_through_the_shared_client_with_retries(
 
     monkeypatch.setattr(time, "sleep", sleep)
     release = repo["release"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     fake_github.inject("server_error", 2, path=f"/repos/{REPO}/pulls")
     fake_github.inject("retry_after", 1, path=f"/repos/{REPO}/pulls", retry_after=3)
     out = submit(release / "done" / NAME, "--yes")
@@ -388,8 +392,7 @@ def test_pull_request_goes_through_the_shared_client_with_retries(
 
 def test_failed_push_changes_nothing(repo: dict[str, Path], fake_github: RunningServer) -> None:
     work, release, remote = repo["work"], repo["release"], repo["remote"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'branch protection: pushes refused' >&2\nexit 1\n")
     hook.chmod(0o755)
@@ -403,8 +406,7 @@ def test_failed_push_changes_nothing(repo: dict[str, Path], fake_github: Running
 def test_missing_token_changes_nothing(repo: dict[str, Path], fake_github: RunningServer,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     work, release = repo["work"], repo["release"]
-    curate(release)
-    (release / "todo" / NAME).rename(release / "done" / NAME)
+    finished(release)
     monkeypatch.delenv(TOKEN_ENV)
     before = local_state(work)
     out = run_cli("submit", str(release / "done" / NAME), "--repo", REPO, "--yes", expect=1)
