@@ -167,8 +167,12 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
     if not sent and not adopted:
         return PoolUpdate(None)
     local_entries = _entries(local) if local is not None else None
+    emptied = {id(item.section) for item in adopted}
     for item in adopted:
         remote.remove(item)
+    # a group this worksheet emptied goes too, as when ``apply`` adopts locally
+    remote.sections[:] = [sec for sec in remote.sections
+                          if id(sec) not in emptied or sec.items]
     for target, item in sent:
         remote.add(item, target=target, source=domain)
     update = PoolUpdate(remote.render(), sent=len(sent), adopted=len(adopted), verbatim=False)
