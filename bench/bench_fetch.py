@@ -62,7 +62,7 @@ def main() -> None:
                     fake.inject("retry_after", path="/graphql", retry_after=1)
                     fake.inject("malformed", path="/graphql")
                 start = time.perf_counter()
-                result = fetch_metadata(numbers, config=config, progress=False, refresh=refresh)
+                result = fetch_metadata(numbers, config=config, refresh=refresh)
                 wall = time.perf_counter() - start
                 assert not result.failed and len(result.records) == len(numbers)
                 sent = len(fake.requests)

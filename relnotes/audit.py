@@ -48,6 +48,7 @@ from relnotes.worksheet import Document, Item, Worksheet, read_worksheet, worksh
 __all__ = [
     "UNFINISHABLE_FILES",
     "AuditReport",
+    "CheckResults",
     "audit",
     "item_refs",
     "read_check_results",
@@ -110,8 +111,20 @@ class AuditReport:
                 "findings": [f.to_json() for f in self.findings]}
 
 
-def read_check_results(worksheet: str | Path) -> tuple[int, list[str]] | None:
-    """(number of results, descriptions of failed ones) from the saved check JSON, if any."""
+@dataclass(frozen=True)
+class CheckResults:
+    """The saved snippet check of one worksheet: how many results, which ones failed.
+
+    ``failed`` holds (line of the snippet in the worksheet, or None; first line of the
+    message), so a failure is reported where the snippet is, not at the ``##`` heading.
+    """
+
+    total: int
+    failed: list[tuple[int | None, str]]
+
+
+def read_check_results(worksheet: str | Path) -> CheckResults | None:
+    """The results saved by ``relnotes check --save`` for ``worksheet``, if any."""
     from relnotes.decisions import sidecar_path
 
     path = sidecar_path(worksheet, "check")
@@ -123,13 +136,16 @@ def read_check_results(worksheet: str | Path) -> tuple[int, list[str]] | None:
         raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
     results = data.get("snippets", []) if isinstance(data, dict) else []
     failed = [_describe(r) for r in results if isinstance(r, dict) and r.get("verdict") == "fail"]
-    return len(results), failed
+    return CheckResults(len(results), failed)
 
 
-def _describe(result: Mapping[str, Any]) -> str:
-    where = result.get("line") or "?"
-    why = result.get("message") or "failed"
-    return f"{where}: {str(why).splitlines()[0] if str(why) else 'failed'}"
+def _describe(result: Mapping[str, Any]) -> tuple[int | None, str]:
+    line = result.get("line")
+    why = str(result.get("message") or "").strip()
+    kind = result.get("kind")
+    text = why.splitlines()[0] if why else "failed"
+    return (line if isinstance(line, int) and line > 0 else None,
+            f"{kind}: {text}" if kind else text)
 
 
 class _Auditor:
@@ -170,10 +186,10 @@ class _Auditor:
                 self.report.findings.append(finding)
         checks = read_check_results(ws.path)
         if checks is not None:
-            total, failed = checks
-            self.report.checks[ws.path] = {"results": total, "failed": len(failed)}
-            for text in failed:
-                self.problem(ws.path, ws.domain_line, "check-failed",
+            self.report.checks[ws.path] = {"results": checks.total,
+                                           "failed": len(checks.failed)}
+            for line, text in checks.failed:
+                self.problem(ws.path, line or ws.domain_line, "check-failed",
                              f"snippet check failed: {text}")
 
     def revert_pairs(self, metadata: Mapping[int, Any] | None) -> None:

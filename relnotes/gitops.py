@@ -1,9 +1,15 @@
-"""Every git call relnotes makes goes through :func:`git`.
+"""Every git call relnotes makes goes through :func:`git` (or :func:`git_bytes`).
 
 One function sets the timeout, the working directory and a predictable environment
 (no prompts, C locale) and returns a typed result, so a failure always names the step
-the user asked for ("push", "commit") and tests can fake git in one place. The helpers
-below are the handful of questions and steps ``done`` and ``submit`` need.
+the user asked for ("push", "commit") and tests can fake git in one place.
+
+Submission builds its commit with plumbing, never by checking anything out: the files
+are hashed into the object store, a tree is written through a *temporary* index cut from
+the remote's default branch, and ``commit-tree`` makes the commit that is pushed. The
+user's branch, index and working tree are not touched; what stays behind is a few
+unreferenced objects (git's gc removes them) and the remote-tracking refs git itself
+updates on fetch and push.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +26,27 @@ from relnotes.errors import GitError
 
 __all__ = [
     "GitResult",
-    "branch_sha",
+    "build_commit",
+    "commit_exists",
     "current_branch",
+    "fetch_branch",
     "git",
-    "has_staged_changes",
+    "git_bytes",
     "head_sha",
+    "is_ancestor",
+    "push",
+    "read_blob",
+    "remote_default_branch",
+    "remote_heads",
     "remote_url",
     "repo_root",
-    "show_file",
+    "tree_of",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
+NETWORK_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -57,32 +72,53 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     return env
 
 
-def git(*args: str, cwd: str | Path, step: str, check: bool = True,
-        timeout: float = DEFAULT_TIMEOUT, env: Mapping[str, str] | None = None) -> GitResult:
-    """Run ``git ARGS`` in ``cwd``; with ``check``, a failure raises GitError naming ``step``."""
-    argv = ("git", *args)
+def _run(args: tuple[str, ...], *, cwd: str | Path, step: str, check: bool, timeout: float,
+         env: Mapping[str, str] | None, input: bytes | None
+         ) -> tuple[int, bytes, str]:
     log.debug("git %s (in %s)", " ".join(args), cwd)
     try:
-        proc = subprocess.run(argv, cwd=str(cwd), env=_env(env), capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        proc = subprocess.run(("git", *args), cwd=str(cwd), env=_env(env), capture_output=True,
+                              input=input, timeout=timeout, check=False)
     except FileNotFoundError:
         raise GitError(f"{step} failed: git is not installed") from None
     except subprocess.TimeoutExpired:
         raise GitError(f"{step} failed: 'git {' '.join(args)}' took more than "
                        f"{timeout:g} s") from None
-    result = GitResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
-    if check and not result.ok:
-        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        detail = (stderr.strip() or proc.stdout.decode("utf-8", "replace").strip()).splitlines()
         raise GitError(f"{step} failed: 'git {' '.join(args)}' exited {proc.returncode}"
                        + (f": {detail[-1]}" if detail else ""))
-    return result
+    return proc.returncode, proc.stdout, stderr
+
+
+def git(*args: str, cwd: str | Path, step: str, check: bool = True,
+        timeout: float = DEFAULT_TIMEOUT, env: Mapping[str, str] | None = None,
+        input: str | None = None) -> GitResult:
+    """Run ``git ARGS`` in ``cwd``; with ``check``, a failure raises GitError naming ``step``."""
+    code, out, err = _run(tuple(args), cwd=cwd, step=step, check=check, timeout=timeout,
+                          env=env, input=input.encode() if input is not None else None)
+    return GitResult(tuple(args), code, out.decode("utf-8", "replace"), err)
+
+
+def git_bytes(*args: str, cwd: str | Path, step: str, input: bytes | None = None,
+              env: Mapping[str, str] | None = None) -> bytes | None:
+    """``git ARGS`` with raw bytes in and out (file contents: CRLF stays CRLF); None when
+    git fails."""
+    code, out, _ = _run(tuple(args), cwd=cwd, step=step, check=False, timeout=DEFAULT_TIMEOUT,
+                        env=env, input=input)
+    return out if code == 0 else None
 
 
 def repo_root(path: str | Path) -> Path:
     """The top of the work tree that contains ``path``."""
     start = Path(path).resolve()
     folder = start if start.is_dir() else start.parent
-    out = git("rev-parse", "--show-toplevel", cwd=folder, step="find the git repository")
+    out = git("rev-parse", "--show-toplevel", cwd=folder, step="find the git repository",
+              check=False)
+    if not out.ok:
+        raise GitError(f"{path} is not in a git repository (clone the release-notes "
+                       "repository and work there)")
     return Path(out.stdout.strip())
 
 
@@ -97,24 +133,100 @@ def head_sha(root: Path) -> str:
     return git("rev-parse", "HEAD", cwd=root, step="read HEAD").stdout.strip()
 
 
-def branch_sha(root: Path, ref: str) -> str | None:
-    """The commit ``ref`` points at, or None when it does not exist."""
-    out = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=root,
-              step="read a ref", check=False)
-    return out.stdout.strip() or None if out.ok else None
-
-
-def has_staged_changes(root: Path) -> bool:
-    out = git("diff", "--cached", "--quiet", cwd=root, step="check the index", check=False)
-    return out.returncode == 1
-
-
 def remote_url(root: Path, remote: str) -> str:
     out = git("remote", "get-url", remote, cwd=root, step=f"read remote {remote!r}")
     return out.stdout.strip()
 
 
-def show_file(root: Path, ref: str, path: str) -> str | None:
-    """The text of ``path`` at ``ref``, or None when either does not exist."""
-    out = git("show", f"{ref}:{path}", cwd=root, step="read a file from history", check=False)
-    return out.stdout if out.ok else None
+def read_blob(root: Path, ref: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``ref`` (no filters), or None when either does not exist."""
+    return git_bytes("cat-file", "blob", f"{ref}:{path}", cwd=root, step="read a file")
+
+
+def commit_exists(root: Path, sha: str) -> bool:
+    return git("cat-file", "-e", f"{sha}^{{commit}}", cwd=root, step="look up a commit",
+               check=False).ok
+
+
+def tree_of(root: Path, commit: str) -> str:
+    return git("rev-parse", f"{commit}^{{tree}}", cwd=root, step="read a tree").stdout.strip()
+
+
+def is_ancestor(root: Path, ancestor: str, commit: str) -> bool:
+    return git("merge-base", "--is-ancestor", ancestor, commit, cwd=root,
+               step="compare commits", check=False).ok
+
+
+def remote_default_branch(root: Path, remote: str) -> str:
+    """The branch the remote's HEAD names (``main``, ``master``, ...), asked of the remote.
+
+    Falls back to the local ``refs/remotes/<remote>/HEAD`` when the remote does not say
+    (some servers do not advertise symbolic refs).
+    """
+    out = git("ls-remote", "--symref", remote, "HEAD", cwd=root, timeout=NETWORK_TIMEOUT,
+              step=f"ask {remote!r} for its default branch")
+    for line in out.stdout.splitlines():
+        if line.startswith("ref: ") and line.endswith("\tHEAD"):
+            ref = line[len("ref: "):-len("\tHEAD")]
+            if ref.startswith("refs/heads/"):
+                return ref[len("refs/heads/"):]
+    local = git("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", cwd=root,
+                step="read the remote's default branch", check=False)
+    prefix = f"refs/remotes/{remote}/"
+    if local.ok and local.stdout.strip().startswith(prefix):
+        return local.stdout.strip()[len(prefix):]
+    raise GitError(f"{remote!r} does not say which branch is its default; pass --base BRANCH")
+
+
+def remote_heads(root: Path, remote: str, *branches: str) -> dict[str, str]:
+    """``{branch: sha}`` of those ``branches`` the remote has (asked of the remote)."""
+    if not branches:
+        return {}
+    refs = [f"refs/heads/{b}" for b in branches]
+    out = git("ls-remote", remote, *refs, cwd=root, timeout=NETWORK_TIMEOUT,
+              step=f"read branches of {remote!r}")
+    found: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref in refs:  # ls-remote patterns match by suffix; keep exact names only
+            found[ref[len("refs/heads/"):]] = sha
+    return found
+
+
+def fetch_branch(root: Path, remote: str, branch: str) -> None:
+    """Bring the remote's ``branch`` into the object store (a normal fetch: it updates
+    ``<remote>/<branch>`` and nothing of the user's)."""
+    git("fetch", "-q", "--no-tags", remote, f"refs/heads/{branch}", cwd=root,
+        timeout=NETWORK_TIMEOUT, step=f"fetch {branch!r} from {remote!r}")
+
+
+def build_commit(root: Path, *, base: str, files: Mapping[str, bytes | None],
+                 parent: str, message: str) -> tuple[str, str]:
+    """(commit, tree): ``base``'s tree with ``files`` written (bytes) or removed (None),
+    committed on top of ``parent``. Uses a temporary index; touches no ref."""
+    step = "commit"
+    with tempfile.TemporaryDirectory(prefix="relnotes-index-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        git("read-tree", base, cwd=root, step=step, env=env)
+        for path, data in files.items():
+            if data is None:
+                git("update-index", "--force-remove", "--", path, cwd=root, step=step, env=env)
+                continue
+            blob = git_bytes("hash-object", "-w", "--stdin", f"--path={path}", cwd=root,
+                             step=step, input=data)
+            if blob is None:
+                raise GitError(f"{step} failed: cannot store {path} in the repository")
+            git("update-index", "--add", "--cacheinfo",
+                f"100644,{blob.decode().strip()},{path}", cwd=root, step=step, env=env)
+        tree = git("write-tree", cwd=root, step=step, env=env).stdout.strip()
+    commit = git("commit-tree", tree, "-p", parent, "-F", "-", cwd=root, step=step,
+                 input=message).stdout.strip()
+    return commit, tree
+
+
+def push(root: Path, remote: str, commit: str, branch: str, *, expect: str | None) -> None:
+    """Set the remote's ``branch`` to ``commit`` if it is still at ``expect`` (None: must
+    not exist yet); never pushes anything else."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
+    git("push", "-q", lease, remote, f"{commit}:refs/heads/{branch}", cwd=root,
+        timeout=NETWORK_TIMEOUT, step="push")

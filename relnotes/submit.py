@@ -1,18 +1,22 @@
 """Hand a finished worksheet in as the release process expects: a branch and a pull request.
 
-:func:`plan_submission` works out everything without changing anything (the dry run
-prints it): the branch ``relnotes/<release>-<domain>``, the files to commit (the
-worksheet, its ``todo/`` original when it moved to ``done/``, ``miscategorized.md``), the
-commit message, and the pull request's title and body. The body summarises what changed
-against the worksheet on ``<remote>/<base>`` (moved, dropped, sent to other domains,
-adopted, retitled), the BC-breaking/deprecation entries written and the snippet check
-results.
+:func:`plan_submission` works everything out without changing anything (the dry run
+prints it). It asks the remote for its default branch (``main``, ``master``, ...) and
+lists exactly what the pull request will change against it: the worksheet (its move from
+``todo/`` to ``done/``) and this worksheet's changes to ``miscategorized.md`` (see
+:mod:`relnotes.changes`); nothing else of the user's branch -- other commits, staged or
+uncommitted work -- goes in. It also lists what stands in the way (a worksheet still in
+``todo/``, lint findings, failed snippet checks, audit problems): submission refuses
+them unless forced, and a forced pull request says so in its body. The change table is
+counted against the worksheet as generated (``--generated``, else the version of
+``todo/<name>`` that was first committed).
 
-:func:`submit` carries the plan out step by step (create branch, commit, push, open pull
-request). Running it again moves the same branch forward and edits the same pull request.
-When a step fails, the local repository is put back as it was (branch, HEAD, the changes
-in the work tree) and the error names the step. The token is read from the environment
-variable the ``token_env`` setting names and is never printed.
+:func:`submit` builds the commit with git plumbing on top of the remote's default branch
+(or on the existing submission branch, which moves forward), pushes it with a lease, and
+opens the pull request -- or updates the one already open for that branch -- through the
+same GitHub client as ``fetch``. The user's branch, index and working tree are never
+touched, so there is nothing to put back when a step fails; an error after the push
+names the repository and what to do.
 """
 
 from __future__ import annotations
@@ -22,221 +26,265 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relnotes.apply import default_miscategorized_path
-from relnotes.errors import GitHubError, RelnotesError, UsageError, WorksheetError
+from relnotes.changes import ChangeSummary, pool_update, summarise_changes
+from relnotes.config import Config
+from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
+from relnotes.findings import Finding
 from relnotes.gitops import (
-    branch_sha,
-    current_branch,
+    build_commit,
+    commit_exists,
+    fetch_branch,
     git,
-    has_staged_changes,
     head_sha,
+    is_ancestor,
+    push,
+    read_blob,
+    remote_default_branch,
+    remote_heads,
     remote_url,
     repo_root,
-    show_file,
+    tree_of,
 )
-from relnotes.miscategorized import group_target, read_miscategorized
+from relnotes.miscategorized import parse_miscategorized
 from relnotes.versions import release_of
-from relnotes.worksheet import Item, Worksheet, parse_worksheet, read_worksheet
+from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 
-__all__ = ["ChangeSummary", "DoneOutcome", "SubmitOutcome", "SubmitPlan", "finish_worksheet",
-           "plan_submission", "submit", "summarise_changes"]
+if TYPE_CHECKING:
+    from relnotes.audit import AuditReport
+    from relnotes.github.client import GitHubClient
+
+__all__ = [
+    "DoneOutcome",
+    "SubmitOutcome",
+    "SubmitPlan",
+    "finish_worksheet",
+    "plan_submission",
+    "submission_problems",
+    "submit",
+]
 
 log = logging.getLogger(__name__)
 
+_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 
-@dataclass
-class ChangeSummary:
-    """What the maintainer changed, measured against the worksheet as generated."""
-
-    baseline: str | None = None  # where the "before" came from, None when not found
-    moved: list[dict[str, str]] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    sent: list[dict[str, str]] = field(default_factory=list)
-    adopted: list[str] = field(default_factory=list)
-    retitled: list[str] = field(default_factory=list)
-    entries: int = 0
-    checks: dict[str, int] | None = None  # results, failed
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    def markdown(self) -> str:
-        def row(label: str, count: int, extra: str = "") -> str:
-            return f"| {label} | {count}{extra} |"
-
-        by_domain: dict[str, int] = {}
-        for sent in self.sent:
-            by_domain[sent["domain"]] = by_domain.get(sent["domain"], 0) + 1
-        domains = ", ".join(f"{d}: {n}" for d, n in sorted(by_domain.items()))
-        if self.checks is None:
-            checks = "no check results"
-        else:
-            checks = f"{self.checks['results'] - self.checks['failed']} passed, " \
-                     f"{self.checks['failed']} failed"
-        lines = ["| change | count |", "| --- | --- |",
-                 row("moved to another section", len(self.moved)),
-                 row("dropped to not user facing", len(self.dropped)),
-                 row("sent to other domains (miscategorized.md)", len(self.sent),
-                     f" ({domains})" if domains else ""),
-                 row("adopted from miscategorized.md", len(self.adopted)),
-                 row("titles rewritten", len(self.retitled)),
-                 row("BC-breaking / deprecation entries written", self.entries),
-                 f"| snippet checks | {checks} |"]
-        if self.baseline is None:
-            lines.append("\n(no generated worksheet found to compare with: moves not counted)")
-        details = [f"- {m['key']}: {m['from']} -> {m['to']}" for m in self.moved]
-        details += [f"- {k}: dropped" for k in self.dropped]
-        details += [f"- {s['key']}: sent to {s['domain']}" for s in self.sent]
-        details += [f"- {k}: adopted" for k in self.adopted]
-        if details:
-            lines += ["", "<details><summary>Items</summary>", "", *details, "", "</details>"]
-        return "\n".join(lines)
-
-
-def summarise_changes(before: Worksheet | None, after: Worksheet,
-                      misc_path: str | Path | None = None) -> ChangeSummary:
-    """Compare the generated worksheet with the finished one, item by item (by key)."""
-    from relnotes.audit import read_check_results
-
-    summary = ChangeSummary()
-    for item in after.items():
-        category = item.section.category if item.section else None
-        if category in ("bc breaking", "deprecation") and item.body.strip():
-            summary.entries += 1
-    checks = read_check_results(after.path)
-    if checks is not None:
-        summary.checks = {"results": checks[0], "failed": len(checks[1])}
-    if before is None:
-        return summary
-    summary.baseline = before.path
-    now: dict[str, Item] = {}
-    for item in after.items():
-        now.setdefault(item.key, item)
-    targets: dict[str, str] = {}
-    if misc_path is not None and Path(misc_path).exists():
-        for section in read_miscategorized(misc_path).sections:
-            target = group_target(section.name)[0] or section.name
-            for item in section.items:
-                targets[item.key] = target
-    old_keys = set()
-    for old in before.items():
-        if old.key in old_keys:
-            continue
-        old_keys.add(old.key)
-        new = now.get(old.key)
-        if new is None:
-            summary.sent.append({"key": old.key, "domain": targets.get(old.key, "?")})
-            continue
-        was = old.section.category if old.section else None
-        is_ = new.section.category if new.section else None
-        if is_ != was and is_ == "not user facing":
-            summary.dropped.append(old.key)
-        elif is_ != was:
-            summary.moved.append({"key": old.key, "from": str(was), "to": str(is_)})
-        if new.title != old.title:
-            summary.retitled.append(old.key)
-    summary.adopted = [key for key in now if key not in old_keys]
-    return summary
+def _display(path: Path) -> str:
+    """``path`` relative to the current directory (``../`` when beside it), so that every
+    path a command prints has one form; absolute only when no relative path exists."""
+    try:
+        return os.path.relpath(path.resolve(), Path.cwd().resolve())
+    except ValueError:  # another drive (Windows)
+        return str(path.resolve())
 
 
 @dataclass
 class SubmitPlan:
+    """Everything ``submit`` will do; ``files`` maps each changed path (relative to the
+    repository root) to its new bytes, or None when the pull request deletes it."""
+
     root: Path
-    worksheet: str            # path relative to the repository root
-    paths: list[str]          # what the commit may touch (relative)
+    worksheet: str
     remote: str
     base: str
+    base_sha: str
     repo: str | None
+    head_owner: str | None
     branch: str
+    existing: str | None  # the remote's tip of ``branch`` when it exists
+    files: dict[str, bytes | None]
     commit_message: str
     title: str
     body: str
     summary: ChangeSummary
+    problems: list[Finding] = field(default_factory=list)
+    forced: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.files)
 
     def to_json(self) -> dict[str, Any]:
-        return {"worksheet": self.worksheet, "paths": self.paths, "remote": self.remote,
-                "base": self.base, "repo": self.repo, "branch": self.branch,
+        return {"worksheet": self.worksheet, "paths": self.paths,
+                "changes": {p: ("delete" if d is None else "write") for p, d in self.files.items()},
+                "remote": self.remote, "base": self.base, "base_sha": self.base_sha,
+                "repo": self.repo, "branch": self.branch, "existing": self.existing,
                 "commit_message": self.commit_message, "title": self.title, "body": self.body,
-                "summary": self.summary.to_json()}
+                "summary": self.summary.to_json(), "forced": self.forced,
+                "problems": [p.to_json() for p in self.problems], "notes": self.notes}
 
     def describe(self) -> str:
-        return (f"branch:  {self.branch} (push to {self.remote})\n"
+        files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"
+                          for path, data in self.files.items()) or "  (nothing)"
+        where = (f"updates {self.existing[:12]}" if self.existing else "new branch")
+        text = (f"branch:  {self.branch} ({where}; push to {self.remote})\n"
                 f"repo:    {self.repo or '(unknown: pass --repo OWNER/NAME)'} "
-                f"(pull request into {self.base})\n"
-                f"files:   {', '.join(self.paths)}\n"
+                f"(pull request into {self.base}, at {self.base_sha[:12]})\n"
+                f"files:\n{files}\n"
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
-                f"title:   {self.title}\n"
-                f"body:\n{self.body}")
+                f"title:   {self.title}\n")
+        text += "".join(f"note:    {note}\n" for note in self.notes)
+        return text + f"body:\n{self.body}"
+
+
+def submission_problems(worksheet: str | Path, *, config: Config,
+                        generated: str | Path | None = None) -> list[Finding]:
+    """What stands in the way of submitting ``worksheet``: its place (``todo/``), lint
+    findings, failed saved snippet checks and audit problems (as ``done`` checks them)."""
+    from relnotes.audit import audit
+    from relnotes.github.fetch import metadata_for
+    from relnotes.lint import lint_paths
+
+    path = Path(worksheet)
+    shown = _display(path)
+    problems: list[Finding] = []
+    if path.resolve().parent.name == "todo":
+        problems.append(Finding(shown, 1, "not-done",
+                                f"still in todo/: run `relnotes done {shown}` first"))
+    problems += [Finding(shown, f.line, f.code, f.message) for f in
+                 lint_paths([path], config=config)]
+    folder = path.resolve().parent.parent
+    release = Path(_display(folder))
+    numbers = [n for item in read_worksheet(path).items() for n in item.all_prs]
+    report = audit(release, generated=generated, only=[path],
+                   miscategorized=default_miscategorized_path(path, config),
+                   metadata=metadata_for(numbers, config=config, offline=True))
+    problems += report.findings
+    unique: dict[tuple[str, int, str, str], Finding] = {}
+    for finding in problems:
+        unique.setdefault((_display(Path(finding.file)), finding.line, finding.code,
+                           finding.message), finding)
+    return sorted(Finding(k[0], k[1], k[2], k[3]) for k in unique)
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-") or "worksheet"
 
 
-def _repo_from_remote(root: Path, remote: str) -> str | None:
-    match = _GITHUB_REMOTE.search(remote_url(root, remote))
+def _repo_from_url(url: str) -> str | None:
+    match = _GITHUB_REMOTE.search(url)
     return match.group("repo") if match else None
 
 
-def _baseline(root: Path, rel: Path, remote: str, base: str) -> Worksheet | None:
-    """The worksheet as it is on the base branch (in ``todo/`` when it has moved since)."""
-    candidates = [rel]
-    if rel.parent.name == "done":
-        candidates.insert(0, rel.parent.parent / "todo" / rel.name)
-    for ref in (f"{remote}/{base}", base):
-        for path in candidates:
-            text = show_file(root, ref, path.as_posix())
-            if text is None:
-                continue
-            try:
-                return parse_worksheet(text, path=f"{ref}:{path.as_posix()}")
-            except WorksheetError:
-                continue
-    return None
+def _text(data: bytes | None) -> str | None:
+    return data.decode("utf-8", "replace") if data is not None else None
 
 
-def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str = "main",
-                    repo: str | None = None, config: Any = None,
-                    branch: str | None = None) -> SubmitPlan:
-    """Everything ``submit`` would do, computed without changing anything."""
+def _generated(root: Path, todo_rel: Path, refs: list[str],
+               folder: str | Path | None) -> tuple[Worksheet | None, str | None]:
+    """The worksheet as generated: from ``folder`` when given, else the version of
+    ``todo/<name>`` in the commit that first added it (in the history of ``refs``)."""
+    if folder is not None:
+        path = Path(folder) / todo_rel.name
+        if not path.exists():
+            raise UsageError(f"{path} does not exist (--generated names the folder of the "
+                             "generated worksheets)")
+        return read_worksheet(path), _display(path)
+    for ref in refs:
+        out = git("log", "--format=%H", "--diff-filter=A", ref, "--", todo_rel.as_posix(),
+                  cwd=root, step="find the generated worksheet", check=False)
+        commits = out.stdout.split()
+        if not out.ok or not commits:
+            continue
+        data = read_blob(root, commits[-1], todo_rel.as_posix())
+        if data is None:
+            continue
+        where = f"{todo_rel.as_posix()} as first committed ({commits[-1][:12]})"
+        try:
+            return parse_worksheet(data.decode("utf-8", "replace"), path=where), where
+        except WorksheetError:
+            continue
+    return None, None
+
+
+def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str | None = None,
+                    repo: str | None = None, config: Config, branch: str | None = None,
+                    generated: str | Path | None = None, force: bool = False) -> SubmitPlan:
+    """Everything ``submit`` would do, computed without changing the user's work.
+
+    Reads the remote (its default branch and the submission branch); fetches them when
+    their commits are not here yet, which only updates remote-tracking refs.
+    """
+    from relnotes.audit import read_check_results
+
+    if repo is not None and not _REPO.match(repo):
+        raise UsageError(f"--repo must be OWNER/NAME, got {repo!r}")
     ws_path = Path(worksheet)
     ws = read_worksheet(ws_path)
     root = repo_root(ws_path)
     rel = ws_path.resolve().relative_to(root)
-    paths = [rel]
-    if rel.parent.name == "done":
-        paths.append(rel.parent.parent / "todo" / rel.name)
-    misc = default_miscategorized_path(ws_path, config)
-    try:
-        paths.append(misc.resolve().relative_to(root))
-    except ValueError:
-        log.warning("%s is outside the repository; not committed", misc)
-    kept = [p.as_posix() for p in paths
-            if (root / p).exists() or show_file(root, "HEAD", p.as_posix()) is not None]
-    repo = repo or _repo_from_remote(root, remote)
-    version = release_of(ws_path, config.release if config is not None else "")
+    url = remote_url(root, remote)
+    base = base or remote_default_branch(root, remote)
+    version = release_of(ws_path, config.release)
     release = str(version) if version else ""
     branch = branch or "relnotes/" + _slug(f"{release}-{ws.domain}" if release else ws.domain)
-    summary = summarise_changes(_baseline(root, rel, remote, base), ws, misc)
-    label = f"{release} " if release else ""
-    title = f"{label}release notes: {ws.domain}"
+    heads = remote_heads(root, remote, base, branch)
+    if base not in heads:
+        raise GitError(f"{remote!r} has no branch {base!r} to open the pull request into")
+    for name, sha in heads.items():
+        if not commit_exists(root, sha):
+            fetch_branch(root, remote, name)
+    base_sha = heads[base]
+
+    todo_rel = rel.parent.parent / "todo" / rel.name if rel.parent.name == "done" else rel
+    files: dict[str, bytes | None] = {}
+    current = ws_path.read_bytes()
+    if read_blob(root, base_sha, rel.as_posix()) != current:
+        files[rel.as_posix()] = current
+    if todo_rel != rel and read_blob(root, base_sha, todo_rel.as_posix()) is not None:
+        files[todo_rel.as_posix()] = None  # the move
+    notes: list[str] = []
+    misc = default_miscategorized_path(ws_path, config)
+    pool_local = misc.read_bytes() if misc.exists() else None
+    try:
+        misc_rel = misc.resolve().relative_to(root).as_posix()
+    except ValueError:
+        misc_rel = None
+        notes.append(f"{_display(misc)} is outside the repository: not submitted")
+    if misc_rel is not None:
+        update = pool_update(ws.domain, ws, remote_text=_text(read_blob(root, base_sha, misc_rel)),
+                             local_text=_text(pool_local), path=misc_rel)
+        if update.text is not None:
+            files[misc_rel] = update.text.encode("utf-8")
+            if not update.verbatim:
+                notes.append(f"{misc_rel}: only {ws.domain}'s changes ({update.sent} sent, "
+                             f"{update.adopted} adopted) on top of {remote}/{base}; the other "
+                             "changes in your copy are not submitted")
+
+    gen_ws, baseline = _generated(root, todo_rel, ["HEAD", base_sha], generated)
+    checks = read_check_results(ws_path)
+    pool_doc = (parse_miscategorized(_text(pool_local) or "", path=str(misc))
+                if pool_local is not None else None)
+    summary = summarise_changes(gen_ws, ws, pool=pool_doc, baseline=baseline,
+                                checks=(checks.total, len(checks.failed)) if checks else None)
+    problems = submission_problems(ws_path, config=config, generated=generated)
+    repo = repo or _repo_from_url(url)
+    head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
+    title = f"{release + ' ' if release else ''}release notes: {ws.domain}"
     body = (f"Release notes worksheet **{ws.domain}**{f' ({release})' if release else ''}, "
             f"reviewed with relnotes (`{rel.as_posix()}`).\n\n{summary.markdown()}\n")
+    if problems and force:
+        body += (f"\n**Submitted with `--force` despite {len(problems)} problem(s):**\n\n"
+                 + "\n".join(f"- `{p.file}:{p.line}` [{p.code}] {p.message}"
+                             for p in problems) + "\n")
     message = f"{title}\n\n{summary.markdown()}\n"
-    return SubmitPlan(root=root, worksheet=rel.as_posix(), paths=kept, remote=remote,
-                      base=base, repo=repo, branch=branch, commit_message=message,
-                      title=title, body=body, summary=summary)
+    return SubmitPlan(root=root, worksheet=rel.as_posix(), remote=remote, base=base,
+                      base_sha=base_sha, repo=repo, head_owner=head_owner, branch=branch,
+                      existing=heads.get(branch), files=files, commit_message=message,
+                      title=title, body=body, summary=summary, problems=problems,
+                      forced=force and bool(problems), notes=notes)
 
 
 @dataclass
 class SubmitOutcome:
     branch: str
     commit: str
-    committed: bool
+    committed: bool  # False: the branch already held exactly these files
+    pushed: bool
     pr_number: int
     pr_url: str
     created: bool  # False: an existing pull request was updated
@@ -245,116 +293,66 @@ class SubmitOutcome:
         return dict(self.__dict__)
 
 
-def _token(config: Any) -> str:
-    env = (getattr(config, "token_env", "") if config is not None else "") or "GITHUB_TOKEN"
-    token = os.environ.get(env)
-    if not token:
-        raise GitHubError(f"open pull request: no GitHub token in ${env} "
-                          "(the token_env setting names the variable); nothing was changed")
-    return token
+def _commit(plan: SubmitPlan) -> tuple[str, bool]:
+    """(commit to push, whether it is new): on the existing branch when it still sits on
+    the current base, else on the base (the branch is then rebuilt)."""
+    root = plan.root
+    parent = plan.base_sha
+    if plan.existing and is_ancestor(root, plan.base_sha, plan.existing):
+        parent = plan.existing
+    commit, tree = build_commit(root, base=plan.base_sha, files=plan.files, parent=parent,
+                                message=plan.commit_message)
+    if parent == plan.existing and tree_of(root, parent) == tree:
+        return parent, False  # nothing new since the last submission
+    return commit, True
 
 
-def _open_pull_request(plan: SubmitPlan, *, token: str, config: Any) -> tuple[int, str, bool]:
-    """Create the pull request, or edit the open one from the same branch."""
-    from github import Auth, Github, GithubException
-
-    from relnotes.github.client import resolve_api_url
-
-    assert plan.repo is not None
-    gh = Github(auth=Auth.Token(token), base_url=resolve_api_url(config), timeout=30,
-                retry=None, seconds_between_requests=None, seconds_between_writes=None)
-    try:
-        repo = gh.get_repo(plan.repo)
-        owner = plan.repo.split("/")[0]
-        existing = list(repo.get_pulls(state="open", head=f"{owner}:{plan.branch}",
-                                       base=plan.base))
-        if existing:
-            pull = existing[0]
-            pull.edit(title=plan.title, body=plan.body)
-            return pull.number, pull.html_url, False
-        pull = repo.create_pull(title=plan.title, body=plan.body, head=plan.branch,
-                                base=plan.base)
-        return pull.number, pull.html_url, True
-    except GithubException as exc:
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        raise GitHubError(f"GitHub answered {exc.status}: {message or 'error'}") from None
-    except OSError as exc:
-        raise GitHubError(f"cannot reach {resolve_api_url(config)}: {exc}") from None
-    finally:
-        gh.close()
-
-
-class _Restore:
-    """Remembers the local state before submitting and can put it back."""
-
-    def __init__(self, plan: SubmitPlan) -> None:
-        self.root = plan.root
-        self.plan = plan
-        self.branch = current_branch(self.root)
-        self.head = head_sha(self.root)
-        self.prior = branch_sha(self.root, f"refs/heads/{plan.branch}")
-        self.committed = False
-
-    def undo(self) -> None:
-        root, step = self.root, "restore the local repository"
-        if self.committed:
-            git("reset", "-q", "--soft", self.head, cwd=root, step=step)
-            git("reset", "-q", self.head, "--", *self.plan.paths, cwd=root, step=step,
-                check=False)
-        if self.branch is not None and self.branch != self.plan.branch:
-            git("checkout", "-q", self.branch, cwd=root, step=step)
-        elif self.branch is None:
-            git("checkout", "-q", "--detach", self.head, cwd=root, step=step)
-        if self.branch == self.plan.branch:
-            return
-        if self.prior is None:
-            git("branch", "-q", "-D", self.plan.branch, cwd=root, step=step, check=False)
-        else:
-            git("branch", "-q", "-f", self.plan.branch, self.prior, cwd=root, step=step)
-
-
-def submit(plan: SubmitPlan, *, config: Any = None) -> SubmitOutcome:
-    """Branch, commit, push and open (or update) the pull request described by ``plan``."""
+def submit(plan: SubmitPlan, *, config: Config, client: GitHubClient | None = None
+           ) -> SubmitOutcome:
+    """Commit, push and open (or update) the pull request described by ``plan``."""
+    if plan.problems and not plan.forced:
+        raise RelnotesError(f"not submitted: {len(plan.problems)} problem(s) with "
+                         f"{plan.worksheet} (listed above); fix them, or pass --force to "
+                         "submit anyway (the pull request will say so)")
+    if not plan.files:
+        raise GitError(f"nothing to submit: {plan.remote}/{plan.base} already has "
+                       f"{plan.worksheet} as it is here")
     if not plan.repo:
         raise UsageError("cannot tell the GitHub repository from the remote; pass --repo "
                          "OWNER/NAME")
-    token = _token(config)
-    remote_url(plan.root, plan.remote)  # fails early, before anything changes
-    state = _Restore(plan)
-    root = plan.root
-    step = "create branch"
+    if client is None:
+        from relnotes.github.client import GitHubClient
+
+        client = GitHubClient.from_config(config, repo=plan.repo)
+    if not client.has_token:
+        raise GitHubError(f"no GitHub token in ${client.token_env} (the token_env setting "
+                          "names the variable); nothing was pushed")
+    commit, committed = _commit(plan)
+    pushed = commit != plan.existing
+    if pushed:
+        push(plan.root, plan.remote, commit, plan.branch, expect=plan.existing)
+    from relnotes.github.pulls import open_pull_request
+
     try:
-        git("checkout", "-q", "-B", plan.branch, cwd=root, step=step)
-        step = "commit"
-        git("add", "-A", "--", *plan.paths, cwd=root, step=step)
-        if has_staged_changes(root):
-            git("commit", "-q", "-m", plan.commit_message, "--", *plan.paths, cwd=root,
-                step=step)
-            state.committed = True
-        commit = head_sha(root)
-        step = "push"
-        git("push", "-q", "--force-with-lease", plan.remote,
-            f"{plan.branch}:refs/heads/{plan.branch}", cwd=root, step=step, timeout=300)
-        step = "open pull request"
-        number, url, created = _open_pull_request(plan, token=token, config=config)
-    except RelnotesError as exc:
-        try:
-            state.undo()
-            where = "the local repository is as it was"
-        except RelnotesError as undo_exc:
-            where = f"restoring the local repository failed too ({undo_exc.message})"
-        pushed = " (the branch was pushed)" if step == "open pull request" else ""
-        raise type(exc)(f"submit failed at step '{step}'{pushed}: {exc.message}; {where}",
-                        file=exc.file, line=exc.line) from None
-    return SubmitOutcome(branch=plan.branch, commit=commit, committed=state.committed,
-                         pr_number=number, pr_url=url, created=created)
+        pull = open_pull_request(client, head_owner=plan.head_owner or plan.repo.split("/")[0],
+                                 branch=plan.branch, base=plan.base, title=plan.title,
+                                 body=plan.body)
+    except GitHubError as exc:
+        raise GitHubError(
+            f"pushed {plan.branch} to {plan.remote} ({commit[:12]}), but the pull request "
+            f"in {plan.repo} was not opened: {exc.message}. Run `relnotes submit "
+            f"{plan.worksheet} --yes` again, or open it by hand from {plan.branch} into "
+            f"{plan.base}") from None
+    return SubmitOutcome(branch=plan.branch, commit=commit, committed=committed,
+                         pushed=pushed, pr_number=pull.number, pr_url=pull.url,
+                         created=pull.created)
 
 
 @dataclass
 class DoneOutcome:
     """``done``: the audit of the worksheet and, when it passed, where it went."""
 
-    audit: Any  # relnotes.audit.AuditReport
+    audit: AuditReport
     source: str
     target: str | None = None
     commit: str | None = None
@@ -365,19 +363,22 @@ class DoneOutcome:
 
 
 def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = None,
-                     config: Any = None, metadata: Any = None) -> DoneOutcome:
+                     config: Config, metadata: Any = None) -> DoneOutcome:
     """Audit ``todo/X``; when clean, ``git mv`` it to ``done/X`` and commit.
 
-    The commit holds the move, the worksheet's edits and ``miscategorized.md``; the
-    review sidecars in ``.relnotes/`` (not tracked) follow the worksheet to ``done/``.
+    The commit holds the move, the worksheet's edits and ``miscategorized.md`` and nothing
+    else (other staged changes stay staged); the review sidecars in ``.relnotes/`` (not
+    tracked) follow the worksheet to ``done/``. Paths in findings are relative to the
+    current directory when below it.
     """
     from relnotes.audit import audit
 
     source = Path(worksheet)
     if source.resolve().parent.name != "todo":
         raise UsageError(f"{source} is not in a todo/ folder")
-    release = source.resolve().parent.parent
-    misc = default_miscategorized_path(source, config)
+    release = Path(_display(source.resolve().parent.parent))
+    source = release / "todo" / source.name
+    misc = Path(_display(default_miscategorized_path(source, config)))
     report = audit(release, generated=generated, miscategorized=misc, metadata=metadata,
                    only=[source])
     outcome = DoneOutcome(audit=report, source=str(source))
@@ -388,7 +389,7 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
     if target.exists():
         raise UsageError(f"{target} already exists")
     src_rel = source.resolve().relative_to(root).as_posix()
-    dst_rel = target.relative_to(root).as_posix()
+    dst_rel = target.resolve().relative_to(root).as_posix()
     ws = read_worksheet(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     git("mv", src_rel, dst_rel, cwd=root, step="move to done")
@@ -421,3 +422,4 @@ def _move_sidecars(source: Path, target: Path) -> None:
         if old.exists() and not new.exists():
             new.parent.mkdir(parents=True, exist_ok=True)
             old.replace(new)
+

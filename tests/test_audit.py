@@ -103,6 +103,9 @@ def test_done_checks_untopiced_reverts_entries_and_check_results(
     report = audit(root, generated=generated)
     assert "check-failed" in codes(report)
     assert report.checks[str(done)] == {"results": 2, "failed": 1}
+    (failed,) = [f for f in report.findings if f.code == "check-failed"]
+    assert (failed.file, failed.line) == (str(done), 9)  # the snippet, not the ## heading
+    assert failed.message == "snippet check failed: boom"
     # the same problems in todo/ are work in progress, not findings
     done.rename(root / "todo" / "result_cuda.md")
     assert codes(audit(root, generated=generated)) == []

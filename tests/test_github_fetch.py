@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from relnotes.cli.fetch_cmd import ProgressBar
 from relnotes.errors import GitHubError
 from relnotes.github import PRRecord, cached_metadata, fetch_metadata, load_metadata, worksheet_prs
 from relnotes.github.client import GitHubClient, build_query
-from relnotes.github.fetch import _Progress
 from relnotes.testing.fake_github import RunningServer
 
 WORKSHEET = Path(__file__).resolve().parents[1] / "todo" / "quantization.md"
@@ -61,7 +61,7 @@ def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: Running
     forced = _forced_pages(fake_github, numbers)
     assert forced >= 1, "fixtures must force pagination somewhere"
 
-    records = load_metadata(numbers, config=github_config, progress=False)
+    records = load_metadata(numbers, config=github_config)
     cold = len(_graphql(fake_github))
     assert sorted(records) == sorted(numbers)
     assert math.ceil(len(numbers) / 50) <= cold <= math.ceil(len(numbers) / 50) + forced
@@ -75,7 +75,7 @@ def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: Running
     assert all(r.merged and r.state == "merged" and r.fetched_at for r in records.values())
 
     fake_github.fake.clear()
-    again = load_metadata(numbers, config=github_config, progress=False)
+    again = load_metadata(numbers, config=github_config)
     assert fake_github.requests == []
     assert again == records
 
@@ -84,7 +84,7 @@ def test_label_pagination_with_small_pages(fake_github: RunningServer, github_co
                                            ) -> None:
     numbers = worksheet_prs([WORKSHEET])
     client = _client(fake_github, label_page=3, file_page=7)
-    result = fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    result = fetch_metadata(numbers, config=github_config, client=client)
     fixture = fake_github.fake.fixtures["pytorch/pytorch"]
     for n in numbers:
         assert result.records[n].labels == fixture[n]["labels"]
@@ -95,7 +95,7 @@ def test_label_pagination_with_small_pages(fake_github: RunningServer, github_co
 def test_unknown_number_is_reported_and_batch_kept(fake_github: RunningServer,
                                                    github_config: Any) -> None:
     numbers = [139505, 999_999_9, 144940]
-    result = fetch_metadata(numbers, config=github_config, progress=False)
+    result = fetch_metadata(numbers, config=github_config)
     assert result.not_found == [9999999]
     assert result.records[139505].found and result.records[144940].found
     assert not result.records[9999999].found
@@ -121,7 +121,7 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
 
     client = Interrupted(repo="pytorch/pytorch", api_url=fake_github.url)
     with pytest.raises(KeyboardInterrupt):
-        fetch_metadata(numbers, config=github_config, client=client, progress=False)
+        fetch_metadata(numbers, config=github_config, client=client)
     # the first batch is stored, except PRs still waiting for more pages of files/labels
     fixture = fake_github.fake.fixtures["pytorch/pytorch"]
     long = [n for n in numbers[:50] if max(len(fixture[n]["files"]), len(fixture[n]["labels"])) > 100]
@@ -130,7 +130,7 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
     assert sorted(saved) == sorted(set(numbers[:50]) - set(long))
 
     fake_github.fake.clear()
-    records = load_metadata(numbers, config=github_config, progress=False)
+    records = load_metadata(numbers, config=github_config)
     assert sorted(records) == sorted(numbers)
     # only what the first run did not store is asked for again
     assert _graphql(fake_github)[0]["prs"] == 10 + len(long)
@@ -150,7 +150,7 @@ def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
     sleeps = Sleeps()
     with caplog.at_level(logging.WARNING):
         result = fetch_metadata(numbers, config=github_config,
-                                client=_client(fake_github, sleeps), progress=False)
+                                client=_client(fake_github, sleeps))
     assert not result.failed and len(result.records) == 60
     assert [r.get("fault") for r in fake_github.requests[:2]] == [fault, fault]
     assert len(sleeps.waits) == 2
@@ -166,8 +166,7 @@ def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
 def test_bad_gateway_halves_the_batch(fake_github: RunningServer, github_config: Any) -> None:
     numbers = worksheet_prs([WORKSHEET])
     fake_github.inject("502", count=1)
-    result = fetch_metadata(numbers, config=github_config, client=_client(fake_github),
-                            progress=False)
+    result = fetch_metadata(numbers, config=github_config, client=_client(fake_github))
     assert not result.failed and len(result.records) == 60
     log = _graphql(fake_github)
     assert log[0]["status"] == 502 and log[0]["prs"] == 50
@@ -177,8 +176,7 @@ def test_bad_gateway_halves_the_batch(fake_github: RunningServer, github_config:
 def test_timeout_is_retried(fake_github: RunningServer, github_config: Any) -> None:
     fake_github.inject("hang", count=1, seconds=2.5)
     client = _client(fake_github, timeout=1)
-    result = fetch_metadata([139505, 144940], config=github_config, client=client,
-                            progress=False)
+    result = fetch_metadata([139505, 144940], config=github_config, client=client)
     assert not result.failed and len(result.records) == 2
     assert client.requests >= 2
 
@@ -186,7 +184,7 @@ def test_timeout_is_retried(fake_github: RunningServer, github_config: Any) -> N
 def test_one_pr_error_is_retried_alone(fake_github: RunningServer, github_config: Any) -> None:
     fake_github.fake.pr_errors[144940] = 1
     result = fetch_metadata([139505, 144940, 141049], config=github_config,
-                            client=_client(fake_github), progress=False)
+                            client=_client(fake_github))
     assert all(r.found for r in result.records.values()) and len(result.records) == 3
     assert [r["prs"] for r in _graphql(fake_github)] == [3, 1]
 
@@ -199,7 +197,7 @@ def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
     fake_github.inject("rate_limit", count=100, reset_in=3600)
     sleeps = Sleeps()
     result = fetch_metadata(numbers, config=github_config,
-                            client=_client(fake_github, sleeps, max_wait=60), progress=False)
+                            client=_client(fake_github, sleeps, max_wait=60))
     assert sleeps.waits == []
     assert sorted(result.failed) == sorted(numbers[50:])
     assert "longer than 60s" in result.failed[numbers[50]]
@@ -225,7 +223,7 @@ def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
         return original(batch, **kw)
 
     client.fetch_batch = fetch_batch  # type: ignore[method-assign]
-    result = fetch_metadata(numbers, config=github_config, client=client, progress=False)
+    result = fetch_metadata(numbers, config=github_config, client=client)
     # PRs of the first batch that still waited for pages of files are given up too
     fixture = fake_github.fake.fixtures["pytorch/pytorch"]
     long = {n for n in numbers[:50] if len(fixture[n]["files"]) > 100}
@@ -246,17 +244,16 @@ def test_refresh_and_offline(fake_github: RunningServer, github_config: Any) -> 
     assert fake_github.requests == []
 
 
-def test_progress_bar_counts_and_is_silent_when_disabled() -> None:
+def test_progress_bar_counts_and_ends_its_line() -> None:
     stream = io.StringIO()
-    bar = _Progress(60, enabled=True, stream=stream)
-    bar.advance(50, 2)
-    bar.advance(10, 3)
+    bar = ProgressBar(stream=stream)
+    bar(50, 60, 2)
+    bar(60, 60, 3)
     bar.close()
     assert "50/60 (2 requests)" in stream.getvalue() and "60/60 (3 requests)" in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
     quiet = io.StringIO()
-    off = _Progress(60, enabled=False, stream=quiet)
-    off.advance(60, 1)
-    off.close()
+    ProgressBar(stream=quiet).close()  # never drawn: nothing to end
     assert quiet.getvalue() == ""
 
 
@@ -284,9 +281,11 @@ def test_unreachable_server_gives_up_quickly(github_config: Any) -> None:
     sleeps = Sleeps()
     client = GitHubClient(repo="pytorch/pytorch", api_url=f"http://127.0.0.1:{port}",
                           sleep=sleeps, max_attempts=3)
-    result = fetch_metadata(range(1, 121), config=github_config, client=client, progress=False)
+    result = fetch_metadata(range(1, 121), config=github_config, client=client)
     assert sorted(result.failed) == list(range(1, 121))
-    assert client.requests == 3 and sleeps.waits == [1.0, 2.0]  # no halving, no 2nd batch
+    # connection refused is not worth retrying: one request, no waiting, no 2nd batch
+    assert client.requests == 1 and sleeps.waits == []
+    assert "connection refused" in result.failed[1]
     assert "not tried after an earlier failure" in result.failed[120]
 
 
@@ -303,11 +302,13 @@ def test_enterprise_style_api_url(fake_github: RunningServer, tmp_path: Path) ->
     assert [r["path"] for r in fake_github.requests] == ["/api/graphql"]
 
 
-def test_progress_bar_through_fetch(fake_github: RunningServer, github_config: Any,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_callback_through_fetch(fake_github: RunningServer, github_config: Any,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     numbers = worksheet_prs([WORKSHEET])
-    fetch_metadata(numbers, config=github_config, progress=True)
-    err = capsys.readouterr().err
-    assert "PR metadata [" in err and "60/60" in err
-    fetch_metadata(numbers, config=github_config, refresh=True)  # stderr is not a tty here
+    calls: list[tuple[int, int, int]] = []
+    fetch_metadata(numbers, config=github_config, progress=lambda *a: calls.append(a))
+    assert calls[-1][:2] == (60, 60) and all(total == 60 for _, total, _ in calls)
+    assert [done for done, _, _ in calls] == sorted(done for done, _, _ in calls)
+    assert calls[-1][2] == len(_graphql(fake_github))
+    fetch_metadata(numbers, config=github_config, refresh=True)  # no callback: no output
     assert capsys.readouterr().err == ""

@@ -153,7 +153,8 @@ def test_synthetic_prs_are_deterministic_and_varied() -> None:
 def test_runs_standalone(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "relnotes.testing.fake_github", "--port", "0",
-                             "--log", str(log), "--synthetic", "10"],
+                             "--log", str(log), "--synthetic", "10",
+                             "--repo", "acme/notes", "--default-branch", "master"],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -166,7 +167,55 @@ def test_runs_standalone(tmp_path: Path) -> None:
                                      method="POST")
         data: dict[str, Any] = json.load(urllib.request.urlopen(req))
         assert data["data"]["repository"]["a"]["number"] == 150003
+        notes = json.load(urllib.request.urlopen(f"{url}/repos/acme/notes"))
+        assert notes["default_branch"] == "master"
     finally:
         proc.terminate()
         proc.wait(10)
     assert json.loads(log.read_text().splitlines()[0])["prs"] == 1
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_a_configured_repository_with_git_backing(fake_github: RunningServer,
+                                                  tmp_path: Path) -> None:
+    """Any repository a test names, with its default branch; branches, PR validation and
+    PR files come from a real (bare) git repository."""
+    bare, work = tmp_path / "remote.git", tmp_path / "work"
+    _git("init", "-q", "--bare", "-b", "master", str(bare), cwd=tmp_path)
+    _git("init", "-q", "-b", "master", str(work), cwd=tmp_path)
+    (work / "a.md").write_text("a\n")
+    _git("add", "a.md", cwd=work)
+    _git("-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "a", cwd=work)
+    _git("push", "-q", str(bare), "master", cwd=work)
+    fake_github.add_repo("acme/notes", default_branch="master", git_dir=bare)
+    repo = _gh(fake_github).get_repo("acme/notes")
+    assert repo.default_branch == "master"
+    assert repo.get_branch("master").commit.sha == _git("rev-parse", "HEAD", cwd=work).strip()
+    with pytest.raises(GithubException) as unpushed:  # GitHub: the head must be pushed
+        repo.create_pull(title="t", body="", head="topic", base="master")
+    assert unpushed.value.status == 422
+    with pytest.raises(GithubException) as no_base:
+        repo.create_pull(title="t", body="", head="master", base="main")
+    assert no_base.value.status == 422
+    (work / "b.md").write_text("b\n")
+    _git("rm", "-q", "a.md", cwd=work)
+    _git("add", "b.md", cwd=work)
+    _git("-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "b", cwd=work)
+    _git("push", "-q", str(bare), "HEAD:refs/heads/topic", cwd=work)
+    pull = repo.create_pull(title="t", body="", head="topic", base="master")
+    assert sorted((f.filename, f.status) for f in pull.get_files()) == [
+        ("a.md", "removed"), ("b.md", "added")]
+    # GraphQL answers for it too (no fixture PRs: a number is simply not found)
+    query = {"query": 'query { repository(owner: "acme", name: "notes") { '
+                      "p1: pullRequest(number: 1) { number } } }"}
+    req = urllib.request.Request(f"{fake_github.url}/graphql", data=json.dumps(query).encode(),
+                                 method="POST")
+    data = json.load(urllib.request.urlopen(req))
+    assert data["data"]["repository"]["p1"] is None
+    assert "PullRequest" in data["errors"][0]["message"]
+    with pytest.raises(GithubException):
+        _gh(fake_github).get_repo("acme/other")  # only what a test configures

@@ -1,7 +1,10 @@
-"""End to end in a real git repository with a bare remote and the GitHub test server.
+"""End to end in real git repositories with a bare remote and the GitHub test server.
 
-triage -> review (through its input) -> apply -> audit -> done -> submit, twice; plus the
-dry run and failures that must leave the local repository as it was.
+The remote's default branch is ``master``; the maintainer works on a branch of their own
+with unrelated committed, staged, unstaged and untracked work. ``done`` then ``submit``
+must open one pull request whose diff against ``master`` is exactly the listed files,
+leave the maintainer's branch, index and working tree as they were, and a second
+``submit`` must update the same pull request.
 """
 
 from __future__ import annotations
@@ -10,16 +13,20 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from relnotes.miscategorized import read_miscategorized
+from relnotes.testing.fake_github import RunningServer
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
 
 REPO = "acme/release-notes"
 TOKEN_ENV = "RELNOTES_E2E_TOKEN"
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+NAME = "result_quantization.md"
+BRANCH = "relnotes/2.8.0-quantization"
 
 WORKSHEET = f"""# Release Notes worksheet quantization
 
@@ -42,6 +49,14 @@ The main goal of this process is to rephrase all the commit messages below.
 - [BE] rename internal helper {LINK.format(n=5105)}
 ### not user facing
 """
+CUDA = f"""# Release Notes worksheet cuda
+
+## cuda
+### bug fixes
+### Untopiced
+- Fix cuda stream {LINK.format(n=6101)}
+### not user facing
+"""
 MISC = """# Miscategorized commits
 
 Welcome to the Pool of Miscategorized commits.
@@ -57,13 +72,15 @@ def sh(*args: str, cwd: Path) -> str:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, fake_github, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """A clone with todo/, done/, miscategorized.md pushed to a bare remote; settings
-    pointing at the test server; the generated worksheets kept outside the repo."""
+def repo(tmp_path: Path, fake_github: RunningServer,
+         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A bare remote (default branch master) with the generated worksheets, a clone on the
+    maintainer's own branch with another domain's work committed (not pushed), a staged
+    change, an unstaged change and an untracked file; settings pointing at the server."""
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
-    sh("git", "init", "-q", "--bare", "-b", "main", str(remote), cwd=tmp_path)
-    sh("git", "init", "-q", "-b", "main", str(work), cwd=tmp_path)
+    sh("git", "init", "-q", "--bare", "-b", "master", str(remote), cwd=tmp_path)
+    sh("git", "init", "-q", "-b", "master", str(work), cwd=tmp_path)
     for key, value in (("user.name", "Maintainer"), ("user.email", "m@example.com"),
                        ("commit.gpgsign", "false")):
         sh("git", "config", key, value, cwd=work)
@@ -71,154 +88,391 @@ def repo(tmp_path: Path, fake_github, monkeypatch: pytest.MonkeyPatch) -> dict[s
     (release / "todo").mkdir(parents=True)
     (release / "done").mkdir()
     (release / "done" / ".gitkeep").write_text("")
-    (release / "todo" / "result_quantization.md").write_text(WORKSHEET)
+    (release / "todo" / NAME).write_text(WORKSHEET)
+    (release / "todo" / "result_cuda.md").write_text(CUDA)
     (release / "miscategorized.md").write_text(MISC)
+    (work / "NOTES.txt").write_text("team notes\n")
     (work / "pyproject.toml").write_text(
         f'[tool.relnotes]\napi_url = "{fake_github.url}"\ntoken_env = "{TOKEN_ENV}"\n')
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-q", "-m", "generated worksheets", cwd=work)
     sh("git", "remote", "add", "origin", str(remote), cwd=work)
-    sh("git", "push", "-q", "origin", "main", cwd=work)
-    sh("git", "fetch", "-q", "origin", cwd=work)
+    sh("git", "push", "-q", "-u", "origin", "master", cwd=work)
     generated = tmp_path / "generated"
     shutil.copytree(release / "todo", generated)
-    fake_github.fake.add_branch(REPO, "main")
+    # the maintainer's own branch, with work that is none of the submission's business
+    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+    cuda = release / "todo" / "result_cuda.md"
+    cuda.write_text(CUDA.replace("### Untopiced\n- Fix cuda stream",
+                                 "### Untopiced\n### bug fixes\n- Fix cuda stream"))
+    sh("git", "commit", "-q", "-am", "cuda: half-way", cwd=work)
+    (work / "NOTES.txt").write_text("team notes\nstaged line\n")
+    sh("git", "add", "NOTES.txt", cwd=work)
+    (work / "NOTES.txt").write_text("team notes\nstaged line\nunstaged line\n")
+    (work / "scratch.txt").write_text("untracked\n")
+    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
     monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
-    monkeypatch.delenv("RELNOTES_CACHE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return {"work": work, "remote": remote, "release": release, "generated": generated}
 
 
-def review_everything(ws: Path) -> dict:
-    """Triage + review through stdin: send one item to cuda, place the rest by hand."""
-    pending = json.loads(run_cli("review", str(ws), "--format", "json").stdout)["pending"]
-    assert len(pending) == 5 and all("suggestion" in p for p in pending)
-    answers = []
-    for entry in pending:  # the order review shows them in
-        if entry["prs"] == [5104]:
-            answers += ["d", "cuda"]
-        elif entry["prs"] == [5105]:
-            answers += ["p", "not user facing"]
-        elif entry["prs"] == [5101]:
-            answers += ["r"]
-        else:
-            answers += ["p", "improvements"]
-    out = run_cli("review", str(ws), input="\n".join(answers) + "\n")
-    assert "5 decided" in out.stderr and "0 pending" in out.stderr
-    return json.loads(run_cli("apply", str(ws), "--format", "json").stdout)
+def curate(release: Path) -> None:
+    """What triage/review/apply write: two items moved, one dropped, one sent to cuda,
+    one retitled."""
+    from relnotes.apply import write_documents
 
-
-def test_triage_review_apply_audit_done_submit_twice(repo: dict[str, Path], fake_github) -> None:
-    work, release, generated = repo["work"], repo["release"], repo["generated"]
-    todo = release / "todo" / "result_quantization.md"
-
-    applied = review_everything(todo)
-    assert applied["written"] and applied["sent"] == [{"key": "pr:5104", "domain": "cuda"}]
-    assert applied["dropped"] == ["pr:5105"]
-    assert sorted(m["key"] for m in applied["moved"]) == ["pr:5102", "pr:5103"]
+    ws = read_worksheet(release / "todo" / NAME)
     pool = read_miscategorized(release / "miscategorized.md")
-    assert [i.key for i in pool.items_for("cuda")] == ["pr:5104"]
+    ws.move(ws.find("pr:5102"), "new features")
+    ws.move(ws.find("pr:5103"), "performance")
+    ws.drop(ws.find("pr:5105"))
+    pool.add(ws.remove(ws.find("pr:5104")), target="cuda", source="quantization")
+    ws.set_title(ws.find("pr:5101"), f"Fixed the observer reset {LINK.format(n=5101)}")
+    write_documents(ws, pool)
 
-    audit = json.loads(run_cli("audit", str(release), "--generated", str(generated),
-                               "--format", "json").stdout)
-    assert audit["ok"] and audit["accounted"] == audit["generated_refs"] == 5
-    assert audit["counts"] == {"todo": 4, "miscategorized": 1}
 
-    done = json.loads(run_cli("done", str(todo), "--generated", str(generated),
-                              "--format", "json").stdout)
-    target = release / "done" / "result_quantization.md"
-    assert done["moved"] and Path(done["target"]) == target
-    assert not todo.exists() and target.exists()
-    assert (release / "done" / ".relnotes" / "result_quantization.decisions.json").exists()
-    assert sh("git", "status", "--porcelain", "--untracked-files=no", cwd=work) == ""
-    assert "release notes done" in sh("git", "log", "-1", "--format=%s", cwd=work)
+def finished(release: Path) -> Path:
+    """Curated and moved to done/ by hand (no ``done``, nothing committed)."""
+    curate(release)
+    done = release / "done" / NAME
+    (release / "todo" / NAME).rename(done)
+    return done
 
-    # dry run: shows the plan, changes nothing
-    head = sh("git", "rev-parse", "HEAD", cwd=work)
+
+def local_state(work: Path) -> dict[str, Any]:
+    """Branch, HEAD, index, working tree (tracked and untracked) and local branches."""
+    files = {p.relative_to(work).as_posix(): p.read_bytes()
+             for p in sorted(work.rglob("*")) if p.is_file() and ".git" not in p.parts}
+    return {"branch": sh("git", "symbolic-ref", "HEAD", cwd=work),
+            "head": sh("git", "rev-parse", "HEAD", cwd=work),
+            "index": sh("git", "ls-files", "-s", cwd=work),
+            "staged": sh("git", "diff", "--cached", cwd=work),
+            "unstaged": sh("git", "diff", cwd=work),
+            "status": sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work),
+            "branches": sh("git", "for-each-ref", "refs/heads", cwd=work),
+            "files": files}
+
+
+def remote_diff(remote: Path, branch: str = BRANCH, base: str = "master") -> list[str]:
+    out = sh("git", "diff", "--name-status", "--no-renames", f"{base}...{branch}", cwd=remote)
+    return sorted(out.splitlines())
+
+
+def submit(ws: Path, *args: str, expect: int = 0) -> Any:
+    out = run_cli("submit", str(ws), "--repo", REPO, *args, "--format", "json", expect=expect)
+    return json.loads(out.stdout) if out.stdout.strip() else out
+
+
+def test_done_then_submit_opens_one_pull_request_of_exactly_the_listed_files(
+        repo: dict[str, Path], fake_github: RunningServer) -> None:
+    work, release, remote = repo["work"], repo["release"], repo["remote"]
+    curate(release)
+    done = json.loads(run_cli("done", str(release / "todo" / NAME), "--generated",
+                              str(repo["generated"]), "--format", "json").stdout)
+    target = release / "done" / NAME
+    assert done["moved"] and Path(done["target"]).resolve() == target.resolve()
+    before = local_state(work)
+    assert "staged line" in before["staged"] and "unstaged line" in before["unstaged"]
+
     dry = run_cli("submit", str(target), "--repo", REPO)
-    assert "branch:  relnotes/2.8.0-quantization" in dry.stdout
-    assert "title:   2.8.0 release notes: quantization" in dry.stdout
-    assert "| moved to another section | 2 |" in dry.stdout
-    assert sh("git", "rev-parse", "HEAD", cwd=work) == head and fake_github.pulls == {}
+    assert "pull request into master" in dry.stdout and fake_github.pulls == {}
+    assert local_state(work) == before
 
-    first = json.loads(run_cli("submit", str(target), "--repo", REPO, "--yes",
-                               "--format", "json").stdout)
-    assert first["created"] and first["branch"] == "relnotes/2.8.0-quantization"
-    remote_sha = sh("git", "ls-remote", str(repo["remote"]), "refs/heads/" + first["branch"],
-                    cwd=work).split()[0]
-    assert remote_sha == first["commit"]
+    first = submit(target, "--yes")
+    listed = {"2.8.0/done/" + NAME: "write", "2.8.0/todo/" + NAME: "delete",
+              "2.8.0/miscategorized.md": "write"}
+    assert first["changes"] == listed and first["base"] == "master"
+    assert first["created"] and first["pushed"] and first["branch"] == BRANCH
+    # exactly the listed files: not the cuda commit, not NOTES.txt, not scratch.txt
+    assert remote_diff(remote) == sorted([f"A\t2.8.0/done/{NAME}", f"D\t2.8.0/todo/{NAME}",
+                                          "M\t2.8.0/miscategorized.md"])
+    assert sh("git", "show", f"{BRANCH}:2.8.0/done/{NAME}", cwd=remote) == \
+        target.read_text()
+    assert sh("git", "rev-parse", f"{BRANCH}^", cwd=remote) == \
+        sh("git", "rev-parse", "master", cwd=remote)
+    assert local_state(work) == before  # branch, index, working tree untouched
+
     (pull,) = fake_github.pulls.values()
-    assert pull["title"] == "2.8.0 release notes: quantization"
-    assert pull["head"]["ref"] == first["branch"] and pull["base"]["ref"] == "main"
-    assert "| sent to other domains (miscategorized.md) | 1 (cuda: 1) |" in pull["body"]
-    assert "| dropped to not user facing | 1 |" in pull["body"]
-    assert "| snippet checks | no check results |" in pull["body"]
+    assert pull["base"]["ref"] == "master" and pull["head"]["ref"] == BRANCH
+    # the server sees the same diff (its files come from the bare remote)
+    files = fake_github.fake.handle("GET", f"/repos/{REPO}/pulls/{pull['number']}/files",
+                                    {}, b"", fake_github.url)
+    assert sorted(f["filename"] for f in json.loads(files[2])) == sorted(listed)
+    body = pull["body"]
+    for row in ("| moved to another section | 2 |", "| dropped to not user facing | 1 |",
+                "| sent to other domains (miscategorized.md) | 1 (cuda: 1) |",
+                "| titles rewritten | 1 |", "| BC-breaking / deprecation entries written | 0 |"):
+        assert row in body, body
+    assert "--force" not in body
 
-    # a later change: submit again updates the same branch and pull request
+    audit = json.loads(run_cli("audit", str(release), "--generated", str(repo["generated"]),
+                               "--format", "json").stdout)
+    assert audit["ok"] and audit["lost"] == [] and audit["duplicated"] == []
+
+    # a second pass: submit again updates the same branch (one more commit) and pull request
     ws = read_worksheet(target)
-    ws.set_title(ws.find("pr:5102"), "Add a per-channel observer (#5102)")
+    ws.set_title(ws.find("pr:5102"), f"Add a per-channel observer {LINK.format(n=5102)}")
     target.write_text(ws.render())
-    second = json.loads(run_cli("submit", str(target), "--repo", REPO, "--yes",
-                                "--format", "json").stdout)
+    before = local_state(work)
+    second = submit(target, "--yes")
     assert not second["created"] and second["pr_number"] == first["pr_number"]
     assert second["committed"] and second["commit"] != first["commit"]
+    assert sh("git", "rev-parse", f"{BRANCH}^", cwd=remote).strip() == first["commit"]
     assert len(fake_github.pulls) == 1
-    assert "| titles rewritten | 1 |" in fake_github.pulls[first["pr_number"]]["body"]
-    remote_sha = sh("git", "ls-remote", str(repo["remote"]), "refs/heads/" + first["branch"],
-                    cwd=work).split()[0]
-    assert remote_sha == second["commit"]
-    assert [r["method"] for r in fake_github.requests if "/pulls" in r["path"]].count("POST") == 1
-
-    final = json.loads(run_cli("audit", str(release), "--generated", str(generated),
-                               "--format", "json").stdout)
-    assert final["ok"] and final["lost"] == [] and final["duplicated"] == []
-    assert final["accounted"] == 5 and final["counts"] == {"done": 4, "miscategorized": 1}
-
-
-def local_state(work: Path) -> tuple[str, str, str, str]:
-    return (sh("git", "rev-parse", "--abbrev-ref", "HEAD", cwd=work),
-            sh("git", "rev-parse", "HEAD", cwd=work),
-            sh("git", "status", "--porcelain", cwd=work),
-            sh("git", "branch", "--list", cwd=work))
-
-
-def test_failed_push_leaves_the_repository_as_it_was(repo: dict[str, Path]) -> None:
-    work, release = repo["work"], repo["release"]
-    ws = release / "todo" / "result_quantization.md"
-    ws.write_text(WORKSHEET.replace("add per-channel", "Add per-channel"))
-    sh("git", "remote", "set-url", "origin", str(work.parent / "missing.git"), cwd=work)
-    before = local_state(work)
-    out = run_cli("submit", str(ws), "--repo", REPO, "--yes", expect=1)
-    assert "step 'push'" in out.stderr and "as it was" in out.stderr
+    assert "| titles rewritten | 2 |" in fake_github.pulls[first["pr_number"]]["body"]
+    assert [r["method"] for r in fake_github.requests
+            if r["path"].startswith(f"/repos/{REPO}/pulls")].count("POST") == 1
     assert local_state(work) == before
-    assert "Add per-channel" in ws.read_text()
+    # nothing new: no commit, no push, the pull request is still up to date
+    third = submit(target, "--yes")
+    assert not third["committed"] and not third["pushed"] and third["commit"] == second["commit"]
 
 
-def test_failed_pull_request_says_so_and_restores(repo: dict[str, Path], fake_github) -> None:
+def test_submit_alone_after_editing_in_done(repo: dict[str, Path],
+                                            fake_github: RunningServer) -> None:
+    """Without ``done``: the worksheet moved to done/ by hand, nothing committed."""
     work, release = repo["work"], repo["release"]
-    ws = release / "todo" / "result_quantization.md"
-    ws.write_text(WORKSHEET.replace("add per-channel", "Add per-channel"))
+    finished(release)
     before = local_state(work)
-    fake_github.inject("server_error", 5, path="/repos")
-    out = run_cli("submit", str(ws), "--repo", REPO, "--yes", expect=1)
-    assert "step 'open pull request' (the branch was pushed)" in out.stderr
+    out = submit(release / "done" / NAME, "--yes")
+    assert out["created"] and sorted(out["paths"]) == sorted(
+        ["2.8.0/done/" + NAME, "2.8.0/todo/" + NAME, "2.8.0/miscategorized.md"])
     assert local_state(work) == before
+    assert len(remote_diff(repo["remote"])) == 3
+
+
+def test_todo_worksheet_is_refused_then_forced(repo: dict[str, Path],
+                                               fake_github: RunningServer) -> None:
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    todo = release / "todo" / NAME
+    before = local_state(work)
+    refused = run_cli("submit", str(todo), "--repo", REPO, "--yes", expect=1)
+    assert "[not-done]" in refused.stderr and "still in todo/" in refused.stderr
+    assert "not submitted" in refused.stderr and "--force" in refused.stderr
+    assert fake_github.pulls == {} and local_state(work) == before
+    assert sh("git", "ls-remote", "--heads", str(repo["remote"]), BRANCH, cwd=work) == ""
+    dry = run_cli("submit", str(todo), "--repo", REPO, expect=1)  # the dry run says so too
+    assert "[not-done]" in dry.stderr
+
+    forced = submit(todo, "--yes", "--force")
+    assert forced["forced"] and forced["created"]
+    body = fake_github.pulls[forced["pr_number"]]["body"]
+    assert "Submitted with `--force` despite 1 problem(s)" in body and "[not-done]" in body
+    assert remote_diff(repo["remote"]) == sorted(
+        [f"M\t2.8.0/todo/{NAME}", "M\t2.8.0/miscategorized.md"])
+    assert local_state(work) == before
+
+
+def test_lint_check_and_audit_problems_are_refused(repo: dict[str, Path],
+                                                   fake_github: RunningServer) -> None:
+    from relnotes.decisions import sidecar_path
+
+    release = repo["release"]
+    curate(release)
+    done = release / "done" / NAME
+    (release / "todo" / NAME).rename(done)
+    text = done.read_text()
+    # an item left in Untopiced (audit) and a duplicated PR (lint)
+    done.write_text(text.replace("### Untopiced\n", f"### Untopiced\n- Leftover {LINK.format(n=5199)}\n"
+                                 f"- Twice {LINK.format(n=5101)}\n"))
+    sidecar_path(done, "check").parent.mkdir(exist_ok=True)
+    sidecar_path(done, "check").write_text(json.dumps({"snippets": [
+        {"file": str(done), "line": 12, "verdict": "fail", "kind": "missing-api",
+         "message": "torch.ao.nothing does not exist in 2.8"}]}))
+    out = run_cli("submit", str(done), "--repo", REPO, "--yes", expect=1)
+    for code in ("[untopiced]", "[duplicate-pr]", "[check-failed]"):
+        assert code in out.stderr, out.stderr
+    assert f"done/{NAME}:12: [check-failed]" in out.stderr  # at the snippet, not the heading
     assert fake_github.pulls == {}
+    data = json.loads(run_cli("submit", str(done), "--repo", REPO, "--format", "json",
+                              expect=1).stdout)
+    assert not data["submitted"] and {p["code"] for p in data["problems"]} >= {
+        "untopiced", "duplicate-pr", "check-failed"}
+
+
+def test_counts_are_real_when_the_default_branch_already_has_the_done_commit(
+        repo: dict[str, Path], fake_github: RunningServer) -> None:
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    run_cli("done", str(release / "todo" / NAME))
+    sh("git", "push", "-q", "origin", "HEAD:master", cwd=work)  # master has the done commit
+    target = release / "done" / NAME
+    ws = read_worksheet(target)
+    ws.set_title(ws.find("pr:5103"), f"Faster x86 lowering {LINK.format(n=5103)}")
+    target.write_text(ws.render())
+    out = submit(target, "--yes")
+    assert out["paths"] == ["2.8.0/done/" + NAME]
+    summary = out["summary"]
+    assert summary["baseline"].startswith(f"2.8.0/todo/{NAME} as first committed")
+    assert len(summary["moved"]) == 2 and summary["dropped"] == ["pr:5105"]
+    assert summary["sent"] == [{"key": "pr:5104", "domain": "cuda"}]
+    assert sorted(summary["retitled"]) == ["pr:5101", "pr:5103"]
+    body = fake_github.pulls[out["pr_number"]]["body"]
+    assert "| moved to another section | 2 |" in body
+    # and nothing at all to submit is said plainly
+    sh("git", "push", "-q", "origin", f"{out['commit']}:refs/heads/master", cwd=work)
+    nothing = run_cli("submit", str(target), "--repo", REPO, "--yes", expect=1)
+    assert "nothing to submit" in nothing.stderr
+
+
+def test_only_this_worksheets_pool_changes_are_submitted(repo: dict[str, Path],
+                                                         fake_github: RunningServer) -> None:
+    release = repo["release"]
+    curate(release)
+    misc = release / "miscategorized.md"
+    pool = read_miscategorized(misc)
+    cuda_ws = read_worksheet(release / "todo" / "result_cuda.md")
+    pool.add(cuda_ws.remove(cuda_ws.find("pr:6101")), target="inductor", source="cuda")
+    misc.write_text(pool.render())  # another domain's pending change, not submitted
+    (release / "todo" / NAME).rename(release / "done" / NAME)
+    out = submit(release / "done" / NAME, "--yes")
+    assert any("only quantization's changes" in n for n in out["notes"])
+    sent = sh("git", "show", f"{BRANCH}:2.8.0/miscategorized.md", cwd=repo["remote"])
+    assert "## cuda (from quantization)" in sent and "#5104" in sent
+    assert "inductor (from cuda)" not in sent and "#6101" not in sent
+
+
+def test_branch_is_rebuilt_when_the_default_branch_moved(repo: dict[str, Path],
+                                                         fake_github: RunningServer,
+                                                         tmp_path: Path) -> None:
+    release, remote = repo["release"], repo["remote"]
+    finished(release)
+    first = submit(release / "done" / NAME, "--yes")
+    other = tmp_path / "other"  # someone merges another domain into master meanwhile
+    sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
+    (other / "2.8.0" / "done" / "result_cuda.md").write_text(CUDA)
+    sh("git", "add", "-A", cwd=other)
+    sh("git", "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-q", "-m", "cuda",
+       cwd=other)
+    sh("git", "push", "-q", "origin", "master", cwd=other)
+    second = submit(release / "done" / NAME, "--yes")
+    assert second["pr_number"] == first["pr_number"] and second["pushed"]
+    assert sh("git", "rev-parse", f"{BRANCH}^", cwd=remote) == \
+        sh("git", "rev-parse", "master", cwd=remote)
+    assert len(remote_diff(remote)) == 3  # still exactly the listed files
+
+
+def test_error_after_the_push_names_the_repository(repo: dict[str, Path],
+                                                   fake_github: RunningServer) -> None:
+    work, release = repo["work"], repo["release"]
+    finished(release)
+    before = local_state(work)
+    out = run_cli("submit", str(release / "done" / NAME), "--repo", "acme/no-such-repo",
+                  "--yes", expect=1)
+    assert "pushed relnotes/2.8.0-quantization to origin" in out.stderr
+    assert "acme/no-such-repo" in out.stderr and "404" in out.stderr
+    assert "relnotes submit" in out.stderr and "--yes" in out.stderr  # what to do
+    assert local_state(work) == before
     assert "test-token-not-secret" not in out.output
 
 
-def test_missing_token_changes_nothing(repo: dict[str, Path], monkeypatch) -> None:
-    work = repo["work"]
-    ws = repo["release"] / "todo" / "result_quantization.md"
+def test_pull_request_goes_through_the_shared_client_with_retries(
+        repo: dict[str, Path], fake_github: RunningServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    waits: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:  # record the client's waits; let git's polls run
+        if seconds >= 0.5:
+            waits.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    release = repo["release"]
+    finished(release)
+    fake_github.inject("server_error", 2, path=f"/repos/{REPO}/pulls")
+    fake_github.inject("retry_after", 1, path=f"/repos/{REPO}/pulls", retry_after=3)
+    out = submit(release / "done" / NAME, "--yes")
+    assert out["created"] and len(fake_github.pulls) == 1
+    assert waits == [1.0, 2.0, 3.0]  # backoff twice, then what Retry-After asked
+
+
+def test_failed_push_changes_nothing(repo: dict[str, Path], fake_github: RunningServer) -> None:
+    work, release, remote = repo["work"], repo["release"], repo["remote"]
+    finished(release)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'branch protection: pushes refused' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = local_state(work)
+    out = run_cli("submit", str(release / "done" / NAME), "--repo", REPO, "--yes", expect=1)
+    assert "push failed" in out.stderr
+    assert local_state(work) == before and fake_github.pulls == {}
+    assert sh("git", "for-each-ref", "refs/heads", cwd=remote).count("\n") == 1  # master only
+
+
+def test_missing_token_changes_nothing(repo: dict[str, Path], fake_github: RunningServer,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    work, release = repo["work"], repo["release"]
+    finished(release)
     monkeypatch.delenv(TOKEN_ENV)
     before = local_state(work)
-    out = run_cli("submit", str(ws), "--repo", REPO, "--yes", expect=1)
-    assert f"${TOKEN_ENV}" in out.stderr
+    out = run_cli("submit", str(release / "done" / NAME), "--repo", REPO, "--yes", expect=1)
+    assert f"${TOKEN_ENV}" in out.stderr and "nothing was pushed" in out.stderr
     assert local_state(work) == before
+    assert sh("git", "ls-remote", "--heads", str(repo["remote"]), BRANCH, cwd=work) == ""
 
 
 def test_done_refuses_an_unfinished_worksheet(repo: dict[str, Path]) -> None:
-    ws = repo["release"] / "todo" / "result_quantization.md"
+    ws = repo["release"] / "todo" / NAME
     out = run_cli("done", str(ws), "--generated", str(repo["generated"]), expect=1)
     assert "[untopiced]" in out.stdout and "stays in todo/" in out.stdout
     assert ws.exists() and not (repo["release"] / "done" / ws.name).exists()
+
+
+def test_done_keeps_other_staged_work_staged(repo: dict[str, Path]) -> None:
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    run_cli("done", str(release / "todo" / NAME))
+    changed = sh("git", "show", "--no-renames", "--name-only", "--format=", "HEAD", cwd=work).split()
+    assert sorted(changed) == sorted(["2.8.0/done/" + NAME, "2.8.0/todo/" + NAME,
+                                      "2.8.0/miscategorized.md"])
+    assert "staged line" in sh("git", "diff", "--cached", cwd=work)
+    assert "unstaged line" in sh("git", "diff", cwd=work)
+
+
+def test_done_reports_check_failures_at_the_snippet_with_one_kind_of_path(
+        repo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from relnotes.decisions import sidecar_path
+
+    release = repo["release"]
+    curate(release)
+    todo = release / "todo" / NAME
+    todo.write_text(todo.read_text().replace(
+        "### bc breaking\n", f"### bc breaking\n- Renamed the observer {LINK.format(n=5106)}\n"))
+    sidecar_path(todo, "check").parent.mkdir(exist_ok=True)
+    sidecar_path(todo, "check").write_text(json.dumps({"snippets": [
+        {"line": 17, "verdict": "fail", "kind": "snippet-bug", "message": "NameError: m"}]}))
+    monkeypatch.chdir(release)
+    out = run_cli("done", f"todo/{NAME}", "--generated", str(repo["generated"]), expect=1)
+    assert f"todo/{NAME}:17: [check-failed] snippet check failed: snippet-bug: NameError: m" \
+        in out.stdout
+    places = [line.split(":", 1)[0] for line in out.stdout.splitlines() if ": [" in line]
+    assert places and set(places) == {f"todo/{NAME}"}  # no absolute path beside relative ones
+    monkeypatch.chdir(release / "todo")
+    again = run_cli("done", NAME, expect=1)
+    assert {line.split(":", 1)[0] for line in again.stdout.splitlines()
+            if ": [" in line} == {f"../todo/{NAME}"}
+
+
+def test_bad_input_is_named_and_changes_nothing(repo: dict[str, Path], tmp_path: Path,
+                                                fake_github: RunningServer) -> None:
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    done = release / "done" / NAME
+    (release / "todo" / NAME).rename(done)
+    before = local_state(work)
+    bad_repo = run_cli("submit", str(done), "--repo", "nope", "--yes", expect=2)
+    assert "--repo must be OWNER/NAME" in bad_repo.stderr
+    no_remote = run_cli("submit", str(done), "--repo", REPO, "--remote", "upstream", expect=1)
+    assert "'upstream'" in no_remote.stderr
+    no_base = run_cli("submit", str(done), "--repo", REPO, "--base", "main", expect=1)
+    assert "has no branch 'main'" in no_base.stderr
+    outside = tmp_path / "outside" / NAME
+    outside.parent.mkdir()
+    outside.write_text(done.read_text())
+    not_git = run_cli("submit", str(outside), "--repo", REPO, expect=1)
+    assert "is not in a git repository" in not_git.stderr
+    assert local_state(work) == before and fake_github.pulls == {}

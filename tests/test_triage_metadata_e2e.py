@@ -53,6 +53,7 @@ def test_fetched_labels_and_files_change_suggestions(tmp_path: Path, server,
     ws = tmp_path / "fx.md"
     ws.write_text(WORKSHEET)
     monkeypatch.setenv("RELNOTES_CACHE", str(tmp_path / "cache.sqlite"))
+    monkeypatch.setenv("GITHUB_API_URL", server.url)  # cached records are per API URL
     monkeypatch.chdir(tmp_path)
     before = _suggestions(ws)  # empty cache: titles only
     run_cli("fetch", str(ws), "--api-url", server.url)

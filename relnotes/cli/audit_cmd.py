@@ -16,7 +16,6 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
-from relnotes.cli.review_cmd import _metadata
 from relnotes.errors import RelnotesError
 from relnotes.worksheet import read_worksheet
 
@@ -46,6 +45,7 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
       relnotes audit 2.8.0 --generated /tmp/2.8.0-generated/todo
     """
     from relnotes.audit import audit
+    from relnotes.github import metadata_for
     from relnotes.worksheet import worksheet_files
 
     config = config_for(folder)
@@ -55,7 +55,9 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
             prs.update(p for item in read_worksheet(path).items() for p in item.all_prs)
         except RelnotesError:
             continue  # the audit reports it
-    report = audit(folder, generated=generated, metadata=_metadata(sorted(prs), config))
+    # revert pairs use what the cache knows; the audit never waits for the network
+    report = audit(folder, generated=generated,
+                   metadata=metadata_for(sorted(prs), config=config, offline=True))
     if fmt == "json":
         emit_json(report.to_json())
     else:

@@ -12,7 +12,7 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
-from relnotes.errors import UsageError
+from relnotes.errors import GitHubError, UsageError
 
 
 @main.group("entry")
@@ -27,7 +27,8 @@ def entry() -> None:
 
 @entry.command("new")
 @verbose_option
-@click.option("--pr", "number", type=int, required=True, help="PR the entry is about.")
+@click.option("--pr", "number", type=click.IntRange(min=1), required=True,
+              help="PR the entry is about (a number, e.g. 139505).")
 @click.option("--kind", type=click.Choice(["bc", "deprecation"]), required=True,
               help="bc: BC-breaking change; deprecation: deprecated API.")
 @click.option("--from", "from_version", metavar="X.Y",
@@ -54,7 +55,7 @@ def new(number: int, kind: str, from_version: str | None, to_version: str | None
       relnotes entry new --pr 144940 --kind deprecation --offline --format json
     """
     from relnotes.entries import draft_context
-    from relnotes.github.fetch import load_metadata
+    from relnotes.github import lookup_metadata
     from relnotes.templating import render
     from relnotes.versions import require_version
 
@@ -66,11 +67,16 @@ def new(number: int, kind: str, from_version: str | None, to_version: str | None
     if from_v is None:
         raise UsageError(f"cannot tell the release before {to_v.mm}: give --from X.Y")
     to_mm, from_mm = to_v.mm, from_v.mm
-    records = load_metadata([number], config=config, offline=offline)
-    record = records.get(number)
-    if record is None or not record.found:
-        click.echo(f"PR #{number} not found in the cache or on GitHub: title left as is",
-                   err=True)
+    lookup = lookup_metadata([number], config=config, offline=offline)
+    record = lookup.records.get(number)
+    if record is not None and not record.found:
+        raise GitHubError(f"PR #{number} does not exist in {config.repo} (GitHub says so; "
+                          "check the number, or the repo setting)")
+    if lookup.warning:
+        click.echo(f"Warning: {lookup.warning}", err=True)
+    elif record is None:  # offline and not cached
+        click.echo(f"Warning: PR #{number} is not in the PR metadata cache: title left as "
+                   f"TODO; fetch it with `relnotes fetch --prs {number}`", err=True)
     context = draft_context(
         kind=kind, number=number, title=record.title if record else "",
         body=record.body if record else "", from_version=from_mm, to_version=to_mm,

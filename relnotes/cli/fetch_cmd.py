@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import IO
+
 import click
 
 from relnotes.cli.app import (
@@ -13,6 +16,36 @@ from relnotes.cli.app import (
     verbose_option,
 )
 from relnotes.errors import GitHubError, UsageError
+
+
+class ProgressBar:
+    """``fetch``'s progress: one line on stderr, redrawn in place after every batch."""
+
+    def __init__(self, *, stream: IO[str] | None = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.drawn = False
+
+    def __call__(self, done: int, total: int, requests: int) -> None:
+        if total <= 0:
+            return
+        filled = self.width * min(done, total) // total
+        self.stream.write(f"\rPR metadata [{'#' * filled}{'.' * (self.width - filled)}] "
+                          f"{done}/{total} ({requests} requests)")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _parse_prs(text: str | None) -> list[int]:
@@ -58,8 +91,13 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
         raise UsageError("give worksheet FILES or --prs N[,N...]")
     numbers = worksheet_prs(files) + _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
-    result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
-                            progress=False if fmt == "json" else None)
+    bar = ProgressBar() if fmt != "json" and _stderr_is_tty() else None
+    try:
+        result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
+                                progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt == "json":
         emit_json(result.to_json())
     else:
@@ -72,6 +110,6 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
             click.echo(f"not cached ({len(result.missing)}, offline): "
                        + ", ".join(f"#{n}" for n in sorted(result.missing)[:30])
                        + (" ..." if len(result.missing) > 30 else ""))
-        click.echo(f"cache: {result.cache_path}")
+        click.echo(f"cache: {result.cache_path} (records of {result.api_url})")
     if result.failed:
         raise GitHubError(describe_failures(result.failed))

@@ -32,10 +32,14 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     Example:
       relnotes done todo/result_quantization.md --generated ../generated/todo
     """
+    from relnotes.github import metadata_for
     from relnotes.submit import finish_worksheet
+    from relnotes.worksheet import read_worksheet
 
     config = config_for(file)
-    outcome = finish_worksheet(file, generated=generated, config=config)
+    numbers = [n for item in read_worksheet(file).items() for n in item.all_prs]
+    outcome = finish_worksheet(file, generated=generated, config=config,
+                               metadata=metadata_for(numbers, config=config, offline=True))
     if fmt == "json":
         emit_json(outcome.to_json())
     else:
@@ -52,42 +56,67 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
 @verbose_option
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--remote", default="origin", show_default=True, help="git remote to push to.")
-@click.option("--base", default="main", show_default=True, help="Branch the PR merges into.")
+@click.option("--base", help="Branch the PR merges into; default: the remote's default branch.")
 @click.option("--repo", metavar="OWNER/NAME",
               help="GitHub repository of the PR; default: read from the remote's URL.")
 @click.option("--branch", help="Branch name; default relnotes/<release>-<domain>.")
+@click.option("--generated", type=click.Path(file_okay=False, exists=True),
+              help="Folder of the generated worksheets, to count the changes against "
+                   "[default: todo/<name> as first committed].")
+@click.option("--force", is_flag=True,
+              help="Submit despite problems (still in todo/, lint findings, failed checks, "
+                   "audit problems); the pull request lists them.")
 @click.option("--yes", is_flag=True, help="Really do it; without it, only show the plan.")
 @format_option("text", "json")
 @handle_errors
-def submit_cmd(file: str, remote: str, base: str, repo: str | None, branch: str | None,
-               yes: bool, fmt: str) -> None:
-    """Commit, push and open (or update) the pull request for a finished worksheet.
+def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
+               branch: str | None, generated: str | None, force: bool, yes: bool,
+               fmt: str) -> None:
+    """Push a finished worksheet and open (or update) its pull request.
 
-    A dry run by default: prints branch, commit, PR title and body. With --yes: creates
-    the branch, commits the worksheet and miscategorized.md, pushes and opens the pull
-    request; running it again updates the same branch and pull request. The token comes
-    from $GITHUB_TOKEN (setting token_env); the API URL from api_url / $GITHUB_API_URL.
+    The pull request holds exactly the files listed: the worksheet (its move from todo/
+    to done/) and its own changes to miscategorized.md, on a branch cut from the remote's
+    default branch (asked of the remote: main, master, ...). Nothing else of your branch
+    goes in, and your branch, index and working tree are left as they are.
+
+    A dry run by default: prints the branch, files, PR title and body, and the problems
+    that would stop it (exit 1 when there are any). With --yes: commits, pushes and opens
+    the pull request; running it again updates the same branch and pull request. The
+    token comes from $GITHUB_TOKEN (setting token_env); the API URL from api_url /
+    $GITHUB_API_URL.
 
     \b
-    Example:
+    Examples:
+      relnotes done todo/result_quantization.md
       relnotes submit done/result_quantization.md --repo pytorch/torch-release-notes --yes
     """
     from relnotes.submit import plan_submission, submit
 
     config = config_for(file)
     plan = plan_submission(file, remote=remote, base=base, repo=repo, config=config,
-                           branch=branch)
-    if not yes:
+                           branch=branch, generated=generated, force=force)
+    refused = bool(plan.problems) and not plan.forced
+    if fmt == "text":
+        click.echo(plan.describe())
+        for problem in plan.problems:
+            click.echo(str(problem), err=True)
+        if plan.forced:
+            click.echo(f"--force: submitting despite {len(plan.problems)} problem(s); the "
+                       "pull request lists them", err=True)
+    if not yes or refused:
         if fmt == "json":
-            emit_json({"dry_run": True, **plan.to_json()})
-        else:
-            click.echo(plan.describe())
-            click.echo("dry run: nothing changed; add --yes to submit", err=True)
+            emit_json({"dry_run": not yes, "submitted": False, **plan.to_json()})
+        if refused:
+            click.echo(f"not submitted: {len(plan.problems)} problem(s) (above); fix them or "
+                       "pass --force", err=True)
+            exit_with(1)
+        click.echo("dry run: nothing changed; add --yes to submit", err=True)
         return
     outcome = submit(plan, config=config)
     if fmt == "json":
-        emit_json({"dry_run": False, **plan.to_json(), **outcome.to_json()})
+        emit_json({"dry_run": False, "submitted": True, **plan.to_json(), **outcome.to_json()})
     else:
         verb = "opened" if outcome.created else "updated"
-        click.echo(f"pushed {outcome.branch} ({outcome.commit[:12]}); {verb} pull request "
-                   f"#{outcome.pr_number}: {outcome.pr_url}")
+        what = (f"pushed {outcome.branch} ({outcome.commit[:12]})" if outcome.pushed
+                else f"{outcome.branch} already up to date ({outcome.commit[:12]})")
+        click.echo(f"{what}; {verb} pull request #{outcome.pr_number}: {outcome.pr_url}")

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from relnotes.github.fetch import (
     FetchResult,
+    MetadataLookup,
     cached_metadata,
     fetch_metadata,
     load_metadata,
+    lookup_metadata,
+    metadata_for,
     worksheet_prs,
 )
 from relnotes.github.records import PRRecord
 
 __all__ = [
     "FetchResult",
+    "MetadataLookup",
     "PRRecord",
     "cached_metadata",
     "fetch_metadata",
     "load_metadata",
+    "lookup_metadata",
+    "metadata_for",
     "worksheet_prs",
 ]

@@ -1,4 +1,8 @@
-"""The sqlite cache of PR metadata, keyed by (repo, number).
+"""The sqlite cache of PR metadata, keyed by (API URL, repo, number).
+
+The API URL is part of the key so that records fetched from a test server or a GitHub
+Enterprise host are never served as api.github.com's (``fetch --api-url`` without a
+cache setting writes into the default cache).
 
 Why sqlite: it gives atomic transactions (a batch is written completely or not at all, so
 an interrupted fetch resumes where it stopped and the file is never half-written) and safe
@@ -26,22 +30,23 @@ __all__ = ["SCHEMA_VERSION", "MetadataCache", "default_cache_path", "resolve_cac
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: api_url joined the key
 _BUSY_TIMEOUT_S = 30.0
 # sqlite caps the number of bound parameters per statement (32766 in modern builds, 999
 # in old ones); chunks of 500 stay under both with the repo parameter added.
 _CHUNK = 500
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS prs (
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_PRS = """
+CREATE TABLE IF NOT EXISTS pr_records (
+    api_url TEXT NOT NULL,
     repo TEXT NOT NULL,
     number INTEGER NOT NULL,
     record TEXT NOT NULL,
     updated_at TEXT,
     fetched_at TEXT NOT NULL,
-    PRIMARY KEY (repo, number)
-);
+    PRIMARY KEY (api_url, repo, number)
+)
 """
 
 
@@ -101,16 +106,22 @@ class MetadataCache:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("BEGIN IMMEDIATE")
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
+            conn.execute(_META)
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None or int(row[0]) != SCHEMA_VERSION:
+            if row is None or str(row[0]) != str(SCHEMA_VERSION):
+                # Another schema (an older relnotes, or a newer one): the cache is
+                # disposable, so rebuild it rather than guess where old rows came from
+                # (schema 1 did not record the API URL).
                 if row is not None:
-                    log.info("cache schema %s != %s: emptying %s", row[0], SCHEMA_VERSION,
+                    log.info("cache schema %s != %s: rebuilding %s", row[0], SCHEMA_VERSION,
                              self.path)
-                conn.execute("DELETE FROM prs")
+                # schema 1's table had another name: an older relnotes sharing the file
+                # rebuilds its own table instead of failing on this one
+                conn.execute("DROP TABLE IF EXISTS prs")
+                conn.execute("DROP TABLE IF EXISTS pr_records")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
+            conn.execute(_PRS)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -130,16 +141,19 @@ class MetadataCache:
     def close(self) -> None:
         self._conn.close()
 
-    def get_many(self, repo: str, numbers: Iterable[int]) -> dict[int, PRRecord]:
-        """The cached records among ``numbers`` (missing ones are simply absent)."""
+    def get_many(self, repo: str, numbers: Iterable[int], *, api_url: str
+                 ) -> dict[int, PRRecord]:
+        """The cached records among ``numbers`` that came from ``api_url`` (missing ones
+        are simply absent)."""
         wanted = list(dict.fromkeys(int(n) for n in numbers))
         out: dict[int, PRRecord] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"SELECT number, record FROM prs WHERE repo=? AND number IN ({marks})",
-                (repo, *chunk),
+                f"SELECT number, record FROM pr_records WHERE api_url=? AND repo=? "
+                f"AND number IN ({marks})",
+                (_key(api_url), repo, *chunk),
             ).fetchall()
             for number, text in rows:
                 try:
@@ -148,10 +162,12 @@ class MetadataCache:
                     log.warning("ignoring unreadable cache row %s#%s: %s", repo, number, exc)
         return out
 
-    def put_many(self, repo: str, records: Iterable[PRRecord]) -> int:
-        """Store ``records`` in one transaction (all or nothing); return how many."""
+    def put_many(self, repo: str, records: Iterable[PRRecord], *, api_url: str) -> int:
+        """Store ``records`` (fetched from ``api_url``) in one transaction (all or
+        nothing); return how many."""
+        source = _key(api_url)
         rows = [
-            (repo, r.number, json.dumps(r.to_json(), ensure_ascii=False), r.updated_at,
+            (source, repo, r.number, json.dumps(r.to_json(), ensure_ascii=False), r.updated_at,
              r.fetched_at or "")
             for r in records
         ]
@@ -159,15 +175,27 @@ class MetadataCache:
             return 0
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?, ?, ?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO pr_records VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
         return len(rows)
 
-    def count(self, repo: str | None = None) -> int:
-        if repo is None:
-            return int(self._conn.execute("SELECT COUNT(*) FROM prs").fetchone()[0])
-        return int(self._conn.execute("SELECT COUNT(*) FROM prs WHERE repo=?",
-                                      (repo,)).fetchone()[0])
+    def count(self, repo: str | None = None, *, api_url: str | None = None) -> int:
+        """Records in the cache (of ``repo``, and from ``api_url``, when given)."""
+        where, args = [], []
+        if repo is not None:
+            where.append("repo=?")
+            args.append(repo)
+        if api_url is not None:
+            where.append("api_url=?")
+            args.append(_key(api_url))
+        sql = "SELECT COUNT(*) FROM pr_records" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._conn.execute(sql, args).fetchone()[0])
+
+
+def _key(api_url: str) -> str:
+    """The API URL as stored: ``https://api.github.com/`` and ``https://api.github.com``
+    are one source."""
+    return api_url.strip().rstrip("/")

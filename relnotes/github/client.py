@@ -12,7 +12,13 @@ Faults: rate limits (403 with ``X-RateLimit-Remaining: 0``, 429 with ``Retry-Aft
 wait for as long as GitHub asks, up to ``max_wait``; 5xx and malformed bodies retry with
 exponential backoff; 502/504 and timeouts also halve the batch, because that is what a
 too-expensive query looks like. The token is only ever handed to PyGithub; every message
-that could echo server text goes through :meth:`GitHubClient.redact`.
+that could echo server text goes through :meth:`GitHubClient.redact`. A server that
+cannot be connected to at all (connection refused, unknown host, no answer to connect)
+is given up on at once: retrying would only make the user wait for the same answer.
+
+This is the one place a PyGithub client is built: pull-request submission
+(:mod:`relnotes.github.pulls`) sends its REST calls through :meth:`GitHubClient.rest`,
+with the same token handling, waits and retries as the metadata queries.
 """
 
 from __future__ import annotations
@@ -21,23 +27,27 @@ import json
 import logging
 import os
 import re
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.records import PRRecord, find_relands, find_reverts
 
-__all__ = ["DEFAULT_API_URL", "FetchReport", "GitHubClient", "build_query", "resolve_api_url"]
+__all__ = ["DEFAULT_API_URL", "FetchReport", "GitHubClient", "GitHubStatusError", "build_query",
+           "resolve_api_url", "unreachable_reason"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+_T = TypeVar("_T")
 
 _PR_FIELDS = "number title body state merged mergedAt updatedAt changedFiles author { login }"
 _PAGE = "totalCount pageInfo { hasNextPage endCursor } nodes { %s }"
@@ -102,6 +112,52 @@ class _GaveUp(Exception):
     pass
 
 
+class _Unreachable(_GaveUp):
+    """Nothing answers at the API URL: give up without retrying."""
+
+
+class GitHubStatusError(GitHubError):
+    """GitHub answered with a status that retrying will not change (a 4xx).
+
+    ``status`` is the HTTP status and ``detail`` GitHub's own message, so that callers
+    (submission) can say what it means for them.
+    """
+
+    def __init__(self, message: str, *, status: int, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why ``exc`` (a requests/urllib3 error) means nothing can be reached, or None.
+
+    Connection refused, a host name that does not resolve and a connect timeout are not
+    worth retrying; a connection reset half-way through a request is (it is transient).
+    The cause sits somewhere in the exception chain (requests wraps urllib3 wraps socket).
+    """
+    import requests
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return "no answer to connect"
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        err = stack.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(err, socket.gaierror):
+            return "host name not found"
+        if type(err).__name__ == "NameResolutionError":  # urllib3 2.x, without its socket error
+            return "host name not found"
+        nested = [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
+        stack.extend(e for e in nested if isinstance(e, BaseException))
+    return None
+
+
 @dataclass
 class FetchReport:
     """What a fetch did: request count and the numbers that could not be fetched."""
@@ -112,7 +168,7 @@ class FetchReport:
 
 
 class GitHubClient:
-    """Fetches PR records from one repository through the GraphQL API."""
+    """Talks to one repository: PR records through GraphQL, submission through REST."""
 
     def __init__(
         self,
@@ -128,7 +184,7 @@ class GitHubClient:
         max_attempts: int = 6,
         max_wait: float = 600.0,
         backoff: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not _REPO_RE.match(repo):
@@ -145,7 +201,7 @@ class GitHubClient:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
         self.backoff = backoff
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
         self._clock = clock
         self.requests = 0
         self.waited = 0.0
@@ -159,11 +215,17 @@ class GitHubClient:
         self._requester = self._github.requester
 
     @classmethod
-    def from_config(cls, config: Config, *, api_url: str | None = None, **kwargs: Any) -> GitHubClient:
-        """A client for ``config.repo`` with the token read from ``$<config.token_env>``."""
+    def from_config(cls, config: Config, *, api_url: str | None = None, repo: str | None = None,
+                    **kwargs: Any) -> GitHubClient:
+        """A client for ``repo`` (default ``config.repo``) with the token read from
+        ``$<config.token_env>``."""
         token_env = config.token_env or "GITHUB_TOKEN"
-        return cls(repo=config.repo, api_url=resolve_api_url(config, api_url),
+        return cls(repo=repo or config.repo, api_url=resolve_api_url(config, api_url),
                    token=os.environ.get(token_env), token_env=token_env, **kwargs)
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
 
     def redact(self, text: str) -> str:
         """``text`` with the token (if any) replaced; used on every message we build."""
@@ -176,18 +238,29 @@ class GitHubClient:
 
     # -- one request -------------------------------------------------------------------
 
-    def _post(self, query: str) -> dict[str, Any]:
-        """One GraphQL POST; returns the decoded payload or raises _Transient/GitHubError."""
+    def _send(self, verb: str, url: str, *, parameters: dict[str, Any] | None = None,
+              input: Any = None) -> tuple[int, dict[str, Any], str]:
+        """One HTTP request through PyGithub's requester; transport failures classified."""
         import requests
 
         self.requests += 1
         try:
             status, headers, body = self._requester.requestJson(
-                "POST", self._requester.graphql_url, input={"query": query})
-        except requests.ConnectionError as exc:  # refused, DNS, reset: not about batch size
+                verb, url, parameters=parameters, input=input)
+        except requests.ConnectionError as exc:
+            reason = unreachable_reason(exc)
+            if reason is not None:  # refused, DNS: retrying only makes the user wait
+                raise _Unreachable(f"cannot connect to {self.api_url}: {reason}") from None
+            # a reset half-way through: transient, and not about the batch size
             raise _Transient(f"network error: {type(exc).__name__}") from None
         except requests.Timeout as exc:  # a read timeout: the query may be too expensive
             raise _Transient(f"network error: {type(exc).__name__}", halve=True) from None
+        return status, headers, body
+
+    def _post(self, query: str) -> dict[str, Any]:
+        """One GraphQL POST; returns the decoded payload or raises _Transient/GitHubError."""
+        status, headers, body = self._send("POST", self._requester.graphql_url,
+                                           input={"query": query})
         if status == 200:
             try:
                 payload = json.loads(body)
@@ -200,6 +273,29 @@ class GitHubClient:
             return payload
         self._http_error(status, headers, body)
         raise AssertionError("unreachable")
+
+    def rest(self, verb: str, path: str, *, parameters: dict[str, Any] | None = None,
+             input: Any = None) -> tuple[int, Any]:
+        """One REST call (``path`` relative to the API URL) with the waits and retries of
+        the metadata queries: (status, decoded JSON) for a 2xx answer.
+
+        Raises :class:`GitHubStatusError` for an answer retrying cannot change (4xx) and
+        :class:`GitHubError` when GitHub stayed unavailable or cannot be reached.
+        """
+        def once() -> tuple[int, Any]:
+            status, headers, body = self._send(verb, path, parameters=parameters, input=input)
+            if 200 <= status < 300:
+                try:
+                    return status, (json.loads(body) if body else None)
+                except ValueError:
+                    raise _Transient("malformed JSON in the response") from None
+            self._http_error(status, headers, body)
+            raise AssertionError("unreachable")
+
+        try:
+            return self._retrying(once, can_halve=False)
+        except _GaveUp as exc:
+            raise GitHubError(self.redact(str(exc))) from None
 
     def _whole_query_failed(self, errors: list[dict[str, Any]], headers: dict[str, Any]) -> None:
         types = {str(e.get("type", "")) for e in errors if isinstance(e, dict)}
@@ -232,23 +328,30 @@ class GitHubClient:
                 wait = 60.0  # secondary rate limit without a hint: GitHub suggests a minute
             if wait is not None:
                 raise _Transient(f"rate limited (HTTP {status})", wait=wait)
+        detail = _message_of(body)
         if status == 401:
-            raise GitHubError(
+            raise GitHubStatusError(
                 f"{self.api_url} refused the credentials (HTTP 401); set a valid token in "
-                f"${self.token_env}")
+                f"${self.token_env}", status=status, detail=detail)
         if status in (502, 504):
             raise _Transient(f"HTTP {status}", halve=True)
         if status >= 500:
             raise _Transient(f"HTTP {status}")
-        raise GitHubError(f"{self.api_url} answered HTTP {status}: {snippet}")
+        raise GitHubStatusError(f"{self.api_url} answered HTTP {status}: {snippet}",
+                                status=status, detail=self.redact(detail))
 
     def _call(self, query: str, *, can_halve: bool) -> dict[str, Any]:
         """``_post`` with waits and retries; raises _Transient only to ask for halving."""
+        return self._retrying(lambda: self._post(query), can_halve=can_halve)
+
+    def _retrying(self, send: Callable[[], _T], *, can_halve: bool) -> _T:
+        """``send()`` with waits and retries; raises _Transient only to ask for halving,
+        _GaveUp when retrying is over (or pointless: nothing answers)."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._post(query)
+                return send()
             except _Transient as exc:
                 if exc.halve and can_halve:
                     raise
@@ -386,6 +489,21 @@ class GitHubClient:
         report.requests = self.requests - start_requests
         report.waited = self.waited - start_waited
         return report
+
+
+def _message_of(body: str) -> str:
+    """GitHub's ``message`` (plus validation details) from an error body, else ''."""
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    message = str(data.get("message") or "")
+    details = [str(e.get("message") or e.get("code") or "") for e in data.get("errors") or []
+               if isinstance(e, dict)]
+    details = [d for d in details if d]
+    return message + (f" ({'; '.join(details)})" if details else "")
 
 
 def _next_cursors(node: dict[str, Any]) -> dict[str, str | None]:

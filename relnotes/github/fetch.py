@@ -8,18 +8,21 @@ or fails half-way keeps what it got and the next run asks only for the rest.
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.cache import MetadataCache, resolve_cache_path
 from relnotes.github.records import PRRecord
 
-__all__ = ["FetchResult", "cached_metadata", "fetch_metadata", "load_metadata", "worksheet_prs"]
+if TYPE_CHECKING:
+    from relnotes.github.client import GitHubClient
+
+__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "fetch_metadata",
+           "load_metadata", "lookup_metadata", "metadata_for", "worksheet_prs"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class FetchResult:
     missing: list[int] = field(default_factory=list)  # not cached and not fetched (offline)
     cache_path: str = ""
     waited: float = 0.0  # seconds spent waiting for rate limits and retries
+    api_url: str = ""  # where the records come from (part of the cache key)
 
     @property
     def not_found(self) -> list[int]:
@@ -59,36 +63,8 @@ class FetchResult:
         }
 
 
-class _Progress:
-    """A one-line bar on stderr, redrawn in place; does nothing when disabled."""
-
-    def __init__(self, total: int, *, enabled: bool, stream: IO[str] | None = None) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and total > 0
-        self.stream = stream or sys.stderr
-
-    def advance(self, count: int, requests: int) -> None:
-        self.done += count
-        if not self.enabled:
-            return
-        width = 30
-        filled = width * min(self.done, self.total) // self.total
-        self.stream.write(f"\rPR metadata [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{self.done}/{self.total} ({requests} requests)")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+Progress = Callable[[int, int, int], None]
+"""``progress(done, total, requests)``: called after every stored batch; the CLI draws it."""
 
 
 def fetch_metadata(
@@ -97,23 +73,26 @@ def fetch_metadata(
     config: Config,
     offline: bool = False,
     refresh: bool = False,
-    progress: bool | None = None,
+    progress: Progress | None = None,
     api_url: str | None = None,
-    client: Any = None,
+    client: GitHubClient | None = None,
 ) -> FetchResult:
     """Cache first, then GitHub for the rest; never raises for PRs that failed.
 
-    ``progress=None`` shows the bar only when stderr is a terminal. ``client`` lets tests
-    and benchmarks pass a :class:`~relnotes.github.client.GitHubClient` with their own
-    sleep, clock and page sizes.
+    ``client`` lets tests and benchmarks pass a :class:`GitHubClient` with their own
+    sleep, clock and page sizes. Records are cached under the API URL they came from, so
+    a test server's answers are never served for api.github.com.
     """
+    from relnotes.github.client import resolve_api_url
+
     wanted = list(dict.fromkeys(int(n) for n in numbers))
     cache_path = resolve_cache_path(config)
     repo = client.repo if client is not None else config.repo
-    result = FetchResult(repo=repo, cache_path=str(cache_path))
+    source = client.api_url if client is not None else resolve_api_url(config, api_url)
+    result = FetchResult(repo=repo, cache_path=str(cache_path), api_url=source)
     with MetadataCache(cache_path) as cache:
         if not refresh:
-            result.records = cache.get_many(repo, wanted)
+            result.records = cache.get_many(repo, wanted, api_url=source)
             result.from_cache = len(result.records)
         todo = [n for n in wanted if n not in result.records]
         if not todo:
@@ -125,20 +104,20 @@ def fetch_metadata(
             from relnotes.github.client import GitHubClient
 
             client = GitHubClient.from_config(config, api_url=api_url)
-        bar = _Progress(len(todo), enabled=_stderr_is_tty() if progress is None else progress)
         start = client.requests
+        active = client
 
         def store(records: list[PRRecord]) -> None:
-            cache.put_many(repo, records)
+            cache.put_many(repo, records, api_url=source)
             for record in records:
                 result.records[record.number] = record
             result.fetched += len(records)
-            bar.advance(len(records), client.requests - start)
+            if progress is not None:
+                progress(result.fetched, len(todo), active.requests - start)
 
         try:
             report = client.fetch(todo, on_batch=store)
         finally:
-            bar.close()
             result.requests = client.requests - start
         result.failed = report.failed
         result.waited = report.waited
@@ -151,7 +130,7 @@ def load_metadata(
     config: Config,
     offline: bool = False,
     refresh: bool = False,
-    progress: bool | None = None,
+    progress: Progress | None = None,
     api_url: str | None = None,
 ) -> dict[int, PRRecord]:
     """Records for ``numbers`` (not-found ones have ``found=False``).
@@ -181,11 +160,94 @@ def describe_failures(failed: dict[int, str]) -> str:
 
 def cached_metadata(numbers: Iterable[int], *, config: Config) -> dict[int, PRRecord]:
     """Only what the cache has; never touches the network (nor creates a cache file)."""
+    from relnotes.github.client import resolve_api_url
+
     path = resolve_cache_path(config)
     if not path.exists():
         return {}
     with MetadataCache(path) as cache:
-        return cache.get_many(config.repo, numbers)
+        return cache.get_many(config.repo, numbers, api_url=resolve_api_url(config))
+
+
+@dataclass
+class MetadataLookup:
+    """What :func:`lookup_metadata` found, and the one warning to show when incomplete."""
+
+    records: dict[int, PRRecord]
+    missing: list[int]  # neither cached nor fetched
+    warning: str | None = None
+
+
+def lookup_metadata(numbers: Iterable[int], *, config: Config, offline: bool = False,
+                    sources: Sequence[str | Path] = (),
+                    progress: Progress | None = None) -> MetadataLookup:
+    """Cache, then GitHub for the rest; what cannot be had is reported, never raised.
+
+    The helper for commands that work better with metadata but can work without it
+    (triage, review, audit, entry new). When GitHub cannot be reached, is rate limited
+    beyond patience, refuses the token, or the cache cannot be read, the result holds
+    what the cache had and ``warning`` is one line naming what is missing and how to
+    fetch it (``sources``: the worksheets, for the command to suggest). Offline, the
+    missing numbers are listed but not warned about: the user asked for it.
+    """
+    wanted = list(dict.fromkeys(int(n) for n in numbers))
+    if not wanted:
+        return MetadataLookup({}, [])
+    if offline:  # never creates a cache file, never warns: the user asked for the cache only
+        try:
+            found = cached_metadata(wanted, config=config)
+        except (GitHubError, OSError) as exc:
+            log.info("no cached PR metadata: %s", exc)
+            found = {}
+        return MetadataLookup(found, [n for n in wanted if n not in found])
+    try:
+        result = fetch_metadata(wanted, config=config, progress=progress)
+    except (GitHubError, OSError) as exc:  # the cache (or the repo setting) is unusable
+        reason = exc.message if isinstance(exc, GitHubError) else str(exc)
+        cached: dict[int, PRRecord] = {}
+        try:
+            cached = cached_metadata(wanted, config=config)
+        except (GitHubError, OSError):
+            pass
+        missing = [n for n in wanted if n not in cached]
+        return MetadataLookup(cached, missing, _warning(reason, missing, wanted, sources))
+    missing = sorted(result.failed)
+    if not result.failed:
+        return MetadataLookup(result.records, missing)
+    reasons = [r for r in result.failed.values() if not r.startswith("not tried")]
+    reason = reasons[0] if reasons else next(iter(result.failed.values()))
+    return MetadataLookup(result.records, missing, _warning(reason, missing, wanted, sources))
+
+
+def _warning(reason: str, missing: list[int], wanted: list[int],
+             sources: Sequence[str | Path]) -> str:
+    shown = ", ".join(f"#{n}" for n in missing[:5]) + (" ..." if len(missing) > 5 else "")
+    if sources:
+        command = "relnotes fetch " + " ".join(_quote(str(s)) for s in sources)
+    else:
+        command = "relnotes fetch --prs " + ",".join(str(n) for n in missing[:20]) + \
+            (",..." if len(missing) > 20 else "")
+    return (f"no PR metadata for {len(missing)} of {len(wanted)} PR(s) ({shown}): {reason}; "
+            f"using the cache and titles only; fetch it with `{command}`")
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = False,
+                 sources: Sequence[str | Path] = ()) -> dict[int, PRRecord]:
+    """The records :func:`lookup_metadata` found; its warning, if any, logged once.
+
+    The one cache-then-GitHub helper of the commands: never raises because GitHub cannot
+    be reached; not-found PRs are in the result with ``found=False``.
+    """
+    lookup = lookup_metadata(numbers, config=config, offline=offline, sources=sources)
+    if lookup.warning:
+        log.warning("%s", lookup.warning)
+    return lookup.records
 
 
 def worksheet_prs(paths: Iterable[str | Path]) -> list[int]:

@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from relnotes.testing.fake_rest import Response, RestMixin, json_response, not_found, sha_of
+from relnotes.testing.fake_rest import (
+    RepoSettings,
+    Response,
+    RestMixin,
+    json_response,
+    not_found,
+    sha_of,
+)
 from relnotes.testing.gql import FieldError, execute
 
 __all__ = [
@@ -123,6 +130,7 @@ class FakeGitHub(RestMixin):
         self.requests: list[dict[str, Any]] = []
         self.pulls: dict[int, dict[str, Any]] = {}  # PRs created or edited through REST
         self.branches: dict[str, dict[str, str]] = {}  # repo -> branch -> sha
+        self.repos: dict[str, RepoSettings] = {}  # configured by add_repo()
         self.contents: dict[tuple[str, str, str], str] = {}  # (repo, branch, path) -> text
         self._faults: list[_Fault] = []
         # PR number -> how many more times resolving it fails with an INTERNAL error
@@ -151,6 +159,17 @@ class FakeGitHub(RestMixin):
         with self._lock:
             self._faults.clear()
             self.requests.clear()
+
+    def add_repo(self, repo: str, *, default_branch: str = "main",
+                 git_dir: str | Path | None = None) -> None:
+        """Answer for ``repo`` (``owner/name``) with this default branch; with ``git_dir``
+        (e.g. the bare remote a test pushes to) its branches and pull-request files come
+        from that git repository."""
+        if repo.count("/") != 1:
+            raise ValueError(f"repository must be owner/name, got {repo!r}")
+        with self._lock:
+            self.repos[repo] = RepoSettings(default_branch,
+                                            Path(git_dir).resolve() if git_dir else None)
 
     def add_branch(self, repo: str, name: str, sha: str | None = None) -> str:
         with self._lock:
@@ -264,9 +283,9 @@ class FakeGitHub(RestMixin):
             match = re.fullmatch(pattern, path)
             if match and verb == method:
                 args = {k: unquote(v) for k, v in match.groupdict().items()}
+                answer: Callable[..., Response] = getattr(self, handler)
                 with self._lock:
-                    return getattr(self, handler)(base=base, query=query, body=body,
-                                                  entry=entry, **args)
+                    return answer(base=base, query=query, body=body, entry=entry, **args)
         return not_found()
 
     # -- GraphQL -----------------------------------------------------------------------
@@ -277,6 +296,8 @@ class FakeGitHub(RestMixin):
 
         def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
             prs = self.fixtures.get(f"{owner}/{name}")
+            if prs is None and f"{owner}/{name}" in self.repos:
+                prs = {}  # configured, without fixture PRs
             if prs is None:
                 raise FieldError(f"Could not resolve to a Repository with the name "
                                  f"'{owner}/{name}'.")
@@ -381,6 +402,11 @@ class RunningServer:
     def inject(self, fault: str, count: int = 1, **params: Any) -> None:
         self.fake.inject(fault, count, **params)
 
+    def add_repo(self, repo: str, *, default_branch: str = "main",
+                 git_dir: str | Path | None = None) -> None:
+        """Answer for ``repo`` too (see :meth:`FakeGitHub.add_repo`)."""
+        self.fake.add_repo(repo, default_branch=default_branch, git_dir=git_dir)
+
     def config(self, *, cache_path: str | Path, **overrides: Any) -> Any:
         """A relnotes Config pointed at this server and at ``cache_path``."""
         from relnotes.config import Config
@@ -418,6 +444,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also serve N synthetic pytorch/pytorch PRs")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay of every request")
     parser.add_argument("--token", help="require this token (401 otherwise)")
+    parser.add_argument("--repo", action="append", default=[], metavar="OWNER/NAME",
+                        help="also answer for this repository (repeatable)")
+    parser.add_argument("--default-branch", default="main",
+                        help="default branch of the --repo repositories")
+    parser.add_argument("--git-dir", type=Path,
+                        help="git repository (e.g. a bare remote) backing the --repo "
+                             "repositories: branches and pull-request files come from it")
     args = parser.parse_args(argv)
     fixtures = load_fixtures(args.fixtures)
     if args.synthetic:
@@ -428,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
             prs.setdefault(int(pr["number"]), pr)
     fake = FakeGitHub(fixtures=fixtures, latency_ms=args.latency_ms, log_path=args.log,
                       token=args.token)
+    for repo in args.repo:
+        try:
+            fake.add_repo(repo, default_branch=args.default_branch, git_dir=args.git_dir)
+        except ValueError as exc:
+            parser.error(str(exc))
     server = _Server(("127.0.0.1", args.port), fake)
     print(f"fake GitHub serving {sum(map(len, fixtures.values()))} PRs at "
           f"http://127.0.0.1:{server.server_address[1]}", flush=True)

@@ -4,6 +4,12 @@ Repository, branches, git refs, contents, pulls (list, create, get, edit, files)
 labels and comments, and the user. State lives in memory on the server object; answers
 have the fields PyGithub reads (urls point back at the server, so lazy completion works).
 Mixed into :class:`relnotes.testing.fake_github.FakeGitHub`.
+
+A repository can be configured (:class:`RepoSettings`: its default branch and, optionally,
+a real git directory -- typically the bare remote a test pushes to). A git-backed
+repository answers its branches from git, refuses a pull request whose head or base
+branch was not pushed (422, as GitHub does), and lists a pull request's files as
+``git diff base...head``, so a test sees exactly what GitHub would show.
 """
 
 from __future__ import annotations
@@ -11,10 +17,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
-__all__ = ["Response", "RestMixin", "json_response", "not_found", "sha_of", "validation_error"]
+__all__ = ["RepoSettings", "Response", "RestMixin", "json_response", "not_found", "sha_of",
+           "validation_error"]
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -41,6 +51,21 @@ def validation_error(message: str) -> Response:
                                            "message": message}]})
 
 
+@dataclass(frozen=True)
+class RepoSettings:
+    """A repository the server answers for: its default branch and optional git backing."""
+
+    default_branch: str = "main"
+    git_dir: Path | None = None
+
+    def git(self, *args: str) -> str | None:
+        """``git ARGS`` in the backing directory; None when it fails."""
+        assert self.git_dir is not None
+        proc = subprocess.run(["git", *args], cwd=self.git_dir, capture_output=True,
+                              text=True, check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+
 class RestMixin:
     """REST endpoints over ``fixtures`` (read-only PRs) and in-memory state."""
 
@@ -48,7 +73,7 @@ class RestMixin:
     pulls: dict[int, dict[str, Any]]
     branches: dict[str, dict[str, str]]
     contents: dict[tuple[str, str, str], str]
-    repos: set[str]
+    repos: dict[str, RepoSettings]
     login: str
 
     REST_ROUTES: ClassVar[list[tuple[str, str, str]]] = [
@@ -73,21 +98,36 @@ class RestMixin:
     ]
 
 
+    def _settings(self, repo: str) -> RepoSettings:
+        return self.repos.get(repo) or RepoSettings()
+
+    def _default_branch(self, repo: str) -> str:
+        return self._settings(repo).default_branch
+
     def _branches(self, repo: str) -> dict[str, str]:
-        return self.branches.setdefault(repo, {"main": sha_of(repo, "main")})
+        """Branch -> sha; read from git for a git-backed repository (REST writes to its
+        refs are then not kept: git is the truth)."""
+        settings = self._settings(repo)
+        if settings.git_dir is not None:
+            out = settings.git("for-each-ref", "refs/heads",
+                               "--format=%(refname:strip=2) %(objectname)") or ""
+            return dict(line.rsplit(" ", 1) for line in out.splitlines() if line.strip())
+        default = settings.default_branch
+        return self.branches.setdefault(repo, {default: sha_of(repo, default)})
 
     def _repo_json(self, repo: str, base: str) -> dict[str, Any]:
         owner, name = repo.split("/")
         return {"id": int(sha_of(repo)[:6], 16), "name": name, "full_name": repo,
                 "owner": {"login": owner, "id": int(sha_of(owner)[:6], 16),
                           "type": "Organization", "url": f"{base}/users/{owner}"},
-                "private": False, "fork": False, "default_branch": "main",
+                "private": False, "fork": False,
+                "default_branch": self._default_branch(repo),
                 "url": f"{base}/repos/{repo}", "html_url": f"https://github.com/{repo}",
                 "clone_url": f"https://github.com/{repo}.git",
                 "permissions": {"admin": False, "push": True, "pull": True}}
 
     def _known_repo(self, repo: str) -> bool:
-        return repo in self.fixtures or repo in self.branches
+        return repo in self.fixtures or repo in self.branches or repo in self.repos
 
     def _user(self, *, base: str, **_: Any) -> Response:
         return json_response(200, {"login": self.login, "id": 1, "type": "User",
@@ -110,7 +150,8 @@ class RestMixin:
             return None
         state = str(pr.get("state", "MERGED")).lower()
         return self._new_pull_json(repo, base, number, title=pr.get("title", ""),
-                                   body=pr.get("body", ""), head=f"pr-{number}", base_ref="main",
+                                   body=pr.get("body", ""), head=f"pr-{number}",
+                                   base_ref=self._default_branch(repo),
                                    state="open" if state == "open" else "closed",
                                    merged=bool(pr.get("merged")), merged_at=pr.get("mergedAt"),
                                    labels=pr.get("labels", []), author=pr.get("author"),
@@ -173,7 +214,14 @@ class RestMixin:
                     and pull["base"]["ref"] == body["base"]):
                 return validation_error(f"A pull request already exists for {head}.")
         head_ref = head.split(":", 1)[1]
-        self._branches(repo).setdefault(head_ref, sha_of(repo, head_ref, time.time()))
+        branches = self._branches(repo)
+        if str(body["base"]) not in branches:
+            return _invalid("base", f"base branch {body['base']!r} does not exist")
+        if self._settings(repo).git_dir is not None:
+            if head_ref not in branches:  # GitHub: the head branch must have been pushed
+                return _invalid("head", f"head branch {head_ref!r} does not exist")
+        else:
+            branches.setdefault(head_ref, sha_of(repo, head_ref, time.time()))
         taken = set(self.pulls) | set(self.fixtures.get(repo, {}))
         number = max(taken, default=0) + 1
         self.pulls[number] = self._new_pull_json(
@@ -201,12 +249,25 @@ class RestMixin:
 
     def _pull_files(self, *, repo: str, n: str, query: dict[str, list[str]], **_: Any
                     ) -> Response:
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        window = slice((page - 1) * per_page, page * per_page)
+        pull = self.pulls.get(int(n))
+        settings = self._settings(repo)
+        if pull is not None and settings.git_dir is not None:
+            diff = settings.git("diff", "--name-status", "--no-renames",
+                                f"refs/heads/{pull['base']['ref']}...refs/heads/"
+                                f"{pull['head']['ref']}")
+            if diff is None:
+                return not_found()
+            status = {"A": "added", "D": "removed", "M": "modified"}
+            rows = [line.split("\t", 1) for line in diff.splitlines() if line.strip()]
+            return json_response(200, [{"filename": name, "status": status.get(code, "modified")}
+                                       for code, name in rows[window]])
         pr = self.fixtures.get(repo, {}).get(int(n))
         if pr is None:
             return not_found()
-        per_page = int(query.get("per_page", ["30"])[0])
-        page = int(query.get("page", ["1"])[0])
-        files = pr.get("files", [])[(page - 1) * per_page:page * per_page]
+        files = pr.get("files", [])[window]
         return json_response(200, [{"filename": f, "status": "modified"} for f in files])
 
     def _add_labels(self, *, repo: str, n: str, body: Any, base: str, **_: Any) -> Response:
@@ -282,14 +343,14 @@ class RestMixin:
 
     def _get_contents(self, *, repo: str, p: str, query: dict[str, list[str]], base: str,
                       **_: Any) -> Response:
-        ref = query.get("ref", ["main"])[0]
+        ref = query.get("ref", [self._default_branch(repo)])[0]
         if (repo, ref, p) not in self.contents:
             return not_found()
         return json_response(200, self._content_json(repo, ref, p, base))
 
     def _put_contents(self, *, repo: str, p: str, body: dict[str, Any], base: str,
                       **_: Any) -> Response:
-        ref = str(body.get("branch") or "main")
+        ref = str(body.get("branch") or self._default_branch(repo))
         key = (repo, ref, p)
         if key in self.contents and body.get("sha") != sha_of(self.contents[key]):
             return json_response(409, {"message": f"{p} does not match {body.get('sha')}"})
@@ -301,3 +362,10 @@ class RestMixin:
             "content": self._content_json(repo, ref, p, base),
             "commit": {"sha": commit, "message": body.get("message", ""),
                        "url": f"{base}/repos/{repo}/git/commits/{commit}"}})
+
+
+def _invalid(field: str, message: str) -> Response:
+    """GitHub's 422 for a pull request field that names nothing."""
+    return json_response(422, {"message": "Validation Failed",
+                               "errors": [{"resource": "PullRequest", "field": field,
+                                           "code": "invalid", "message": message}]})

@@ -1,0 +1,181 @@
+"""What one finished worksheet changed: the counts of its pull request, and its pool edits.
+
+Two questions ``submit`` asks, answered from documents only (no git, no GitHub):
+
+- :func:`summarise_changes`: against the worksheet *as generated* (not against whatever
+  the remote's default branch holds, which may already contain the finished file), how
+  many items were moved, dropped, sent to other domains, adopted, retitled, and how many
+  BC-breaking/deprecation entries were written.
+- :func:`pool_update`: of everything in the local ``miscategorized.md``, the changes that
+  belong to this worksheet -- the items it sent (``## <target> (from <domain>)``) and
+  the items it adopted from the pool -- applied to the pool as it is on the remote, so
+  a pull request carries neither another domain's pending edits nor reverts of what
+  others merged meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from relnotes.categories import normalise_heading
+from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
+from relnotes.worksheet import Item, Worksheet
+
+__all__ = ["ChangeSummary", "PoolUpdate", "pool_update", "summarise_changes"]
+
+_ENTRY_SECTIONS = ("bc breaking", "deprecation")
+
+
+@dataclass
+class ChangeSummary:
+    """What the maintainer changed, measured against the worksheet as generated."""
+
+    baseline: str | None = None  # where the generated worksheet came from; None: not found
+    moved: list[dict[str, str]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    sent: list[dict[str, str]] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    retitled: list[str] = field(default_factory=list)
+    entries: int = 0
+    checks: dict[str, int] | None = None  # {"results", "failed"} of the saved check run
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def markdown(self) -> str:
+        """The change table of the pull request body, with the items in a fold."""
+        by_domain = Counter(sent["domain"] for sent in self.sent)
+        domains = ", ".join(f"{d}: {n}" for d, n in sorted(by_domain.items()))
+        if self.checks is None:
+            checks = "no check results"
+        else:
+            checks = (f"{self.checks['results'] - self.checks['failed']} passed, "
+                      f"{self.checks['failed']} failed")
+        lines = ["| change | count |", "| --- | --- |",
+                 f"| moved to another section | {len(self.moved)} |",
+                 f"| dropped to not user facing | {len(self.dropped)} |",
+                 f"| sent to other domains (miscategorized.md) | {len(self.sent)}"
+                 + (f" ({domains})" if domains else "") + " |",
+                 f"| adopted from miscategorized.md | {len(self.adopted)} |",
+                 f"| titles rewritten | {len(self.retitled)} |",
+                 f"| BC-breaking / deprecation entries written | {self.entries} |",
+                 f"| snippet checks | {checks} |"]
+        if self.baseline is None:
+            lines.append("\n(the generated worksheet was not found: only entries and checks "
+                         "are counted)")
+        else:
+            lines.append(f"\nCounted against the generated worksheet ({self.baseline}).")
+        details = [f"- {m['key']}: {m['from']} -> {m['to']}" for m in self.moved]
+        details += [f"- {k}: dropped" for k in self.dropped]
+        details += [f"- {s['key']}: sent to {s['domain']}" for s in self.sent]
+        details += [f"- {k}: adopted" for k in self.adopted]
+        if details:
+            lines += ["", "<details><summary>Items</summary>", "", *details, "", "</details>"]
+        return "\n".join(lines)
+
+
+def _first_by_key(items: list[Item]) -> dict[str, Item]:
+    out: dict[str, Item] = {}
+    for item in items:
+        out.setdefault(item.key, item)
+    return out
+
+
+def _pool_targets(pool: Miscategorized | None) -> dict[str, str]:
+    targets: dict[str, str] = {}
+    for section in pool.sections if pool is not None else []:
+        target = group_target(section.name)[0] or section.name
+        for item in section.items:
+            targets.setdefault(item.key, target)
+    return targets
+
+
+def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
+                      pool: Miscategorized | None = None, baseline: str | None = None,
+                      checks: tuple[int, int] | None = None) -> ChangeSummary:
+    """Compare the generated worksheet with the finished one, item by item (by key).
+
+    ``pool`` tells where sent items went; ``checks`` is (results, failed) of the saved
+    snippet check. Without ``generated`` only entries and checks are counted.
+    """
+    summary = ChangeSummary(baseline=baseline if generated is not None else None)
+    if checks is not None:
+        summary.checks = {"results": checks[0], "failed": checks[1]}
+    before = _first_by_key(generated.items()) if generated is not None else {}
+    for item in after.items():
+        if item.category in _ENTRY_SECTIONS and item.body.strip():
+            old = before.get(item.key)
+            if old is None or old.body.strip() != item.body.strip():
+                summary.entries += 1
+    if generated is None:
+        return summary
+    now = _first_by_key(after.items())
+    targets = _pool_targets(pool)
+    for key, old in before.items():
+        new = now.get(key)
+        if new is None:
+            summary.sent.append({"key": key, "domain": targets.get(key, "?")})
+            continue
+        was, is_ = old.placement, new.placement
+        if is_ != was and is_ == "not user facing":
+            summary.dropped.append(key)
+        elif is_ != was:
+            summary.moved.append({"key": key, "from": was, "to": is_})
+        if new.title.strip() != old.title.strip():
+            summary.retitled.append(key)
+    summary.adopted = [key for key in now if key not in before]
+    return summary
+
+
+@dataclass
+class PoolUpdate:
+    """The pool as it should be on the submitted branch."""
+
+    text: str | None  # None: this worksheet changes nothing in the pool
+    sent: int = 0
+    adopted: int = 0
+    verbatim: bool = True  # the local file as it is (else rebuilt: it holds other changes)
+
+
+def _entries(pool: Miscategorized) -> Counter[tuple[str, str]]:
+    return Counter((normalise_heading(s.name), i.key) for s in pool.sections for i in s.items)
+
+
+def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
+                local_text: str | None, path: str = "miscategorized.md") -> PoolUpdate:
+    """This worksheet's changes to the pool, applied to the remote's pool.
+
+    Sent items are those the local pool files under ``## <target> (from <domain>)`` that
+    the remote's pool lacks; adopted ones are items of the remote's pool that now stand
+    in the worksheet. When the result holds the same items in the same groups as the
+    local file, the local file is used byte for byte.
+    """
+    remote = parse_miscategorized(remote_text or "", path=path)
+    local = parse_miscategorized(local_text, path=path) if local_text is not None else None
+    mine = normalise_heading(domain)
+    remote_keys = {item.key for item in remote.items()}
+    sent: list[tuple[str, Item]] = []
+    for section in local.sections if local is not None else []:
+        target, source = group_target(section.name)
+        if target is None or source is None or normalise_heading(source) != mine:
+            continue
+        sent += [(target, item) for item in section.items if item.key not in remote_keys]
+    in_worksheet = {item.key for item in after.items()}
+    adopted = [item for item in remote.items() if item.key in in_worksheet]
+    if not sent and not adopted:
+        return PoolUpdate(None)
+    local_entries = _entries(local) if local is not None else None
+    emptied = {id(item.section) for item in adopted}
+    for item in adopted:
+        remote.remove(item)
+    # a group this worksheet emptied goes too, as when ``apply`` adopts locally
+    remote.sections[:] = [sec for sec in remote.sections
+                          if id(sec) not in emptied or sec.items]
+    for target, item in sent:
+        remote.add(item, target=target, source=domain)
+    update = PoolUpdate(remote.render(), sent=len(sent), adopted=len(adopted), verbatim=False)
+    if local_text is not None and local_entries == _entries(remote):
+        update.text, update.verbatim = local_text, True
+    return update
