@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from relnotes.config import Config
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
 from relnotes.markdown import parse_inline, refs_in_inline
-from relnotes.miscategorized import Miscategorized
+from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
@@ -37,11 +37,11 @@ __all__ = [
     "Written",
     "acceptable_title",
     "apply_decisions",
+    "apply_to_files",
     "default_miscategorized_path",
     "same_references",
     "take_from_pool",
     "write_changes",
-    "write_documents",
 ]
 
 # A decision's section meaning "where it is now" (a reviewed "keep", perhaps retitled).
@@ -173,18 +173,23 @@ def default_miscategorized_path(worksheet_path: str | Path, config: Config | Non
     return folder / "miscategorized.md"
 
 
-def write_documents(*docs: Worksheet | Miscategorized, backup: bool = False) -> list[Path]:
-    """Write each document atomically; return the backups made.
+def apply_to_files(plans: Sequence[tuple[Worksheet, Sequence[Decision]]], *,
+                   pool_path: Callable[[Worksheet], Path], backup: bool = False,
+                   ) -> list[ApplyResult]:
+    """Carry out each worksheet's decisions and write the worksheets and their pools.
 
-    The order is the caller's: with items travelling between the documents, use
-    :func:`write_changes`, which orders the writes so that nothing can be lost.
+    Worksheets that share a ``miscategorized.md`` (``pool_path`` says which) share one
+    parsed pool, read and written once; the writes go through :func:`write_changes`, so
+    a failure can double an item but never lose one. Used by ``triage --write``.
     """
-    backups = []
-    for doc in docs:
-        made = atomic_write(doc.path, doc.render(), backup=backup)
-        if made is not None:
-            backups.append(made)
-    return backups
+    pools: dict[Path, Miscategorized] = {}
+    results = []
+    for ws, chosen in plans:
+        path = pool_path(ws)
+        misc = pools.get(path) or pools.setdefault(path, read_miscategorized(path))
+        results.append(apply_decisions(ws, chosen, misc=misc))
+    write_changes([ws for ws, _ in plans], list(pools.values()), backup=backup)
+    return results
 
 
 def take_from_pool(ws: Worksheet, item: Item, category: str = "Untopiced") -> Item | None:

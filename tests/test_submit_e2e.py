@@ -118,7 +118,7 @@ def repo(tmp_path: Path, fake_github: RunningServer,
 def curate(release: Path) -> None:
     """What triage/review/apply write: two items moved, one dropped, one sent to cuda,
     one retitled."""
-    from relnotes.apply import write_documents
+    from relnotes.apply import write_changes
 
     ws = read_worksheet(release / "todo" / NAME)
     pool = read_miscategorized(release / "miscategorized.md")
@@ -127,7 +127,7 @@ def curate(release: Path) -> None:
     ws.drop(ws.find("pr:5105"))
     pool.add(ws.remove(ws.find("pr:5104")), target="cuda", source="quantization")
     ws.set_title(ws.find("pr:5101"), f"Fixed the observer reset {LINK.format(n=5101)}")
-    write_documents(ws, pool)
+    write_changes([ws], [pool])
 
 
 def finished(release: Path) -> Path:

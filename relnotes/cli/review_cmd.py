@@ -18,7 +18,8 @@ from relnotes.cli.app import (
     verbose_option,
 )
 from relnotes.config import Config
-from relnotes.errors import RelnotesError, UsageError
+from relnotes.errors import UsageError
+from relnotes.github import metadata_for
 from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
@@ -28,15 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _metadata(prs: list[int], config: Config) -> dict[int, Any]:
-    """PR metadata from the cache only; review and audit work without it."""
-    try:
-        from relnotes.github import cached_metadata
-
-        return cached_metadata(prs, config=config)
-    except (RelnotesError, OSError) as exc:
-        log.info("no cached PR metadata: %s", exc)
-        return {}
 
 
 def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any],
@@ -113,7 +105,8 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
 
     config = config_for(file)
     ws = read_worksheet(file)
-    metadata = _metadata(sorted({p for i in ws.items() for p in i.prs}), config)
+    metadata = metadata_for(sorted({p for i in ws.items() for p in i.all_prs}), config=config,
+                            offline=True)
     history = load_history(config.history or None)
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)

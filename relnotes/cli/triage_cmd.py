@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from pathlib import Path
 
 import click
 
+from relnotes.apply import apply_decisions, apply_to_files, default_miscategorized_path
 from relnotes.cli.app import (
     config_for,
     emit_json,
@@ -17,30 +18,15 @@ from relnotes.cli.app import (
     verbose_option,
 )
 from relnotes.config import Config
-from relnotes.errors import RelnotesError, UsageError
+from relnotes.errors import UsageError
+from relnotes.github import metadata_for
 from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
 from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
 from relnotes.versions import require_version
-from relnotes.worksheet import Worksheet, read_worksheet
+from relnotes.worksheet import read_worksheet
 
 log = logging.getLogger(__name__)
-
-
-def _metadata(worksheets: list[Worksheet], *, config: Config, offline: bool) -> dict[int, Any]:
-    """Cached PR metadata (offline), or cache-then-GitHub; triage works without it."""
-    from relnotes.github import cached_metadata, load_metadata
-
-    numbers = sorted({pr for ws in worksheets for item in ws.items() for pr in item.prs})
-    if not numbers:
-        return {}
-    if offline:
-        try:
-            return cached_metadata(numbers, config=config)
-        except (RelnotesError, OSError) as exc:  # an unreadable cache must not stop triage
-            log.warning("no cached PR metadata used: %s", exc)
-            return {}
-    return load_metadata(numbers, config=config)
 
 
 @main.command()
@@ -101,7 +87,9 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     worksheets = [read_worksheet(f) for f in files]
     path = history_path or (config.path(config.history) if config.history else None)
     history = load_history(path, exclude=exclude, include=include, recency=recency)
-    metadata = _metadata(worksheets, config=config, offline=offline)
+    metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()
+                                    for pr in item.all_prs}),
+                            config=config, offline=offline, sources=files)
     progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
@@ -127,32 +115,19 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
 
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
-           misc_path: str | None, clean_titles: bool, config: Any, fmt: str) -> None:
-    from relnotes.apply import apply_decisions, default_miscategorized_path, write_documents
-    from relnotes.miscategorized import Miscategorized, read_miscategorized
-
-    pools: dict[str, Miscategorized] = {}  # each miscategorized.md read and written once
-    fed: set[str] = set()  # the pools that received items
-    done = []
-    for r in results:
-        misc = None
-        if write:  # printing one document to stdout cannot also file items elsewhere
-            path = str(misc_path or default_miscategorized_path(r.worksheet.path, config))
-            misc = pools.get(path) or pools.setdefault(path, read_miscategorized(path))
-        chosen = decisions(r.suggestions, min_confidence=threshold, clean_titles=clean_titles,
-                           include_moves_out=write)
-        outcome = apply_decisions(r.worksheet, chosen, misc=misc)
-        if misc is not None and outcome.sent:
-            fed.add(misc.path)
-        done.append((r.worksheet, outcome))
-    if not write:
-        for ws, outcome in done:
+           misc_path: str | None, clean_titles: bool, config: Config, fmt: str) -> None:
+    plans = [(r.worksheet, decisions(r.suggestions, min_confidence=threshold,
+                                     clean_titles=clean_titles, include_moves_out=write))
+             for r in results]
+    if not write:  # printing one document to stdout cannot also file items elsewhere
+        for ws, chosen in plans:
+            outcome = apply_decisions(ws, chosen)
             click.echo(ws.render(), nl=False)
             print(f"{ws.path}: {outcome.summary()}", file=sys.stderr)
         return
-    # the pool first: a failure after it doubles an item rather than losing it
-    write_documents(*(pool for pool in pools.values() if pool.path in fed))
-    write_documents(*(ws for ws, outcome in done if outcome.changed))
+    outcomes = apply_to_files(plans, pool_path=lambda ws: Path(
+        misc_path or default_miscategorized_path(ws.path, config)))
+    done = [(ws, outcome) for (ws, _), outcome in zip(plans, outcomes)]
     if fmt == "json":
         emit_json({"worksheets": [{"file": ws.path, **outcome.to_json()} for ws, outcome in done]})
     else:
