@@ -11,12 +11,12 @@ from relnotes.entries import (
     extract_code_parts,
     extract_entries,
     extract_entries_from_text,
-    final_context,
     lint_entries,
     lint_entry_list,
     parse_label,
     pr_note,
 )
+from relnotes.final_render import final_context
 from relnotes.templating import render
 from relnotes.worksheet import parse_worksheet, read_worksheet
 from tests.helpers import DATA, REPO
