@@ -70,7 +70,7 @@ def section_moves(real: FinalNotes, gen: FinalNotes, domains: dict[int, str]) ->
         got = places.get(pr, [])
         if items and got and not ({i.top_category for i in items}
                                   & {i.top_category for i in got}):
-            moves[(domains.get(pr, "?"), SECTION_TITLES[got[0].top_category],
+            moves[(domains.get(pr, "(quoted in a title)"), SECTION_TITLES[got[0].top_category],
                    SECTION_TITLES[items[0].top_category])] += 1
     return moves
 
@@ -159,11 +159,14 @@ def release_report(data: Path, release: str) -> list[str]:
 
 
 def _findings(check: Reconciliation) -> list[str]:
+    """Ten findings of each kind, one per place (an item with seven PRs is one place)."""
     rows = check.lines()
     out: list[str] = []
     for kind in ("missing", "extra", "misplaced", "structure"):
         mine = [r for r in rows if re.search(rf": {kind}( \(allowed\))?: ", r)]
-        out += [f"{kind}: {len(mine)}", "", "```", *sample(mine), "```", ""]
+        places = list({r.split(f": {kind}")[0]: r for r in reversed(mine)}.values())[::-1]
+        out += [f"{kind}: {len(mine)} finding(s) at {len(places)} place(s)", "", "```",
+                *sample(places), "```", ""]
     return out
 
 

@@ -40,14 +40,15 @@ def domain_key(name: str) -> str:
 
 
 def default_display_name(domain: str) -> str:
-    """A readable name for a domain the table does not know: ``foo_bar`` -> ``Foo Bar``."""
+    """A readable name for a domain the table does not know: ``foo_bar`` -> ``Foo Bar``,
+    ``cpu (riscv)`` -> ``CPU (riscv)``; module paths (``torch.foo``) stay as written."""
     words = re.sub(r"[\s_]+", " ", domain.replace("\\", "")).strip().split(" ")
     out = []
     for word in words:
         bare = word.strip("()")
         if bare.lower() in _ACRONYMS:
             out.append(word.replace(bare, bare.upper()))
-        elif word[:1].islower() and not word.startswith("("):
+        elif word[:1].islower() and not word.startswith("(") and "." not in word:
             out.append(word[:1].upper() + word[1:])
         else:
             out.append(word)

@@ -198,6 +198,9 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
                 sub = re.sub(r"^\s*#+\s*", "", chunk.lines[0]).strip() or None
             continue
         item = unit.item
+        if item is not None and not item.all_prs and not item.commits:
+            warnings.append(Notice(unit.file, unit.line, "published without a PR link: "
+                                                         "--check cannot follow this item"))
         if item is None:
             area.add(sub or home, _Block("text", render_text(chunk, repo=repo, entry=entries),
                                          []))

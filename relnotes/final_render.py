@@ -195,17 +195,23 @@ def render_entry(item: Item, entry: Entry | None, *, config: Config | None, repo
 
 
 def _verbatim_entry(item: Item, entry: Entry | None, *, repo: str) -> str:
-    """``### <title> (#N)`` and the item's body as written (out of its bullet)."""
-    title = _unbold(shorten_links(item.title, repo=repo)).strip()
+    """``### <title> (#N)`` and the item's body as written (out of its bullet).
+
+    The heading is the title's first line; further lines of the title paragraph (often
+    the rationale, run on without a blank line) open the body.
+    """
+    lines = _ensure_eol(list(item.lines))
+    first = lines[0].removeprefix(item.marker)
+    title = _unbold(shorten_links(first.strip() if item.title_lines > 1 else item.title,
+                                  repo=repo)).strip()
     prs = item.all_prs if entry is None else entry.prs
     if prs and not any(re.search(rf"#{n}\b", title) for n in prs):
         title += f" ({pr_refs(prs)})"
-    lines = _ensure_eol(list(item.lines))
     blocks = scan_blocks(lines)
     own_end = blocks[0].end if blocks and blocks[0].kind == "item" else item.title_lines
     width = _marker_width(item)
     body = []
-    for n, line in enumerate(lines[item.title_lines:], start=item.title_lines):
+    for n, line in enumerate(lines[1:], start=1):
         if n < own_end and line.strip():
             lead = len(line) - len(line.lstrip(" "))
             line = line[min(lead, width):]

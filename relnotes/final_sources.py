@@ -10,6 +10,7 @@ items are published like any other.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ from relnotes.worksheet import (
 __all__ = ["CHERRYPICKS", "Source", "Unit", "read_done", "refs_in_text", "shorten_links"]
 
 CHERRYPICKS = "cherrypicks.md"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -134,6 +137,8 @@ def read_done(done: str | Path, *, release: str | None = None) -> list[Source]:
         sources.append(_cherrypick_source(picks, release))
     if not sources:
         raise UsageError("done/ holds no worksheets (result_<domain>.md)", file=folder)
+    for source in sources:
+        log.info("%s: %s, %d chunk(s)", source.file, source.domain, len(source.units))
     return sources
 
 
