@@ -135,7 +135,8 @@ def release_report(data: Path, release: str) -> list[str]:
                 (f"| ... same section and same area (`bench/{own.name}`) | "
                 f"{pct(*named['both'])} |")]
     out += ["", "Warnings of the build:", ""]
-    kinds = Counter(re.sub(r"#\d+(, #\d+)*|'[^']*'", "_", w.message) for w in report.warnings)
+    kinds = Counter(f"[{w.code}] " + re.sub(r"#\d+(, #\d+)*|'[^']*'", "_", w.message)
+                    for w in report.warnings)
     out += [f"- {n} x {kind}" for kind, n in kinds.most_common()]
     moves = section_moves(real, gen, domains)
     out += ["", (f"Where real final.md has a PR under another section than the merge "

@@ -33,6 +33,7 @@ from relnotes.final_render import (
 )
 from relnotes.final_sources import Source, Unit, read_done
 from relnotes.finalnotes import SECTION_TITLES
+from relnotes.findings import Finding
 from relnotes.markdown import scan_blocks
 from relnotes.versions import parse_version, release_of
 
@@ -40,24 +41,9 @@ if TYPE_CHECKING:
     from relnotes.config import Config
     from relnotes.final_check import Reconciliation
 
-__all__ = ["BuildReport", "Notice", "build_final", "write_final"]
+__all__ = ["BuildReport", "build_final", "write_final"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, order=True)
-class Notice:
-    """A warning about the input: where, and what happened to the item there."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "message": self.message}
 
 
 @dataclass
@@ -87,13 +73,14 @@ class _Area:
 
 @dataclass
 class BuildReport:
-    """What ``relnotes final`` did: the text, where it goes, counts and warnings."""
+    """What ``relnotes final`` did: the text, where it goes, counts and warnings (codes
+    ``not-placed``, ``unknown-domain``, ``item-heading``, ``no-pr``, ``self-check``)."""
 
     version: str
     output: str
     text: str
     counts: dict[str, dict[str, dict[str, int]]]  # section -> area -> {"items", "prs"}
-    warnings: list[Notice]
+    warnings: list[Finding]
     entries_templated: int = 0
     entries_verbatim: int = 0
     written: bool = False
@@ -135,13 +122,14 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     table = areas or load_area_table(config)
     repo = config.repo if config else "pytorch/pytorch"
     sources = read_done(root / "done", release=release)
-    warnings: list[Notice] = []
+    warnings: list[Finding] = []
     layout: dict[str, dict[str, _Area]] = {c: {} for c in SECTION_TITLES}
     stats = {"template": 0, "verbatim": 0}
     ordered = sorted(sources, key=lambda s: (s.file.endswith("cherrypicks.md"),
                                              table.domain_rank(s.domain), s.file))
     for source in ordered:
-        warnings.extend(Notice(source.file, line, text) for line, text in source.notices)
+        warnings.extend(Finding(source.file, line, "item-heading", text)
+                        for line, text in source.notices)
         _place_source(source, table, layout, warnings, stats, repo=repo, release=release,
                       config=config)
     context = _context(release, layout, table)
@@ -165,13 +153,13 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     report.self_check = reconcile(parse_final_notes(text, path=report.output, repo=repo),
                                   sources, repo=repo)
     if not report.self_check.ok:
-        report.warnings.append(Notice(report.output, 1, "the generated notes fail their own "
-                                                        "check (a relnotes bug): see self_check"))
+        report.warnings.append(Finding(report.output, 1, "self-check", "the generated notes "
+                                       "fail their own check (a relnotes bug): see self_check"))
     return report
 
 
 def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, _Area]],
-                  warnings: list[Notice], stats: dict[str, int], *, repo: str, release: str,
+                  warnings: list[Finding], stats: dict[str, int], *, repo: str, release: str,
                   config: Config | None) -> None:
     """Put every unit of one done/ file into ``layout``, or warn why it is not published."""
     sub: str | None = None
@@ -185,7 +173,7 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
             continue
         place, problem = table.place(unit.domain)
         if problem:
-            warnings.append(Notice(unit.file, unit.line, problem))
+            warnings.append(Finding(unit.file, unit.line, "unknown-domain", problem))
         entries = unit.category in ("bc breaking", "deprecation")
         area_name = place.area if (table.entries_by_area or not entries) else None
         area = layout[unit.category].setdefault(area_name or "", _Area(area_name))
@@ -199,8 +187,8 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
             continue
         item = unit.item
         if item is not None and not item.all_prs and not item.commits:
-            warnings.append(Notice(unit.file, unit.line, "published without a PR link: "
-                                                         "--check cannot follow this item"))
+            warnings.append(Finding(unit.file, unit.line, "no-pr", "published without a PR "
+                                    "link: --check cannot follow this item"))
         if item is None:
             area.add(sub or home, _Block("text", render_text(chunk, repo=repo, entry=entries),
                                          []))
@@ -229,7 +217,7 @@ def _grouped_sections(source: Source) -> set[tuple[str, str | None]]:
     return {key for key, found in kinds.items() if found == {True}}
 
 
-def _warn_unplaced(unit: Unit, warnings: list[Notice]) -> None:
+def _warn_unplaced(unit: Unit, warnings: list[Finding]) -> None:
     """Say why a unit of an unpublished place is not in the notes (dropped items in
     ``not user facing`` are meant to be left out and are not reported)."""
     item = unit.item
@@ -245,7 +233,7 @@ def _warn_unplaced(unit: Unit, warnings: list[Notice]) -> None:
         why = f"is under the unknown section heading '{unit.heading}'"
     else:
         why = "is before the first section heading"
-    warnings.append(Notice(unit.file, unit.line, f"not placed: {what} {why}"))
+    warnings.append(Finding(unit.file, unit.line, "not-placed", f"{what} {why}"))
 
 
 def _sorted_areas(areas: dict[str, _Area], table: AreaTable) -> list[_Area]:

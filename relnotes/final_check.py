@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relnotes.errors import UsageError
 from relnotes.final_sources import Source, read_done, refs_in_text, shorten_links
 from relnotes.finalnotes import (
     SECTION_TITLES,
@@ -188,6 +189,10 @@ def check_final(release_dir: str | Path, *, final: str | Path | None = None,
     """Read ``release_dir/done`` and ``final`` (default ``release_dir/final.md``); reconcile."""
     root = Path(release_dir)
     repo = config.repo if config else "pytorch/pytorch"
-    notes = read_final_notes(Path(final) if final else root / "final.md", repo=repo)
+    path = Path(final) if final else root / "final.md"
+    if not path.is_file():
+        raise UsageError("no final notes to check (build them with `relnotes final`)",
+                         file=path)
+    notes = read_final_notes(path, repo=repo)
     sources = read_done(root / "done", release=release or notes.version)
     return reconcile(notes, sources, repo=repo, allow_extra=allow_extra)

@@ -37,10 +37,11 @@ def test_golden_file(release: Path) -> None:
     written = (release / "final.md").read_text(encoding="utf-8")
     assert written == (GOLDEN / "expected-final.md").read_text(encoding="utf-8")
     # what it could not place is named with file and line, on stderr
-    assert "result_nn_frontend.md:44: not placed: #1009 is still in Untopiced" in result.output
-    assert ("result_distributed.md:24: not placed: #2006 is under the unknown section "
+    assert "result_nn_frontend.md:44: [not-placed] #1009 is still in Untopiced" in result.output
+    assert ("result_distributed.md:24: [not-placed] #2006 is under the unknown section "
             "heading 'Removed because not released yet'") in result.output
-    assert "domain 'new_widget' is not in the area table; using 'New Widget'" in result.output
+    assert ("result_new_widget.md:5: [unknown-domain] domain 'new_widget' is not in the area "
+            "table; using 'New Widget'") in result.output
     assert "check against done/: 0 missing, 0 extra, 0 misplaced, 0 structure: ok" \
         in result.output
 
@@ -56,7 +57,8 @@ def test_golden_report_counts_and_json(release: Path) -> None:
     assert {a["area"]: a["items"] for a in features["areas"]} == {
         "torch.nn": 1, "Distributed": 3, "torch.compile": 1, "New Widget": 1}
     assert data["self_check"]["ok"] is True
-    assert [w["line"] for w in data["warnings"]] == [24, 5, 44]
+    assert [(w["line"], w["code"]) for w in data["warnings"]] == [
+        (24, "not-placed"), (5, "unknown-domain"), (44, "not-placed")]
 
 
 def test_an_existing_final_md_is_never_replaced_without_force(release: Path) -> None:

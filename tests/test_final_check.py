@@ -126,3 +126,9 @@ def test_real_final_notes_list_what_the_editors_changed() -> None:
     assert len(new.misplaced) > 100 and len(new.missing) > 100  # a quarter moved by hand
     assert {e.pr for e in new.extra} >= {156181}  # the tracked regression
     assert not new.ok and not old.ok
+
+
+def test_nothing_to_check_is_a_usage_error(release: Path) -> None:
+    (release / "final.md").unlink()
+    result = run_cli("final", "--check", str(release), expect=2)
+    assert "no final notes to check" in result.output and "final.md" in result.output
