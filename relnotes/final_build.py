@@ -133,7 +133,8 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
         _place_source(source, table, layout, warnings, stats, repo=repo, release=release,
                       config=config)
     context = _context(release, layout, table)
-    text = document(context, config=config)
+    # a new file: one line ending throughout, whatever the worksheets used
+    text = document(context, config=config).replace("\r\n", "\n")
     counts = {
         SECTION_TITLES[cat]: {
             (area.name or "(no area)"): {

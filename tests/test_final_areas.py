@@ -110,3 +110,20 @@ def test_a_missing_area_file_exits_2(tmp_path: Path) -> None:
         '[tool.relnotes]\nfinal_areas = "nope.toml"\n', encoding="utf-8")
     result = run_cli("final", str(release), expect=2)
     assert "nope.toml" in result.output and "area table file not found" in result.output
+
+
+def test_entries_without_area_headings_and_crlf_worksheets(tmp_path: Path) -> None:
+    release = tmp_path / "2.9.0"
+    shutil.copytree(GOLDEN / "done", release / "done")
+    for sheet in (release / "done").glob("*.md"):
+        sheet.write_bytes(sheet.read_bytes().replace(b"\n", b"\r\n"))
+    (tmp_path / "areas.toml").write_text("[options]\nentries_by_area = false\n",
+                                         encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.relnotes]\nfinal_areas = "areas.toml"\n', encoding="utf-8")
+    run_cli("final", str(release))
+    text = (release / "final.md").read_bytes().decode("utf-8")
+    assert "\r" not in text
+    assert "\n# Backwards Incompatible Changes\n### Remove the `reduce` argument" in text
+    assert "\n# Deprecations\n### `nn.Bar` is deprecated (#1002)\n" in text
+    assert "\n# New Features\n\n## torch.nn\n- Add `nn.Baz` (#1003)\n" in text

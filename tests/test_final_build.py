@@ -138,3 +138,18 @@ def test_real_release_entries_keep_their_code_for_relnotes_check(name: str) -> N
     assert len(generated) == len(done)
     assert sorted(key(p) for e in generated for p in e.parts if not p.is_output) == sorted(
         key(p) for e in done for p in e.parts if not p.is_output)
+
+
+def test_a_heading_with_prs_is_an_item_not_a_section(tmp_path: Path) -> None:
+    """2.7.0's ONNX worksheet wrote a new feature as '### `verify_onnx_program` (#148396)'."""
+    done = tmp_path / "2.9.0" / "done"
+    done.mkdir(parents=True)
+    (done / "result_onnx.md").write_text(
+        "## onnx\n### new features\n\n### `verify_onnx_program` ([#1](https://github.com/"
+        "pytorch/pytorch/pull/1))\n\nA new verification API.\n\n- Custom axis names (#2)\n"
+        "### improvements\n", encoding="utf-8")
+    report = build_final(tmp_path / "2.9.0", config=Config())
+    assert [(w.line, w.code) for w in report.warnings] == [(4, "item-heading")]
+    assert ("# New Features\n\n## ONNX\n- `verify_onnx_program` (#1)\n\n"
+            "  A new verification API.\n\n- Custom axis names (#2)\n") in report.text
+    assert report.self_check is not None and report.self_check.ok
