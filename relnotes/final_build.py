@@ -32,9 +32,8 @@ from relnotes.final_render import (
     render_text,
 )
 from relnotes.final_sources import Source, Unit, read_done
-from relnotes.finalnotes import SECTION_TITLES
+from relnotes.finalnotes import SECTION_TITLES, lenient_blocks
 from relnotes.findings import Finding
-from relnotes.markdown import scan_blocks
 from relnotes.versions import parse_version, release_of
 
 if TYPE_CHECKING:
@@ -201,7 +200,7 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
             area.add(None, _Block("entry", text, unit.prs))
         elif is_group(item) and home is None and (unit.heading, unit.category) in grouped:
             body = render_group_body(item, repo=repo)
-            nested = sum(1 for b in scan_blocks(split_lines(body)) if b.kind == "item")
+            nested = sum(1 for b in lenient_blocks(split_lines(body))[0] if b.kind == "item")
             area.add(group_title(item), _Block("bullet", body, unit.prs, nested))
         else:
             area.add(sub or home, _Block("bullet", render_bullet(item, repo=repo), unit.prs))
@@ -283,11 +282,12 @@ def _context(version: str, layout: dict[str, dict[str, _Area]],
 
 def write_final(report: BuildReport, *, force: bool = False) -> Path | None:
     """Write ``report.text`` atomically; refuse to replace an existing file unless
-    ``force`` (it holds days of hand edits; the old one is kept as ``final.md.bak``)."""
+    ``force`` (it holds days of hand edits; the old one is kept as a backup, see
+    :func:`relnotes.fileio.atomic_write`, whose path is returned)."""
     path = Path(report.output)
     if path.exists() and not force:
         raise UsageError("exists and may hold hand edits: pass --force to replace it (the "
-                         "old file is kept as .bak) or --output to write elsewhere", file=path)
+                         "old file is kept as a backup) or --output to write elsewhere", file=path)
     backup = atomic_write(path, report.text, backup=force)
     report.written = True
     return backup

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from relnotes.entries import PYTHON_LANGS, Entry, pr_refs
 from relnotes.final_sources import shorten_links
-from relnotes.markdown import ITEM_MARKER, parse_tokens, scan_blocks
+from relnotes.finalnotes import lenient_blocks
+from relnotes.markdown import ITEM_MARKER, parse_tokens
 from relnotes.templating import render
 from relnotes.worksheet import Chunk, Item
 
@@ -99,7 +100,7 @@ def render_bullet(item: Item, *, repo: str) -> str:
     """The item as a bullet: its own lines, then what the worksheet model gave it after its
     list item (paragraphs, fences at column 0) indented under the marker."""
     lines = _ensure_eol(list(item.lines))
-    blocks = scan_blocks(lines)
+    blocks, _ = lenient_blocks(lines)
     own_end = blocks[0].end if blocks and blocks[0].kind in ("item", "heading") else 1
     indent = " " * _marker_width(item)
     out = lines[:own_end]
@@ -207,7 +208,7 @@ def _verbatim_entry(item: Item, entry: Entry | None, *, repo: str) -> str:
     prs = item.all_prs if entry is None else entry.prs
     if prs and not any(re.search(rf"#{n}\b", title) for n in prs):
         title += f" ({pr_refs(prs)})"
-    blocks = scan_blocks(lines)
+    blocks, _ = lenient_blocks(lines)
     own_end = blocks[0].end if blocks and blocks[0].kind == "item" else item.title_lines
     width = _marker_width(item)
     body = []

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from relnotes.categories import PUBLISHED, canonical_category
 from relnotes.entries import Entry, extract_entries
-from relnotes.errors import UsageError
+from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import read_text, split_lines
-from relnotes.finalnotes import inline_refs
+from relnotes.finalnotes import inline_refs, lenient_blocks
 from relnotes.markdown import parse_tokens, scan_blocks
 from relnotes.worksheet import (
     Chunk,
@@ -189,7 +189,9 @@ def _cherrypick_source(path: Path, release: str | None) -> Source:
     """``## <section>`` groups of ``### <domain>`` lists (the domain may be a display name)."""
     file = str(path)
     lines = split_lines(read_text(path))
-    blocks = scan_blocks(lines)
+    blocks, broken = lenient_blocks(lines)
+    if broken:  # an unclosed fence or comment would hide the items after it
+        raise WorksheetError(broken[0].message, file=file, line=broken[0].line)
     top = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
     start = top.end if top is not None else 0
     _intro, groups = build_containers(lines, blocks, start, level=2, file=file)

@@ -44,6 +44,7 @@ __all__ = [
     "FinalSection",
     "StructureFinding",
     "inline_refs",
+    "lenient_blocks",
     "looks_like_final_notes",
     "parse_final_notes",
     "read_final_notes",
@@ -216,6 +217,25 @@ class FinalNotes:
 # ----------------------------------------------------------------------------- parsing
 
 
+def lenient_blocks(lines: list[str]) -> tuple[list[Block], list[StructureFinding]]:
+    """:func:`scan_blocks` for files that may be broken: a fence or HTML comment that is
+    never closed (which ``scan_blocks`` may refuse, as it hides what follows) becomes a
+    finding, and the blocks are those of the lines with that opener blanked out. The line
+    count stays the same, so the blocks still map onto the original lines."""
+    work = list(lines)
+    found: list[StructureFinding] = []
+    while True:
+        try:
+            return scan_blocks(work), found
+        except ValueError as exc:  # relnotes.markdown.StructureError, where it exists
+            line = getattr(exc, "line", None)
+            if not isinstance(line, int) or not 1 <= line <= len(work) \
+                    or not work[line - 1].strip():
+                raise
+            found.append(StructureFinding(line, str(getattr(exc, "message", exc))))
+            work[line - 1] = "\n" if work[line - 1].endswith("\n") else ""
+
+
 def _level(chunk: Chunk) -> int:
     match = _HEADING_LEVEL.match(chunk.lines[0]) if chunk.lines else None
     return len(match.group(1)) if match else 0
@@ -280,7 +300,7 @@ def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
     if not text.strip():
         raise WorksheetError("empty file: final notes start with '# PyTorch X.Y.Z Release "
                              "Notes'", file=file, line=1)
-    blocks = scan_blocks(lines)
+    blocks, refused = lenient_blocks(lines)
     by_start = {b.start: b for b in blocks if b.kind == "heading"}
     intro_chunks, groups = build_containers(lines, blocks, 0, level=1, file=file)
     pos = 0
@@ -325,7 +345,7 @@ def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
         version = str(parsed) if parsed else None
     notes = FinalNotes(path=file, lines=lines, chunks=chunks, sections=sections, intro=intro,
                        version=version, findings=[])
-    notes._findings = _structure(notes, title, strays)
+    notes._findings = _structure(notes, title, strays, refused)
     return notes
 
 
@@ -418,11 +438,12 @@ def _assign_refs(chunks: list[Chunk], refs: list[tuple[int, int]]) -> None:
 # ----------------------------------------------------------------------------- structure
 
 
-def _structure(notes: FinalNotes, title: FinalSection | None,
-               strays: list[Chunk]) -> list[StructureFinding]:
-    findings: list[StructureFinding] = []
+def _structure(notes: FinalNotes, title: FinalSection | None, strays: list[Chunk],
+               refused: list[StructureFinding]) -> list[StructureFinding]:
+    findings: list[StructureFinding] = list(refused)
     findings.extend(_top_level_findings(notes, title, strays))
-    findings.extend(_fence_findings(notes))
+    known = {f.line for f in refused}
+    findings.extend(f for f in _fence_findings(notes) if f.line not in known)
     findings.extend(_backtick_findings(notes.lines))
     return sorted(set(findings))
 
@@ -485,7 +506,7 @@ def _fence_findings(notes: FinalNotes) -> list[StructureFinding]:
     for item in notes.items():
         if item.kind != "bullet":
             continue
-        for block in scan_blocks(item.lines)[1:]:
+        for block in lenient_blocks(item.lines)[0][1:]:
             if block.kind != "item" and _FENCE_OPEN.match(item.lines[block.start]) and \
                     not item.lines[block.start][:1].isspace():
                 out.append(StructureFinding(

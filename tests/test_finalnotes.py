@@ -161,12 +161,13 @@ def test_fence_findings_open_and_leaked_out_of_a_bullet() -> None:
     text = ("# PyTorch 2.9.0 Release Notes\n\n# New Features\n## ONNX\n"
             "- Symbolic ops (#1); use them like this:\n\n```python\nx = 1\n```\n"
             "- Other (#2)\n  ```python\n  y = 2\n# outdented comment\n  ```\n")
-    messages = {(f.line, f.message.split(" (")[0].split(":")[0])
-                for f in parse_final_notes(text, path="x.md").structure()}
-    assert (7, "code fence after the bullet at line 5 is not indented under it") in messages
-    assert (11, "code fence is never closed") in messages  # the outdented line ended it
-    assert (13, "unexpected top-level heading '# outdented comment'") in messages
-    assert (14, "code fence is never closed") in messages  # its closer opened a new one
+    found = parse_final_notes(text, path="x.md").structure()
+    assert [f.line for f in found] == [7, 11, 13, 14]
+    assert found[0].message.startswith(
+        "code fence after the bullet at line 5 is not indented under it")
+    assert "never closed" in found[1].message  # the outdented line ended it
+    assert found[2].message.startswith("unexpected top-level heading '# outdented comment'")
+    assert "never closed" in found[3].message  # its closer opened a new one
 
 
 def test_backticks_order_and_duplicates() -> None:

@@ -36,7 +36,7 @@ from relnotes.final_check import check_final
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write; default RELEASE_DIR/final.md.")
 @click.option("--force", is_flag=True,
-              help="Replace an existing final.md (kept as final.md.bak).")
+              help="Replace an existing final.md (the old one is kept as a backup).")
 @format_option("text", "json")
 @handle_errors
 def final(release_dir: Path, check: bool, final: Path | None, allow_extra: bool,
