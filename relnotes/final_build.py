@@ -22,6 +22,7 @@ from relnotes.categories import PUBLISHED
 from relnotes.errors import UsageError
 from relnotes.fileio import atomic_write, split_lines
 from relnotes.final_areas import AreaTable, load_area_table
+from relnotes.final_check import Reconciliation, reconcile
 from relnotes.final_render import (
     document,
     group_title,
@@ -32,13 +33,12 @@ from relnotes.final_render import (
     render_text,
 )
 from relnotes.final_sources import Source, Unit, read_done
-from relnotes.finalnotes import SECTION_TITLES, lenient_blocks
+from relnotes.finalnotes import SECTION_TITLES, lenient_blocks, parse_final_notes
 from relnotes.findings import Finding
 from relnotes.versions import parse_version, release_of
 
 if TYPE_CHECKING:
     from relnotes.config import Config
-    from relnotes.final_check import Reconciliation
 
 __all__ = ["BuildReport", "build_final", "write_final"]
 
@@ -129,8 +129,7 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     for source in ordered:
         warnings.extend(Finding(source.file, line, "item-heading", text)
                         for line, text in source.notices)
-        _place_source(source, table, layout, warnings, stats, repo=repo, release=release,
-                      config=config)
+        _place_source(source, table, layout, warnings, stats, repo=repo, config=config)
     context = _context(release, layout, table)
     # a new file: one line ending throughout, whatever the worksheets used
     text = document(context, config=config).replace("\r\n", "\n")
@@ -147,9 +146,6 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     report = BuildReport(version=release, output=str(Path(output) if output else root / "final.md"),
                          text=text, counts=counts, warnings=sorted(set(warnings)),
                          entries_templated=stats["template"], entries_verbatim=stats["verbatim"])
-    from relnotes.final_check import reconcile
-    from relnotes.finalnotes import parse_final_notes
-
     report.self_check = reconcile(parse_final_notes(text, path=report.output, repo=repo),
                                   sources, repo=repo)
     if not report.self_check.ok:
@@ -159,7 +155,7 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
 
 
 def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, _Area]],
-                  warnings: list[Finding], stats: dict[str, int], *, repo: str, release: str,
+                  warnings: list[Finding], stats: dict[str, int], *, repo: str,
                   config: Config | None) -> None:
     """Put every unit of one done/ file into ``layout``, or warn why it is not published."""
     sub: str | None = None
@@ -194,8 +190,7 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
                                          []))
             continue
         if entries:
-            text, templated = render_entry(item, unit.entry, config=config, repo=repo,
-                                           release=release)
+            text, templated = render_entry(item, unit.entry, config=config, repo=repo)
             stats["template" if templated else "verbatim"] += 1
             area.add(None, _Block("entry", text, unit.prs))
         elif is_group(item) and home is None and (unit.heading, unit.category) in grouped:

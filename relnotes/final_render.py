@@ -39,8 +39,7 @@ __all__ = [
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 
-def final_context(entry: Entry, *, release: str | None = None,
-                  repo: str = "pytorch/pytorch") -> dict[str, object]:
+def final_context(entry: Entry, *, repo: str = "pytorch/pytorch") -> dict[str, object]:
     """Context of ``final_entry.md.j2``: the entry as the published notes show it.
 
     Version labels are written ``X.Y.0`` (``Version 2.6.0``), as in the final notes; links
@@ -184,12 +183,12 @@ def template_entry(item: Item, entry: Entry) -> Entry | None:
     return None
 
 
-def render_entry(item: Item, entry: Entry | None, *, config: Config | None, repo: str,
-                 release: str | None) -> tuple[str, bool]:
+def render_entry(item: Item, entry: Entry | None, *, config: Config | None,
+                 repo: str) -> tuple[str, bool]:
     """The ``###`` block of a BC/deprecation item; True when it went through the template."""
     ready = template_entry(item, entry) if entry is not None else None
     if ready is not None:
-        context = final_context(ready, release=release, repo=repo)
+        context = final_context(ready, repo=repo)
         text = render("final_entry.md.j2", context, config=config)
         return "".join(_strip_blank_edges(_ensure_eol(_lines(text)))), True
     return _verbatim_entry(item, entry, repo=repo), False
