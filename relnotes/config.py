@@ -67,6 +67,8 @@ class Config:
     snippet_memory_mb: int = _setting(4096, "Address-space cap of one snippet process, in MiB.",
                                       _positive)
     history: str = _setting("", "Triage history data file; empty: the one shipped in the package.")
+    final_areas: str = _setting("", "Area table of `relnotes final` (TOML: [domains], order, "
+                                "[options]) merged over the shipped one; empty: shipped only.")
     source: Path | None = field(default=None, compare=False, metadata={"internal": True})
 
     def with_overrides(self, **overrides: Any) -> Config:

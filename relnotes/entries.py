@@ -44,7 +44,6 @@ __all__ = [
     "extract_code_parts",
     "extract_entries",
     "extract_entries_from_text",
-    "final_context",
     "parse_label",
     "pr_note",
     "pr_refs",
@@ -455,27 +454,4 @@ def draft_context(
         "how_to_update": None,
         "before": {"label": from_version, "code": None},
         "after": {"label": to_version, "code": None},
-    }}
-
-
-def final_context(entry: Entry, *, release: str | None = None) -> dict[str, object]:
-    """Context of ``final_entry.md.j2``: the entry as the published notes show it.
-
-    Version labels are written ``X.Y.0`` (``Version 2.6.0``), as in the final notes.
-    """
-    parts = [
-        {
-            "version": f"{p.label}.0" if p.label else None,
-            "lang": "" if p.is_output else ("python" if p.lang in (None, *PYTHON_LANGS)
-                                            else p.lang),
-            "code": p.code.rstrip("\n"),
-            "is_output": p.is_output,
-        }
-        for p in entry.parts
-    ]
-    title = entry.title
-    refs = "" if any(f"#{n}" in title for n in entry.prs) else pr_refs(entry.prs)
-    return {"entry": {
-        "kind": entry.kind, "title": title, "pr_refs": refs,
-        "rationale": entry.rationale, "no_code_reason": entry.no_code_reason, "parts": parts,
     }}

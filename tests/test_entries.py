@@ -11,10 +11,10 @@ from relnotes.entries import (
     extract_code_parts,
     extract_entries,
     extract_entries_from_text,
-    final_context,
     parse_label,
     pr_note,
 )
+from relnotes.final_render import final_context
 from relnotes.lint import lint_entries, lint_entry_list
 from relnotes.templating import render
 from relnotes.worksheet import parse_worksheet, read_worksheet

@@ -13,6 +13,7 @@ from relnotes.cli import (  # noqa: F401
     entry_cmd,  # entry new
     eval_cmd,  # eval
     fetch_cmd,  # fetch
+    final_cmd,  # final, final --check
     history_cmd,  # history build
     profile_cmd,  # api-profile build/show
     review_cmd,  # review, apply

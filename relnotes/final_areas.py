@@ -1,0 +1,171 @@
+"""The area table of the final release notes: display names, order and groups.
+
+Worksheets are per domain (``## nn_frontend``); the published notes group items under
+display names (``## torch.nn``), in a fixed order, some of them as ``#### Dynamo`` under a
+shared ``## torch.compile``. That knowledge is data, not code: the shipped table
+(``relnotes/data/final_areas.toml``) was learned from the 2.7.0 and 2.8.0 notes, and a
+project extends or renames it with a file of the same form named by the ``final_areas``
+setting, because releases rename areas (2.7.0's ``torch.optim`` is 2.8.0's
+``Optimizer``). A domain nobody named gets a readable default and a warning, never an
+error: a new domain must not stop the release.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from relnotes.errors import ConfigError
+
+if TYPE_CHECKING:
+    from relnotes.config import Config
+
+__all__ = ["AreaTable", "Place", "default_display_name", "domain_key", "load_area_table"]
+
+SHIPPED = Path(__file__).resolve().parent / "data" / "final_areas.toml"
+_KEYS = {"order", "domains", "options"}
+_OPTIONS = {"entries_by_area": bool}
+# Words a readable default writes in capitals (``cpu (riscv)`` -> ``CPU (riscv)``).
+_ACRONYMS = {"api", "aoti", "cpu", "cuda", "fx", "gpu", "jit", "mps", "mtia", "njt", "onnx",
+             "rocm", "tpu", "xla", "xpu"}
+
+
+def domain_key(name: str) -> str:
+    """The key a domain or display name is looked up under: lower case, ``_`` and runs of
+    spaces as one space, no backslashes (``build\\_frontend`` is ``build frontend``)."""
+    return re.sub(r"[\s_]+", " ", name.replace("\\", "")).strip().lower()
+
+
+def default_display_name(domain: str) -> str:
+    """A readable name for a domain the table does not know: ``foo_bar`` -> ``Foo Bar``,
+    ``cpu (riscv)`` -> ``CPU (riscv)``; module paths (``torch.foo``) stay as written."""
+    words = re.sub(r"[\s_]+", " ", domain.replace("\\", "")).strip().split(" ")
+    out = []
+    for word in words:
+        bare = word.strip("()")
+        if bare.lower() in _ACRONYMS:
+            out.append(word.replace(bare, bare.upper()))
+        elif word[:1].islower() and not word.startswith("(") and "." not in word:
+            out.append(word[:1].upper() + word[1:])
+        else:
+            out.append(word)
+    return " ".join(out) or "Unnamed"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a domain's items go: ``## area`` and, for grouped areas, ``#### sub``."""
+
+    area: str
+    sub: str | None = None
+
+
+@dataclass(frozen=True)
+class AreaTable:
+    """Domain -> place, the order of ``##`` areas, and layout options."""
+
+    domains: dict[str, Place]  # domain_key -> place, in table order
+    order: tuple[str, ...]
+    entries_by_area: bool = True
+    sources: tuple[str, ...] = ()
+    _by_display: dict[str, Place] = field(default_factory=dict, compare=False)
+
+    def place(self, domain: str) -> tuple[Place, str | None]:
+        """The place of ``domain`` and, when the table does not know it, a warning."""
+        key = domain_key(domain)
+        if key in self.domains:
+            return self.domains[key], None
+        if key in self._by_display:  # cherry-pick lists name areas by display name
+            return self._by_display[key], None
+        parent = re.match(r"^(.*?)\s*\((.+)\)$", key)
+        if parent and parent.group(1) in self.domains:
+            # "distributed (fsdp)": a sub-area of what "distributed" is
+            base = self.domains[parent.group(1)]
+            sub = re.match(r"^.*?\((.+)\)\s*$", domain.strip())
+            place = Place(base.area, sub.group(1) if sub else parent.group(2))
+        else:
+            place = Place(default_display_name(domain))
+        where = f"{place.area}" + (f" / {place.sub}" if place.sub else "")
+        return place, (f"domain {domain!r} is not in the area table; using '{where}' "
+                       f"(name it under [domains] in the file of the `final_areas` setting)")
+
+    def area_rank(self, area: str) -> tuple[int, str]:
+        """Sort key of a ``##`` area: its position in ``order``, unknown ones last (A-Z)."""
+        lowered = [a.lower() for a in self.order]
+        if area.lower() in lowered:
+            return lowered.index(area.lower()), ""
+        return len(self.order), area.lower()
+
+    def domain_rank(self, domain: str) -> tuple[int, str]:
+        """Sort key of a domain inside its area: table order, unknown ones last (A-Z)."""
+        keys = list(self.domains)
+        key = domain_key(domain)
+        return (keys.index(key), "") if key in keys else (len(keys), key)
+
+
+def _parse_place(value: Any, *, key: str, source: str) -> Place:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"[domains] {key!r} must be a display name such as "
+                          f"\"torch.nn\" or \"torch.compile / Dynamo\", got {value!r}",
+                          file=source)
+    area, _, sub = (part.strip() for part in value.partition(" / "))
+    return Place(area, sub or None)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("area table file not found (setting `final_areas`)",
+                          file=path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=path) from None
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}; valid: "
+                          f"{', '.join(sorted(_KEYS))}", file=path)
+    order = data.get("order", [])
+    if not isinstance(order, list) or not all(isinstance(a, str) for a in order):
+        raise ConfigError("`order` must be a list of area names", file=path)
+    if not isinstance(data.get("domains", {}), dict):
+        raise ConfigError("[domains] must be a table of domain = \"display name\"", file=path)
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        raise ConfigError("[options] must be a table", file=path)
+    for name, value in options.items():
+        if name not in _OPTIONS:
+            raise ConfigError(f"unknown option {name!r}; valid: {', '.join(_OPTIONS)}",
+                              file=path)
+        if not isinstance(value, _OPTIONS[name]):
+            raise ConfigError(f"option {name!r} must be {_OPTIONS[name].__name__}", file=path)
+    return data
+
+
+def load_area_table(config: Config | None = None, *, path: str | Path | None = None) -> AreaTable:
+    """The shipped table, overlaid with the project's file (``path``, else the
+    ``final_areas`` setting resolved against the pyproject.toml's folder)."""
+    files = [SHIPPED]
+    extra = Path(path) if path else (config.path(config.final_areas) if config else None)
+    if extra is not None:
+        files.append(extra)
+    domains: dict[str, Place] = {}
+    order: list[str] = []
+    options: dict[str, Any] = {}
+    for file in files:
+        data = _read(file)
+        for key, value in data.get("domains", {}).items():
+            domains[domain_key(key)] = _parse_place(value, key=key, source=str(file))
+        if "order" in data:
+            order = list(data["order"])
+        options.update(data.get("options", {}))
+    by_display: dict[str, Place] = {}
+    for place in domains.values():
+        by_display.setdefault(domain_key(place.area), Place(place.area))
+        if place.sub:
+            by_display.setdefault(domain_key(place.sub), place)
+    return AreaTable(domains=domains, order=tuple(order),
+                     entries_by_area=bool(options.get("entries_by_area", True)),
+                     sources=tuple(str(f) for f in files), _by_display=by_display)
