@@ -21,8 +21,6 @@ __all__ = ["KINDS", "detect_kind", "document_json", "parse_document", "read_docu
 
 KINDS = ("worksheet", "pool", "final", "cherrypicks")
 
-_FINAL_TITLE = re.compile(r"^#\s+PyTorch\s+v?\d+\.\d+(?:\.\d+)?\S*\s+Release\s+Notes\s*$",
-                          re.IGNORECASE | re.MULTILINE)
 _POOL_TITLE = re.compile(r"^#\s+Miscategori[sz]ed\b", re.IGNORECASE | re.MULTILINE)
 _CHERRY_TITLE = re.compile(r"^#\s+cherry[- ]?picks\b", re.IGNORECASE | re.MULTILINE)
 _FIRST_HEADING = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
@@ -31,10 +29,12 @@ _FIRST_HEADING = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
 def detect_kind(text: str, path: str | Path = "") -> str:
     """``worksheet``, ``pool`` or ``final`` for a file's text (its first heading), else
     its name (``miscategorized*.md``, ``final*.md``), else ``worksheet``."""
+    from relnotes.finalnotes import looks_like_final_notes
+
+    if looks_like_final_notes(text):
+        return "final"
     first = _FIRST_HEADING.search(text)
     heading = first.group(0) if first else ""
-    if _FINAL_TITLE.match(heading):
-        return "final"
     if _POOL_TITLE.match(heading):
         return "pool"
     if _CHERRY_TITLE.match(heading):

@@ -81,3 +81,30 @@ def test_every_generated_item_line_is_an_item() -> None:
         bullet_lines = [n for n, line in enumerate(read_text(path).split("\n"), 1)
                         if line.startswith("- ") and n > ws.domain_line]
         assert [i.line for i in ws.items()] == bullet_lines, path
+
+
+FINALS = data_files("*/final.md")
+
+
+@pytest.mark.parametrize("path", FINALS, ids=_id)
+def test_final_notes_round_trip_and_list_every_pr_under_a_section(path) -> None:
+    assert run_cli("parse", str(path), "--format", "markdown").stdout_bytes == path.read_bytes()
+    data = json.loads(run_cli("parse", str(path), "--format", "json").output)
+    assert data["kind"] == "final"
+
+    def prs(node: dict) -> list[int]:
+        found = [p for item in node.get("items", []) for p in item["prs"]]
+        for child in [*node.get("areas", []), *node.get("subareas", [])]:
+            found += prs(child)
+        return found
+
+    listed = collections.Counter(p for section in data["sections"] for p in prs(section))
+    prose, fenced = [], False
+    for line in read_text(path).split("\n"):
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            prose.append(line)
+    linked = collections.Counter(int(n) for n in
+                                 re.findall(r"(?<![\w&/])#(\d{5,7})\b", "\n".join(prose)))
+    assert set(listed) == set(linked) and len(listed) > 600  # a PR quoted twice in one item counts once

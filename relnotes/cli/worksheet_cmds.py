@@ -49,15 +49,18 @@ def _outline(data: dict[str, Any]) -> list[str]:
         out += [f"  {s['line']:>5}  {s['name']}: {len(s['items'])} items"
                 for s in data["sections"]]
         return out
-    sections = data.get("sections", [])
-    count = sum(len(a.get("items", [])) for s in sections for a in s.get("areas", []))
-    out = [f"{data['file']}: final notes, {len(sections)} sections, {count} items"]
-    for s in sections:
-        areas = s.get("areas", [])
-        items = sum(len(a.get("items", [])) for a in areas)
-        out.append(f"  {s.get('line', 0):>5}  {s.get('name')}: {len(areas)} areas, "
-                   f"{items} items")
+    sections = data["sections"]
+    total = sum(_count(s) for s in sections)
+    out = [f"{data['file']}: final notes, {len(sections)} sections, {total} items"]
+    out += [f"  {s['line']:>5}  {s['name']}: {len(s['areas'])} areas, {_count(s)} items"
+            for s in sections]
     return out
+
+
+def _count(node: dict[str, Any]) -> int:
+    """Items of a final-notes section or area, its sub-areas included."""
+    return len(node["items"]) + sum(_count(a) for a in [*node.get("areas", []),
+                                                        *node.get("subareas", [])])
 
 
 @main.command()
