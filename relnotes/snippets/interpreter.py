@@ -82,7 +82,7 @@ def probe(python: str, *, env: dict[str, str], timeout: float = 60.0) -> Interpr
     path = os.path.abspath(python)
     try:
         done = subprocess.run(
-            [path, "-I", "-c", _PROBE], env=env, capture_output=True, text=True,
+            [path, "-I", "-c", _PROBE], env=env, capture_output=True, text=True, check=False,
             timeout=timeout, stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -116,6 +116,29 @@ def _nobody() -> tuple[int, int]:
         return 65534, 65534
 
 
+def _homes() -> list[str]:
+    """The user's home, by ``$HOME`` and by the password database (they may differ)."""
+    homes = [os.path.expanduser("~")]
+    try:
+        homes.append(pwd.getpwuid(os.geteuid()).pw_dir)
+    except KeyError:
+        pass
+    return [h for h in homes if h]
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """The outermost directory above ``path`` that others may not enter, if any."""
+    current = "/"
+    for part in [p for p in path.split("/") if p][:-1]:
+        current = os.path.join(current, part)
+        try:
+            if not os.stat(current).st_mode & 0o001:
+                return current
+        except OSError:
+            return None
+    return None
+
+
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -148,10 +171,11 @@ class Bubblewrap(Backend):
                     "--cap-drop", "ALL"]
         argv += ["--die-with-parent", "--new-session", "--hostname", "relnotes-sandbox",
                  "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-        home = os.path.expanduser("~")
-        masked = [*self.MASKED, home] if home not in ("/", "") else [*self.MASKED]
-        masked = sorted({m for m in masked if os.path.isdir(m) and not os.path.islink(m)},
-                        key=len)
+        masked = [*self.MASKED, *_homes()]
+        if root:  # nobody cannot pass a directory closed to others: hide it, bind back
+            masked += [d for p in interpreter.paths if (d := _closed_ancestor(p)) is not None]
+        masked = sorted({m for m in masked if os.path.isdir(m) and not os.path.islink(m)
+                         and m != "/"}, key=len)
         writable = {"/tmp": scratch_mb, "/dev/shm": _SHM_MB}
         for directory in masked:
             size = writable.get(directory)

@@ -170,20 +170,26 @@ def end_leftovers(child: int, *, own_pids: bool) -> None:
     if not own_pids:
         _kill(child, group=True)
         return
-    for _ in range(200):  # a fork bomb refills; keep killing until nothing is left
-        alive = []
-        for pid in _others():
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in ("Z", "X"):
-                alive.append(pid)
-                _kill(pid, group=False)
-        if not alive:
-            return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        # kill(-1) reaches every process we may signal but ourselves and PID 1, in one
+        # step that no fork can race: all of them are the snippet's, in this namespace
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         _reap()
-        time.sleep(0.01)
+        if not [pid for pid in _others() if _alive(pid)]:
+            return
+        time.sleep(0.005)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _reap() -> None:

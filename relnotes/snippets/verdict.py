@@ -163,8 +163,8 @@ def _missing_api(name: str, label: str | None, installed: Installed) -> tuple[st
         return (
             "fail",
             "missing-api",
-            f"{name} does not exist in {unlabelled}the installed torch "
-            f"{installed.torch_line}{life}",
+            (f"{name} does not exist in {unlabelled}the installed torch "
+             f"{installed.torch_line}{life}"),
         )
     version = facts.version_text(labelled)
     if fact is not None and not fact.existed_in(labelled):

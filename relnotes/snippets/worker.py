@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import IO, Self
@@ -95,6 +96,7 @@ def check_sandbox(backend: Backend, interpreter: Interpreter) -> None:
     try:
         done = subprocess.run(
             launch.argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+            check=False,
             **launch.popen_options(),  # type: ignore[call-overload]
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -277,6 +279,8 @@ def _become(config: WorkerConfig) -> None:
 
 
 def _check() -> int:
+    """Can this process read the standard library (C extensions too) and torch?"""
+    import ctypes  # noqa: F401 - lib-dynload is readable
     import importlib.util
 
     spec = importlib.util.find_spec("torch")
@@ -324,6 +328,8 @@ def serve(config: WorkerConfig) -> int:
             try:
                 sandbox.execute_job(job, scratch)
                 code = 0
+            except BaseException:  # noqa: BLE001 - say why in its stderr, then die
+                traceback.print_exc()
             finally:
                 os._exit(code)
         status, killed = sandbox.wait_child(
