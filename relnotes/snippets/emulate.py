@@ -87,7 +87,7 @@ class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 }
             )
             module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
-            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[attr-defined,method-assign]
+            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[method-assign]
             if spec.name not in self.used:
                 self.used.append(spec.name)
             self.wrap(spec.name, module)
@@ -125,7 +125,7 @@ def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]
             return previous(attr)
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined,method-assign]
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
 def install(
@@ -162,7 +162,7 @@ def install(
         return real_export(mod, args, kwargs, **options)
 
     functools.update_wrapper(export, real_export)  # errors must say "export()", not ours
-    torch.export.export = export  # type: ignore[assignment]
+    torch.export.export = export
 
     modules: dict[str, str] = {}
     attributes: dict[str, Callable[[], Any]] = {}

@@ -389,7 +389,7 @@ def _describe(exc: BaseException, snippet_file: str, phase: str) -> Failure:
         found = re.search(r"cannot import name '([^']+)'", str(exc))
         missing = f"{exc.name}.{found[1]}" if found else exc.name
     elif isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None:
-        obj = exc.obj  # type: ignore[attr-defined]
+        obj = exc.obj
         if hasattr(obj, "__name__") and type(obj).__name__ == "module":
             missing = f"{obj.__name__}.{exc.name}"
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

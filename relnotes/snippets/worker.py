@@ -153,7 +153,8 @@ class WarmWorker:
         ready = self._read(time.monotonic() + self.start_timeout)
         if ready.get("ready") is not True:
             raise WorkerDied(f"worker did not start: {ready}")
-        self.import_seconds = float(ready.get("import_seconds") or 0.0)
+        seconds = ready.get("import_seconds")
+        self.import_seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
         threads = ready.get("threads")
         self.threads_at_fork = threads if isinstance(threads, int) else None
         log.info("worker ready (imports took %.1fs)", self.import_seconds)
