@@ -178,6 +178,7 @@ def test_settings_are_enforced_by_the_os(tmp_path: Path) -> None:
         entry(2, "block = bytearray(3 * 1024 ** 3)\n"),
         entry(3, "import torch\nbig = torch.ones(2 ** 30)\n"),
         entry(4, "x = 1\n"),
+        entry(5, "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * (1 << 20))\n"),
     )
     found = by_pr(run_cli("check", ws, "--format", "json", expect=1).stdout)
     assert (found[1]["kind"], found[1]["message"]) == ("timeout", "did not finish within 3s")
@@ -185,6 +186,8 @@ def test_settings_are_enforced_by_the_os(tmp_path: Path) -> None:
         assert found[pr]["kind"] == "crash", found[pr]
         assert str(found[pr]["message"]).startswith("memory limit of 2048 MB reached"), found[pr]
     assert found[4]["verdict"] == "pass"
+    assert found[5]["kind"] == "crash", found[5]
+    assert str(found[5]["message"]).startswith("output limit of 64 MB reached"), found[5]
     assert {s["isolation"] for s in found.values()} == {"bwrap"}
 
 

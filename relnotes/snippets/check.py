@@ -110,8 +110,8 @@ def check_parts(
                 runner.start()
             except SnippetError as exc:
                 not_run = exc.message
-        if verdict is None and not_run is not None:
-            verdict = Verdict("skip", "not-run", f"not run: {not_run}")
+        if verdict is None and not_run is not None:  # the whole reason is said once, at the end
+            verdict = Verdict("skip", "not-run", f"not run: {not_run.split(':')[0]}")
         if verdict is None:
             outcome = runner.run(code, label=part.label, fixture_names=names)
             verdict = runner.judge(outcome, code=code, label=part.label, role=part.role,
