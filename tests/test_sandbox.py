@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -151,6 +152,23 @@ def test_without_bwrap_check_runs_no_code_says_so_once(tmp_path: Path, no_bwrap:
     assert found[1]["isolation"] is None and found[2]["isolation"] is None
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("Error:")]
     assert len(errors) == 1 and "bubblewrap" in errors[0] and "--no-isolation" in errors[0]
+
+
+def test_a_bwrap_that_cannot_start_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create a new "
+                                "namespace' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    ws = worksheet(tmp_path, entry(1, "x = 1\n"))
+    result = run_cli("check", ws, "--format", "json", expect=1)
+    assert (by_pr(result.stdout)[1]["kind"]) == "not-run"
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(errors) == 1 and "No permissions to create" in errors[0], result.stderr
+    assert "--no-isolation" in errors[0]
 
 
 def test_unsandboxed_results_say_so_in_text() -> None:

@@ -78,11 +78,15 @@ class Interpreter:
 
 
 def probe(python: str, *, env: dict[str, str], timeout: float = 60.0) -> Interpreter:
-    """Ask ``python`` about itself (see the module doc); SnippetError when it cannot run."""
+    """Ask ``python`` about itself (see the module doc); SnippetError when it cannot run.
+
+    ``env`` is the environment the sandbox will give it, so it sees the same packages.
+    Only relnotes' own few lines run here, outside any sandbox: no snippet code.
+    """
     path = os.path.abspath(python)
     try:
         done = subprocess.run(
-            [path, "-I", "-c", _PROBE], env=env, capture_output=True, text=True, check=False,
+            [path, "-c", _PROBE], env=env, capture_output=True, text=True, check=False,
             timeout=timeout, stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -93,7 +97,7 @@ def probe(python: str, *, env: dict[str, str], timeout: float = 60.0) -> Interpr
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise SnippetError(f"{python} is not a Python interpreter relnotes can use: {last}") \
             from None
-    # -I hides PYTHONPATH from the probe; the sandbox sets it, so its entries count too
+    # the sandbox's PYTHONPATH (relnotes itself) is read there too
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     paths = {os.path.dirname(path), os.path.dirname(os.path.realpath(path)),
              *data["prefixes"], *data["path"], *extra}

@@ -51,6 +51,7 @@ __all__ = [
     "end_leftovers",
     "execute_job",
     "import_libraries",
+    "kill",
     "make_scratch",
     "safe_env",
     "wait_child",
@@ -139,7 +140,8 @@ def import_libraries() -> None:
 # ------------------------------------------------------------- the worker's side
 
 
-def _kill(pid: int, *, group: bool) -> None:
+def kill(pid: int, *, group: bool) -> None:
+    """SIGKILL ``pid`` (or its process group); gone already is fine."""
     try:
         (os.killpg if group else os.kill)(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -168,7 +170,7 @@ def end_leftovers(child: int, *, own_pids: bool) -> None:
     """End what a snippet left running: every other process of the sandbox, if it is
     ours alone, else the child's process group."""
     if not own_pids:
-        _kill(child, group=True)
+        kill(child, group=True)
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -216,8 +218,8 @@ def wait_child(
         if why is None and too_many is not None and too_many():
             why = "processes"
         if why:
-            _kill(pid, group=True)
-            _kill(pid, group=False)
+            kill(pid, group=True)
+            kill(pid, group=False)
             return os.waitpid(pid, 0)[1], why
         time.sleep(delay)
         delay = min(delay * 2, 0.05)

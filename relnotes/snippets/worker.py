@@ -100,7 +100,8 @@ def check_sandbox(backend: Backend, interpreter: Interpreter) -> None:
             **launch.popen_options(),  # type: ignore[call-overload]
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SnippetError(f"the {backend.name} sandbox does not start: {exc}") from None
+        raise SnippetError(f"the {backend.name} sandbox does not start: {exc}. Or pass "
+                           "--no-isolation to run snippets without it") from None
     finally:
         launch.cleanup()
     if done.returncode != 0 or done.stdout.strip() != "ok":
@@ -108,6 +109,7 @@ def check_sandbox(backend: Backend, interpreter: Interpreter) -> None:
         raise SnippetError(
             f"the {backend.name} sandbox cannot run {interpreter.python}: {said}"
             + "".join(f" ({note})" for note in launch.notes)
+            + ". Or pass --no-isolation to run snippets without it (only worksheets you trust)"
         )
 
 
@@ -217,7 +219,7 @@ class WarmWorker:
                     proc.stdin.close()
                 proc.wait(timeout=5)
             except Exception:  # noqa: BLE001 - best effort, then force
-                sandbox._kill(proc.pid, group=True)
+                sandbox.kill(proc.pid, group=True)
                 proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
