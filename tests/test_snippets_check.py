@@ -265,6 +265,7 @@ def test_no_network(tmp_path, runner):
     assert r.verdict == "pass", r.message
 
 
+@pytest.mark.slow
 def test_fresh_process_fallback_gives_the_same_verdict(tmp_path):
     from relnotes.snippets.run import Runner
 
@@ -273,6 +274,7 @@ def test_fresh_process_fallback_gives_the_same_verdict(tmp_path):
     assert r.verdict == "pass", r.message
 
 
+@pytest.mark.slow
 def test_cli_json_shape_and_exit_code(tmp_path):
     ok = worksheet(tmp_path, entry("x = 1\n"), name="ok.md")
     bad = worksheet(tmp_path, entry("x = 1\n# ValueError: never\n"), name="bad.md")
@@ -292,6 +294,7 @@ def test_cli_json_shape_and_exit_code(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_worker_death_falls_back_to_a_fresh_process(tmp_path):
     from relnotes.snippets.run import Runner
 
