@@ -26,6 +26,7 @@ y = int("not a number")
 
 
 @pytest.mark.torch
+@pytest.mark.slow
 def test_saved_check_results_reach_the_audit(tmp_path: Path) -> None:
     (tmp_path / "todo").mkdir()
     done = tmp_path / "done"
@@ -44,6 +45,7 @@ def test_saved_check_results_reach_the_audit(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
+@pytest.mark.slow
 def test_check_reports_whether_the_bc_claim_is_confirmed(tmp_path: Path) -> None:
     ws = tmp_path / "q.md"
     ws.write_text(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from relnotes.errors import SnippetError, UsageError
+from relnotes.snippets import facts
 from relnotes.snippets.profile_build import (
     PLATFORM_TAGS,
     build_profile,
@@ -20,6 +21,7 @@ from relnotes.snippets.profile_build import (
     write_profile,
 )
 from relnotes.snippets.profiles import Profile, available_versions, load_profile, major_minor
+from relnotes.versions import require_version
 from tests.helpers import run_cli
 
 SOURCES = {
@@ -199,29 +201,34 @@ def status(version: str, name: str) -> str:
     return load_profile(version).lookup(name).status
 
 
-# Facts from the issue, checked against the real wheels' sources.
-@pytest.mark.parametrize("name,last", [
-    ("torch.export.export_for_training", "2.10"),
-    ("torch._export.capture_pre_autograd_graph", "2.6"),
-    ("torch.ao.quantization.quantize_pt2e.prepare_pt2e", "2.10"),
-    ("torch.ao.quantization.quantizer.x86_inductor_quantizer.X86InductorQuantizer", "2.10"),
-    ("torch.ao.quantization.quantizer.xpu_inductor_quantizer.XPUInductorQuantizer", "2.10"),
-    ("torch.ao.quantization.quantizer.xnnpack_quantizer.XNNPACKQuantizer", "2.10"),
-])
-def test_names_exist_until_their_last_version(name: str, last: str) -> None:
-    last_minor = int(last.split(".")[1])
+# relnotes.snippets.facts is the one table of what existed when; the profiles, built from
+# the official wheels' sources, are the evidence. Every fact, every shipped version.
+@pytest.mark.parametrize("fact", facts.API, ids=lambda f: f.name)
+def test_api_facts_agree_with_every_shipped_profile(fact: facts.ApiFact) -> None:
     for version in available_versions():
-        expected = "ok" if int(version.split(".")[1]) <= last_minor else "missing"
-        if version == "2.5" and "xpu_inductor" in name:
-            expected = "missing"  # added in 2.6
-        assert status(version, name) == expected, (version, name)
+        line = require_version(version).line
+        expected = "ok" if fact.existed_in(line) else "missing"
+        assert status(version, fact.name) == expected, (version, fact.name, fact.span)
 
 
-def test_export_strict_default_flips_in_2_8() -> None:
+@pytest.mark.parametrize("fact", facts.BEHAVIOUR, ids=lambda f: f.what)
+def test_behaviour_facts_agree_with_every_shipped_profile(fact: facts.BehaviourFact) -> None:
     for version in available_versions():
-        sig = load_profile(version).signature("torch.export.export") or ""
-        want = "strict=True" if version in ("2.5", "2.6", "2.7") else "strict=False"
-        assert want in sig, (version, sig)
+        profile = load_profile(version)
+        if fact.signature_has is not None:
+            shown = fact.signature_has in (profile.signature(fact.name) or "")
+        else:
+            shown = profile.lookup(fact.name).status == "ok"
+        assert shown == fact.span.contains(require_version(version).line), (version, fact.what)
+
+
+def test_the_table_covers_what_the_emulation_serves() -> None:
+    """Spot checks that the table says what the release notes of those versions say."""
+    assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
+    assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
+    assert facts.existed("torch.export.export_for_training", (2, 11)) is False
+    assert facts.EXPORT_STRICT_DEFAULT.span.contains((2, 7))
+    assert not facts.EXPORT_STRICT_DEFAULT.span.contains((2, 8))
 
 
 @pytest.mark.torch

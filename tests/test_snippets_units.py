@@ -6,7 +6,11 @@ import warnings
 
 import pytest
 
-from relnotes.snippets import emulate, expect, fixtures, run, sandbox
+from relnotes.snippets import expect, facts, fixtures, sandbox, verdict
+from relnotes.snippets.interpreter import Installed
+from relnotes.snippets.outcome import Failure, Outcome
+
+INSTALLED = Installed((2, 13), "2.13.0+cpu", "0.18.0")
 
 
 def test_free_names_in_order_and_flow_sensitive():
@@ -80,20 +84,20 @@ def test_checker_accepts_superclass_names_but_not_prose():
 
 
 def test_facts_follow_the_wheels():
-    v = emulate.parse_version
+    v = facts.parse_version
     assert v("2.7") == (2, 7) and v("v2.10.1+cpu") == (2, 10) and v("soon") is None
-    assert emulate.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
-    assert emulate.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
-    assert emulate.existed("torch.export.export_for_training", (2, 10)) is True
-    assert emulate.existed("torch.export.export_for_training", (2, 11)) is False
+    assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
+    assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
+    assert facts.existed("torch.export.export_for_training", (2, 10)) is True
+    assert facts.existed("torch.export.export_for_training", (2, 11)) is False
     assert (
-        emulate.existed("torch.ao.quantization.quantizer.xpu_inductor_quantizer", (2, 5)) is False
+        facts.existed("torch.ao.quantization.quantizer.xpu_inductor_quantizer", (2, 5)) is False
     )
-    assert emulate.existed("torch.ao.quantization.quantizer.xnnpack_quantizer.X", (2, 10)) is True
-    assert emulate.existed("torch.nn.Linear", (2, 7)) is None
+    assert facts.existed("torch.ao.quantization.quantizer.xnnpack_quantizer.X", (2, 10)) is True
+    assert facts.existed("torch.nn.Linear", (2, 7)) is None
 
 
-def test_safe_env_drops_secrets_and_network():
+def test_safe_env_is_an_allow_list():
     env = sandbox.safe_env(
         "/scratch",
         base={
@@ -104,10 +108,14 @@ def test_safe_env_drops_secrets_and_network():
             "MY_API_KEY": "k",
             "DB_PASSWORD": "p",
             "CLIENT_SECRET": "s",
+            "RELEASE_BOT_AUTH": "not named like a secret, still not passed",
+            "SSH_AUTH_SOCK": "/tmp/agent.sock",
+            "LD_PRELOAD": "/tmp/evil.so",
             "LANG": "C",
+            "LC_ALL": "C.UTF-8",
         },
     )
-    assert env["PATH"] == "/bin" and env["LANG"] == "C"
+    assert env["PATH"] == "/bin" and env["LANG"] == "C" and env["LC_ALL"] == "C.UTF-8"
     assert not {
         "GITHUB_TOKEN",
         "GH_TOKEN",
@@ -115,80 +123,67 @@ def test_safe_env_drops_secrets_and_network():
         "MY_API_KEY",
         "DB_PASSWORD",
         "CLIENT_SECRET",
+        "RELEASE_BOT_AUTH",
+        "SSH_AUTH_SOCK",
+        "LD_PRELOAD",
     } & set(env)
     assert env["HOME"] == env["TMPDIR"] == "/scratch"
     assert env["https_proxy"] == env["HTTP_PROXY"] == sandbox.UNROUTABLE_PROXY
 
 
-def _classify(raw, code="x = 1\n", label=None):
-    return run.classify(raw, code=code, label=label, code_line=10, timeout=5)
+def _classify(outcome, code="x = 1\n", label=None):
+    return verdict.classify(
+        outcome, code=code, label=label, code_line=10, timeout=5, installed=INSTALLED
+    )
 
 
 def test_classify_missing_api_from_facts_and_line():
-    raw = {
-        "status": "error",
-        "error": {
-            "type": "ImportError",
-            "message": "cannot import name 'capture_pre_autograd_graph'",
-            "line": 2,
-            "phase": "snippet",
-            "missing": "torch._export.capture_pre_autograd_graph",
-        },
-    }
-    verdict = _classify(
-        raw,
+    outcome = Outcome(
+        "error",
+        error=Failure(
+            "ImportError",
+            "cannot import name 'capture_pre_autograd_graph'",
+            line=2,
+            missing="torch._export.capture_pre_autograd_graph",
+        ),
+    )
+    found = _classify(
+        outcome,
         code="import torch\nfrom torch._export import capture_pre_autograd_graph\n",
         label="2.7",
     )
-    assert (verdict.verdict, verdict.kind, verdict.line) == ("fail", "missing-api", 11)
-    assert "torch 2.7" in verdict.message and "to 2.6" in verdict.message
+    assert (found.verdict, found.kind, found.line) == ("fail", "missing-api", 11)
+    assert "torch 2.7" in found.message and "to 2.6" in found.message
 
 
 def test_classify_other_kinds():
-    assert _classify({"status": "timeout"}).kind == "timeout"
-    assert _classify({"status": "crash", "returncode": -11}).kind == "crash"
-    bug = _classify(
-        {
-            "status": "error",
-            "error": {"type": "TypeError", "message": "bad", "line": 1, "phase": "snippet"},
-        }
-    )
+    assert _classify(Outcome("timeout")).kind == "timeout"
+    assert _classify(Outcome("crash", returncode=-11)).kind == "crash"
+    bug = _classify(Outcome("error", error=Failure("TypeError", "bad", line=1)))
     assert (bug.verdict, bug.kind, bug.line) == ("fail", "snippet-bug", 10)
     assert "TypeError: bad" in bug.message and "`x = 1`" in bug.message
     cuda = _classify(
-        {
-            "status": "error",
-            "error": {
-                "type": "AssertionError",
-                "message": "Torch not compiled with CUDA enabled",
-                "line": 1,
-            },
-        }
+        Outcome(
+            "error", error=Failure("AssertionError", "Torch not compiled with CUDA enabled", line=1)
+        )
     )
     assert (cuda.verdict, cuda.kind) == ("skip", "needs-cuda")
     name = _classify(
-        {
-            "status": "error",
-            "error": {
-                "type": "NameError",
-                "name": "Model",
-                "message": "name 'Model' is not defined",
-            },
-        }
+        Outcome("error", error=Failure("NameError", "name 'Model' is not defined", name="Model"))
     )
     assert (name.verdict, name.kind) == ("skip", "needs-setup")
-    passed = _classify({"status": "ok", "emulated": ["a"], "carried_on": "converted"})
+    passed = _classify(Outcome("ok", emulated=["a"], carried_on="converted"))
     assert (passed.verdict, passed.kind, passed.emulated) == ("pass", None, ["a"])
 
 
 def test_pre_run_skips():
     assert (
-        run.pre_run("dist.init_process_group('gloo')\n", code_line=1)[0].kind == "needs-distributed"
+        verdict.pre_run("dist.init_process_group('gloo')\n", code_line=1)[0].kind == "needs-distributed"
     )
-    assert run.pre_run("m = m.cuda()\n", code_line=1)[0].kind == "needs-cuda"
-    verdict, _ = run.pre_run("my_model = Model()\n", code_line=1)
-    assert verdict.kind == "needs-setup" and "Model" in verdict.message
-    assert run.pre_run("def f(a, b): pass\nm = f(m, example_inputs)\n", code_line=1) == (
+    assert verdict.pre_run("m = m.cuda()\n", code_line=1)[0].kind == "needs-cuda"
+    found, _ = verdict.pre_run("my_model = Model()\n", code_line=1)
+    assert found.kind == "needs-setup" and "Model" in found.message
+    assert verdict.pre_run("def f(a, b): pass\nm = f(m, example_inputs)\n", code_line=1) == (
         None,
         ["m", "example_inputs"],
     )
@@ -199,26 +194,21 @@ def test_summarize_keeps_the_inner_error():
         "RuntimeError when making fake tensor call\n  Explanation: ... got RuntimeError('a and b"
         " must have same reduction dim')\n  Hint: long story\n\n  Developer debug context: x"
     )
-    out = run.summarize("TorchRuntimeError", text)
+    out = verdict.summarize("TorchRuntimeError", text)
     assert out.startswith("TorchRuntimeError: RuntimeError when making fake tensor call")
     assert "same reduction dim" in out and "Hint" not in out
 
 
 def _failing(role, label, via=()):
-    err = {
-        "type": "RuntimeError",
-        "message": "now an error",
-        "line": 1,
-        "phase": "snippet",
-        "via": list(via),
-    }
-    return run.classify(
-        {"status": "error", "error": err},
+    err = Failure("RuntimeError", "now an error", line=1, via=list(via))
+    return verdict.classify(
+        Outcome("error", error=err),
         code="f()\n",
         label=label,
         role=role,
         code_line=5,
         timeout=5,
+        installed=INSTALLED,
     )
 
 
@@ -235,25 +225,6 @@ def test_before_code_failing_on_new_torch_is_not_called_a_snippet_bug():
 
 
 def test_ellipsis_placeholders_are_illustrative():
-    verdict, _ = run.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
-    assert (verdict.kind, verdict.line) == ("needs-setup", 4)
-    assert run.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None
-
-
-def test_emulation_facts_agree_with_the_api_profiles() -> None:
-    """The emulation table says when a name existed; the profiles (built from the real
-    wheels) say it too: keep the two in step for every shipped version."""
-    from relnotes.snippets.profiles import load_profile
-
-    checked = 0
-    for minor in range(5, 16):
-        profile = load_profile(f"2.{minor}")
-        for fact in emulate.FACTS:
-            if not fact.name.startswith("torch."):
-                continue
-            found = profile.lookup(fact.name).status
-            if found == "unknown":
-                continue
-            assert (found == "ok") == fact.existed_in((2, minor)), (fact.name, minor, found)
-            checked += 1
-    assert checked >= 30
+    found, _ = verdict.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
+    assert (found.kind, found.line) == ("needs-setup", 4)
+    assert verdict.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None

@@ -43,6 +43,10 @@ from relnotes.cli.app import (
 )
 @click.option("--release", metavar="X.Y.Z", help="Release the worksheet is for (decides roles).")
 @click.option("--no-warm", is_flag=True, help="Start a fresh process per snippet (slower).")
+@click.option("--no-isolation", is_flag=True,
+              help="Run snippets without an OS sandbox when none is available (bwrap "
+                   "missing, macOS). Only for worksheets you trust: the code can then read "
+                   "your files and reach the network.")
 @click.option("--save", is_flag=True,
               help="Also save each file's results as .relnotes/<name>.check.json beside it, "
                    "where `relnotes audit` and `submit` read them.")
@@ -55,25 +59,30 @@ def check(
     memory_mb: int | None,
     release: str | None,
     no_warm: bool,
+    no_isolation: bool,
     save: bool,
     fmt: str,
 ) -> None:
     """Check the code of every BC-breaking and deprecation entry in FILES.
 
     Each code part is parsed, its torch names are checked against the API of the version
-    it is labelled with (e.g. "# pytorch 2.6"), and it is run on the installed torch in a
-    sandbox (subprocess, timeout, memory cap, scratch directory, no network, no secrets)
-    with that version's API emulated where it has since moved. Claimed outcomes written as
-    "# SomeError: message" after a statement are confirmed. Free names such as `m` and
-    `example_inputs` come from a fixture registry. Exit status 1 if any part fails.
+    it is labelled with (e.g. "# pytorch 2.6"), and it is run on the installed torch in an
+    OS sandbox (bubblewrap: no network, read-only files, no secrets, a private scratch
+    directory, time, memory, process and output limits) with that version's API emulated
+    where it has since moved. Claimed outcomes written as "# SomeError: message" after a
+    statement are confirmed. Free names such as `m` and `example_inputs` come from a
+    fixture registry. Exit status 1 if any part fails. Without bwrap, code is not run
+    (static checks still are) and check exits 1 with one error, unless --no-isolation.
 
     \b
     Examples:
       relnotes check todo/quantization.md
       relnotes check done/*.md --format json --timeout 30
       relnotes check done/quantization.md --save   # for relnotes audit
+      relnotes check mine.md --no-isolation        # no bwrap here, my own worksheet
     """
-    from relnotes.check import check_files, render_text, results_json, save_results
+    from relnotes.errors import SnippetError
+    from relnotes.snippets.check import check_files, render_text, results_json, save_results
 
     def progress(message: str) -> None:
         click.echo(message, err=True)
@@ -87,6 +96,7 @@ def check(
         memory_mb=config.snippet_memory_mb,
         release=config.release or None,
         warm=not no_warm,
+        no_isolation=no_isolation,
         progress=progress,
     )
     results = report.results
@@ -97,5 +107,7 @@ def check(
         emit_json(results_json(results))
     else:
         click.echo(render_text(results, report.claims), nl=False)
+    if report.not_run is not None:
+        raise SnippetError(report.not_run)
     if any(r.verdict == "fail" for r in results):
         exit_with(1)

@@ -59,7 +59,7 @@ def get_default_xpu_inductor_quantization_config() -> QuantizationConfig:
     return QuantizationConfig(activation, activation, weight, None, False)
 
 
-class XPUInductorQuantizer(X86InductorQuantizer):
+class XPUInductorQuantizer(X86InductorQuantizer):  # type: ignore[misc]  # torchao: untyped
     """X86InductorQuantizer minus the patterns XPU had no kernels for in torch 2.7."""
 
     def _annotate_qat_conv2d_fusion_pattern(

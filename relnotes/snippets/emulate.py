@@ -7,7 +7,8 @@ what that version had, from where the code lives now (torchao 0.18, relnotes' ow
 quantizer), and nothing it did not have: under a 2.7 label ``capture_pre_autograd_graph``
 stays missing, so the snippet fails as ``missing-api``.
 
-:data:`FACTS` is the table of what existed when (checked against the official wheels).
+:mod:`relnotes.snippets.facts` is the table of what existed when (checked against the
+API profiles of the official wheels).
 :func:`install` runs inside the sandboxed child only; it records every emulation the
 snippet actually touches, by name, so the report can say what was emulated.
 """
@@ -23,133 +24,29 @@ import sys
 import types
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from relnotes import versions
+from relnotes.snippets import facts
+from relnotes.snippets.facts import Version, parse_version
 
-__all__ = [
-    "FACTS",
-    "ApiFact",
-    "Version",
-    "existed",
-    "fact_for",
-    "install",
-    "installed_version",
-    "parse_version",
-]
-
-Version = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class ApiFact:
-    """A public name, the torch releases that had it, and what serves it today."""
-
-    name: str
-    first: Version | None  # None: older than anything we emulate
-    last: Version | None  # None: still there
-    served_by: str
-    kind: str = "module"  # "module" | "attribute"
-
-    def existed_in(self, version: Version) -> bool:
-        return (self.first is None or version >= self.first) and (
-            self.last is None or version <= self.last
-        )
-
-    def lifetime(self) -> str:
-        first = f"{self.first[0]}.{self.first[1]}" if self.first else "early releases"
-        last = f"{self.last[0]}.{self.last[1]}" if self.last else "today"
-        return f"exists from {first} to {last}"
-
+__all__ = ["EMULATED_BEHAVIOUR", "install", "installed_version"]
 
 _AO = "torch.ao.quantization"
-_AO_Q = f"{_AO}.quantizer"
-_TAO_Q = "torchao.quantization.pt2e.quantizer"
-_XNN = "torchao.testing.pt2e._xnnpack_quantizer"
-_EXECUTORCH_XNN = "executorch.backends.xnnpack.quantizer"
-
-FACTS: list[ApiFact] = [
-    ApiFact(
-        "torch._export.capture_pre_autograd_graph",
-        None,
-        (2, 6),
-        "torch.export.export(strict=True).module()",
-        "attribute",
-    ),
-    ApiFact(
-        "torch.export.export_for_training", (2, 5), (2, 10), "torch.export.export", "attribute"
-    ),
-    ApiFact(f"{_AO}.quantize_pt2e", None, (2, 10), "torchao.quantization.pt2e.quantize_pt2e"),
-    ApiFact(_AO_Q, None, (2, 10), _TAO_Q),
-    ApiFact(f"{_AO_Q}.quantizer", None, (2, 10), f"{_TAO_Q}.quantizer"),
-    ApiFact(f"{_AO_Q}.utils", None, (2, 10), f"{_TAO_Q}.utils"),
-    ApiFact(f"{_AO_Q}.composable_quantizer", None, (2, 10), f"{_TAO_Q}.composable_quantizer"),
-    ApiFact(f"{_AO_Q}.embedding_quantizer", None, (2, 10), f"{_TAO_Q}.embedding_quantizer"),
-    ApiFact(f"{_AO_Q}.x86_inductor_quantizer", None, (2, 10), f"{_TAO_Q}.x86_inductor_quantizer"),
-    ApiFact(f"{_AO_Q}.xpu_inductor_quantizer", (2, 6), (2, 10), "relnotes.quantizer.xpu"),
-    ApiFact(f"{_AO_Q}.xnnpack_quantizer", None, (2, 10), _XNN),
-    ApiFact(f"{_AO_Q}.xnnpack_quantizer_utils", None, (2, 10), f"{_XNN}_utils"),
-]
-
-# executorch is a separate package, not a torch version: its quantizer is served (from
-# torchao's copy) under any label, but only when executorch itself is not installed.
-EXECUTORCH: dict[str, str] = {
-    f"{_EXECUTORCH_XNN}.xnnpack_quantizer": _XNN,
-    f"{_EXECUTORCH_XNN}.xnnpack_quantizer_utils": f"{_XNN}_utils",
-}
+_CAPTURE = facts.fact_for("torch._export.capture_pre_autograd_graph")
+_CAPTURE_LAST = facts.version_text(_CAPTURE.span.last) if _CAPTURE and _CAPTURE.span.last else "?"
 
 #: Emulated functions that reproduce the old version's behaviour, not just its name:
 #: an error raised inside them is what that version would have raised.
 EMULATED_BEHAVIOUR = frozenset({"capture_pre_autograd_graph", "export_for_training"})
-#: torch.export.export (and export_for_training) defaulted to strict=True up to 2.7.
-STRICT_DEFAULT_LAST: Version = (2, 7)
-#: torch 2.8 to 2.10 decorated torch.ao pt2e entry points with this deprecation.
-AO_DEPRECATED: tuple[Version, Version] = ((2, 8), (2, 10))
-AO_DEPRECATION_TEXT = (
-    "torch.ao.quantization is deprecated and will be removed in 2.10. \n"
-    "For migrations of users: \n"
-    "1. Eager mode quantization (torch.ao.quantization.quantize, "
-    "torch.ao.quantization.quantize_dynamic), please migrate to use torchao eager mode "
-    "quantize_ API instead \n"
-    "2. FX graph mode quantization (torch.ao.quantization.quantize_fx.prepare_fx,"
-    "torch.ao.quantization.quantize_fx.convert_fx, please migrate to use torchao pt2e "
-    "quantization API instead (prepare_pt2e, convert_pt2e) \n"
-    "3. pt2e quantization has been migrated to torchao "
-    "(https://github.com/pytorch/ao/tree/main/torchao/quantization/pt2e) \n"
-    "see https://github.com/pytorch/ao/issues/2259 for more details"
-)
-
-
-def parse_version(text: str | None) -> Version | None:
-    """``"2.7"``, ``"2.7.0"``, ``"v2.7.1+cpu"`` -> ``(2, 7)``; anything else -> None."""
-    version = versions.parse_version(text)
-    return version.line if version else None
 
 
 def installed_version() -> Version:
+    """The torch this (sandboxed) process imported."""
     import torch
 
     version = parse_version(torch.__version__)
     assert version is not None
     return version
-
-
-def fact_for(name: str) -> ApiFact | None:
-    """The fact about ``name`` or the nearest enclosing module we know about."""
-    probe = name
-    while probe:
-        for fact in FACTS:
-            if fact.name == probe:
-                return fact
-        probe = probe.rpartition(".")[0]
-    return None
-
-
-def existed(name: str, version: Version) -> bool | None:
-    """Whether ``name`` existed in ``version`` per :data:`FACTS` (None: no fact)."""
-    fact = fact_for(name)
-    return None if fact is None else fact.existed_in(version)
 
 
 # ---------------------------------------------------------------- in the child only
@@ -190,7 +87,7 @@ class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 }
             )
             module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
-            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[attr-defined,method-assign]
+            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[method-assign]
             if spec.name not in self.used:
                 self.used.append(spec.name)
             self.wrap(spec.name, module)
@@ -228,7 +125,7 @@ def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]
             return previous(attr)
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined,method-assign]
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
 def install(
@@ -254,7 +151,7 @@ def install(
     def from_snippet(depth: int = 2) -> bool:
         return sys._getframe(depth).f_code.co_filename == snippet_file
 
-    strict_default = version is not None and version <= STRICT_DEFAULT_LAST
+    strict_default = version is not None and facts.EXPORT_STRICT_DEFAULT.span.contains(version)
 
     def export(mod: Any, args: Any, kwargs: Any = None, **options: Any) -> Any:
         if from_snippet() and "strict" not in options and strict_default:
@@ -265,12 +162,12 @@ def install(
         return real_export(mod, args, kwargs, **options)
 
     functools.update_wrapper(export, real_export)  # errors must say "export()", not ours
-    torch.export.export = export  # type: ignore[assignment]
+    torch.export.export = export
 
     modules: dict[str, str] = {}
     attributes: dict[str, Callable[[], Any]] = {}
     if version is not None and version < have:
-        for fact in FACTS:
+        for fact in facts.API:
             if not fact.existed_in(version) or fact.kind != "module":
                 continue
             if importlib.util.find_spec(fact.name.split(".")[0]) and _importable(fact.name):
@@ -278,7 +175,7 @@ def install(
             modules[fact.name] = fact.served_by
         attributes = _attribute_emulations(version, used, export, on_export)
     if importlib.util.find_spec("executorch") is None:
-        modules.update(EXECUTORCH)
+        modules.update(facts.EXECUTORCH)
     # emulated names with emulated children, and missing parents (executorch.backends...)
     packages = {name for name in modules if any(o.startswith(name + ".") for o in modules)}
     for name in modules:
@@ -289,7 +186,8 @@ def install(
         }
 
     def wrap(name: str, module: types.ModuleType) -> None:
-        if name == f"{_AO}.quantize_pt2e" and version and _between(version, AO_DEPRECATED):
+        deprecated = version is not None and facts.AO_DEPRECATED.span.contains(version)
+        if name == f"{_AO}.quantize_pt2e" and deprecated:
             for fn in ("prepare_pt2e", "prepare_qat_pt2e", "convert_pt2e"):
                 setattr(module, fn, _deprecated(getattr(module, fn)))
 
@@ -314,13 +212,9 @@ def _parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _between(version: Version, span: tuple[Version, Version]) -> bool:
-    return span[0] <= version <= span[1]
-
-
 def _deprecated(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        warnings.warn(AO_DEPRECATION_TEXT, DeprecationWarning, stacklevel=2)
+        warnings.warn(facts.AO_DEPRECATION_TEXT, DeprecationWarning, stacklevel=2)
         return fn(*args, **kwargs)
 
     wrapper.__name__ = getattr(fn, "__name__", "wrapper")
@@ -341,7 +235,7 @@ def _attribute_emulations(
     import torch.export
 
     out: dict[str, Callable[[], Any]] = {}
-    strict_default = version <= STRICT_DEFAULT_LAST
+    strict_default = facts.EXPORT_STRICT_DEFAULT.span.contains(version)
 
     def export_for_training(
         mod: Any,
@@ -365,9 +259,9 @@ def _attribute_emulations(
     def capture_pre_autograd_graph(
         f: Any, args: Any, kwargs: Any = None, dynamic_shapes: Any = None
     ) -> Any:
-        """Emulated 2.6 behaviour: strict pre-dispatch export, returned as a module.
+        """Emulated last behaviour (2.6): strict pre-dispatch export, returned as a module.
 
-        2.6 called ``f(*args, **kwargs)`` through dynamo, so a non-tuple ``args`` (a
+        It called ``f(*args, **kwargs)`` through dynamo, so a non-tuple ``args`` (a
         tensor) was unpacked along its first dimension; we do the same.
         """
         logging.getLogger("torch._export").warning(
@@ -384,8 +278,8 @@ def _attribute_emulations(
         except Exception as exc:
             if not isinstance(args, tuple):
                 exc.add_note(
-                    f"args was a {type(args).__name__}, not a tuple: torch 2.6 called "
-                    "f(*args), unpacking it along its first dimension"
+                    f"args was a {type(args).__name__}, not a tuple: torch {_CAPTURE_LAST} "
+                    "called f(*args), unpacking it along its first dimension"
                 )
             raise
 
@@ -394,7 +288,7 @@ def _attribute_emulations(
         "torch._export.capture_pre_autograd_graph": capture_pre_autograd_graph,
     }
     modules = {"torch.export": torch.export, "torch._export": torch._export}
-    for fact in FACTS:
+    for fact in facts.API:
         if fact.kind != "attribute" or not fact.existed_in(version):
             continue
         mod_name, _, attr = fact.name.rpartition(".")

@@ -121,7 +121,9 @@ class _Wrap(ast.NodeTransformer):
 def instrument(tree: ast.Module, expectations: list[Expectation]) -> ast.Module:
     """Wrap each claimed statement in ``with __relnotes_expect__(index):``."""
     by_line = {e.stmt_line: i for i, e in enumerate(expectations)}
-    return _Wrap(by_line).visit(tree)
+    wrapped = _Wrap(by_line).visit(tree)
+    assert isinstance(wrapped, ast.Module)
+    return wrapped
 
 
 def _norm(text: str) -> str:

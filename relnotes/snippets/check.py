@@ -1,10 +1,12 @@
 """``relnotes check``: every code part of every BC/deprecation entry, statically and run.
 
 worksheet -> entries -> code parts -> static check (syntax, API profile of the label)
--> run in the sandbox with the label's API emulated -> one :class:`SnippetResult` each.
+-> run in the OS sandbox with the label's API emulated -> one :class:`SnippetResult` each.
 The static check answers first: a part that does not parse or names an API its version
-did not have fails without running. The JSON form (:func:`results_json`) is stable and
-documented in the README.
+did not have fails without running. When code cannot run at all (no OS sandbox and no
+``--no-isolation``, no torch in the interpreter), the static verdicts still stand, the
+parts that needed a run are ``skip``/``not-run``, and :attr:`CheckReport.not_run` says
+why, once. The JSON form (:func:`results_json`) is stable and documented in the README.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relnotes.snippets import run as snippet_run
+from relnotes.errors import SnippetError
 from relnotes.snippets import sandbox
+from relnotes.snippets.run import Runner
+from relnotes.snippets.verdict import Verdict, pre_run
 
 __all__ = ["CheckReport", "Claim", "SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
 
@@ -42,9 +46,10 @@ class SnippetResult:
     emulated: list[str] = field(default_factory=list)
     evidence_line: int | None = None
     seconds: float = 0.0
+    isolation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Exactly the documented keys (issue 5 point 7), nothing else."""
+        """Exactly the documented keys, nothing else."""
         return {
             "file": self.file,
             "line": self.line,
@@ -55,10 +60,11 @@ class SnippetResult:
             "kind": self.kind,
             "message": self.message,
             "emulated": list(self.emulated),
+            "isolation": self.isolation,
         }
 
 
-def _result(part: Any, verdict: snippet_run.Verdict, seconds: float = 0.0) -> SnippetResult:
+def _result(part: Any, verdict: Verdict, seconds: float = 0.0) -> SnippetResult:
     return SnippetResult(
         file=part.file,
         line=part.line,
@@ -75,47 +81,47 @@ def _result(part: Any, verdict: snippet_run.Verdict, seconds: float = 0.0) -> Sn
 
 
 def check_parts(
-    parts: Iterable[Any], *, runner: snippet_run.Runner, progress: Progress | None = None
-) -> list[SnippetResult]:
+    parts: Iterable[Any], *, runner: Runner, progress: Progress | None = None
+) -> CheckReport:
     """Static-check and run each part (``relnotes.entries.CodePart``) in order."""
     from relnotes.snippets.static import runnable_source, static_check
 
     results: list[SnippetResult] = []
+    not_run: str | None = None
     for part in parts:
         where = f"{part.file}:{part.line}"
         if not part.is_python:
             what = "an output block" if part.is_output else f"{part.lang} code"
-            results.append(
-                _result(part, snippet_run.Verdict("skip", "not-python", f"{what}, not Python"))
-            )
+            results.append(_result(part, Verdict("skip", "not-python", f"{what}, not Python")))
             continue
         static = static_check(part)
         if not static.ok:
             results.append(
-                _result(
-                    part, snippet_run.Verdict("fail", static.kind, static.message, line=static.line)
-                )
+                _result(part, Verdict("fail", static.kind, static.message, line=static.line))
             )
             _say(progress, where, results[-1])
             continue
         code = runnable_source(part.code)
         code_line = part.code_line or part.line + 1
-        verdict, names = snippet_run.pre_run(code, code_line=code_line)
+        verdict, names = pre_run(code, code_line=code_line)
         started = time.monotonic()
+        if verdict is None and not_run is None:
+            try:
+                runner.start()
+            except SnippetError as exc:
+                not_run = exc.message
+        if verdict is None and not_run is not None:  # the whole reason is said once, at the end
+            verdict = Verdict("skip", "not-run", f"not run: {not_run.split(':')[0]}")
         if verdict is None:
-            raw = runner.run(code, label=part.label, fixture_names=names)
-            verdict = snippet_run.classify(
-                raw,
-                code=code,
-                label=part.label,
-                role=part.role,
-                code_line=code_line,
-                timeout=runner.timeout,
-                memory_mb=runner.memory_mb,
-            )
+            outcome = runner.run(code, label=part.label, fixture_names=names)
+            verdict = runner.judge(outcome, code=code, label=part.label, role=part.role,
+                                   code_line=code_line)
         results.append(_result(part, verdict, time.monotonic() - started))
         _say(progress, where, results[-1])
-    return results
+    isolation = runner.isolation if not_run is None else None
+    for result in results:
+        result.isolation = isolation
+    return CheckReport(results, [], not_run)
 
 
 def _say(progress: Progress | None, where: str, result: SnippetResult) -> None:
@@ -137,8 +143,11 @@ class Claim:
 
 @dataclass
 class CheckReport:
+    """The results, each BC entry's claim, and why code was not run (None: it was)."""
+
     results: list[SnippetResult]
     claims: list[Claim]
+    not_run: str | None = None
 
 
 def check_files(
@@ -149,6 +158,7 @@ def check_files(
     memory_mb: int = sandbox.DEFAULT_MEMORY_MB,
     release: str | None = None,
     warm: bool = True,
+    no_isolation: bool = False,
     progress: Progress | None = None,
 ) -> CheckReport:
     """Check every code part of every BC/deprecation entry in ``paths``, and whether each
@@ -172,10 +182,12 @@ def check_files(
                                     claim.message))
     if not parts:
         return CheckReport([], claims)
-    with snippet_run.Runner(
-        timeout=timeout, memory_mb=memory_mb, python=python, warm=warm
+    with Runner(
+        timeout=timeout, memory_mb=memory_mb, python=python, warm=warm, no_isolation=no_isolation
     ) as runner:
-        return CheckReport(check_parts(parts, runner=runner, progress=progress), claims)
+        report = check_parts(parts, runner=runner, progress=progress)
+    report.claims = claims
+    return report
 
 
 def results_json(results: list[SnippetResult]) -> dict[str, Any]:
@@ -210,14 +222,16 @@ def render_text(results: list[SnippetResult], claims: Iterable[Claim] = ()) -> s
         role = f", {r.role}" if r.role else ""
         prs = ", ".join(f"#{n}" for n in r.prs) or "no PR"
         verdict = r.verdict.upper() + (f" [{r.kind}]" if r.kind else "")
-        out.append(f"{r.file}:{r.line}: {verdict} ({label}{role}; {prs})")
+        unsandboxed = " [isolation: none]" if r.isolation == "none" else ""
+        out.append(f"{r.file}:{r.line}: {verdict} ({label}{role}; {prs}){unsandboxed}")
         for i, line in enumerate(r.message.splitlines() or [""]):
             out.append(("    " if i == 0 else "      ") + line)
         if r.emulated:
             out.append("    emulated: " + ", ".join(r.emulated))
     counts = {v: sum(r.verdict == v for r in results) for v in ("pass", "fail", "skip")}
+    where = {None: "no code run", "none": "isolation: none, NOT sandboxed"}
     out.append(
         f"{len(results)} code part(s): {counts['pass']} pass, {counts['fail']} fail, "
-        f"{counts['skip']} skip"
+        f"{counts['skip']} skip ({where.get(results[0].isolation, f'sandbox: {results[0].isolation}')})"
     )
     return "\n".join(out) + "\n"
