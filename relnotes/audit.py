@@ -125,7 +125,7 @@ class CheckResults:
 
 def read_check_results(worksheet: str | Path) -> CheckResults | None:
     """The results saved by ``relnotes check --save`` for ``worksheet``, if any."""
-    from relnotes.decisions import sidecar_path
+    from relnotes.fileio import sidecar_path
 
     path = sidecar_path(worksheet, "check")
     if not path.exists():

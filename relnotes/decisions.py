@@ -43,7 +43,7 @@ from relnotes.apply import (
 )
 from relnotes.config import Config
 from relnotes.errors import WorksheetError
-from relnotes.fileio import atomic_write, read_text
+from relnotes.fileio import atomic_write, read_text, sidecar_path
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import Item, Worksheet, read_worksheet
 
@@ -55,18 +55,11 @@ __all__ = [
     "adoption_candidates",
     "apply_recorded",
     "safe_title",
-    "sidecar_path",
     "to_decisions",
 ]
 
 ACTIONS = ("accept", "reject", "section", "domain")
 _VERSION = 1
-
-
-def sidecar_path(worksheet: str | Path, kind: str = "decisions") -> Path:
-    """``.relnotes/<stem>.<kind>.json`` beside the worksheet (kinds: decisions, check)."""
-    p = Path(worksheet)
-    return p.parent / ".relnotes" / f"{p.stem}.{kind}.json"
 
 
 @dataclass
@@ -101,7 +94,7 @@ class DecisionStore:
 
     @classmethod
     def for_worksheet(cls, worksheet: str | Path) -> DecisionStore:
-        return cls.load(sidecar_path(worksheet), worksheet=Path(worksheet).name)
+        return cls.load(sidecar_path(worksheet, "decisions"), worksheet=Path(worksheet).name)
 
     @classmethod
     def load(cls, path: str | Path, *, worksheet: str = "") -> DecisionStore:

@@ -415,7 +415,7 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
 
 
 def _move_sidecars(source: Path, target: Path) -> None:
-    from relnotes.decisions import sidecar_path
+    from relnotes.fileio import sidecar_path
 
     for kind in ("decisions", "check"):
         old, new = sidecar_path(source, kind), sidecar_path(target, kind)

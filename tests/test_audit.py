@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from relnotes.audit import audit
-from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
+from relnotes.decisions import DecisionStore, apply_recorded
+from relnotes.fileio import sidecar_path
 from relnotes.review import bulk_accept
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, copy_data, run_cli

@@ -12,10 +12,10 @@ from relnotes.decisions import (
     Record,
     apply_recorded,
     safe_title,
-    sidecar_path,
     to_decisions,
 )
 from relnotes.errors import WorksheetError
+from relnotes.fileio import sidecar_path
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
@@ -57,9 +57,9 @@ def decide(path: Path, key: str, action: str, section: str, **kw: object) -> Non
 
 def test_sidecar_beside_worksheet(tmp_path: Path) -> None:
     path = make_release(tmp_path)
-    assert sidecar_path(path) == tmp_path / "todo" / ".relnotes" / "result_quantization.decisions.json"
+    assert sidecar_path(path, "decisions") == tmp_path / "todo" / ".relnotes" / "result_quantization.decisions.json"
     decide(path, "pr:102", "section", "new features")
-    data = json.loads(sidecar_path(path).read_text())
+    data = json.loads(sidecar_path(path, "decisions").read_text())
     assert data["decisions"]["pr:102"]["section"] == "new features"
     assert data["decisions"]["pr:102"]["hash"] == read_worksheet(path).find("pr:102").text_hash
     again = DecisionStore.for_worksheet(path)
@@ -68,8 +68,8 @@ def test_sidecar_beside_worksheet(tmp_path: Path) -> None:
 
 def test_broken_sidecar_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = make_release(tmp_path)
-    sidecar_path(path).parent.mkdir()
-    sidecar_path(path).write_text("{not json")
+    sidecar_path(path, "decisions").parent.mkdir()
+    sidecar_path(path, "decisions").write_text("{not json")
     with pytest.raises(WorksheetError, match="decisions"):
         DecisionStore.for_worksheet(path)
 
@@ -231,7 +231,7 @@ def test_apply_dry_run_shows_the_diff(tmp_path: Path) -> None:
     assert "would write: 0 moved, 1 dropped, 1 sent to other domains" in diff
     assert path.read_text() == WORKSHEET
     assert (tmp_path / "miscategorized.md").read_text() == before_misc
-    assert not sidecar_path(path).with_name("x").exists()
+    assert not sidecar_path(path, "decisions").with_name("x").exists()
     assert DecisionStore.for_worksheet(path).get("pr:103").applied is False
 
 

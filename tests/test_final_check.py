@@ -12,7 +12,7 @@ from relnotes.config import Config
 from relnotes.final_check import check_final, reconcile
 from relnotes.final_sources import read_done
 from relnotes.finalnotes import parse_final_notes
-from tests.helpers import DATA, run_cli
+from tests.helpers import DATA, REPO, run_cli
 from tests.test_final_build import built
 
 GOLDEN = Path(__file__).parent / "data" / "final" / "2.9.0"
@@ -132,3 +132,16 @@ def test_nothing_to_check_is_a_usage_error(release: Path) -> None:
     (release / "final.md").unlink()
     result = run_cli("final", "--check", str(release), expect=2)
     assert "no final notes to check" in result.output and "final.md" in result.output
+
+
+@pytest.mark.torch
+@pytest.mark.slow
+def test_relnotes_check_reads_the_entries_of_final_notes() -> None:
+    """`relnotes check final.md` checks the BC/deprecation code of the generated notes."""
+    final = REPO / "tests" / "data" / "final" / "2.9.0" / "expected-final.md"
+    result = run_cli("check", str(final), "--format", "json", expect=None)
+    snippets = json.loads(result.stdout)["snippets"]
+    assert [(s["line"], s["prs"], s["label"], s["role"]) for s in snippets] == [
+        (20, [1001], "2.8", "before"), (25, [1001], "2.9", "after")]
+    # torch.nn.Foo exists in no torch: the static check says so for both
+    assert {s["verdict"] for s in snippets} == {"fail"}

@@ -265,7 +265,7 @@ def test_todo_worksheet_is_refused_then_forced(repo: dict[str, Path],
 
 def test_lint_check_and_audit_problems_are_refused(repo: dict[str, Path],
                                                    fake_github: RunningServer) -> None:
-    from relnotes.decisions import sidecar_path
+    from relnotes.fileio import sidecar_path
 
     release = repo["release"]
     curate(release)
@@ -435,7 +435,7 @@ def test_done_keeps_other_staged_work_staged(repo: dict[str, Path]) -> None:
 
 def test_done_reports_check_failures_at_the_snippet_with_one_kind_of_path(
         repo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from relnotes.decisions import sidecar_path
+    from relnotes.fileio import sidecar_path
 
     release = repo["release"]
     curate(release)

@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from relnotes.documents import detect_kind
+from relnotes.entries import Entry, extract_entries, extract_entries_from_text
 from relnotes.errors import SnippetError
+from relnotes.fileio import read_text
+from relnotes.finalnotes import parse_final_notes
 from relnotes.snippets import sandbox
 from relnotes.snippets.run import Runner
+from relnotes.snippets.static import bc_claim
 from relnotes.snippets.verdict import Verdict, pre_run
+from relnotes.worksheet import parse_worksheet
 
 __all__ = ["CheckReport", "Claim", "SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
 
@@ -150,6 +156,17 @@ class CheckReport:
     not_run: str | None = None
 
 
+def _entries_of(path: str | Path, *, release: str | None) -> list[Entry]:
+    """The BC/deprecation entries of a worksheet, or of final notes (``# Backwards
+    Incompatible Changes`` / ``# Deprecations``, whose release is in their title)."""
+    text = read_text(path)
+    if detect_kind(text, path) == "final":
+        notes = parse_final_notes(text, path=str(path))
+        return extract_entries_from_text(text, path=str(path),
+                                         release=release or notes.version or None)
+    return extract_entries(parse_worksheet(text, path=str(path)), release=release)
+
+
 def check_files(
     paths: Iterable[str | Path],
     *,
@@ -163,14 +180,10 @@ def check_files(
 ) -> CheckReport:
     """Check every code part of every BC/deprecation entry in ``paths``, and whether each
     BC entry's before-code uses names that the newer version dropped or changed."""
-    from relnotes.entries import extract_entries
-    from relnotes.snippets.static import bc_claim
-    from relnotes.worksheet import read_worksheet
-
     parts = []
     claims = []
     for path in paths:
-        entries = extract_entries(read_worksheet(path), release=release)
+        entries = _entries_of(path, release=release)
         found = [part for entry in entries for part in entry.parts]
         if progress is not None:
             progress(f"{path}: {len(found)} code part(s)")
@@ -197,8 +210,7 @@ def results_json(results: list[SnippetResult]) -> dict[str, Any]:
 
 def save_results(files: Iterable[str], results: list[SnippetResult]) -> list[Path]:
     """Write each file's results beside it (``.relnotes/<stem>.check.json``) for ``audit``."""
-    from relnotes.decisions import sidecar_path
-    from relnotes.fileio import atomic_write
+    from relnotes.fileio import atomic_write, sidecar_path
 
     written = []
     for file in files:
