@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,14 @@ from relnotes.errors import ConfigError
 if TYPE_CHECKING:
     from relnotes.config import Config
 
-__all__ = ["AreaTable", "Place", "default_display_name", "domain_key", "load_area_table"]
+__all__ = [
+    "AreaTable",
+    "Place",
+    "default_display_name",
+    "domain_key",
+    "domains_by_display_name",
+    "load_area_table",
+]
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "final_areas.toml"
 _KEYS = {"order", "domains", "options"}
@@ -169,3 +177,17 @@ def load_area_table(config: Config | None = None, *, path: str | Path | None = N
     return AreaTable(domains=domains, order=tuple(order),
                      entries_by_area=bool(options.get("entries_by_area", True)),
                      sources=tuple(str(f) for f in files), _by_display=by_display)
+
+
+@lru_cache(maxsize=1)
+def domains_by_display_name() -> dict[str, tuple[str, ...]]:
+    """Display name (area or sub-area, as :func:`domain_key`) -> the domains shown under it
+    in the shipped table: how people name a domain when they write a pool heading
+    (``## Linear Algebra`` is ``linalg_frontend``). A trailing "frontend" is optional."""
+    found: dict[str, list[str]] = {}
+    for domain, place in load_area_table().domains.items():
+        for name in filter(None, (place.area, place.sub)):
+            key = domain_key(name)
+            for form in {key, key.removesuffix(" frontend")}:
+                found.setdefault(form, []).append(domain)
+    return {name: tuple(domains) for name, domains in found.items()}

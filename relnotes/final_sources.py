@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from relnotes.categories import PUBLISHED, canonical_category
+from relnotes.documents import read_document
 from relnotes.entries import Entry, extract_entries
-from relnotes.errors import UsageError, WorksheetError
-from relnotes.fileio import read_text, split_lines
-from relnotes.finalnotes import inline_refs, lenient_blocks
+from relnotes.errors import UsageError
+from relnotes.fileio import split_lines
+from relnotes.finalnotes import inline_refs
 from relnotes.markdown import parse_tokens, scan_blocks
 from relnotes.worksheet import (
     Chunk,
     Item,
-    build_containers,
     make_item,
     parse_worksheet,
     read_worksheet,
@@ -186,22 +186,16 @@ def _heading_item(heading: Chunk | None) -> Item | None:
 
 
 def _cherrypick_source(path: Path, release: str | None) -> Source:
-    """``## <section>`` groups of ``### <domain>`` lists (the domain may be a display name)."""
+    """``## <section>`` groups of ``### <domain>`` lists (the domain may be a display name),
+    read by the one cherry-picks reader (:mod:`relnotes.documents`)."""
     file = str(path)
-    lines = split_lines(read_text(path))
-    blocks, broken = lenient_blocks(lines)
-    if broken:  # an unclosed fence or comment would hide the items after it
-        raise WorksheetError(broken[0].message, file=file, line=broken[0].line)
-    top = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
-    start = top.end if top is not None else 0
-    _intro, groups = build_containers(lines, blocks, start, level=2, file=file)
+    picks = read_document(path, kind="cherrypicks")
     source = Source(file=file, domain="cherry picks")
-    for block, chunks in groups:
-        category = canonical_category(block.text)
+    # items above the first "## <section>" have no section: reported as not placed
+    for section in [picks.intro, *picks.sections]:
+        category = canonical_category(section.name) if section.name else None
         domain = ""
-        pos = block.end
-        for chunk in chunks:
-            chunk.start, pos = pos, pos + len(chunk.lines)
+        for chunk in section.chunks:
             if chunk.kind == "subheading":
                 domain = re.sub(r"^\s*#+\s*", "", chunk.lines[0]).strip()
                 continue
@@ -210,7 +204,8 @@ def _cherrypick_source(path: Path, release: str | None) -> Source:
             # an item before any "### <domain>" has the file's own name as its domain
             entry = _entry_of(chunk, category, file, release)
             source.units.append(Unit(domain=domain or source.domain, category=category,
-                                     heading=block.text, file=file, chunk=chunk, entry=entry))
+                                     heading=section.name, file=file, chunk=chunk,
+                                     entry=entry))
     return source
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
+from relnotes.final_areas import domains_by_display_name
 from relnotes.worksheet import (
     Chunk,
     Document,
@@ -97,20 +98,23 @@ def _forms(domain: str) -> set[str]:
 def canonical_domains(target: str, known: list[str]) -> list[str]:
     """The domains of ``known`` that a target as people write it stands for.
 
-    ``"ROCm"`` -> ``rocm``; ``"Inductor / AOTI"`` -> ``inductor``, ``inductor (aoti)``
-    (a part may name a domain's qualifier, ``aoti``, or its base, ``cpu`` for ``cpu
-    (x86)`` and ``cpu (aarch64)``, where no domain has that exact name); several targets
-    are joined by ``/``, ``,``, ``&`` or ``and``. Unknown parts map to nothing.
+    ``"ROCm"`` -> ``rocm``; ``"Linear Algebra"`` -> ``linalg_frontend`` (the display names
+    of the final notes' area table); ``"Inductor / AOTI"`` -> ``inductor``, ``inductor
+    (aoti)`` (a part may name a domain's qualifier, ``aoti``, or its base, ``cpu`` for
+    ``cpu (x86)`` and ``cpu (aarch64)``, where no domain has that exact name); several
+    targets are joined by ``/``, ``,``, ``&`` or ``and``. Unknown parts map to nothing.
     """
     whole = normalise_heading(target)
     parts = [whole] + [normalise_heading(p) for p in _SPLIT_TARGETS.split(target) if p.strip()]
     found: list[str] = []
     for part in dict.fromkeys(parts):
         exact = [d for d in known if part in _forms(d)]
+        shown = set(domains_by_display_name().get(part, ()))
+        displayed = [d for d in known if normalise_heading(d) in shown]
         qualified = [d for d in known if (m := _QUALIFIED.match(d))
                      and part in (normalise_heading(m.group("qualifier")),
                                   normalise_heading(m.group("base")))]
-        for domain in exact or qualified:
+        for domain in exact or displayed or qualified:
             if domain not in found:
                 found.append(domain)
         if part == whole and exact:

@@ -206,3 +206,16 @@ def test_backups_and_sidecars_stay_out_of_git(tmp_path: Path) -> None:
     ignore = (tmp_path / "todo" / ".relnotes" / ".gitignore").read_text()
     assert "*" in ignore.splitlines()
     assert sorted(p.name for p in target.parent.iterdir()) == [".relnotes", "w.md"]
+
+
+def test_pool_targets_written_as_display_names_map_to_domains() -> None:
+    from relnotes.miscategorized import canonical_domains
+
+    known = ["linalg_frontend", "nn_frontend", "dynamo", "inductor", "releng",
+             "nested tensor_frontend", "distributed", "distributed (dtensor)"]
+    assert canonical_domains("Linear Algebra", known) == ["linalg_frontend"]
+    assert canonical_domains("torch.nn", known) == ["nn_frontend"]
+    assert canonical_domains("torch.compile", known) == ["dynamo", "inductor"]
+    assert canonical_domains("Release Engineering", known) == ["releng"]
+    assert canonical_domains("Distributed", known) == ["distributed"]
+    assert canonical_domains("Something new", known) == []
