@@ -109,7 +109,7 @@ def test_pool_groups_say_target_domains_and_source() -> None:
     assert groups["Inductor / AOTI"]["domains"] == ["inductor", "inductor (aoti)"]
     assert groups["Inductor / AOTI"]["items"] == []
     cpu = groups["CPU / Linear algebra"]
-    assert cpu["domains"] == ["cpu (x86)", "cpu (aarch64)"]
+    assert cpu["domains"] == ["cpu (x86)", "cpu (aarch64)", "linalg_frontend"]
     assert cpu["items"][0]["source"] == "optimizer_frontend"
     assert "labeled `release notes: optimizer`" in cpu["items"][0]["title"]  # kept verbatim
     dist = groups["belongs to: distributed"]
