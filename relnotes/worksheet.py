@@ -340,7 +340,11 @@ class Document:
             item.lines[-1] += self.eol
         new: list[Chunk] = [item]
         prev = chunks[idx - 1] if idx > 0 else section.heading
-        if loose and prev is not None and prev.kind != "blank" and prev is not section.heading:
+        # a blank line between loose items (a body with paragraphs or code): an item
+        # right under an entry's closing fence reads as part of the entry
+        prev_loose = isinstance(prev, Item) and any(not line.strip() for line in prev.lines)
+        if (loose or prev_loose) and prev is not None and prev.kind != "blank" \
+                and prev is not section.heading:
             new.insert(0, Chunk("blank", [self.eol]))
         nxt = chunks[idx] if idx < len(chunks) else None
         if loose and nxt is not None and nxt.kind != "blank":

@@ -175,3 +175,15 @@ def test_apply_refuses_a_title_that_changes_the_prs(text: str) -> None:
     ])
     assert result.title_refused == [item.key] and result.retitled == ["pr:144726"]
     assert ws.find(item.key).title == item.title
+
+
+def test_an_item_moved_under_an_entry_is_set_apart_by_a_blank_line() -> None:
+    text = ("## fx\n### deprecation\n- `a` is deprecated (#1)\n\n  Why.\n\n  ```python\n"
+            "  a()\n  ```\n### not user facing\n- Remove a branch (#2)\n")
+    ws = parse_worksheet(text)
+    ws.move(ws.find("pr:2"), "deprecation")
+    out = ws.render()
+    assert "  ```\n\n- Remove a branch (#2)\n### not user facing\n" in out
+    again = parse_worksheet(out)
+    assert [i.key for i in again.section("deprecation").items] == ["pr:1", "pr:2"]
+    assert again.render() == out
