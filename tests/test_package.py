@@ -46,3 +46,17 @@ def test_wheel_carries_templates_and_package_data(tmp_path: Path) -> None:
     assert shipped_templates <= {Path(n).name for n in names if n.startswith("relnotes/templates/")}
     assert "relnotes/py.typed" in names
     assert any(n.startswith("relnotes/data/") for n in names)
+
+
+FILE_COMMANDS = ["parse", "lint", "triage", "check", "fetch", "review", "apply", "done",
+                 "submit"]
+
+
+@pytest.mark.parametrize("name", FILE_COMMANDS)
+def test_help_examples_show_both_worksheet_names(name: str) -> None:
+    """The bundled worksheet is todo/quantization.md; real release folders hold
+    result_<domain>.md: a maintainer copying an example must find their shape."""
+    out = run_cli(name, "--help").output
+    examples = out[out.index("Example"):]
+    assert "quantization.md" in examples.replace("result_quantization.md", "")
+    assert "result_" in examples

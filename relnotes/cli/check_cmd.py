@@ -77,6 +77,7 @@ def check(
     \b
     Examples:
       relnotes check todo/quantization.md
+      relnotes check 2.8.0/done/result_quantization.md 2.8.0/final.md
       relnotes check done/*.md --format json --timeout 30
       relnotes check done/quantization.md --save   # for relnotes audit
       relnotes check mine.md --no-isolation        # no bwrap here, my own worksheet

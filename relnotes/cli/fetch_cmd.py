@@ -82,6 +82,7 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     \b
     Examples:
       relnotes fetch todo/quantization.md
+      relnotes fetch 2.8.0/todo/result_*.md
       relnotes fetch --prs 139505,144940 --format json
       relnotes fetch todo/*.md --refresh --api-url http://127.0.0.1:8765
     """

@@ -155,7 +155,8 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     --adopt KEY or --adopt all. Adopted items land in Untopiced for the next review.
 
     \b
-    Example:
+    Examples:
+      relnotes apply todo/quantization.md --dry-run
       relnotes apply todo/result_quantization.md --adopt all
     """
     from relnotes.apply import default_miscategorized_path

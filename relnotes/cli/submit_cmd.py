@@ -29,7 +29,8 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     Nothing moves when the audit finds a problem (exit 1).
 
     \b
-    Example:
+    Examples:
+      relnotes done todo/quantization.md
       relnotes done todo/result_quantization.md --generated ../generated/todo
     """
     from relnotes.github import metadata_for
@@ -89,6 +90,7 @@ def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
     Examples:
       relnotes done todo/result_quantization.md
       relnotes submit done/result_quantization.md --repo pytorch/torch-release-notes --yes
+      relnotes submit done/quantization.md          # dry run: what it would push
     """
     from relnotes.submit import plan_submission, submit
 

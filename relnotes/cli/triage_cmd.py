@@ -75,6 +75,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     \b
     Example:
       relnotes triage todo/quantization.md --offline
+      relnotes triage 2.8.0/todo/result_nn_frontend.md --release 2.8.0
       relnotes triage todo/*.md --format json > triage.json
       relnotes triage todo/mps.md --write --min-confidence 0.95
     """

@@ -109,8 +109,9 @@ def lint(files: tuple[str, ...], release: str | None, fmt: str) -> None:
     for #N, unknown sections, BC/deprecation entries without rationale or code.
 
     \b
-    Example:
+    Examples:
       relnotes lint todo/quantization.md --release 2.7.0
+      relnotes lint 2.8.0/done/result_*.md
     """
     config = config_for(files[0]).with_overrides(release=release)
     findings = lint_paths(list(files), config=config)
