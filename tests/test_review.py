@@ -393,3 +393,11 @@ def test_known_domains_fall_back_to_the_history_for_a_lone_worksheet(tmp_path: P
     path = make_release(tmp_path / "with_mps")
     (path.parent / "result_mps.md").write_text("# w\n\n## mps\n")
     assert known_domains(path, own="quantization", history=load_history()) == ["mps"]
+
+
+def test_accept_above_in_a_script_is_the_whole_request(tmp_path: Path) -> None:
+    """Bulk accepting from a script (no terminal, no answers) succeeds; what is left is
+    reported as pending, not as a usage error."""
+    path = make_release(tmp_path)
+    out = run_cli("review", str(path), "--accept-above", "0.99", input="")
+    assert "pending" in out.stderr and "not a terminal" not in out.stderr

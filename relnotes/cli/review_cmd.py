@@ -124,7 +124,8 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
                         order=order, accept_above=accept_above, clean_titles=clean_titles,
                         domains=domains, own_domain=ws.domain, revisit=revisit)
     click.echo(f"{result.summary()}; saved in {store.path}", err=True)
-    if ask.answers == 0 and result.quit and not sys.stdin.isatty():
+    # --accept-above in a script is a complete request: the bulk decisions are its work
+    if ask.answers == 0 and result.quit and not sys.stdin.isatty() and accept_above is None:
         raise UsageError("standard input is not a terminal and gave no answers: run review "
                          "in a terminal, pipe the answers (e.g. printf 'a\\nq\\n' | relnotes "
                          "review FILE), or use --format json to list what is pending")
