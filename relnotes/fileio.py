@@ -104,6 +104,12 @@ def sidecar_path(worksheet: str | Path, kind: str) -> Path:
     return p.parent / ".relnotes" / f"{p.stem}.{kind}.json"
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: str | Path, text: str | bytes, *, backup: bool = False) -> Path | None:
     """Replace ``path`` with ``text`` (str as UTF-8, or bytes) atomically.
 
@@ -130,6 +136,8 @@ def atomic_write(path: str | Path, text: str | bytes, *, backup: bool = False) -
             os.fsync(fh.fileno())
         if p.exists():
             shutil.copymode(p, tmp)
+        else:  # mkstemp makes 0600: a new file gets the mode any other program would give it
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, p)
     except BaseException as exc:
         try:

@@ -415,11 +415,11 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
 
 
 def _move_sidecars(source: Path, target: Path) -> None:
-    from relnotes.fileio import sidecar_path
+    from relnotes.fileio import private_dir, sidecar_path
 
     for kind in ("decisions", "check"):
         old, new = sidecar_path(source, kind), sidecar_path(target, kind)
         if old.exists() and not new.exists():
-            new.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)  # with its .gitignore: never committed
             old.replace(new)
 

@@ -219,3 +219,17 @@ def test_pool_targets_written_as_display_names_map_to_domains() -> None:
     assert canonical_domains("Release Engineering", known) == ["releng"]
     assert canonical_domains("Distributed", known) == ["distributed"]
     assert canonical_domains("Something new", known) == []
+
+
+def test_a_new_file_gets_the_usual_mode_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.md", "x\n")
+        assert stat.S_IMODE((tmp_path / "new.md").stat().st_mode) == 0o644
+        kept = tmp_path / "kept.md"
+        kept.write_text("x\n")
+        kept.chmod(0o640)
+        atomic_write(kept, "y\n")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(old_umask)

@@ -476,3 +476,22 @@ def test_bad_input_is_named_and_changes_nothing(repo: dict[str, Path], tmp_path:
     not_git = run_cli("submit", str(outside), "--repo", REPO, expect=1)
     assert "is not in a git repository" in not_git.stderr
     assert local_state(work) == before and fake_github.pulls == {}
+
+
+def test_reviewed_decisions_follow_the_worksheet_to_done_and_stay_out_of_git(
+        repo: dict[str, Path]) -> None:
+    from relnotes.decisions import DecisionStore
+
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    todo = release / "todo" / NAME
+    store = DecisionStore.for_worksheet(todo)
+    run_cli("review", str(todo), "--accept-above", "0.0", input="")
+    assert store.path.exists()
+    before = sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work)
+    assert ".relnotes" not in before
+    run_cli("done", str(todo))
+    moved = DecisionStore.for_worksheet(release / "done" / NAME).path
+    assert moved.exists() and not store.path.exists()
+    after = sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work)
+    assert ".relnotes" not in after
