@@ -185,7 +185,8 @@ def domains_by_display_name() -> dict[str, tuple[str, ...]]:
     in the shipped table: how people name a domain when they write a pool heading
     (``## Linear Algebra`` is ``linalg_frontend``). A trailing "frontend" is optional."""
     found: dict[str, list[str]] = {}
-    for domain, place in load_area_table().domains.items():
+    for domain, value in _read(SHIPPED).get("domains", {}).items():  # names as written
+        place = _parse_place(value, key=domain, source=str(SHIPPED))
         for name in filter(None, (place.area, place.sub)):
             key = domain_key(name)
             for form in {key, key.removesuffix(" frontend")}:

@@ -109,7 +109,7 @@ def canonical_domains(target: str, known: list[str]) -> list[str]:
     found: list[str] = []
     for part in dict.fromkeys(parts):
         exact = [d for d in known if part in _forms(d)]
-        shown = set(domains_by_display_name().get(part, ()))
+        shown = {normalise_heading(d) for d in domains_by_display_name().get(part, ())}
         displayed = [d for d in known if normalise_heading(d) in shown]
         qualified = [d for d in known if (m := _QUALIFIED.match(d))
                      and part in (normalise_heading(m.group("qualifier")),
@@ -120,6 +120,10 @@ def canonical_domains(target: str, known: list[str]) -> list[str]:
         if part == whole and exact:
             break  # "distributed (checkpoint)" is one domain, not two parts
     return found
+
+
+def _table_domains() -> list[str]:
+    return sorted({d for names in domains_by_display_name().values() for d in names})
 
 
 def item_source(item: Item) -> str | None:
@@ -156,8 +160,8 @@ class Miscategorized(Document):
         category = canonical_category(section.name) if target is None else None
         domains: list[str] = []
         if target is not None:
-            known = self.known_domains or [target]
-            domains = canonical_domains(target, known)
+            domains = canonical_domains(target, self.known_domains) or canonical_domains(
+                target, _table_domains())  # a domain this folder has no worksheet for
         return Group(name=section.name, line=section.line, category=category, target=target,
                      domains=domains, source=source)
 

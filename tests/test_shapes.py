@@ -233,3 +233,15 @@ def test_a_new_file_gets_the_usual_mode_and_an_old_one_keeps_its_own(tmp_path: P
         assert stat.S_IMODE(kept.stat().st_mode) == 0o640
     finally:
         os.umask(old_umask)
+
+
+def test_a_pool_beside_few_worksheets_still_maps_the_domains_people_name(
+        tmp_path: Path) -> None:
+    (tmp_path / "todo").mkdir()
+    shutil.copy(SHAPES / "newer_worksheet.md", tmp_path / "todo" / "result_autograd_frontend.md")
+    shutil.copy(SHAPES / "pool_mixed.md", tmp_path / "miscategorized.md")
+    data = json.loads(run_cli("parse", str(tmp_path / "miscategorized.md"),
+                              "--format", "json").output)
+    domains = {g["name"]: g["domains"] for g in data["groups"]}
+    assert domains["ROCm"] == ["rocm"]
+    assert domains["CPU / Linear algebra"] == ["intel", "linalg_frontend"]
