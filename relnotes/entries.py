@@ -40,12 +40,10 @@ __all__ = [
     "ENTRY_KINDS",
     "CodePart",
     "Entry",
-    "draft_context",
     "extract_code_parts",
     "extract_entries",
     "extract_entries_from_text",
     "parse_label",
-    "pr_note",
     "pr_refs",
     "previous_minor",
 ]
@@ -397,61 +395,6 @@ def extract_entries_from_text(
     return entries
 
 
-# ----------------------------------------------------------------------------- templates
-# Ready-made template contexts: templates get data, not logic (see relnotes.templating).
-
-_PR_NOTE_HEAD = re.compile(
-    r"^[ \t]*(?:#+[ \t]*|\*\*)?(?:bc[- ]?breaking(?: notes?| changes?)?|"
-    r"backwards?[- ]incompatible(?: changes?)?|deprecations?(?: notes?)?)[ \t]*(?:\*\*)?[ \t]*:?"
-    r"[ \t]*(?:\*\*)?",
-    re.IGNORECASE | re.MULTILINE,
-)
-# Where the note ends: the next heading, bold line, "Test Plan:"-like line, cc list.
-_PR_NOTE_END = re.compile(
-    r"^[ \t]*(?:#+\s|\*\*[^*]+\*\*\s*$|[A-Z][\w ]{1,30}:\s*$|cc\s@|Differential Revision:)",
-    re.MULTILINE,
-)
-_TITLE_TAGS = re.compile(r"^(?:\s*\[[^\]]{1,40}\]\s*)+")
-
-
-def pr_note(body: str) -> str | None:
-    """The "BC-breaking note" / "Deprecation" section of a PR description, if it has one.
-
-    PyTorch PR templates ask authors for one; it is the best first draft of a rationale,
-    but it is written for reviewers, so the draft quotes it in a comment to rewrite.
-    """
-    match = _PR_NOTE_HEAD.search(body or "")
-    if not match:
-        return None
-    rest = body[match.end():]
-    stop = _PR_NOTE_END.search(rest)
-    note = (rest[: stop.start()] if stop else rest).strip()
-    return note.replace("-->", "-- >") or None
-
-
 def pr_refs(prs: list[int]) -> str:
+    """``#1, #2``: how notes name an entry's PRs."""
     return ", ".join(f"#{n}" for n in prs)
-
-
-def draft_context(
-    *, kind: str, number: int, title: str, body: str, from_version: str, to_version: str
-) -> dict[str, object]:
-    """Context of ``worksheet_bc.md.j2`` / ``worksheet_deprecation.md.j2`` for a new entry.
-
-    Only what the PR says is filled in; rationale, message, how-to-update and both code
-    blocks stay empty so the templates mark them TODO. Code is never generated.
-    """
-    if kind not in ("bc", "deprecation"):
-        raise ValueError(f"kind must be bc or deprecation, not {kind!r}")
-    clean_title = _TITLE_TAGS.sub("", title or "").strip() or f"PR #{number}"
-    return {"entry": {
-        "kind": kind,
-        "title": clean_title,
-        "pr_refs": pr_refs([number]),
-        "rationale": None,
-        "pr_note": pr_note(body),
-        "message": None,
-        "how_to_update": None,
-        "before": {"label": from_version, "code": None},
-        "after": {"label": to_version, "code": None},
-    }}

@@ -6,13 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from relnotes.drafts import draft_context, pr_note
 from relnotes.entries import (
-    draft_context,
     extract_code_parts,
     extract_entries,
     extract_entries_from_text,
     parse_label,
-    pr_note,
 )
 from relnotes.final_render import final_context
 from relnotes.lint import lint_entries, lint_entry_list

@@ -17,7 +17,7 @@ from tests.helpers import REPO
 LAYERS = [
     "errors", "versions", "categories", "findings", "fileio", "gitops", "config",
     "markdown", "worksheet", "templating", "final_areas", "miscategorized", "entries",
-    "finalnotes", "documents", "lint", "apply", "changes", "github", "decisions",
+    "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts", "decisions",
     "quantizer", "snippets", "triage", "final_sources", "audit", "review", "final_render",
     "final_check", "final_build", "submit", "testing", "", "cli",
 ]

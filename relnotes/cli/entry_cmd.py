@@ -12,7 +12,6 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
-from relnotes.errors import GitHubError, UsageError
 
 
 @main.group("entry")
@@ -54,38 +53,14 @@ def new(number: int, kind: str, from_version: str | None, to_version: str | None
       relnotes entry new --pr 139505 --kind bc --from 2.6 --to 2.7 >> todo/quantization.md
       relnotes entry new --pr 144940 --kind deprecation --offline --format json
     """
-    from relnotes.entries import draft_context
-    from relnotes.github import lookup_metadata
-    from relnotes.templating import render
-    from relnotes.versions import require_version
+    from relnotes.drafts import draft_entry
 
-    config = config_for(None)
-    if not (to_version or config.release):
-        raise UsageError("give --to X.Y (or set the release setting in [tool.relnotes])")
-    to_v = require_version(to_version or config.release)
-    from_v = require_version(from_version) if from_version else to_v.previous()
-    if from_v is None:
-        raise UsageError(f"cannot tell the release before {to_v.mm}: give --from X.Y")
-    to_mm, from_mm = to_v.mm, from_v.mm
-    lookup = lookup_metadata([number], config=config, offline=offline)
-    record = lookup.records.get(number)
-    if record is not None and not record.found:
-        raise GitHubError(f"PR #{number} does not exist in {config.repo} (GitHub says so; "
-                          "check the number, or the repo setting)")
-    if lookup.warning:
-        click.echo(f"Warning: {lookup.warning}", err=True)
-    elif record is None:  # offline and not cached
-        click.echo(f"Warning: PR #{number} is not in the PR metadata cache: title left as "
-                   f"TODO; fetch it with `relnotes fetch --prs {number}`", err=True)
-    context = draft_context(
-        kind=kind, number=number, title=record.title if record else "",
-        body=record.body if record else "", from_version=from_mm, to_version=to_mm,
-    )
-    name = "worksheet_bc.md.j2" if kind == "bc" else "worksheet_deprecation.md.j2"
-    text = render(name, context, template_dir=template_dir, config=config)
+    draft = draft_entry(number=number, kind=kind, config=config_for(None),
+                        from_version=from_version, to_version=to_version, offline=offline,
+                        template_dir=template_dir)
+    if draft.warning:
+        click.echo(f"Warning: {draft.warning}", err=True)
     if fmt == "json":
-        emit_json({"pr": number, "kind": kind, "from": from_mm, "to": to_mm,
-                   "template": name, "found": bool(record and record.found),
-                   "todo": text.count("TODO"), "text": text})
+        emit_json(draft.to_json())
     else:
-        click.echo(text, nl=False)
+        click.echo(draft.text, nl=False)
