@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.categories import PUBLISHED
+from relnotes.config import Config
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text
 from relnotes.findings import Finding
+from relnotes.github import metadata_for
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import Document, Item, Worksheet, read_worksheet, worksheet_files
 
@@ -260,7 +262,7 @@ def _generated_counts(folder: Path, auditor: _Auditor
 def audit(root: str | Path, *, generated: str | Path | None = None,
           miscategorized: str | Path | None = None,
           metadata: Mapping[int, Any] | None = None,
-          only: Iterable[str | Path] = ()) -> AuditReport:
+          only: Iterable[str | Path] = (), config: Config | None = None) -> AuditReport:
     """Audit the release folder ``root`` (holding todo/, done/, miscategorized.md).
 
     ``only`` limits the ``done/`` checks to these worksheets (as ``done`` does before it
@@ -301,6 +303,10 @@ def audit(root: str | Path, *, generated: str | Path | None = None,
     if generated and not gen_counts:
         auditor.problem(str(generated), 1, "no-generated",
                         "no generated worksheets found to account for")
+    if metadata is None and config is not None:
+        # revert pairs use what the cache knows; the audit never waits for the network
+        numbers = sorted({p for item in auditor.items for p in item.all_prs})
+        metadata = metadata_for(numbers, config=config, offline=True)
     auditor.revert_pairs(metadata)
     auditor.accounting(gen_counts, gen_places, scope if selected else None)
     rep.findings.sort()

@@ -136,7 +136,6 @@ def submission_problems(worksheet: str | Path, *, config: Config,
     """What stands in the way of submitting ``worksheet``: its place (``todo/``), lint
     findings, failed saved snippet checks and audit problems (as ``done`` checks them)."""
     from relnotes.audit import audit
-    from relnotes.github.fetch import metadata_for
     from relnotes.lint import lint_paths
 
     path = Path(worksheet)
@@ -149,10 +148,8 @@ def submission_problems(worksheet: str | Path, *, config: Config,
                  lint_paths([path], config=config)]
     folder = path.resolve().parent.parent
     release = Path(_display(folder))
-    numbers = [n for item in read_worksheet(path).items() for n in item.all_prs]
     report = audit(release, generated=generated, only=[path],
-                   miscategorized=default_miscategorized_path(path, config),
-                   metadata=metadata_for(numbers, config=config, offline=True))
+                   miscategorized=default_miscategorized_path(path, config), config=config)
     problems += report.findings
     unique: dict[tuple[str, int, str, str], Finding] = {}
     for finding in problems:
@@ -363,7 +360,7 @@ class DoneOutcome:
 
 
 def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = None,
-                     config: Config, metadata: Any = None) -> DoneOutcome:
+                     config: Config) -> DoneOutcome:
     """Audit ``todo/X``; when clean, ``git mv`` it to ``done/X`` and commit.
 
     The commit holds the move, the worksheet's edits and ``miscategorized.md`` and nothing
@@ -379,8 +376,8 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
     release = Path(_display(source.resolve().parent.parent))
     source = release / "todo" / source.name
     misc = Path(_display(default_miscategorized_path(source, config)))
-    report = audit(release, generated=generated, miscategorized=misc, metadata=metadata,
-                   only=[source])
+    report = audit(release, generated=generated, miscategorized=misc, only=[source],
+                   config=config)
     outcome = DoneOutcome(audit=report, source=str(source))
     if not report.ok:
         return outcome

@@ -16,7 +16,7 @@ from relnotes.decisions import apply_recorded
 from relnotes.errors import WorksheetError
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import read_worksheet
-from tests.test_decisions import LINK, MISC, WORKSHEET, decide, make_release
+from tests.workflow_fixtures import LINK, MISC, WORKSHEET, decide, make_release
 
 ALL = {101, 102, 103, 104, 201, 202}
 

@@ -14,7 +14,7 @@ from relnotes.fileio import sidecar_path
 from relnotes.review import bulk_accept
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, copy_data, run_cli
-from tests.test_decisions import LINK, WORKSHEET
+from tests.workflow_fixtures import LINK, WORKSHEET
 
 HEAD = "# Release Notes worksheet {d}\n\nInstructions.\n\n## {d}\n"
 

@@ -9,7 +9,6 @@ import pytest
 
 from relnotes.decisions import (
     DecisionStore,
-    Record,
     apply_recorded,
     safe_title,
     to_decisions,
@@ -19,40 +18,7 @@ from relnotes.fileio import sidecar_path
 from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-
-LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
-
-WORKSHEET = f"""# Release Notes worksheet quantization
-
-Instructions for the maintainer.
-
-## quantization
-### bc breaking
-### bug fixes
-- Fix a thing {LINK.format(n=101)}
-### Untopiced
-- [Quant] add foo {LINK.format(n=102)}
-- [BE] rename bar {LINK.format(n=103)}
-- [CUDA] speed up baz {LINK.format(n=104)}
-### not user facing
-"""
-
-
-def make_release(tmp_path: Path, misc: str = "") -> Path:
-    (tmp_path / "todo").mkdir(parents=True)
-    path = tmp_path / "todo" / "result_quantization.md"
-    path.write_text(WORKSHEET, encoding="utf-8")
-    if misc:
-        (tmp_path / "miscategorized.md").write_text(misc, encoding="utf-8")
-    return path
-
-
-def decide(path: Path, key: str, action: str, section: str, **kw: object) -> None:
-    ws = read_worksheet(path)
-    item = ws.find(key)
-    assert item is not None
-    store = DecisionStore.for_worksheet(path)
-    store.put(Record(key=key, hash=item.text_hash, action=action, section=section, **kw))
+from tests.workflow_fixtures import LINK, MISC, WORKSHEET, decide, make_release
 
 
 def test_sidecar_beside_worksheet(tmp_path: Path) -> None:
@@ -148,18 +114,6 @@ def test_edited_item_is_stale_and_not_applied(tmp_path: Path) -> None:
     report = apply_recorded(path)
     assert report.stale == ["pr:102"] and not report.written
     assert read_worksheet(path).find("pr:102").section.category == "Untopiced"
-
-
-MISC = f"""# Miscategorized commits
-
-Welcome.
-
-## quantization (from cuda)
-- Quantized cuda kernel {LINK.format(n=201)}
-
-## inductor (from cuda)
-- Fuse things {LINK.format(n=202)}
-"""
 
 
 def test_adoption_only_when_asked(tmp_path: Path) -> None:

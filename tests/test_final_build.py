@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from relnotes.config import Config
 from relnotes.entries import extract_entries_from_text
-from relnotes.final_build import BuildReport, build_final
+from relnotes.final_build import build_final
 from relnotes.final_sources import read_done, shorten_links
 from relnotes.finalnotes import parse_final_notes
+from tests.final_fixtures import built
 from tests.helpers import DATA, run_cli
 
 GOLDEN = Path(__file__).parent / "data" / "final" / "2.9.0"
-
-
-@lru_cache(maxsize=4)
-def built(release: str) -> BuildReport:
-    return build_final(DATA / release, config=Config())
 
 
 @pytest.fixture()

@@ -12,8 +12,8 @@ from relnotes.config import Config
 from relnotes.final_check import check_final, reconcile
 from relnotes.final_sources import read_done
 from relnotes.finalnotes import parse_final_notes
+from tests.final_fixtures import built
 from tests.helpers import DATA, REPO, run_cli
-from tests.test_final_build import built
 
 GOLDEN = Path(__file__).parent / "data" / "final" / "2.9.0"
 COMMENT = "# this comment line left its code fence\n"

@@ -76,3 +76,14 @@ def test_click_lives_only_in_the_cli() -> None:
              if _unit(name) != "cli" for line, target in _imports(path)
              if target.split(".")[0] == "click"]
     assert not wrong, wrong
+
+
+def test_test_modules_do_not_import_each_other() -> None:
+    """Shared test data lives in fixture modules (tests/*_fixtures.py, helpers.py):
+    importing a test module runs its collection side effects and hides dependencies."""
+    wrong = []
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        for line, target in _imports(path):
+            if target.startswith("tests.test_"):
+                wrong.append(f"{path.relative_to(REPO)}:{line}: imports {target}")
+    assert not wrong, "\n".join(wrong)

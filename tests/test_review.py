@@ -13,7 +13,7 @@ from relnotes.review import bulk_accept, order_suggestions, pending_suggestions,
 from relnotes.triage import Suggestion
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-from tests.test_decisions import LINK, WORKSHEET, make_release
+from tests.workflow_fixtures import LINK, WORKSHEET, make_release
 
 # confidence per PR: review goes lowest first -> 103, 104, 102, 101
 CONF = {101: 0.95, 102: 0.6, 103: 0.2, 104: 0.4}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,8 +15,6 @@ from relnotes.cli.app import (
     main,
     verbose_option,
 )
-from relnotes.errors import RelnotesError
-from relnotes.worksheet import read_worksheet
 
 
 def _print_audit(report: Any) -> None:
@@ -45,19 +42,8 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
       relnotes audit 2.8.0 --generated /tmp/2.8.0-generated/todo
     """
     from relnotes.audit import audit
-    from relnotes.github import metadata_for
-    from relnotes.worksheet import worksheet_files
 
-    config = config_for(folder)
-    prs: set[int] = set()
-    for path in worksheet_files(Path(folder) / "done"):
-        try:
-            prs.update(p for item in read_worksheet(path).items() for p in item.all_prs)
-        except RelnotesError:
-            continue  # the audit reports it
-    # revert pairs use what the cache knows; the audit never waits for the network
-    report = audit(folder, generated=generated,
-                   metadata=metadata_for(sorted(prs), config=config, offline=True))
+    report = audit(folder, generated=generated, config=config_for(folder))
     if fmt == "json":
         emit_json(report.to_json())
     else:

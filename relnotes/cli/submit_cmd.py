@@ -33,14 +33,10 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
       relnotes done todo/quantization.md
       relnotes done todo/result_quantization.md --generated ../generated/todo
     """
-    from relnotes.github import metadata_for
     from relnotes.submit import finish_worksheet
-    from relnotes.worksheet import read_worksheet
 
     config = config_for(file)
-    numbers = [n for item in read_worksheet(file).items() for n in item.all_prs]
-    outcome = finish_worksheet(file, generated=generated, config=config,
-                               metadata=metadata_for(numbers, config=config, offline=True))
+    outcome = finish_worksheet(file, generated=generated, config=config)
     if fmt == "json":
         emit_json(outcome.to_json())
     else:
