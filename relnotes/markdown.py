@@ -253,14 +253,16 @@ _BLOCK_START = re.compile(
 
 
 def _plain_bullet(line: str) -> tuple[str, str] | None:
-    """(marker char, title text) of a plain bullet line, else None. A thematic break
-    ("- - -") is not one: its text starts like a nested bullet."""
+    """(marker, title text) of a plain bullet line, else None. The marker includes the
+    spaces after it: lines of one run must give the line after the run the same content
+    indent, or a following indented fence would belong to one and not the other. A
+    thematic break ("- - -") is not a plain bullet: its text starts like a nested one."""
     if line[:1] not in "-*+" or "\t" in line or "\0" in line or "\r" in line[:-2]:
         return None
     match = _PLAIN_BULLET.fullmatch(line)
     if match is None or _BLOCK_START.match(match.group(3)):
         return None
-    return match.group(1), match.group(3)
+    return match.group(1) + match.group(2), match.group(3)
 
 
 def _scan_fast(lines: list[str]) -> list[Block] | None:
@@ -286,8 +288,8 @@ def _scan_fast(lines: list[str]) -> list[Block] | None:
     reduced = [lines[k] for k in keep]
     try:
         blocks = _scan_tokens(reduced, parse_tokens("".join(reduced)))
-    except StructureError as exc:
-        raise StructureError(exc.message, keep[exc.line - 1] + 1) from None
+    except StructureError:
+        return None  # broken input: markdown-it alone says where, on the whole text
     out: list[Block] = []
     expanded = 0
     for block in blocks:

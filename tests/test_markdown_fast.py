@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from relnotes.fileio import read_text, split_lines
@@ -59,7 +59,11 @@ _LINE = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_LINE, max_size=25), st.sampled_from(["\n", "\r\n"]))
+# bullets of one run with different spacing: an indented fence after the run belongs to
+# the last item for one content indent and not for the other (found by hypothesis)
+@example(["-  a", "- a", "  ```", "  x", "  ```"], "\n")
+@example(["- a", "-  a", "  ```", "```", "- ```"], "\n")
 def test_fast_path_equals_markdown_it_on_generated_text(lines: list[str], eol: str) -> None:
     _same(split_lines(eol.join(lines) + eol))
