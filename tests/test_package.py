@@ -60,3 +60,23 @@ def test_help_examples_show_both_worksheet_names(name: str) -> None:
     examples = out[out.index("Example"):]
     assert "quantization.md" in examples.replace("result_quantization.md", "")
     assert "result_" in examples
+
+
+@pytest.mark.parametrize("path", [p for p, c in _commands(main) if not hasattr(c, "commands")],
+                         ids=" ".join)
+def test_every_command_takes_verbose_and_json(path) -> None:
+    """The README promises -v/-vv and --format json on every command."""
+    out = run_cli(*path, "--help").output
+    assert "-v, --verbose" in out and "json" in out[out.index("--format"):]
+
+
+def test_verbose_after_the_command_name_turns_on_debug(tmp_path: Path) -> None:
+    sheet = tmp_path / "w.md"
+    sheet.write_text("## fx\n### bug fixes\n- Fix (#1)\n", encoding="utf-8")
+    code = ("import logging, sys; from relnotes.cli import main; "
+            "sys.argv = ['relnotes', 'parse', sys.argv[1], '-vv']; "
+            "main(standalone_mode=False); "
+            "print(logging.getLogger('relnotes').getEffectiveLevel())")
+    out = subprocess.run([sys.executable, "-c", code, str(sheet)], capture_output=True,
+                         text=True, check=True, cwd=REPO).stdout
+    assert out.strip().splitlines()[-1] == str(10)  # logging.DEBUG
