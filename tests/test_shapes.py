@@ -245,3 +245,26 @@ def test_a_pool_beside_few_worksheets_still_maps_the_domains_people_name(
     domains = {g["name"]: g["domains"] for g in data["groups"]}
     assert domains["ROCm"] == ["rocm"]
     assert domains["CPU / Linear algebra"] == ["intel", "linalg_frontend"]
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_writing_commands_refuse_read_only_input_with_one_error_line(
+        tmp_path: Path, locked: str) -> None:
+    todo = tmp_path / "todo"
+    todo.mkdir()
+    sheet = todo / "result_fx.md"
+    sheet.write_text("## fx\n### Untopiced\n- [BE] Refactor tests for fx (#1)\n"
+                     "### not user facing\n", encoding="utf-8")
+    target = sheet if locked == "file" else todo
+    target.chmod(stat.S_IRUSR | (stat.S_IXUSR if locked == "folder" else 0))
+    try:
+        before = sorted(p.name for p in todo.iterdir()), sheet.read_bytes()
+        result = run_cli("triage", str(sheet), "--write", "--min-confidence", "0",
+                         "--offline", expect=1)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and "read-only" in errors[0] and str(target) in errors[0]
+        assert "Traceback" not in result.output
+        assert (sorted(p.name for p in todo.iterdir()), sheet.read_bytes()) == before
+    finally:
+        todo.chmod(stat.S_IRWXU)
+        sheet.chmod(stat.S_IRUSR | stat.S_IWUSR)
