@@ -219,14 +219,18 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
 
 def _fit_margin(rows: Sequence[Row]) -> float:
     """The margin with most agreement; ties go to the larger margin (stay when unsure)."""
+    # per row: (how much the best alternative beats the stay, move right?, stay right?)
+    gaps = []
+    for r in rows:
+        top = _best(r.probs, HIGH_STAKES)
+        if top != r.presorted:
+            gaps.append((r.probs[top] - r.probs[r.presorted], top == r.fate,
+                         r.presorted == r.fate))
+        else:
+            gaps.append((-1.0, False, r.presorted == r.fate))
     best_margin, best_ok = _MARGINS[-1], -1
     for m in reversed(_MARGINS):
-        ok = 0
-        for r in rows:
-            top = _best(r.probs, HIGH_STAKES)
-            pick = top if top != r.presorted and r.probs[top] - r.probs[r.presorted] >= m \
-                else r.presorted
-            ok += pick == r.fate
+        ok = sum((move_ok if gap >= m else stay_ok) for gap, move_ok, stay_ok in gaps)
         if ok > best_ok:
             best_margin, best_ok = m, ok
     return best_margin

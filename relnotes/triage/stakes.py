@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from relnotes.triage.apidiff import ApiDiff
-from relnotes.triage.history import History
+from relnotes.triage.history import History, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
+from relnotes.triage.textscan import GateSet
 
 __all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes"]
 
@@ -120,14 +122,13 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
     changes = api.changes_in(title) if api is not None else []
     names = api.names_in(title) if api is not None else _code_names(title)
     public = [n for n in names if not n.rsplit(".", 1)[-1].startswith("_")]
-    for rule in WORDING:
-        if not rule.pattern.search(title):
-            continue
+    wording, internal, likely_dep = _scan(title)
+    for rule in wording:
         weight = rule.weight
         if rule.needs_name and not public:
             weight = 0.5
         out.add(rule.kind, weight, f"{rule.id} {rule.reason}", scores)
-    if _INTERNAL.search(title) and out.score > 0 and domain not in _INFRA:
+    if internal and out.score > 0 and domain not in _INFRA:
         out.add(BC, -min(out.score, 2.0), "internal wording (tests, CI, typing, unused...)",
                 scores)
     for change in changes:
@@ -138,7 +139,7 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
             out.api_removed = True
         elif change.change == "signature":
             out.add(BC, 1.0, reason, scores)
-        elif _LIKELY_DEP.search(title):
+        elif likely_dep:
             out.add(DEPRECATION, 1.0, reason + ", and the title says it warns", scores)
     if meta is not None:
         for kind in (BC, DEPRECATION):
@@ -151,12 +152,22 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
         evidence = max(HISTORY_CLIP[0], min(HISTORY_CLIP[1], HISTORY_SCALE * evidence))
         if abs(evidence) >= 0.3:
             lean = "towards" if evidence > 0 else "away from"
-            kind = DEPRECATION if _LIKELY_DEP.search(title) else BC
+            kind = DEPRECATION if likely_dep else BC
             out.add(kind, evidence, f"title words lean {lean} BC-breaking/deprecation in "
-                    f"past releases: {', '.join(words)}", scores)
+                    f"past releases: {', '.join(top_words(words))}", scores)
     out.kind = DEPRECATION if scores[DEPRECATION] > scores[BC] else BC
     return out
 
+
+@lru_cache(maxsize=1 << 16)
+def _scan(title: str) -> tuple[tuple[Wording, ...], bool, bool]:
+    """(wording rules that match, internal wording?, warning wording?) of a title."""
+    hits = _GATES.matching(title)
+    n = len(WORDING)
+    return (tuple(WORDING[i] for i in hits if i < n), n in hits, n + 1 in hits)
+
+
+_GATES = GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
 
 _CODE = re.compile(r"`[^`]+`|\btorch\.\w+|\b[a-z]\w*_\w+\b|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 
