@@ -157,10 +157,10 @@ def test_leans_equal_the_word_models_with_their_fallback() -> None:
     h = _history()
     for title in ("fix crash in kernel", "remove deprecated api", "ci test", "nothing known"):
         for domain in ("mps", "releng", "nowhere"):
-            words = title_words(title)
+            words = sorted(title_words(title))
 
             def plain(local: WordModel | None, overall: WordModel,
-                      words: frozenset[str] = words) -> tuple[float, list]:
+                      words: list[str] = words) -> tuple[float, list]:
                 scored = (local or overall).evidence(words, overall)
                 return sum(v for _, v in scored), scored
 

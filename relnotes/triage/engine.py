@@ -541,7 +541,9 @@ def policy_for(history: History | None) -> Policy:
                 if r.release != release:
                     continue
                 a = assess(r.title, r.domain, r.presorted, ctx)
-                rows.append(Row(r.presorted, r.fate, a.probs, a.stakes.score))
+                st = a.stakes
+                rows.append(Row(r.presorted, r.fate, a.probs, st.score,
+                                stakes_parts=(st.evidence, st.words, st.domain_rate)))
     policy = fit_policy(rows, source=source)
     log.info("triage policy learned from %s: margin %.2f, flag at %.1f, suggest at %.1f",
              source, policy.margin, policy.flag_at, policy.suggest_at)

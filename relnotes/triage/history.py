@@ -61,6 +61,8 @@ __all__ = [
 FORMAT_VERSION = 1
 # How many past items of a domain it takes to pull its rate halfway from the section's rate.
 PRIOR_PSEUDOCOUNT = 8.0
+# Past items of a domain it takes to pull its BC/deprecation share halfway to the overall.
+STAKES_PSEUDOCOUNT = 50.0
 # Weight of a release relative to the next newer one in the history.
 DEFAULT_RECENCY = 0.5
 HIGH_STAKES = frozenset({"bc breaking", "deprecation"})
@@ -242,6 +244,12 @@ class History:
         self._titles = {d: _Titles([self.records[i].title.lower() for i in ix])
                         for d, ix in self._by_domain.items()}
         self._tag_moves: dict[tuple[str, str], tuple[float, float]] | None = None
+        self._fates: Tally = _tally()
+        self._by_domain_fate: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for i, r in enumerate(self.records):
+            self._fates[r.fate] += w[i]
+            self._by_domain_fate[(r.domain, r.fate)] += w[i]
+        self._stakes_rates: dict[str, tuple[float, str | None]] = {}
         # Word look-ups per domain, computed once (see _table), and the last answer.
         self._tables: dict[str | None, dict[str, tuple[tuple[str, float], ...]]] = {}
         self._last: tuple[tuple[str, str], dict[str, tuple[float, Scored]]] | None = None
@@ -310,7 +318,7 @@ class History:
         table = self._table(domain)
         totals: dict[str, float] = {}
         scored: dict[str, Scored] = {}
-        for w in title_words(title):
+        for w in sorted(title_words(title)):  # sorted: sums and ties the same in every run
             for question, v in table[w]:
                 if question in totals:
                     totals[question] += v
@@ -344,6 +352,21 @@ class History:
                 overall)
         return table
 
+    def stakes_rate(self, domain: str) -> tuple[float, str | None]:
+        """(log-odds of the domain's share of BC-breaking/deprecation items minus the
+        overall one, smoothed; the kind most of them were, or None without any)."""
+        cached = self._stakes_rates.get(domain)
+        if cached is None:
+            hs = sum(self._by_domain_fate[(domain, f)] for f in HIGH_STAKES)
+            n = self._domain_size.get(domain, 0.0)
+            all_hs = sum(self._fates[f] for f in HIGH_STAKES)
+            overall = (all_hs + 0.5) / (sum(self._fates.values()) + 1.0)
+            rate = (hs + STAKES_PSEUDOCOUNT * overall) / (n + STAKES_PSEUDOCOUNT)
+            bc, dep = (self._by_domain_fate[(domain, f)] for f in ("bc breaking", "deprecation"))
+            kind = None if not hs else "deprecation" if dep > bc else "bc breaking"
+            cached = self._stakes_rates[domain] = (_logodds(rate) - _logodds(overall), kind)
+        return cached
+
     def neighbours(self, title: str, domain: str, *, limit: int = 3, cutoff: float = 88.0,
                    ) -> list[Neighbour]:
         """Past items of the same domain with a near-identical title."""
@@ -364,7 +387,7 @@ class History:
         n = self.domain_size(domain) or 1.0
         out = []
         for target, lo in self._moves_from.get(domain, ()):
-            scored = sorted(lo.evidence(words), key=lambda wv: -wv[1])
+            scored = sorted(lo.evidence(words), key=lambda wv: (-wv[1], wv[0]))
             out.append((target, self._moves[domain][target] / n, sum(v for _, v in scored),
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
@@ -455,9 +478,14 @@ class _ChainTable(dict[str, tuple[tuple[str, float], ...]]):
         return self._overall.get(word, ())
 
 
+def _logodds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 def top_words(scored: Scored, n: int = 3) -> list[str]:
     """The ``n`` words that lean most, as "word (+1.2)", for reasons."""
-    return [f"{w} ({v:+.1f})" for w, v in sorted(scored, key=lambda wv: -abs(wv[1]))[:n]]
+    return [f"{w} ({v:+.1f})" for w, v in sorted(scored, key=lambda wv: (-abs(wv[1]), wv[0]))[:n]]
 
 
 def build_history(pairs: Iterable[tuple[str, str | Path, str | Path, str | Path | None]],

@@ -27,7 +27,7 @@ from relnotes.triage.history import History, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
 from relnotes.triage.textscan import GateSet
 
-__all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes"]
+__all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes", "history_term"]
 
 BC = "bc breaking"
 DEPRECATION = "deprecation"
@@ -78,6 +78,9 @@ WORDING: tuple[Wording, ...] = (
        rf"move[sd]? away|stop\w*|clean ?-?up\w*|get rid of|retire[sd]?)\b.*\b{_TOOLCHAIN}|"
        rf"\b{_TOOLCHAIN}\b.*\b(removed|dropped|deprecated|retired)\b",
        DEPRECATION, 2.5, "drops a toolchain or platform version"),
+    _w("B13", rf"\b(mov\w*|migrat\w*|updat\w*|upgrad\w*|advanc\w*|switch\w*|bump\w*|"
+       rf"replac\w*)\b.*\b{_TOOLCHAIN}|\b{_TOOLCHAIN}.*(->|\bto\b)", DEPRECATION, 1.0,
+       "moves to another toolchain or platform version (the old one goes)"),
     _w("B11", r"\b(add|adds|added|emit|raise|issue|throw)s? (a )?(future|user)?\s*warn", DEPRECATION, 1.0,
        "adds a warning"),
     _w("B12", r"\bsuggest\w* (users|to use)|\binstead of\b|\bin favou?r of\b|\bmigrat\w+ to\b",
@@ -106,6 +109,11 @@ class Stakes:
     reasons: list[str] = field(default_factory=list)
     api_removed: bool = False  # hard evidence from the API profiles
     labelled: bool = False  # a PR label or the body says so
+    # The parts the decision rule weighs (relnotes.triage.policy.Policy.stakes_score):
+    evidence: float = 0.0  # wording, API profiles and labels (hand weights)
+    words: float = 0.0  # history's word log-odds towards BC/deprecation (raw sum)
+    domain_rate: float = 0.0  # how much more often than average the domain had such items
+    domain_kind: str | None = None  # what the domain's past such items mostly were
 
     def add(self, kind: str, weight: float, reason: str, scores: dict[str, float]) -> None:
         scores[kind] += weight
@@ -147,16 +155,28 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
             if vote > 0:
                 out.labelled = True
                 out.add(kind, vote, "PR label or body says so", scores)
+    out.evidence = out.score
     if history is not None and len(history):
-        evidence, words = history.stakes_evidence(title, domain)
-        evidence = max(HISTORY_CLIP[0], min(HISTORY_CLIP[1], HISTORY_SCALE * evidence))
+        out.words, words = history.stakes_evidence(title, domain)
+        out.domain_rate, out.domain_kind = history.stakes_rate(domain)
+        evidence = history_term(out.words)
         if abs(evidence) >= 0.3:
             lean = "towards" if evidence > 0 else "away from"
             kind = DEPRECATION if likely_dep else BC
             out.add(kind, evidence, f"title words lean {lean} BC-breaking/deprecation in "
                     f"past releases: {', '.join(top_words(words))}", scores)
-    out.kind = DEPRECATION if scores[DEPRECATION] > scores[BC] else BC
+    if scores[DEPRECATION] == scores[BC] == 0 and out.domain_kind is not None:
+        out.kind = out.domain_kind  # nothing but the words: what the domain's usually were
+    else:
+        out.kind = DEPRECATION if scores[DEPRECATION] > scores[BC] else BC
     return out
+
+
+def history_term(words: float, scale: float = HISTORY_SCALE) -> float:
+    """The history's word evidence as it counts in the score: scaled and clipped, so
+    words alone cannot outvote the wording."""
+    lo, hi = (c * scale / HISTORY_SCALE for c in HISTORY_CLIP)
+    return max(lo, min(hi, scale * words))
 
 
 @lru_cache(maxsize=1 << 16)
