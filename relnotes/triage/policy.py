@@ -226,7 +226,7 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
     movable = [r for r in rows if r.presorted in r.probs and r.presorted not in HIGH_STAKES]
     margin = _fit_margin(movable)
     publish_at = _fit_publish_at([r for r in rows if r.presorted not in r.probs])
-    flag_at, suggest_at, precision, words, domain = _fit_stakes(rows)
+    flag_at, suggest_at, precision, words, domain = _fit_stakes(rows, margin)
     base = Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
                   suggest_at=suggest_at, stakes_precision=precision, stakes_words=words,
                   stakes_domain=domain)
@@ -275,13 +275,16 @@ def _fit_publish_at(rows: Sequence[Row]) -> float:
     return best_t
 
 
-def _fit_stakes(rows: Sequence[Row]) -> tuple[float, float, float, float, float]:
+def _fit_stakes(rows: Sequence[Row], margin: float,
+                ) -> tuple[float, float, float, float, float]:
     """(flag_at, suggest_at, precision of suggestions, words weight, domain weight).
 
     The weights are the pair of a small grid whose score finds the most of the history's
     BC-breaking/deprecation items within the budget (ties: the smaller weights); the
-    flag threshold is the lowest score within the budget, the suggest threshold the
-    lowest at which most suggestions were right."""
+    flag threshold is the lowest score within the budget. Suggesting the section moves
+    the item, so like any move it must beat staying by the margin: the suggest threshold
+    is the lowest at which suggestions were right that much more often than not
+    (precision >= (1 + margin) / 2, smoothed)."""
     budget = FLAG_BUDGET * len(rows)
     presorted = sum(r.presorted in HIGH_STAKES for r in rows)
     others = [r for r in rows if r.presorted not in HIGH_STAKES]
@@ -301,9 +304,9 @@ def _fit_stakes(rows: Sequence[Row]) -> tuple[float, float, float, float, float]
     suggest_at, precision = 99.0, 0.5
     for t in sorted({s for s, _ in others_scored if s >= flag_at}):
         hits = [ok for s, ok in others_scored if s >= t]
-        if len(hits) >= 3 and sum(hits) / len(hits) >= 0.5:
-            suggest_at = t
-            precision = (sum(hits) + 0.5) / (len(hits) + 1)
+        smoothed = (sum(hits) + 0.5) / (len(hits) + 1)
+        if len(hits) >= 3 and smoothed >= (1 + margin) / 2:
+            suggest_at, precision = t, smoothed
             break
     return flag_at, suggest_at, precision, w, d
 
