@@ -28,7 +28,7 @@ from pathlib import Path
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage.engine import Progress, triage_worksheets
-from relnotes.triage.evaluate import evaluate, render_eval_markdown
+from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
 from relnotes.triage.history import load_history
 from relnotes.triage.parallel import default_jobs
 from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet, worksheet_files
@@ -123,12 +123,73 @@ def bench(data: Path, release: str, at_least: int) -> str:
     ])
 
 
+def acceptance_table(reports: dict[str, EvalReport]) -> str:
+    """Issue 13's acceptance numbers for 2.8.0 and 2.7.0 (each with the other as
+    history); "met" only when both directions meet it."""
+    a, b = reports["2.8.0"], reports["2.7.0"]
+
+    def hs(r: EvalReport, key: str) -> float:
+        return r.triage.high_stakes[key]
+
+    def sec(r: EvalReport, name: str) -> float:
+        return r.triage.per_section.get(name, {}).get("recall", 0.0)
+
+    def gain(r: EvalReport) -> float:
+        return (r.triage.fate_accuracy - r.baseline.fate_accuracy) * 100
+
+    rows = [
+        ("BC+deprecation recall >= 0.85", lambda r: f"{hs(r, 'recall'):.3f}",
+         lambda r: hs(r, "recall") >= 0.85),
+        ("... with <= 3% of items flagged", lambda r: f"{hs(r, 'flagged_share'):.1%}",
+         lambda r: hs(r, "flagged_share") <= 0.03),
+        ("no kept pre-sorted BC/deprecation item proposed to move",
+         lambda r: f"{hs(r, 'presorted_kept_proposed_to_move'):.0f} of "
+                   f"{hs(r, 'presorted_kept'):.0f}",
+         lambda r: hs(r, "presorted_kept_proposed_to_move") == 0),
+        ("fate accuracy >= baseline + 2 points", lambda r: f"{gain(r):+.1f}",
+         lambda r: gain(r) >= 2.0),
+        ("publish recall >= 0.70", lambda r: f"{r.triage.publish_recall:.3f}",
+         lambda r: r.triage.publish_recall >= 0.70),
+        ("... at publish precision >= 0.62", lambda r: f"{r.triage.publish_precision:.3f}",
+         lambda r: r.triage.publish_precision >= 0.62),
+        ("decided at 95% agreement >= 0.40", lambda r: f"{r.triage.decided_at_95:.3f}",
+         lambda r: r.triage.decided_at_95 >= 0.40),
+        ("devs recall >= 0.30", lambda r: f"{sec(r, 'devs'):.3f}",
+         lambda r: sec(r, "devs") >= 0.30),
+        ("other-domain recall >= 0.30", lambda r: f"{sec(r, 'miscategorized'):.3f}",
+         lambda r: sec(r, "miscategorized") >= 0.30),
+    ]
+    lines = ["| target | 2.8.0 (history 2.7.0) | 2.7.0 (history 2.8.0) | met? |",
+             "| --- | --- | --- | --- |"]
+    for name, show, ok in rows:
+        missed = [rel for rel, r in (("2.8.0", a), ("2.7.0", b)) if not ok(r)]
+        met = "yes" if not missed else "no" if len(missed) == 2 else f"no ({missed[0]})"
+        lines.append(f"| {name} | {show(a)} | {show(b)} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(readme: Path, blocks: dict[str, str]) -> None:
+    """Replace the text between each ``<!-- bench_triage: NAME -->`` and
+    ``<!-- bench_triage: end NAME -->`` marker pair of ``readme`` (the Triage section's
+    tables) by ``blocks[NAME]``."""
+    text = readme.read_text(encoding="utf-8")
+    for name, block in blocks.items():
+        begin, end = f"<!-- bench_triage: {name} -->", f"<!-- bench_triage: end {name} -->"
+        start, stop = text.find(begin), text.find(end)
+        if start < 0 or stop < start:
+            raise SystemExit(f"{readme}: no {begin} ... {end} block")
+        text = text[:start + len(begin)] + "\n" + block.strip() + "\n" + text[stop:]
+    atomic_write(readme, text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--release", default="2.8.0")
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--readme", type=Path, default=HERE.parent / "README.md",
+                        help="README whose bench_triage block gets the tables")
     args = parser.parse_args()
     if not args.skip_speed:
         text = bench(args.data, args.release, args.items)
@@ -139,15 +200,27 @@ def main() -> None:
              "decision rule's margin, thresholds and calibration are learned from that",
              "history. Baseline = keep the pre-sorted section, Untopiced counts as dropped.",
              "Produced by `bench/bench_triage.py`.", ""]
+    reports: dict[str, EvalReport] = {}
+    sections = []
     for release, other in (("2.8.0", "2.7.0"), ("2.7.0", "2.8.0")):
         base = args.data / release
         report = evaluate(todo=base / "todo", done=base / "done",
                           miscategorized=base / "miscategorized.md",
                           exclude_history=[release], release=release)
         assert report.history_releases == [other], report.history_releases
-        lines.append(render_eval_markdown(f"{release} (history: {other} only)", report))
+        reports[release] = report
+        sections.append(render_eval_markdown(f"{release} (history: {other} only)", report))
+    accept = acceptance_table(reports)
+    lines += sections + ["## Against issue 13's acceptance numbers", "", accept]
     atomic_write(HERE / "results" / "eval.md", "\n".join(lines))
     print("\n".join(lines))
+    speed = (HERE / "results" / "triage.md").read_text(encoding="utf-8")
+    update_readme(args.readme, {
+        "eval": "\n".join([
+            *(s.replace("## ", "**", 1).replace("\n", "**\n", 1) for s in sections),
+            ('**Against issue 13\'s acceptance numbers** (both directions; "met" only when '
+             "both are):"), "", accept]),
+        "speed": speed.split("\n", 2)[2]})
 
 
 if __name__ == "__main__":
