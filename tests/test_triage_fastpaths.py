@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage import parallel
 from relnotes.triage.engine import (
+    Run,
     find_revert_pairs,
     plan_worksheet,
     suggest_items,
@@ -191,10 +192,8 @@ def test_parallel_triage_gives_the_suggestions_of_one_process(monkeypatch) -> No
     serial = triage_worksheets(sheets, history=history, jobs=1)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
     monkeypatch.setattr(parallel, "_CHUNK", 97)  # chunks that cut worksheets anywhere
-    assert parallel.suggest_in_parallel(
-        [plan_worksheet(ws, history=history) for ws in sheets],
-        find_revert_pairs([i for ws in sheets for i in ws.items()]), jobs=2) is not None
-    both = triage_worksheets(sheets, history=history, jobs=2)
+    assert parallel.triage_in_parallel(Run(sheets, history=history), jobs=2) is not None
+    both = triage_worksheets(sheets, history=History(_history().records), jobs=2)
     assert [[s.to_json() for s in r] for r in both] == \
         [[s.to_json() for s in r] for r in serial]
     assert all(s.item is i for r, ws in zip(both, sheets) for s, i in zip(r, ws.items()))
@@ -202,8 +201,6 @@ def test_parallel_triage_gives_the_suggestions_of_one_process(monkeypatch) -> No
 
 def test_one_process_below_the_threshold_or_with_one_job() -> None:
     ws = parse_worksheet(_big_worksheet(20), path="todo/result_x.md")
-    plan = plan_worksheet(ws)
-    pairs = find_revert_pairs(ws.items())
-    assert parallel.suggest_in_parallel([plan], pairs, jobs=2) is None  # too few items
-    assert parallel.suggest_in_parallel([plan], pairs, jobs=1) is None
-    assert [s.section for s in suggest_items(plan, pairs)]
+    assert parallel.triage_in_parallel(Run([ws]), jobs=2) is None  # too few items
+    assert parallel.triage_in_parallel(Run([ws]), jobs=1) is None
+    assert [s.section for s in suggest_items(plan_worksheet(ws), find_revert_pairs(ws.items()))]

@@ -57,13 +57,19 @@ from relnotes.worksheet import Item, Worksheet
 __all__ = [
     "OUTCOMES",
     "Assessment",
+    "Plan",
     "Progress",
     "RevertPairs",
+    "Run",
     "Suggestion",
     "assess",
     "find_revert_pairs",
     "known_domains_for",
+    "plan_worksheet",
     "policy_for",
+    "remember_policy",
+    "suggest_items",
+    "title_keys",
     "triage_worksheet",
     "triage_worksheets",
 ]
@@ -159,22 +165,35 @@ def _short(title: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None,
-                      ) -> RevertPairs:
-    """Pair ``Revert "X"`` items with X (by title, or by PR number from metadata)."""
+TitleKeys = tuple[str, "str | None"]  # a title's key, and that of the title it reverts
+
+
+def title_keys(items: Iterable[Item]) -> list[TitleKeys]:
+    """What revert pairing compares, per item (see :func:`find_revert_pairs`)."""
+    out: list[TitleKeys] = []
+    for item in items:
+        inner = reverted_title(without_refs(item.title))
+        out.append((_title_key(item.title), normalise_title(inner) if inner else None))
+    return out
+
+
+def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None, *,
+                      keys: list[TitleKeys] | None = None) -> RevertPairs:
+    """Pair ``Revert "X"`` items with X (by title, or by PR number from metadata);
+    ``keys``: :func:`title_keys` of the items, when computed elsewhere."""
     items = list(items)
+    keys = title_keys(items) if keys is None else keys
     by_title: dict[str, list[Item]] = {}
     by_pr: dict[int, Item] = {}
-    for item in items:
-        by_title.setdefault(_title_key(item.title), []).append(item)
+    for item, (key, _) in zip(items, keys):
+        by_title.setdefault(key, []).append(item)
         for pr in item.prs:
             by_pr.setdefault(pr, item)
     pairs = RevertPairs()
-    for item in items:
-        inner = reverted_title(without_refs(item.title))
+    for item, (_, inner) in zip(items, keys):
         targets: list[Item] = []
-        if inner:
-            targets += [t for t in by_title.get(normalise_title(inner), []) if t is not item]
+        if inner is not None:
+            targets += [t for t in by_title.get(inner, []) if t is not item]
         for pr in item.prs:
             record = (metadata or {}).get(pr)
             for reverted in getattr(record, "reverts", None) or []:
@@ -491,19 +510,52 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
     ``jobs`` processes (default: one per core; see :mod:`relnotes.triage.parallel`);
     the suggestions are the same as with one.
     """
-    from relnotes.triage.parallel import suggest_in_parallel  # it imports this module
+    from relnotes.triage.parallel import triage_in_parallel  # it imports this module
 
-    pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
-    plans = [plan_worksheet(ws, metadata=metadata, history=history, config=config,
-                            release=release, known_domains=known_domains)
-             for ws in worksheets]
-    done = suggest_in_parallel(plans, pairs, jobs=jobs, progress=progress)
+    run = Run(worksheets, metadata, history, config, release, known_domains)
+    done = triage_in_parallel(run, jobs=jobs, progress=progress)
     if done is not None:
         return done
-    return [suggest_items(plan, pairs, progress=progress) for plan in plans]
+    pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
+    return [suggest_items(run.plan(i), pairs, progress=progress)
+            for i in range(len(worksheets))]
+
+
+@dataclass
+class Run:
+    """The worksheets of one triage run and what they are triaged with."""
+
+    worksheets: list[Worksheet]
+    metadata: Mapping[int, Any] | None = None
+    history: History | None = None
+    config: Config | None = None
+    release: str | Version | None = None
+    known_domains: Collection[str] | None = None
+    _plans: dict[int, Plan] = field(default_factory=dict, repr=False)
+    _items: dict[int, list[Item]] = field(default_factory=dict, repr=False)
+
+    def items(self, i: int) -> list[Item]:
+        """The items of worksheet ``i`` (listed once)."""
+        if i not in self._items:
+            self._items[i] = self.worksheets[i].items()
+        return self._items[i]
+
+    def plan(self, i: int) -> Plan:
+        """The plan of worksheet ``i`` (made once)."""
+        if i not in self._plans:
+            self._plans[i] = plan_worksheet(
+                self.worksheets[i], metadata=self.metadata, history=self.history,
+                config=self.config, release=self.release, known_domains=self.known_domains)
+        return self._plans[i]
 
 
 _POLICIES: weakref.WeakKeyDictionary[History, Policy] = weakref.WeakKeyDictionary()
+
+
+def remember_policy(history: History, policy: Policy) -> None:
+    """Use ``policy`` as what :func:`policy_for` learns from ``history`` (learned by
+    another process, from the same history)."""
+    _POLICIES[history] = policy
 
 
 def policy_for(history: History | None) -> Policy:

@@ -1,15 +1,20 @@
 """Triage of large runs in several processes.
 
 Each item's suggestion depends only on the item, its worksheet's plan (history, decision
-rule, API profiles, metadata) and the revert pairs, all computed before the work is
-shared out; so items can be triaged anywhere and the suggestions are the same as in
-one process. Worker processes are forked (they inherit the plans without copying or
-pickling them) and send back each item's suggestion without the item; the parent puts
-them back together in file order and keeps the progress line going.
+rule, API profiles, metadata) and the revert pairs; so items can be triaged anywhere and
+the suggestions are the same as in one process. The work is done by forked processes,
+which inherit the worksheets and the history without copying or pickling them:
+
+1. one worker learns the decision rule from the history while the others (and then it)
+   compute what revert pairing compares for slices of the items (the title keys);
+2. the parent pairs the reverts and sends each slice of items, with the decision rule and
+   the pairs of its items, to a worker, which sends back each item's suggestion without
+   the item; the parent puts them back together in file order and keeps the progress
+   line going.
 
 Only where it pays and works: at least :data:`PARALLEL_FROM` items, more than one core,
-and the ``fork`` start method (Linux). Otherwise, or when a pool cannot be started
-(no shared memory in a sandbox, say), the caller triages in its own process.
+and the ``fork`` start method (Linux). Otherwise, or when a pool cannot be started (no
+shared memory in a sandbox, say), the caller triages in its own process.
 """
 
 from __future__ import annotations
@@ -20,9 +25,21 @@ import multiprocessing
 import os
 from typing import Any
 
-from relnotes.triage.engine import Plan, Progress, RevertPairs, Suggestion, suggest_items
+from relnotes.triage.engine import (
+    Progress,
+    RevertPairs,
+    Run,
+    Suggestion,
+    TitleKeys,
+    find_revert_pairs,
+    policy_for,
+    remember_policy,
+    suggest_items,
+    title_keys,
+)
+from relnotes.triage.policy import Policy
 
-__all__ = ["PARALLEL_FROM", "default_jobs", "suggest_in_parallel"]
+__all__ = ["PARALLEL_FROM", "default_jobs", "triage_in_parallel"]
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +48,9 @@ PARALLEL_FROM = 10_000
 _CHUNK = 2_000
 
 # What forked workers read (set by the parent just before the pool starts).
-_SHARED: tuple[list[Plan], RevertPairs, Any] | None = None
+_SHARED: tuple[Run, Any] | None = None
 
+Chunk = tuple[int, int, int]  # worksheet index, first item, end
 Compact = tuple[Any, ...]  # a Suggestion's fields without its item
 
 
@@ -44,24 +62,25 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def suggest_in_parallel(plans: list[Plan], pairs: RevertPairs, *, jobs: int | None = None,
-                        progress: Progress | None = None) -> list[list[Suggestion]] | None:
-    """Suggestions for every item of ``plans`` from ``jobs`` processes (default: one per
+def triage_in_parallel(run: Run, *, jobs: int | None = None, progress: Progress | None = None,
+                       ) -> list[list[Suggestion]] | None:
+    """Suggestions for every item of the run from ``jobs`` processes (default: one per
     core), or None when this run is better done in one process (see the module doc)."""
     global _SHARED
-    total = sum(len(p.items) for p in plans)
+    items = [run.items(i) for i in range(len(run.worksheets))]
+    total = sum(len(i) for i in items)
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 2 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    chunks = [(i, start, min(start + _CHUNK, len(plan.items)))
-              for i, plan in enumerate(plans) for start in range(0, len(plan.items), _CHUNK)]
+    chunks = [(i, start, min(start + _CHUNK, len(its)))
+              for i, its in enumerate(items) for start in range(0, len(its), _CHUNK)]
     context = multiprocessing.get_context("fork")
     # Objects that exist now are only read by the workers: out of the collector's sight,
     # its passes do not write to (and so copy) every page the workers share.
     gc.freeze()
     try:
         counter = context.Value("q", 0)
-        _SHARED = (plans, pairs, counter)
+        _SHARED = (run, counter)
         pool = context.Pool(min(jobs, len(chunks)))
     except OSError as exc:  # e.g. no /dev/shm for the pool's semaphores
         _SHARED = None
@@ -70,7 +89,18 @@ def suggest_in_parallel(plans: list[Plan], pairs: RevertPairs, *, jobs: int | No
         return None
     try:
         with pool:
-            pending = pool.map_async(_work, chunks, chunksize=1)
+            learning = pool.apply_async(_learn_policy) if run.history is not None else None
+            keys = [k for part in pool.map(_title_keys, chunks, chunksize=1) for k in part]
+            policy = learning.get() if learning is not None else None
+            if policy is not None and run.history is not None:
+                remember_policy(run.history, policy)
+            flat = [item for its in items for item in its]
+            pairs = find_revert_pairs(flat, run.metadata, keys=keys)
+            tasks = [(chunk, policy, {id(item): pairs.partner[id(item)]
+                                      for item in items[chunk[0]][chunk[1]:chunk[2]]
+                                      if id(item) in pairs.partner})
+                     for chunk in chunks]
+            pending = pool.map_async(_suggest, tasks, chunksize=1)
             shown = 0
             while not pending.ready():
                 pending.wait(0.2)
@@ -83,20 +113,37 @@ def suggest_in_parallel(plans: list[Plan], pairs: RevertPairs, *, jobs: int | No
         gc.unfreeze()
     if progress is not None and total > shown:
         progress.advance(total - shown)
-    out: list[list[Suggestion]] = [[] for _ in plans]
+    out: list[list[Suggestion]] = [[] for _ in items]
     for (i, start, stop), compact in zip(chunks, results):
-        items = plans[i].items[start:stop]
-        out[i] += [Suggestion(item, *fields) for item, fields in zip(items, compact)]
+        out[i] += [Suggestion(item, *fields) for item, fields in zip(items[i][start:stop], compact)]
     return out
 
 
-def _work(chunk: tuple[int, int, int]) -> list[Compact]:
-    """In a worker: the suggestions of one slice of one worksheet's items."""
-    assert _SHARED is not None, "forked from suggest_in_parallel"
-    plans, pairs, counter = _SHARED
+def _run() -> tuple[Run, Any]:
+    assert _SHARED is not None, "forked from triage_in_parallel"
+    return _SHARED
+
+
+def _learn_policy() -> Policy:
+    """In a worker: the decision rule learned from the run's history."""
+    return policy_for(_run()[0].history)
+
+
+def _title_keys(chunk: Chunk) -> list[TitleKeys]:
+    """In a worker: what revert pairing compares, for one slice of one worksheet."""
+    run, _ = _run()
     i, start, stop = chunk
-    plan = plans[i]
-    done = suggest_items(plan, pairs, plan.items[start:stop])
+    return title_keys(run.items(i)[start:stop])
+
+
+def _suggest(task: tuple[Chunk, Policy | None, dict[int, str]]) -> list[Compact]:
+    """In a worker: the suggestions of one slice of one worksheet's items."""
+    run, counter = _run()
+    (i, start, stop), policy, partner = task
+    if policy is not None and run.history is not None:
+        remember_policy(run.history, policy)
+    plan = run.plan(i)
+    done = suggest_items(plan, RevertPairs(partner), plan.items[start:stop])
     with counter.get_lock():
         counter.value += len(done)
     return [(s.section, s.domain, s.confidence, s.reasons, s.clean_title, s.consider,
