@@ -62,6 +62,7 @@ class StakesLike(Protocol):
     evidence: float
     words: float
     domain_rate: float
+    words_note: str
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,11 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
 
 
 def _stakes_reasons(stakes: StakesLike, policy: Policy) -> list[str]:
+    """The detector's reasons with the learned parts as they count in the score."""
     reasons = list(stakes.reasons)
+    words = history_term(stakes.words, policy.stakes_words)
+    if abs(words) >= 0.3 and stakes.words_note:
+        reasons.append(f"{stakes.words_note} ({words:+.1f})")
     domain = policy.stakes_domain * stakes.domain_rate
     if abs(domain) >= 0.3:
         reasons.append(f"past releases filed {'more' if domain > 0 else 'fewer'} of this "
@@ -353,4 +358,5 @@ class _RowStakes:
     evidence: float = 0.0
     words: float = 0.0
     domain_rate: float = 0.0
+    words_note: str = ""
 

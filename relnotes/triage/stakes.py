@@ -114,6 +114,7 @@ class Stakes:
     words: float = 0.0  # history's word log-odds towards BC/deprecation (raw sum)
     domain_rate: float = 0.0  # how much more often than average the domain had such items
     domain_kind: str | None = None  # what the domain's past such items mostly were
+    words_note: str = ""  # the words behind ``words``, for a reason (weighed by the policy)
 
     def add(self, kind: str, weight: float, reason: str, scores: dict[str, float]) -> None:
         scores[kind] += weight
@@ -160,11 +161,12 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
         out.words, words = history.stakes_evidence(title, domain)
         out.domain_rate, out.domain_kind = history.stakes_rate(domain)
         evidence = history_term(out.words)
-        if abs(evidence) >= 0.3:
-            lean = "towards" if evidence > 0 else "away from"
-            kind = DEPRECATION if likely_dep else BC
-            out.add(kind, evidence, f"title words lean {lean} BC-breaking/deprecation in "
-                    f"past releases: {', '.join(top_words(words))}", scores)
+        scores[DEPRECATION if likely_dep else BC] += evidence
+        out.score += evidence
+        if words:
+            lean = "towards" if out.words > 0 else "away from"
+            out.words_note = (f"title words lean {lean} BC-breaking/deprecation in past "
+                              f"releases: {', '.join(top_words(words))}")
     if scores[DEPRECATION] == scores[BC] == 0 and out.domain_kind is not None:
         out.kind = out.domain_kind  # nothing but the words: what the domain's usually were
     else:
