@@ -30,7 +30,8 @@ class _A:
         self.probs = full
         self.target: str | None = "rocm"
         self.strong_exit = strong_exit
-        self.stakes = Stakes(score=score, kind=kind, reasons=["why"], labelled=labelled)
+        self.stakes = Stakes(score=score, kind=kind, reasons=["why"], labelled=labelled,
+                             evidence=score)
 
 
 POLICY = Policy(margin=0.3, publish_at=0.5, flag_at=2.0, suggest_at=5.0)
@@ -58,7 +59,7 @@ def test_untopiced_gets_the_best_section_and_bc_evidence_is_flagged_or_suggested
     assert best.section == "bug fixes"  # published p=0.55 >= publish_at
     flagged = decide(_A({"not user facing": 0.9}, 3.0), "not user facing", POLICY)
     assert flagged.section == "not user facing" and flagged.flagged == BC
-    assert flagged.consider[0].startswith("bc breaking: why")
+    assert flagged.consider[0].startswith("bc breaking (score 3.0, flagged from 2.0): why")
     suggested = decide(_A({"not user facing": 0.9}, 6.0, kind=DEPRECATION), "Untopiced", POLICY)
     assert suggested.section == DEPRECATION
     labelled = decide(_A({"improvements": 0.9}, 0.5, labelled=True), "improvements", POLICY)
@@ -145,3 +146,35 @@ def test_history_releases_can_be_chosen_and_older_ones_weigh_less(tmp_path: Path
     even = load_history(path, recency=1.0).prior("mps", "Untopiced")
     assert recent is not None and even is not None
     assert recent.publish > even.publish  # the newer release (published) counts more
+
+
+def test_domain_share_of_bc_items_is_learned_and_weighed() -> None:
+    def rec(domain: str, fate: str, i: int) -> HistoryRecord:
+        return HistoryRecord("2.8.0", domain, "not user facing", fate, None, f"Change thing {i}")
+    records = ([rec("releng", "deprecation", i) for i in range(12)]
+               + [rec("releng", "not user facing", i) for i in range(38)]
+               + [rec("mps", "not user facing", i) for i in range(200)])
+    history = History(records)
+    rate, kind = history.stakes_rate("releng")
+    assert rate > 1.0 and kind == DEPRECATION
+    assert history.stakes_rate("mps")[0] < 0 and history.stakes_rate("mps")[1] is None
+    only_domain = assess_stakes("Change the runner image", "releng", history=history)
+    assert only_domain.kind == DEPRECATION and only_domain.domain_rate == rate
+    # a history where the domain's share alone finds the BC/deprecation items:
+    # the fitted weight of the share is above zero and flags within the budget
+    rows = [Row("not user facing", "deprecation" if i < 10 else "not user facing",
+                {"not user facing": 0.9, "improvements": 0.1}, 0.0,
+                stakes_parts=(0.0, 0.0, 2.0 if i < 12 else -0.5)) for i in range(600)]
+    policy = fit_policy(rows, source="synthetic")
+    assert policy.stakes_domain > 0
+    flagged = [r for r in rows if policy.stakes_score(_A({}, 0.0).stakes) >= policy.flag_at]
+    assert not flagged  # nothing but the share: an average domain's item is not flagged
+    assert sum(policy.stakes_domain * r.stakes_parts[2] >= policy.flag_at for r in rows) \
+        <= 0.03 * len(rows)
+
+
+def test_toolchain_migrations_are_deprecation_evidence() -> None:
+    moved = assess_stakes("Migrate the rest of CUDA 12.1 jobs to 12.4", "releng")
+    assert moved.kind == DEPRECATION and any(r.startswith("B13") for r in moved.reasons)
+    assert not any(r.startswith("B13")
+                   for r in assess_stakes("Move helper to utils", "releng").reasons)

@@ -85,3 +85,16 @@ def test_evaluate_scores_triage_and_baseline(release: tuple[Path, Path], tmp_pat
     assert report.baseline.fate_accuracy == pytest.approx(2 / 5)
     assert report.unscored_files == ["result_skip.md"]
     assert report.triage.fate_accuracy >= report.baseline.fate_accuracy
+
+
+def test_readme_tables_are_the_bench_results() -> None:
+    """README's Triage tables are bench/bench_triage.py's (it writes both)."""
+    from tests.helpers import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in ("eval.md", "triage.md"):
+        rows = [line for line in (REPO / "bench" / "results" / name).read_text(
+            encoding="utf-8").splitlines() if line.startswith("| ") and "---" not in line]
+        assert rows
+        missing = [row for row in rows if row not in readme]
+        assert not missing, f"README lacks rows of bench/results/{name}: {missing[:3]}"

@@ -59,11 +59,14 @@ log = logging.getLogger(__name__)
               help="Release being triaged: picks the API profiles compared for BC evidence "
                    "(default: the release setting, else the worksheet's folder name).")
 @click.option("--moves-only", is_flag=True, help="Text report: list only proposed changes.")
+@click.option("--jobs", type=click.IntRange(1), default=None,
+              help="Processes for runs of 10,000 items or more (default: one per core; "
+                   "1: this process only). The suggestions are the same.")
 @handle_errors
 def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
            min_confidence: float | None, misc_path: str | None, clean_titles: bool,
            history_path: str | None, exclude: tuple[str, ...], include: tuple[str, ...],
-           recency: float, release: str | None, moves_only: bool) -> None:
+           recency: float, release: str | None, moves_only: bool, jobs: int | None) -> None:
     """Suggest a section for every item, with confidence and reasons.
 
     text lists the proposed moves grouped by target section, then what stays, each with
@@ -94,7 +97,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
-                                                 config=config, progress=progress))]
+                                                 config=config, progress=progress,
+                                                 jobs=jobs))]
     progress.done()
     if write or fmt == "markdown":
         _apply(results, threshold=threshold, write=write, misc_path=misc_path,

@@ -30,6 +30,7 @@ _DOTTED = re.compile(r"\btorch(?:\.[A-Za-z_]\w*)+")
 _SNAKE = re.compile(r"(?<![\w.])([A-Za-z]\w*_\w+)(?![\w(])")
 _CAMEL = re.compile(r"(?<![\w.])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_CACHE_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class ApiChange:
         if self.change == "signature":
             return f"API profiles: signature of {self.name} changed from {old} to {new} ({self.detail})"
         return f"API profiles: {self.name} exists in torch {old} and {new}"
+
+
+_UNSEEN = ApiChange("", "", "")  # a name not looked up yet
 
 
 def _index(profile: Profile) -> dict[str, list[str]]:
@@ -67,39 +71,63 @@ class ApiDiff:
         self.old, self.new = old, new
         self.old_version, self.new_version = old.major_minor, new.major_minor
         self._old_index = _index(old)
+        self._changes: dict[str, tuple[ApiChange, ...]] = {}  # per title (profiles are fixed)
+        self._path_changes: dict[str, ApiChange | None] = {}  # per dotted name
 
     def names_in(self, title: str) -> list[str]:
         """Code-like names of a title: dotted torch paths, snake_case, CamelCase, `code`."""
-        found: list[str] = []
-        for span in _BACKTICKED.findall(title):
-            found += [m.group(0).rstrip(".") for m in _IDENT.finditer(span)]
-        text = _BACKTICKED.sub(" ", title)
-        found += _DOTTED.findall(text) + _SNAKE.findall(text) + _CAMEL.findall(text)
-        return list(dict.fromkeys(n for n in found if len(n) >= 4))
+        return list(_names_in(title))
 
     def changes_in(self, title: str) -> list[ApiChange]:
         """What happened to each public name of the title between the two releases."""
+        cached = self._changes.get(title)
+        if cached is None:
+            if len(self._changes) >= _CACHE_SIZE:
+                self._changes.clear()
+            cached = self._changes[title] = tuple(self._changes_in(title))
+        return list(cached)
+
+    def _changes_in(self, title: str) -> list[ApiChange]:
         out: list[ApiChange] = []
-        for name in self.names_in(title):
+        for name in _names_in(title):
             paths = [name] if name.startswith("torch.") else self._old_index.get(
                 name.rsplit(".", 1)[-1], [])
             for path in paths[:4]:
-                before = self.old.lookup(path)
-                if before.status != "ok":
-                    continue
-                after = self.new.lookup(path)
-                if after.status == "missing":
-                    out.append(ApiChange(path, "removed", after.detail))
-                elif after.status == "ok":
-                    # a lookup's detail is the recorded signature of a function or class
-                    old_sig, new_sig = before.detail, after.detail
-                    if (before.kind == after.kind and before.kind in ("function", "class")
-                            and old_sig.startswith("(") and new_sig.startswith("(")
-                            and old_sig != new_sig):
-                        out.append(ApiChange(path, "signature", f"{old_sig} -> {new_sig}"))
-                    else:
-                        out.append(ApiChange(path, "present", ""))
+                change = self._path_changes.get(path, _UNSEEN)
+                if change is _UNSEEN:
+                    change = self._path_changes[path] = self._change_of(path)
+                if change is not None:
+                    out.append(change)
         return out
+
+    def _change_of(self, path: str) -> ApiChange | None:
+        """What happened to one dotted name (None: not a public name of the old release)."""
+        before = self.old.lookup(path)
+        if before.status != "ok":
+            return None
+        after = self.new.lookup(path)
+        if after.status == "missing":
+            return ApiChange(path, "removed", after.detail)
+        if after.status == "ok":
+            # a lookup's detail is the recorded signature of a function or class
+            old_sig, new_sig = before.detail, after.detail
+            if (before.kind == after.kind and before.kind in ("function", "class")
+                    and old_sig.startswith("(") and new_sig.startswith("(")
+                    and old_sig != new_sig):
+                return ApiChange(path, "signature", f"{old_sig} -> {new_sig}")
+            return ApiChange(path, "present", "")
+        return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _names_in(title: str) -> tuple[str, ...]:
+    """Code-like names of a title (see :meth:`ApiDiff.names_in`)."""
+    found: list[str] = []
+    for span in _BACKTICKED.findall(title):
+        found += [m.group(0).rstrip(".") for m in _IDENT.finditer(span)]
+    text = _BACKTICKED.sub(" ", title) if "`" in title else title
+    found += _DOTTED.findall(text) + _SNAKE.findall(text) + _CAMEL.findall(text)
+    return tuple(dict.fromkeys(n for n in found if len(n) >= 4))
 
 
 @lru_cache(maxsize=8)

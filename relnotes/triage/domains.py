@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "PATH_DOMAINS",
@@ -130,6 +131,7 @@ PATH_DOMAINS: tuple[tuple[str, str], ...] = (
 _TAG_RE = re.compile(r"\[([^\[\]]{1,40})\](?!\()")
 
 
+@lru_cache(maxsize=4096)
 def normalise_tag(tag: str) -> str:
     """``"Intel GPU"`` -> ``"intelgpu"``: tags are written with every kind of spacing."""
     return re.sub(r"[\s_\-./]+", "", tag.strip().lower())
@@ -171,6 +173,8 @@ def _pick(candidates: Iterable[str], known: Collection[str] | None) -> str | Non
 
 def owner_from_tags(title: str, *, known: Collection[str] | None = None) -> Ownership | None:
     """The domain the title's first domain-naming tag points to (among ``known`` domains)."""
+    if "[" not in title:
+        return None
     for tag in title_tags(title):
         for part in _tag_parts(tag):
             if part in TAG_DOMAINS:

@@ -21,9 +21,9 @@ alternatives as "consider".
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
+import re
 import time
 import weakref
 import zlib
@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from relnotes.categories import CATEGORIES, PUBLISHED
 from relnotes.config import Config
 from relnotes.entries import extract_entries
-from relnotes.markdown import normalise_title, strip_pr_refs
+from relnotes.markdown import normalise_title
 from relnotes.triage.apidiff import ApiDiff, api_diff_for
 from relnotes.triage.domains import (
     normalise_domain,
@@ -44,11 +44,12 @@ from relnotes.triage.domains import (
     same_family,
     table_domains,
 )
-from relnotes.triage.history import History, HistoryRecord
+from relnotes.triage.history import History, HistoryRecord, top_words
 from relnotes.triage.metadata_signals import MetadataSignals, metadata_signals
 from relnotes.triage.policy import Choice, Policy, Row, decide, fit_policy
 from relnotes.triage.rules import match_rules, reverted_title
 from relnotes.triage.stakes import Stakes, assess_stakes
+from relnotes.triage.textscan import without_refs
 from relnotes.triage.titles import clean_title
 from relnotes.versions import Version, parse_version, release_of
 from relnotes.worksheet import Item, Worksheet
@@ -56,13 +57,19 @@ from relnotes.worksheet import Item, Worksheet
 __all__ = [
     "OUTCOMES",
     "Assessment",
+    "Plan",
     "Progress",
     "RevertPairs",
+    "Run",
     "Suggestion",
     "assess",
     "find_revert_pairs",
     "known_domains_for",
+    "plan_worksheet",
     "policy_for",
+    "remember_policy",
+    "suggest_items",
+    "title_keys",
     "triage_worksheet",
     "triage_worksheets",
 ]
@@ -154,26 +161,39 @@ class RevertPairs:
 
 
 def _short(title: str, limit: int = 60) -> str:
-    text = strip_pr_refs(title)
+    text = without_refs(title)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None,
-                      ) -> RevertPairs:
-    """Pair ``Revert "X"`` items with X (by title, or by PR number from metadata)."""
+TitleKeys = tuple[str, "str | None"]  # a title's key, and that of the title it reverts
+
+
+def title_keys(items: Iterable[Item]) -> list[TitleKeys]:
+    """What revert pairing compares, per item (see :func:`find_revert_pairs`)."""
+    out: list[TitleKeys] = []
+    for item in items:
+        inner = reverted_title(without_refs(item.title))
+        out.append((_title_key(item.title), normalise_title(inner) if inner else None))
+    return out
+
+
+def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None, *,
+                      keys: list[TitleKeys] | None = None) -> RevertPairs:
+    """Pair ``Revert "X"`` items with X (by title, or by PR number from metadata);
+    ``keys``: :func:`title_keys` of the items, when computed elsewhere."""
     items = list(items)
+    keys = title_keys(items) if keys is None else keys
     by_title: dict[str, list[Item]] = {}
     by_pr: dict[int, Item] = {}
-    for item in items:
-        by_title.setdefault(normalise_title(item.title), []).append(item)
+    for item, (key, _) in zip(items, keys):
+        by_title.setdefault(key, []).append(item)
         for pr in item.prs:
             by_pr.setdefault(pr, item)
     pairs = RevertPairs()
-    for item in items:
-        inner = reverted_title(strip_pr_refs(item.title))
+    for item, (_, inner) in zip(items, keys):
         targets: list[Item] = []
-        if inner:
-            targets += [t for t in by_title.get(normalise_title(inner), []) if t is not item]
+        if inner is not None:
+            targets += [t for t in by_title.get(inner, []) if t is not item]
         for pr in item.prs:
             record = (metadata or {}).get(pr)
             for reverted in getattr(record, "reverts", None) or []:
@@ -182,6 +202,14 @@ def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None 
         for target in targets[:1]:
             pairs.add(item, target)
     return pairs
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _title_key(title: str) -> str:
+    """``normalise_title(title)``, from the cached title without PR references."""
+    return _NOT_WORDS.sub(" ", without_refs(title).lower()).strip()
 
 
 class Progress:
@@ -274,13 +302,14 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
         logodds += evidence
         if abs(evidence) >= 0.5:
             leaning = "published" if evidence > 0 else "dropped"
-            reasons.append(f"title words lean {leaning} in past releases: {', '.join(words)}")
-        for sec, (ev, top) in history.section_evidence(title, domain).items():
+            reasons.append(f"title words lean {leaning} in past releases: "
+                           f"{', '.join(top_words(words))}")
+        for sec, (ev, scored) in history.section_evidence(title, domain).items():
             ev = max(-2.0, min(2.0, SECTION_WORDS_WEIGHT * ev))
             votes[sec] += ev
-            if ev >= 0.75 and top:
+            if ev >= 0.75:
                 reasons.append(f"title words lean towards {sec} in past releases: "
-                               f"{', '.join(top)}")
+                               f"{', '.join(top_words(scored))}")
         neighbours = history.neighbours(title, domain)
         if neighbours:
             best = neighbours[0]
@@ -319,7 +348,8 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     target, p_move = _ownership(title, domain, meta, ctx, move0, reasons)
     if target is None:
         p_move = 0.0
-    exps = {s: math.exp(v - max(votes.values())) for s, v in votes.items()}
+    top = max(votes.values())
+    exps = {s: math.exp(v - top) for s, v in votes.items()}
     total = sum(exps.values())
     probs = {s: (1 - p_move) * p_publish * e / total for s, e in exps.items()}
     probs["not user facing"] = (1 - p_move) * (1 - p_publish)
@@ -406,39 +436,53 @@ def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None
     ``release`` (else ``config.release``, else the worksheet's folder name) picks the API
     profiles compared for BC evidence.
     """
-    items = ws.items()
     if revert_pairs is None:
-        revert_pairs = find_revert_pairs(items, metadata)
+        revert_pairs = find_revert_pairs(ws.items(), metadata)
+    plan = plan_worksheet(ws, metadata=metadata, history=history, config=config,
+                          known_domains=known_domains, release=release)
+    return suggest_items(plan, revert_pairs, progress=progress)
+
+
+@dataclass
+class Plan:
+    """One worksheet ready to triage: its items and what is the same for all of them."""
+
+    worksheet: Worksheet
+    items: list[Item]
+    ctx: Context
+    domain: str
+    written: set[int]  # lines of BC/deprecation items with a written entry
+
+
+def plan_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None,
+                   history: History | None = None, config: Config | None = None,
+                   known_domains: Collection[str] | None = None,
+                   release: str | Version | None = None) -> Plan:
+    """What triaging ``ws`` needs besides its items (see :func:`triage_worksheet`)."""
     known = set(known_domains) if known_domains is not None else known_domains_for(history)
     ctx = Context(history=history, metadata=metadata or {}, known=known,
                   api=api_diff_for(_release(ws, config, release)),
                   policy=policy_for(history))
-    return suggest_items(ws, items, ctx, revert_pairs, progress)
-
-
-def suggest_items(ws: Worksheet, items: list[Item], ctx: Context, pairs: RevertPairs,
-                  progress: Progress | None = None) -> list[Suggestion]:
-    """Assess and decide each item of ``ws``."""
-    domain = normalise_domain(ws.domain)
     written = {e.line for e in extract_entries(ws)
                if e.rationale.strip() and (e.parts or e.no_code_reason)}
+    return Plan(ws, ws.items(), ctx, normalise_domain(ws.domain), written)
+
+
+def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = None, *,
+                  progress: Progress | None = None) -> list[Suggestion]:
+    """Assess and decide each item of the plan (or ``items``, some of them)."""
+    ctx, domain = plan.ctx, plan.domain
     out = []
-    for item in items:
+    for item in plan.items if items is None else items:
         meta = metadata_signals([ctx.metadata[p] for p in item.prs if p in ctx.metadata])
-        title = _words_of(item.title)
+        title = without_refs(item.title)
         a = assess(title, domain, item.placement, ctx, meta=meta,
-                   revert_note=pairs.partner.get(id(item)), has_entry=item.line in written)
+                   revert_note=pairs.partner.get(id(item)), has_entry=item.line in plan.written)
         choice = decide(a, item.placement, ctx.policy)
         out.append(_suggestion(item, a, choice, domain))
         if progress is not None:
             progress.advance()
     return out
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _words_of(title: str) -> str:
-    """The title without PR references (cached: history and rules all read it)."""
-    return strip_pr_refs(title)
 
 
 def _suggestion(item: Item, a: Assessment, choice: Choice, domain: str) -> Suggestion:
@@ -457,20 +501,61 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
                       history: History | None = None, config: Config | None = None,
                       release: str | Version | None = None,
                       known_domains: Collection[str] | None = None,
-                      progress: Progress | None = None) -> list[list[Suggestion]]:
+                      progress: Progress | None = None,
+                      jobs: int | None = None) -> list[list[Suggestion]]:
     """Triage several worksheets of one release, pairing reverts across all of them.
 
     Reverts are paired across all the worksheets given (the reason names the partner);
-    nothing else depends on which worksheets are triaged together.
+    nothing else depends on which worksheets are triaged together. Large runs use
+    ``jobs`` processes (default: one per core; see :mod:`relnotes.triage.parallel`);
+    the suggestions are the same as with one.
     """
+    from relnotes.triage.parallel import triage_in_parallel  # it imports this module
+
+    run = Run(worksheets, metadata, history, config, release, known_domains)
+    done = triage_in_parallel(run, jobs=jobs, progress=progress)
+    if done is not None:
+        return done
     pairs = find_revert_pairs([i for ws in worksheets for i in ws.items()], metadata)
-    return [triage_worksheet(ws, metadata=metadata, history=history, config=config,
-                             revert_pairs=pairs, release=release, known_domains=known_domains,
-                             progress=progress)
-            for ws in worksheets]
+    return [suggest_items(run.plan(i), pairs, progress=progress)
+            for i in range(len(worksheets))]
+
+
+@dataclass
+class Run:
+    """The worksheets of one triage run and what they are triaged with."""
+
+    worksheets: list[Worksheet]
+    metadata: Mapping[int, Any] | None = None
+    history: History | None = None
+    config: Config | None = None
+    release: str | Version | None = None
+    known_domains: Collection[str] | None = None
+    _plans: dict[int, Plan] = field(default_factory=dict, repr=False)
+    _items: dict[int, list[Item]] = field(default_factory=dict, repr=False)
+
+    def items(self, i: int) -> list[Item]:
+        """The items of worksheet ``i`` (listed once)."""
+        if i not in self._items:
+            self._items[i] = self.worksheets[i].items()
+        return self._items[i]
+
+    def plan(self, i: int) -> Plan:
+        """The plan of worksheet ``i`` (made once)."""
+        if i not in self._plans:
+            self._plans[i] = plan_worksheet(
+                self.worksheets[i], metadata=self.metadata, history=self.history,
+                config=self.config, release=self.release, known_domains=self.known_domains)
+        return self._plans[i]
 
 
 _POLICIES: weakref.WeakKeyDictionary[History, Policy] = weakref.WeakKeyDictionary()
+
+
+def remember_policy(history: History, policy: Policy) -> None:
+    """Use ``policy`` as what :func:`policy_for` learns from ``history`` (learned by
+    another process, from the same history)."""
+    _POLICIES[history] = policy
 
 
 def policy_for(history: History | None) -> Policy:
@@ -508,7 +593,9 @@ def policy_for(history: History | None) -> Policy:
                 if r.release != release:
                     continue
                 a = assess(r.title, r.domain, r.presorted, ctx)
-                rows.append(Row(r.presorted, r.fate, a.probs, a.stakes.score))
+                st = a.stakes
+                rows.append(Row(r.presorted, r.fate, a.probs, st.score,
+                                stakes_parts=(st.evidence, st.words, st.domain_rate)))
     policy = fit_policy(rows, source=source)
     log.info("triage policy learned from %s: margin %.2f, flag at %.1f, suggest at %.1f",
              source, policy.margin, policy.flag_at, policy.suggest_at)

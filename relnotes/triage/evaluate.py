@@ -216,7 +216,9 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
 
 def _describe(policy: Policy) -> str:
     return (f"margin {policy.margin:.2f}, flag at {policy.flag_at:.1f}, suggest at "
-            f"{policy.suggest_at:.1f} (learned from {policy.learned_from})")
+            f"{policy.suggest_at:.1f}, BC/deprecation score = evidence + "
+            f"{policy.stakes_words:.1f} x history words + {policy.stakes_domain:.1f} x domain "
+            f"share (learned from {policy.learned_from})")
 
 
 def _rows(report: EvalReport) -> list[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ backtest on release R never sees R.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import json
@@ -41,6 +42,7 @@ from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
+from relnotes.triage.textscan import without_refs
 from relnotes.versions import parse_version
 
 __all__ = [
@@ -52,17 +54,23 @@ __all__ = [
     "default_history_path",
     "load_history",
     "title_words",
+    "top_words",
     "write_history",
 ]
 
 FORMAT_VERSION = 1
 # How many past items of a domain it takes to pull its rate halfway from the section's rate.
 PRIOR_PSEUDOCOUNT = 8.0
+# Past items of a domain it takes to pull its BC/deprecation share halfway to the overall.
+STAKES_PSEUDOCOUNT = 50.0
 # Weight of a release relative to the next newer one in the history.
 DEFAULT_RECENCY = 0.5
 HIGH_STAKES = frozenset({"bc breaking", "deprecation"})
+# Keys of History.leans besides the published sections.
+_PUBLISH, _STAKES = "publish", "stakes"
 _WORD = re.compile(r"[a-z][a-z0-9_+]{1,}")
 _TAG = re.compile(r"\[([^\]]{1,30})\]")
+_NOT_WORD = re.compile(r"\W+")
 _STOP = frozenset(["the", "a", "an", "of", "to", "in", "for", "and", "or", "on", "with", "by",
                    "from", "is", "be", "as", "at", "it", "this", "that"])
 
@@ -70,9 +78,10 @@ _STOP = frozenset(["the", "a", "an", "of", "to", "in", "for", "and", "or", "on",
 @functools.lru_cache(maxsize=1 << 16)
 def title_words(title: str) -> frozenset[str]:
     """Lower-case words and ``tag:`` tokens of a title: the features history counts."""
-    text = strip_pr_refs(title).lower()
+    text = without_refs(title).lower()
     words = {w for w in _WORD.findall(text) if w not in _STOP}
-    words |= {"tag:" + re.sub(r"\W+", "", t) for t in _TAG.findall(text)}
+    if "[" in text:
+        words |= {"tag:" + _NOT_WORD.sub("", t) for t in _TAG.findall(text)}
     return frozenset(words)
 
 
@@ -103,6 +112,7 @@ class Neighbour:
 
 
 Tally = defaultdict[str, float]  # weighted counts
+Scored = list[tuple[str, float]]  # (word, log-odds) of a title's words
 
 
 def _tally() -> Tally:
@@ -226,9 +236,24 @@ class History:
         self._move_words = {(d, t): model(self._by_domain[d], _moved_to(t))
                             for d, targets in self._moves.items()
                             for t, n in targets.items() if n >= 3}
-        self._titles_by_domain = {d: [self.records[i].title.lower() for i in ix]
-                                  for d, ix in self._by_domain.items()}
+        self._moves_from: dict[str, list[tuple[str, WordModel]]] = defaultdict(list)
+        for (d, t), lo in self._move_words.items():
+            self._moves_from[d].append((t, lo))
+        self._domain_size = {d: sum(self.weights[self.records[i].release] for i in ix)
+                             for d, ix in self._by_domain.items()}
+        self._titles = {d: _Titles([self.records[i].title.lower() for i in ix])
+                        for d, ix in self._by_domain.items()}
         self._tag_moves: dict[tuple[str, str], tuple[float, float]] | None = None
+        self._fates: Tally = _tally()
+        self._by_domain_fate: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for i, r in enumerate(self.records):
+            self._fates[r.fate] += w[i]
+            self._by_domain_fate[(r.domain, r.fate)] += w[i]
+        self._stakes_rates: dict[str, tuple[float, str | None]] = {}
+        # Word look-ups per domain, computed once (see _table), and the last answer.
+        self._tables: dict[str | None, dict[str, tuple[tuple[str, float], ...]]] = {}
+        self._last: tuple[tuple[str, str], dict[str, tuple[float, Scored]]] | None = None
+        self._priors: dict[tuple[str, str], Prior | None] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -239,6 +264,12 @@ class History:
 
     def prior(self, domain: str, presorted: str) -> Prior | None:
         """Publish/move rates for (domain, pre-sorted section), shrunk towards the section's."""
+        key = (domain, presorted)
+        if key not in self._priors:
+            self._priors[key] = self._prior(domain, presorted)
+        return self._priors[key]
+
+    def _prior(self, domain: str, presorted: str) -> Prior | None:
         overall = self._by_section.get(presorted)
         if not overall:
             return None
@@ -257,49 +288,97 @@ class History:
                     for s in PUBLISHED}
         return Prior(publish=pub, moved=moved, n=n, sections=sections)
 
-    def word_evidence(self, title: str, domain: str | None = None) -> tuple[float, list[str]]:
-        """Sum of per-word log-odds towards "published", and the strongest words.
+    def word_evidence(self, title: str, domain: str | None = None) -> tuple[float, Scored]:
+        """Sum of per-word log-odds towards "published", and each word's (for
+        :func:`top_words`).
 
         A word's lean in the item's own domain counts where that domain has seen it
         ("CI" is noise in most worksheets and the content of releng's).
         """
-        local = self._publish_by_domain.get(domain or "")
-        scored = (local or self._publish).evidence(title_words(title), self._publish)
-        return sum(v for _, v in scored), _top(scored)
+        return self.leans(title, domain or "").get(_PUBLISH, (0, []))
 
-    def section_evidence(self, title: str, domain: str) -> dict[str, tuple[float, list[str]]]:
-        """Per published section: word log-odds that a published item of ``domain`` with
-        this title goes there rather than to another published section (the strongest
-        words are named only where they lean towards the section)."""
-        words = title_words(title)
-        out: dict[str, tuple[float, list[str]]] = {}
-        for section, overall in self._section.items():
-            local = self._section_by_domain.get((domain, section))
-            scored = (local or overall).evidence(words, overall)
-            if scored:
-                total = sum(v for _, v in scored)
-                out[section] = (total, _top(scored) if total > 1.0 else [])
+    def section_evidence(self, title: str, domain: str) -> dict[str, tuple[float, Scored]]:
+        """Per published section that the title has words for: word log-odds that a
+        published item of ``domain`` with this title goes there rather than to another
+        published section (sum, each word's)."""
+        leans = self.leans(title, domain)
+        return {s: leans[s] for s in self._section if s in leans}
+
+    def stakes_evidence(self, title: str, domain: str) -> tuple[float, Scored]:
+        """Word log-odds that the item ends up BC-breaking or deprecation (sum, each)."""
+        return self.leans(title, domain).get(_STAKES, (0, []))
+
+    def leans(self, title: str, domain: str) -> dict[str, tuple[float, Scored]]:
+        """Every word lean of the title at once (one look-up per word): "publish",
+        "stakes" and each published section -> (sum of log-odds, each word's); a
+        question none of the words speak to is left out. The last answer is kept, as
+        the engine asks the three methods above in turn for the same item."""
+        if self._last is not None and self._last[0] == (title, domain):
+            return self._last[1]
+        table = self._table(domain)
+        totals: dict[str, float] = {}
+        scored: dict[str, Scored] = {}
+        for w in sorted(title_words(title)):  # sorted: sums and ties the same in every run
+            for question, v in table[w]:
+                if question in totals:
+                    totals[question] += v
+                    scored[question].append((w, v))
+                else:
+                    totals[question] = v
+                    scored[question] = [(w, v)]
+        out = {q: (totals[q], scored[q]) for q in totals}
+        self._last = ((title, domain), out)
         return out
 
-    def stakes_evidence(self, title: str, domain: str) -> tuple[float, list[str]]:
-        """Word log-odds that the item ends up BC-breaking or deprecation."""
-        local = self._stakes_by_domain.get(domain)
-        scored = (local or self._stakes).evidence(title_words(title), self._stakes)
-        return sum(v for _, v in scored), _top(scored)
+    def _table(self, domain: str) -> dict[str, tuple[tuple[str, float], ...]]:
+        """Word -> ((question, log-odds), ...) for ``domain``: per question the domain's
+        own model where it has seen the word, else the overall model's (what
+        ``WordModel.evidence`` with a fallback gives). Words no model of the domain has
+        seen share the overall table."""
+        table = self._tables.get(domain)
+        if table is None:
+            models = [(_PUBLISH, self._publish, self._publish_by_domain.get(domain)),
+                      (_STAKES, self._stakes, self._stakes_by_domain.get(domain))]
+            models += [(s, m, self._section_by_domain.get((domain, s)))
+                       for s, m in self._section.items()]
+            overall = self._tables.get(None) if domain is not None else None
+            if overall is None:
+                overall = self._tables[None] = _entries(
+                    [(q, m.logodds) for q, m, _ in models], None)
+            own = {w for _, _, local in models if local is not None for w in local.logodds}
+            table = self._tables[domain] = _ChainTable(
+                _entries([(q, (local or m).logodds) for q, m, local in models], own,
+                         fallback=[m.logodds for _, m, _ in models]),
+                overall)
+        return table
+
+    def stakes_rate(self, domain: str) -> tuple[float, str | None]:
+        """(log-odds of the domain's share of BC-breaking/deprecation items minus the
+        overall one, smoothed; the kind most of them were, or None without any)."""
+        cached = self._stakes_rates.get(domain)
+        if cached is None:
+            hs = sum(self._by_domain_fate[(domain, f)] for f in HIGH_STAKES)
+            n = self._domain_size.get(domain, 0.0)
+            all_hs = sum(self._fates[f] for f in HIGH_STAKES)
+            overall = (all_hs + 0.5) / (sum(self._fates.values()) + 1.0)
+            rate = (hs + STAKES_PSEUDOCOUNT * overall) / (n + STAKES_PSEUDOCOUNT)
+            bc, dep = (self._by_domain_fate[(domain, f)] for f in ("bc breaking", "deprecation"))
+            kind = None if not hs else "deprecation" if dep > bc else "bc breaking"
+            cached = self._stakes_rates[domain] = (_logodds(rate) - _logodds(overall), kind)
+        return cached
 
     def neighbours(self, title: str, domain: str, *, limit: int = 3, cutoff: float = 88.0,
                    ) -> list[Neighbour]:
         """Past items of the same domain with a near-identical title."""
-        choices = self._titles_by_domain.get(domain)
-        if not choices:
+        choices = self._titles.get(domain)
+        if choices is None:
             return []
-        found = process.extract(strip_pr_refs(title).lower(), choices, scorer=fuzz.ratio,
-                                limit=limit, score_cutoff=cutoff)
+        found = choices.similar(without_refs(title).lower(), limit=limit, cutoff=cutoff)
         ix = self._by_domain[domain]
-        return [Neighbour(score, self.records[ix[idx]]) for _, score, idx in found]
+        return [Neighbour(score, self.records[ix[idx]]) for score, idx in found]
 
     def domain_size(self, domain: str) -> float:
-        return sum(self.weights[self.records[i].release] for i in self._by_domain.get(domain, ()))
+        return self._domain_size.get(domain, 0)
 
     def move_evidence(self, title: str, domain: str) -> list[tuple[str, float, float, list[str]]]:
         """For each domain that often took items from ``domain``: (target, share of past
@@ -307,11 +386,9 @@ class History:
         words = title_words(title)
         n = self.domain_size(domain) or 1.0
         out = []
-        for (d, target), lo in self._move_words.items():
-            if d != domain:
-                continue
-            scored = sorted(lo.evidence(words), key=lambda wv: -wv[1])
-            out.append((target, self._moves[d][target] / n, sum(v for _, v in scored),
+        for target, lo in self._moves_from.get(domain, ()):
+            scored = sorted(lo.evidence(words), key=lambda wv: (-wv[1], wv[0]))
+            out.append((target, self._moves[domain][target] / n, sum(v for _, v in scored),
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
 
@@ -332,8 +409,83 @@ class History:
         return self._tag_moves.get((domain, target), (0.0, 0.0))
 
 
-def _top(scored: list[tuple[str, float]], n: int = 3) -> list[str]:
-    return [f"{w} ({v:+.1f})" for w, v in sorted(scored, key=lambda wv: -abs(wv[1]))[:n]]
+class _Titles:
+    """One domain's past titles, for near-duplicate search.
+
+    ``fuzz.ratio`` is 200 * common / (len(a) + len(b)), so a title can only reach the
+    cutoff against titles of similar length: only those are scored (sorted by length,
+    a window found by bisection), and the result is what scoring every title gives
+    (best first, ties in the original order).
+    """
+
+    def __init__(self, titles: list[str]) -> None:
+        order = sorted(range(len(titles)), key=lambda i: len(titles[i]))
+        self._index = order
+        self._titles = [titles[i] for i in order]
+        self._lengths = [len(t) for t in self._titles]
+
+    def similar(self, query: str, *, limit: int, cutoff: float) -> list[tuple[float, int]]:
+        """(score, original index) of up to ``limit`` titles scoring ``cutoff`` or more."""
+        n = len(query)
+        if 0 < cutoff <= 100 and n:
+            # a shorter title of length m needs 200m/(n+m) >= cutoff; a longer one
+            # 200n/(n+m) >= cutoff; one character of slack against rounding
+            lo = int(n * cutoff / (200 - cutoff)) - 1
+            hi = int(n * (200 - cutoff) / cutoff) + 1
+        else:
+            lo, hi = 0, max(self._lengths, default=0)
+        a = bisect.bisect_left(self._lengths, lo)
+        b = bisect.bisect_right(self._lengths, hi)
+        if a >= b:
+            return []
+        found = process.extract(query, self._titles[a:b], scorer=fuzz.ratio, limit=None,
+                                score_cutoff=cutoff)
+        hits = sorted(((score, self._index[a + pos]) for _, score, pos in found),
+                      key=lambda h: (-h[0], h[1]))
+        return hits[:limit]
+
+
+def _entries(models: list[tuple[str, dict[str, float]]], words: Iterable[str] | None, *,
+             fallback: list[dict[str, float]] | None = None,
+             ) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Word -> ((question, log-odds), ...) over ``models`` (in their order), for
+    ``words`` (default: every word a model has); where a model lacks a word, the
+    matching ``fallback`` model's value counts."""
+    if words is None:
+        words = {w for _, lo in models for w in lo}
+    out: dict[str, tuple[tuple[str, float], ...]] = {}
+    for w in words:
+        row = []
+        for i, (question, lo) in enumerate(models):
+            v = lo.get(w)
+            if v is None and fallback is not None:
+                v = fallback[i].get(w)
+            if v is not None:
+                row.append((question, v))
+        out[w] = tuple(row)
+    return out
+
+
+class _ChainTable(dict[str, tuple[tuple[str, float], ...]]):
+    """A domain's own rows, falling back to the overall table for other words."""
+
+    def __init__(self, own: dict[str, tuple[tuple[str, float], ...]],
+                 overall: dict[str, tuple[tuple[str, float], ...]]) -> None:
+        super().__init__(own)
+        self._overall = overall
+
+    def __missing__(self, word: str) -> tuple[tuple[str, float], ...]:
+        return self._overall.get(word, ())
+
+
+def _logodds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def top_words(scored: Scored, n: int = 3) -> list[str]:
+    """The ``n`` words that lean most, as "word (+1.2)", for reasons."""
+    return [f"{w} ({v:+.1f})" for w, v in sorted(scored, key=lambda wv: (-abs(wv[1]), wv[0]))[:n]]
 
 
 def build_history(pairs: Iterable[tuple[str, str | Path, str | Path, str | Path | None]],

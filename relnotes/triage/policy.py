@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from relnotes.triage.stakes import HISTORY_SCALE, history_term
+
 __all__ = [
     "FLAG_BUDGET",
     "Calibration",
@@ -57,6 +59,10 @@ class StakesLike(Protocol):
     kind: str
     reasons: list[str]
     labelled: bool
+    evidence: float
+    words: float
+    domain_rate: float
+    words_note: str
 
 
 @dataclass(frozen=True)
@@ -104,10 +110,20 @@ class Policy:
     calibration: Mapping[str, Calibration] = field(default_factory=dict)
     stakes_precision: float = 0.5  # share of suggested-from-detector items that were right
     learned_from: str = "defaults (no history)"
+    # weights of the history's words and of the domain's usual share in the detector's
+    # score (defaults: the words as stakes.assess_stakes counts them, no domain share)
+    stakes_words: float = HISTORY_SCALE
+    stakes_domain: float = 0.0
 
     def confidence(self, kind: str, raw: float) -> float:
         cal = self.calibration.get(kind)
         return cal(raw) if cal is not None else raw
+
+    def stakes_score(self, stakes: StakesLike) -> float:
+        """The detector's score: its evidence, the history's words and the domain's
+        usual share of BC-breaking/deprecation items, with the learned weights."""
+        return (stakes.evidence + history_term(stakes.words, self.stakes_words)
+                + self.stakes_domain * stakes.domain_rate)
 
 
 @dataclass
@@ -132,7 +148,8 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
     # BC-breaking and deprecation are the detector's call, never the section vote's.
     best = _best(probs, HIGH_STAKES)
     reasons: list[str] = []
-    flagged = stakes.kind if stakes.score >= policy.flag_at or stakes.labelled else None
+    score = policy.stakes_score(stakes)
+    flagged = stakes.kind if score >= policy.flag_at or stakes.labelled else None
     if presorted in HIGH_STAKES:
         if a.strong_exit is None:
             section, kind = presorted, "kept"
@@ -145,11 +162,10 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
     elif a.strong_exit is not None and best != presorted:
         section, kind = best, "move"
         reasons.append(f"leaves {presorted}: {a.strong_exit}")
-    elif flagged is not None and (stakes.score >= policy.suggest_at
-                                  or stakes.labelled):
+    elif flagged is not None and (score >= policy.suggest_at or stakes.labelled):
         section, kind = flagged, "stakes"
-        reasons.append(f"{flagged} evidence {stakes.score:.1f} >= {policy.suggest_at:.1f}: "
-                       + "; ".join(stakes.reasons))
+        reasons.append(f"{flagged} evidence {score:.1f} >= {policy.suggest_at:.1f}: "
+                       + "; ".join(_stakes_reasons(stakes, policy)))
     elif presorted not in probs:  # Untopiced or an unknown heading: no stay
         published = sum(p for s, p in probs.items() if s in PUBLISHED_OUTCOMES)
         if published >= policy.publish_at and best not in PUBLISHED_OUTCOMES:
@@ -174,12 +190,26 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
         conf = policy.confidence(kind, raw)
     consider = []
     if flagged is not None and section not in HIGH_STAKES:
-        consider.append(f"{flagged}: " + "; ".join(stakes.reasons))
+        consider.append(f"{flagged} (score {score:.1f}, flagged from {policy.flag_at:.1f}): "
+                        + "; ".join(_stakes_reasons(stakes, policy)))
     for alt in sorted(probs, key=lambda s: -probs[s]):
         if alt != section and probs[alt] >= CONSIDER_AT:
             where = f" -> {a.target}" if alt == "miscategorized" and a.target else ""
             consider.append(f"{alt}{where} (p={probs[alt]:.2f})")
     return Choice(section, domain, conf, kind, reasons, consider[:3], flagged)
+
+
+def _stakes_reasons(stakes: StakesLike, policy: Policy) -> list[str]:
+    """The detector's reasons with the learned parts as they count in the score."""
+    reasons = list(stakes.reasons)
+    words = history_term(stakes.words, policy.stakes_words)
+    if abs(words) >= 0.3 and stakes.words_note:
+        reasons.append(f"{stakes.words_note} ({words:+.1f})")
+    domain = policy.stakes_domain * stakes.domain_rate
+    if abs(domain) >= 0.3:
+        reasons.append(f"past releases filed {'more' if domain > 0 else 'fewer'} of this "
+                       f"domain's items as BC-breaking/deprecation than average ({domain:+.1f})")
+    return reasons
 
 
 @dataclass(frozen=True)
@@ -189,8 +219,9 @@ class Row:
     presorted: str
     fate: str
     probs: Mapping[str, float]
-    stakes: float
+    stakes: float  # the detector's score with the default weights
     strong_exit: bool = False
+    stakes_parts: tuple[float, float, float] = (0.0, 0.0, 0.0)  # evidence, words, domain
 
 
 def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
@@ -200,9 +231,10 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
     movable = [r for r in rows if r.presorted in r.probs and r.presorted not in HIGH_STAKES]
     margin = _fit_margin(movable)
     publish_at = _fit_publish_at([r for r in rows if r.presorted not in r.probs])
-    flag_at, suggest_at, precision = _fit_stakes(rows)
+    flag_at, suggest_at, precision, words, domain = _fit_stakes(rows, margin)
     base = Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
-                  suggest_at=suggest_at, stakes_precision=precision)
+                  suggest_at=suggest_at, stakes_precision=precision, stakes_words=words,
+                  stakes_domain=domain)
     # Calibrate with the decisions this policy makes on the same unseen items.
     samples: dict[str, list[tuple[float, bool]]] = {}
     for r in rows:
@@ -214,19 +246,24 @@ def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
     calibration = {kind: Calibration.fit(pairs) for kind, pairs in samples.items()}
     return Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
                   suggest_at=suggest_at, calibration=calibration,
-                  stakes_precision=precision, learned_from=source)
+                  stakes_precision=precision, learned_from=source, stakes_words=words,
+                  stakes_domain=domain)
 
 
 def _fit_margin(rows: Sequence[Row]) -> float:
     """The margin with most agreement; ties go to the larger margin (stay when unsure)."""
+    # per row: (how much the best alternative beats the stay, move right?, stay right?)
+    gaps = []
+    for r in rows:
+        top = _best(r.probs, HIGH_STAKES)
+        if top != r.presorted:
+            gaps.append((r.probs[top] - r.probs[r.presorted], top == r.fate,
+                         r.presorted == r.fate))
+        else:
+            gaps.append((-1.0, False, r.presorted == r.fate))
     best_margin, best_ok = _MARGINS[-1], -1
     for m in reversed(_MARGINS):
-        ok = 0
-        for r in rows:
-            top = _best(r.probs, HIGH_STAKES)
-            pick = top if top != r.presorted and r.probs[top] - r.probs[r.presorted] >= m \
-                else r.presorted
-            ok += pick == r.fate
+        ok = sum((move_ok if gap >= m else stay_ok) for gap, move_ok, stay_ok in gaps)
         if ok > best_ok:
             best_margin, best_ok = m, ok
     return best_margin
@@ -243,28 +280,62 @@ def _fit_publish_at(rows: Sequence[Row]) -> float:
     return best_t
 
 
-def _fit_stakes(rows: Sequence[Row]) -> tuple[float, float, float]:
-    """(flag_at, suggest_at, precision of suggestions): the lowest flag threshold within
-    the budget, and the lowest suggest threshold at which most suggestions were right."""
+def _fit_stakes(rows: Sequence[Row], margin: float,
+                ) -> tuple[float, float, float, float, float]:
+    """(flag_at, suggest_at, precision of suggestions, words weight, domain weight).
+
+    The weights are the pair of a small grid whose score finds the most of the history's
+    BC-breaking/deprecation items within the budget (ties: the smaller weights); the
+    flag threshold is the lowest score within the budget. Suggesting the section moves
+    the item, so like any move it must beat staying by the margin: the suggest threshold
+    is the lowest at which suggestions were right that much more often than not
+    (precision >= (1 + margin) / 2, smoothed)."""
     budget = FLAG_BUDGET * len(rows)
     presorted = sum(r.presorted in HIGH_STAKES for r in rows)
-    others = sorted((r.stakes, r.fate in HIGH_STAKES) for r in rows
-                    if r.presorted not in HIGH_STAKES)
-    scores = sorted({s for s, _ in others if s > 0}, reverse=True)
-    flag_at = 99.0
-    for t in scores:
-        if presorted + sum(1 for s, _ in others if s >= t) > budget:
-            break
-        flag_at = t
-    flag_at = max(flag_at, 1.0)
+    others = [r for r in rows if r.presorted not in HIGH_STAKES]
+    best: tuple[int, float, float, float] | None = None  # (found, -w, -d, flag_at)
+    for w in _WORD_WEIGHTS:
+        for d in _DOMAIN_WEIGHTS:
+            scored = sorted(((_score(r, w, d), r.fate in HIGH_STAKES) for r in others),
+                            reverse=True)
+            flag_at, found = _within_budget(scored, budget - presorted)
+            key = (found, -w, -d, flag_at)
+            if best is None or key > best:
+                best = key
+    assert best is not None
+    _, w, d, flag_at = best
+    w, d = -w, -d
+    others_scored = [(_score(r, w, d), r.fate in HIGH_STAKES) for r in others]
     suggest_at, precision = 99.0, 0.5
-    for t in sorted(s for s in scores if s >= flag_at):
-        hits = [ok for s, ok in others if s >= t]
-        if len(hits) >= 3 and sum(hits) / len(hits) >= 0.5:
-            suggest_at = t
-            precision = (sum(hits) + 0.5) / (len(hits) + 1)
+    for t in sorted({s for s, _ in others_scored if s >= flag_at}):
+        hits = [ok for s, ok in others_scored if s >= t]
+        smoothed = (sum(hits) + 0.5) / (len(hits) + 1)
+        if len(hits) >= 3 and smoothed >= (1 + margin) / 2:
+            suggest_at, precision = t, smoothed
             break
-    return flag_at, suggest_at, precision
+    return flag_at, suggest_at, precision, w, d
+
+
+_WORD_WEIGHTS = (0.0, 0.4, 0.8, 1.2, 1.6)
+_DOMAIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def _score(r: Row, words: float, domain: float) -> float:
+    evidence, w, rate = r.stakes_parts
+    return evidence + history_term(w, words) + domain * rate
+
+
+def _within_budget(scored: Sequence[tuple[float, bool]], budget: float) -> tuple[float, int]:
+    """(lowest threshold flagging at most ``budget`` items, at least 1.0; items of the
+    sections found there) for (score, is BC/deprecation) sorted best first."""
+    flag_at, found, hits = 99.0, 0, 0
+    for i, (s, ok) in enumerate(scored):
+        hits += ok
+        if s <= 0 or i + 1 > budget:
+            break
+        if i + 1 == len(scored) or scored[i + 1][0] < s:  # ties are flagged together
+            flag_at, found = s, hits
+    return max(flag_at, 1.0), found
 
 
 class _RowAssessment:
@@ -274,7 +345,8 @@ class _RowAssessment:
         self.probs = dict(row.probs)
         self.target: str | None = None
         self.strong_exit: str | None = "metadata" if row.strong_exit else None
-        self.stakes = _RowStakes(row.stakes)
+        self.stakes = _RowStakes(row.stakes, evidence=row.stakes_parts[0],
+                                 words=row.stakes_parts[1], domain_rate=row.stakes_parts[2])
 
 
 @dataclass
@@ -283,4 +355,8 @@ class _RowStakes:
     kind: str = "bc breaking"
     reasons: list[str] = field(default_factory=list)
     labelled: bool = False
+    evidence: float = 0.0
+    words: float = 0.0
+    domain_rate: float = 0.0
+    words_note: str = ""
 

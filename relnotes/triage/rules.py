@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from relnotes.triage.textscan import GateSet
 
 __all__ = ["REVERT_RE", "RULES", "Rule", "match_rules", "reverted_title"]
 
@@ -110,12 +113,21 @@ RULES: tuple[Rule, ...] = (
        _INFRA),
 )
 
+_GATES = GateSet([rule.pattern for rule in RULES])
+
 REVERT_RE = re.compile(r'^\s*Revert\s+"(?P<title>.+?)"?\s*(\(\[#\d+\]|\(#\d+\)|$)', re.IGNORECASE)
 
 
 def match_rules(title: str, *, domain: str = "") -> list[Rule]:
     """The rules whose pattern occurs in ``title`` (PR links already removed by the caller)."""
-    return [rule for rule in RULES if domain not in rule.not_in and rule.pattern.search(title)]
+    return [rule for rule in _matching(title) if domain not in rule.not_in]
+
+
+@lru_cache(maxsize=1 << 16)
+def _matching(title: str) -> tuple[Rule, ...]:
+    """Every rule whose pattern occurs in ``title``, whatever the domain (cached: a
+    title's rules are asked for again by the policy and by repeated titles)."""
+    return tuple(RULES[i] for i in _GATES.matching(title))
 
 
 def reverted_title(title: str) -> str | None:

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from relnotes.triage.apidiff import ApiDiff
-from relnotes.triage.history import History
+from relnotes.triage.history import History, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
+from relnotes.triage.textscan import GateSet
 
-__all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes"]
+__all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes", "history_term"]
 
 BC = "bc breaking"
 DEPRECATION = "deprecation"
@@ -76,6 +78,9 @@ WORDING: tuple[Wording, ...] = (
        rf"move[sd]? away|stop\w*|clean ?-?up\w*|get rid of|retire[sd]?)\b.*\b{_TOOLCHAIN}|"
        rf"\b{_TOOLCHAIN}\b.*\b(removed|dropped|deprecated|retired)\b",
        DEPRECATION, 2.5, "drops a toolchain or platform version"),
+    _w("B13", rf"\b(mov\w*|migrat\w*|updat\w*|upgrad\w*|advanc\w*|switch\w*|bump\w*|"
+       rf"replac\w*)\b.*\b{_TOOLCHAIN}|\b{_TOOLCHAIN}.*(->|\bto\b)", DEPRECATION, 1.0,
+       "moves to another toolchain or platform version (the old one goes)"),
     _w("B11", r"\b(add|adds|added|emit|raise|issue|throw)s? (a )?(future|user)?\s*warn", DEPRECATION, 1.0,
        "adds a warning"),
     _w("B12", r"\bsuggest\w* (users|to use)|\binstead of\b|\bin favou?r of\b|\bmigrat\w+ to\b",
@@ -104,6 +109,12 @@ class Stakes:
     reasons: list[str] = field(default_factory=list)
     api_removed: bool = False  # hard evidence from the API profiles
     labelled: bool = False  # a PR label or the body says so
+    # The parts the decision rule weighs (relnotes.triage.policy.Policy.stakes_score):
+    evidence: float = 0.0  # wording, API profiles and labels (hand weights)
+    words: float = 0.0  # history's word log-odds towards BC/deprecation (raw sum)
+    domain_rate: float = 0.0  # how much more often than average the domain had such items
+    domain_kind: str | None = None  # what the domain's past such items mostly were
+    words_note: str = ""  # the words behind ``words``, for a reason (weighed by the policy)
 
     def add(self, kind: str, weight: float, reason: str, scores: dict[str, float]) -> None:
         scores[kind] += weight
@@ -120,14 +131,13 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
     changes = api.changes_in(title) if api is not None else []
     names = api.names_in(title) if api is not None else _code_names(title)
     public = [n for n in names if not n.rsplit(".", 1)[-1].startswith("_")]
-    for rule in WORDING:
-        if not rule.pattern.search(title):
-            continue
+    wording, internal, likely_dep = _scan(title)
+    for rule in wording:
         weight = rule.weight
         if rule.needs_name and not public:
             weight = 0.5
         out.add(rule.kind, weight, f"{rule.id} {rule.reason}", scores)
-    if _INTERNAL.search(title) and out.score > 0 and domain not in _INFRA:
+    if internal and out.score > 0 and domain not in _INFRA:
         out.add(BC, -min(out.score, 2.0), "internal wording (tests, CI, typing, unused...)",
                 scores)
     for change in changes:
@@ -138,7 +148,7 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
             out.api_removed = True
         elif change.change == "signature":
             out.add(BC, 1.0, reason, scores)
-        elif _LIKELY_DEP.search(title):
+        elif likely_dep:
             out.add(DEPRECATION, 1.0, reason + ", and the title says it warns", scores)
     if meta is not None:
         for kind in (BC, DEPRECATION):
@@ -146,17 +156,40 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
             if vote > 0:
                 out.labelled = True
                 out.add(kind, vote, "PR label or body says so", scores)
+    out.evidence = out.score
     if history is not None and len(history):
-        evidence, words = history.stakes_evidence(title, domain)
-        evidence = max(HISTORY_CLIP[0], min(HISTORY_CLIP[1], HISTORY_SCALE * evidence))
-        if abs(evidence) >= 0.3:
-            lean = "towards" if evidence > 0 else "away from"
-            kind = DEPRECATION if _LIKELY_DEP.search(title) else BC
-            out.add(kind, evidence, f"title words lean {lean} BC-breaking/deprecation in "
-                    f"past releases: {', '.join(words)}", scores)
-    out.kind = DEPRECATION if scores[DEPRECATION] > scores[BC] else BC
+        out.words, words = history.stakes_evidence(title, domain)
+        out.domain_rate, out.domain_kind = history.stakes_rate(domain)
+        evidence = history_term(out.words)
+        scores[DEPRECATION if likely_dep else BC] += evidence
+        out.score += evidence
+        if words:
+            lean = "towards" if out.words > 0 else "away from"
+            out.words_note = (f"title words lean {lean} BC-breaking/deprecation in past "
+                              f"releases: {', '.join(top_words(words))}")
+    if scores[DEPRECATION] == scores[BC] == 0 and out.domain_kind is not None:
+        out.kind = out.domain_kind  # nothing but the words: what the domain's usually were
+    else:
+        out.kind = DEPRECATION if scores[DEPRECATION] > scores[BC] else BC
     return out
 
+
+def history_term(words: float, scale: float = HISTORY_SCALE) -> float:
+    """The history's word evidence as it counts in the score: scaled and clipped, so
+    words alone cannot outvote the wording."""
+    lo, hi = (c * scale / HISTORY_SCALE for c in HISTORY_CLIP)
+    return max(lo, min(hi, scale * words))
+
+
+@lru_cache(maxsize=1 << 16)
+def _scan(title: str) -> tuple[tuple[Wording, ...], bool, bool]:
+    """(wording rules that match, internal wording?, warning wording?) of a title."""
+    hits = _GATES.matching(title)
+    n = len(WORDING)
+    return (tuple(WORDING[i] for i in hits if i < n), n in hits, n + 1 in hits)
+
+
+_GATES = GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
 
 _CODE = re.compile(r"`[^`]+`|\btorch\.\w+|\b[a-z]\w*_\w+\b|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 

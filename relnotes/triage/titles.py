@@ -13,6 +13,7 @@ import re
 
 from relnotes.markdown import LONG_PR_LINK
 from relnotes.triage.domains import normalise_tag, tags_repeating_domain, title_tags
+from relnotes.triage.textscan import Gate, lowered
 
 __all__ = ["INTERNAL_TAGS", "clean_title", "short_links"]
 
@@ -37,15 +38,20 @@ _IDENTIFIER = re.compile(
     r"|\w+\(\)"  # call()
     r")(?![\w`\-/])"
 )
+_IDENTIFIER_GATE = Gate.of(_IDENTIFIER)
+_LEADING_TAG = re.compile(r"^\s*(?:(?:BE|Ez|Easy)\s*:|[:\-](?=\s))\s*")
+_SPACES = re.compile(r"\s+")
 
 
 def short_links(title: str) -> str:
     """``([#12](https://.../pull/12))`` -> ``(#12)``; the number is what readers need."""
+    if "#" not in title:
+        return title
     return LONG_PR_LINK.sub(lambda m: f"#{m.group(1)}", title)
 
 
 def _strip_tags(text: str, domain: str | None) -> str:
-    tags = title_tags(text)
+    tags = title_tags(text) if "[" in text else []
     repeating = tags_repeating_domain(tags, domain) if domain else set()
     for tag in tags:
         norm = normalise_tag(tag)
@@ -53,12 +59,14 @@ def _strip_tags(text: str, domain: str | None) -> str:
             text = text.replace(f"[{tag}]", " ", 1)
     # "[BE]: Fix x" leaves ": Fix x"; "BE: Fix x" is a tag without brackets. A separator
     # counts only before a space: "Easy-to-use", "-1 as dim" keep every character.
-    text = re.sub(r"^\s*(?:(?:BE|Ez|Easy)\s*:|[:\-](?=\s))\s*", "", text.strip())
-    return re.sub(r"\s+", " ", text).strip()
+    text = _LEADING_TAG.sub("", text.strip())
+    return _SPACES.sub(" ", text).strip()
 
 
 def _backtick(text: str) -> str:
     """Put identifiers in backticks, leaving existing code spans and links alone."""
+    if not _IDENTIFIER_GATE.may_match(lowered(text)):
+        return text  # not a character an identifier needs: nothing to mark
     out: list[str] = []
     pos = 0
     for m in _CODE_SPANS.finditer(text):
