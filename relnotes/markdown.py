@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -286,10 +287,12 @@ def _scan_fast(lines: list[str]) -> list[Block] | None:
     if not runs:
         return None
     reduced = [lines[k] for k in keep]
+    env: dict[str, Any] = {}
     try:
-        blocks = _scan_tokens(reduced, parse_tokens("".join(reduced)))
+        blocks = _scan_tokens(reduced, _parser().parse(_for_markdown_it("".join(reduced)), env))
     except StructureError:
         return None  # broken input: markdown-it alone says where, on the whole text
+    literal = not env.get("references")  # "[BE]" is text unless "[BE]: url" exists
     out: list[Block] = []
     expanded = 0
     for block in blocks:
@@ -312,8 +315,11 @@ def _scan_fast(lines: list[str]) -> list[Block] | None:
         expanded += 1
         for k in range(first + 1, first + length):
             text = plain[k][1]  # type: ignore[index]
+            refs = _plain_refs(text, literal_brackets=literal)
+            # otherwise markdown-it, with the file's link references ("[ref]: url")
+            inline = parse_inline(text, env=env) if refs is None else None
             out.append(Block("item", k, k + 1, text=text, title_start=k, title_end=k + 1,
-                             _refs=_plain_refs(text)))
+                             _inline=inline, _refs=refs))
     if expanded != len(runs):
         return None  # a run inside an HTML block or a paragraph: not items at all
     return out
@@ -322,14 +328,20 @@ def _scan_fast(lines: list[str]) -> list[Block] | None:
 _CODE_RUN = re.compile(r"`+")
 _CODE_OR_LINK = re.compile(r"`+|\[")
 _PLAIN_LINK = re.compile(r"\[([^\[\]`\\]*)\]\(([^()\s<>]*)\)")
-_UNSAFE = re.compile(r"[\\<&*\[\]!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# Escapes, HTML and autolinks, entities: left to markdown-it (images too, see below).
+_UNSAFE = re.compile(r"[\\<&]")
+# "_" that may open or close emphasis; "*" may too, but neither can change a reference
+# unless "_" (a word character) stands next to "#N" or a ")": then markdown-it decides.
+_LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _BAD_SCHEME = re.compile(r"(?i)^(?:javascript|vbscript|file|data):")
 
 
-def _plain_refs(text: str) -> tuple[list[int], list[str]] | None:
+def _plain_refs(text: str, *, literal_brackets: bool = True,
+                ) -> tuple[list[int], list[str]] | None:
     """What :func:`refs_in_inline` gives for the inline tokens of ``text``, read without
-    markdown-it; None (parse it properly) for anything beyond text, code spans and plain
-    ``[label](url)`` links."""
+    markdown-it; None (parse it properly) for anything beyond text, emphasis, code spans,
+    plain ``[label](url)`` links and -- when the file defines no link references --
+    bracketed tags such as ``[BE]``, which markdown-it leaves as text."""
     pieces: list[tuple[str, str]] = []
     pos = plain_start = 0
     while (found := _CODE_OR_LINK.search(text, pos)) is not None:
@@ -343,19 +355,33 @@ def _plain_refs(text: str) -> tuple[list[int], list[str]] | None:
             pieces.append(("text", text[plain_start:pos]))
             pos = plain_start = close.end()
             continue
+        if pos and text[pos - 1] == "!":
+            return None  # an image
         link = _PLAIN_LINK.match(text, pos)
-        if link is None or _BAD_SCHEME.match(link.group(2)):
-            return None
-        pieces += [("text", text[plain_start:pos]), ("href", link.group(2)),
-                   ("text", link.group(1))]
-        pos = plain_start = link.end()
+        if link is not None:
+            if _BAD_SCHEME.match(link.group(2)):
+                return None
+            pieces += [("text", text[plain_start:pos]), ("href", link.group(2)),
+                       ("text", link.group(1))]
+            pos = plain_start = link.end()
+            continue
+        end = text.find("]", pos + 1)
+        if not literal_brackets or "`" in text[pos + 1:end] or "[" in text[pos + 1:end] \
+                or text[end + 1:end + 2] == "(":
+            return None  # a reference, a link of another form, or code in the brackets
+        pos = pos + 1 if end == -1 else end + 1  # "[BE]": text, kept in this piece
     pieces.append(("text", text[plain_start:]))
-    if _UNSAFE.search("\0".join(content for kind, content in pieces if kind == "text")):
+    joined = "\0".join(content for kind, content in pieces if kind == "text")
+    if _UNSAFE.search(joined) or (_LOOSE_UNDERSCORE.search(joined)
+                                  and ("#" in joined or ")" in joined)):
         return None
     return _refs(pieces)
-def parse_inline(text: str) -> list[Token]:
-    """Inline tokens of one line of markdown (used after a title is rewritten)."""
-    toks = _parser().parseInline(text)
+
+
+def parse_inline(text: str, *, env: dict[str, Any] | None = None) -> list[Token]:
+    """Inline tokens of one line of markdown (used after a title is rewritten); ``env``
+    carries the link reference definitions of the file it stands in."""
+    toks = _parser().parseInline(text, env if env is not None else {})
     return toks[0].children or [] if toks else []
 
 

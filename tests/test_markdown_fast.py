@@ -51,7 +51,9 @@ _LINE = st.one_of(
     st.builds(lambda m, t: f"{m} {t}", st.sampled_from(["-", "*", "+", "- ", "-  ", "1."]),
               st.lists(st.sampled_from(
                   list("ab _`[]()#<>&*!\\:-=~|") + ["(#12)", "[#3](https://github.com/o/r/pull/3)",
-                                                    "<!--", "```", "  ", "x_y", "(abc1234)"]),
+                                                    "<!--", "```", "  ", "x_y", "(abc1234)", "[BE]", "[ref]",
+                                                    "_#5_", "*#7*", "#8_", "(abc1234)_",
+                                                    "__init__", "![i](u)", "[a](b c)"]),
                        max_size=12).map("".join)),
     st.sampled_from(["", "## fx", "### bug fixes", "```", "~~~", "  ```", "<!-- x -->",
                      "<div>", "text", "  continued", "    code", "---", "===", "> quote",
@@ -65,5 +67,8 @@ _LINE = st.one_of(
 # the last item for one content indent and not for the other (found by hypothesis)
 @example(["-  a", "- a", "  ```", "  x", "  ```"], "\n")
 @example(["- a", "-  a", "  ```", "```", "- ```"], "\n")
+@example(["- a", "- ![#3](https://github.com/o/r/pull/3)"], "\n")  # an image, not a link
+@example(["[ref]: https://github.com/o/r/pull/9", "- a", "- [ref]"], "\n")  # a reference
+@example(["- a", "- _#5_ and #8_ (abc1234)_"], "\n")  # emphasis next to references
 def test_fast_path_equals_markdown_it_on_generated_text(lines: list[str], eol: str) -> None:
     _same(split_lines(eol.join(lines) + eol))
