@@ -330,9 +330,11 @@ _CODE_OR_LINK = re.compile(r"`+|\[")
 _PLAIN_LINK = re.compile(r"\[([^\[\]`\\]*)\]\(([^()\s<>]*)\)")
 # Escapes, HTML and autolinks, entities: left to markdown-it (images too, see below).
 _UNSAFE = re.compile(r"[\\<&]")
-# "_" that may open or close emphasis; "*" may too, but neither can change a reference
-# unless "_" (a word character) stands next to "#N" or a ")": then markdown-it decides.
-_LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# "_" that may open or close emphasis, next to what a reference is made of ("#", digits,
+# the parentheses of a commit hash); "*" may be emphasis too, but it is not a word
+# character, so whether markdown-it keeps it cannot change "#N" or "(abc1234)".
+_LOOSE_UNDERSCORE = re.compile(
+    r"(?:(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))(?:(?<=[#()0-9]_)|(?=[#()0-9]))")
 _BAD_SCHEME = re.compile(r"(?i)^(?:javascript|vbscript|file|data):")
 
 
@@ -372,8 +374,8 @@ def _plain_refs(text: str, *, literal_brackets: bool = True,
         pos = pos + 1 if end == -1 else end + 1  # "[BE]": text, kept in this piece
     pieces.append(("text", text[plain_start:]))
     joined = "\0".join(content for kind, content in pieces if kind == "text")
-    if _UNSAFE.search(joined) or (_LOOSE_UNDERSCORE.search(joined)
-                                  and ("#" in joined or ")" in joined)):
+    if _UNSAFE.search(joined) or _LOOSE_UNDERSCORE.search(joined) or (
+            "/pull/" in joined and re.search(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", joined)):
         return None
     return _refs(pieces)
 
