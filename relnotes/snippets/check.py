@@ -28,6 +28,7 @@ from relnotes.snippets import sandbox
 from relnotes.snippets.run import Runner
 from relnotes.snippets.static import bc_claim
 from relnotes.snippets.verdict import Verdict, pre_run
+from relnotes.versions import release_of
 from relnotes.worksheet import parse_worksheet
 
 __all__ = ["CheckReport", "Claim", "SnippetResult", "check_files", "check_parts", "render_text", "results_json"]
@@ -183,14 +184,16 @@ def check_files(
     parts = []
     claims = []
     for path in paths:
-        entries = _entries_of(path, release=release)
+        folder_release = release_of(path)  # 2.8.0/done/x.md is for 2.8.0
+        file_release = release or (str(folder_release) if folder_release else None)
+        entries = _entries_of(path, release=file_release)
         found = [part for entry in entries for part in entry.parts]
         if progress is not None:
             progress(f"{path}: {len(found)} code part(s)")
         parts.extend(found)
         for entry in entries:
             if entry.kind == "bc":
-                claim = bc_claim(entry, release=release)
+                claim = bc_claim(entry, release=file_release)
                 claims.append(Claim(str(path), entry.line, entry.title, claim.status,
                                     claim.message))
     if not parts:
