@@ -23,10 +23,14 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
+# Every measured number in the README comes from one of these (results in bench/results/).
 bench: $(STAMP)
+	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_triage.py
+	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_fetch.py
 	$(BIN)/python bench/bench_snippets.py
+	$(BIN)/python bench/bench_final.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist
