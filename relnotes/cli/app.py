@@ -67,6 +67,18 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     )
 
 
+def command(name: str | None = None, *, group: click.Group | None = None,
+            formats: tuple[str, ...] = ("text", "json")) -> Callable[[F], click.Command]:
+    """A relnotes command: ``-v``/``-vv``, ``--format`` (text and json at least) and the
+    error family turned into ``Error: ...`` and exit codes, on every one of them."""
+
+    def decorate(func: F) -> click.Command:
+        wrapped = verbose_option(format_option(*formats)(handle_errors(func)))
+        return (group or main).command(name)(wrapped)
+
+    return decorate
+
+
 def handle_errors(func: F) -> F:
     """Turn the relnotes exception family into ``Error: ...`` and an exit code."""
 

@@ -6,15 +6,7 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, exit_with
 
 
 def _print_audit(report: Any) -> None:
@@ -23,13 +15,10 @@ def _print_audit(report: Any) -> None:
     click.echo(report.summary(), err=True)
 
 
-@main.command("audit")
-@verbose_option
+@command("audit")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
 @click.option("--generated", type=click.Path(file_okay=False, exists=True),
               help="Folder of the worksheets as generated, whose PRs must all be accounted for.")
-@format_option("text", "json")
-@handle_errors
 def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
     """Check a release folder: every PR once across todo/, done/ and miscategorized.md.
 

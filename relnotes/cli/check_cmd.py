@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, exit_with
 
 
-@main.command()
-@verbose_option
+@command()
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -50,8 +41,6 @@ from relnotes.cli.app import (
 @click.option("--save", is_flag=True,
               help="Also save each file's results as .relnotes/<name>.check.json beside it, "
                    "where `relnotes audit` and `submit` read them.")
-@format_option("text", "json")
-@handle_errors
 def check(
     files: tuple[str, ...],
     timeout: float | None,

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, main
 
 
 @main.group("entry")
@@ -24,8 +17,7 @@ def entry() -> None:
     """
 
 
-@entry.command("new")
-@verbose_option
+@command("new", group=entry)
 @click.option("--pr", "number", type=click.IntRange(min=1), required=True,
               help="PR the entry is about (a number, e.g. 139505).")
 @click.option("--kind", type=click.Choice(["bc", "deprecation"]), required=True,
@@ -37,8 +29,6 @@ def entry() -> None:
 @click.option("--offline", is_flag=True, help="Use only the PR metadata cache.")
 @click.option("--template-dir", type=click.Path(file_okay=False),
               help="Folder searched before the shipped templates [setting: template_dir].")
-@format_option("text", "json")
-@handle_errors
 def new(number: int, kind: str, from_version: str | None, to_version: str | None,
         offline: bool, template_dir: str | None, fmt: str) -> None:
     """Print a draft entry for a worksheet, filled from the PR's metadata.

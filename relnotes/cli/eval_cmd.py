@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import emit_json, format_option, handle_errors, main, verbose_option
+from relnotes.cli.app import command, emit_json
 from relnotes.triage.evaluate import evaluate, render_eval_text
 from relnotes.triage.history import DEFAULT_RECENCY
 from relnotes.versions import require_version
 
 
-@main.command(name="eval")
-@verbose_option
+@command("eval")
 @click.option("--todo", required=True, type=click.Path(file_okay=False, exists=True),
               help="Folder of generated worksheets.")
 @click.option("--done", required=True, type=click.Path(file_okay=False, exists=True),
@@ -30,8 +29,6 @@ from relnotes.versions import require_version
 @click.option("--release", default=None, metavar="X.Y.Z",
               help="Release evaluated, for the API profiles (default: the todo folder's "
                    "parent name).")
-@format_option("text", "json")
-@handle_errors
 def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str, ...],
              history_path: str | None, include_history: tuple[str, ...], recency: float,
              release: str | None, fmt: str) -> None:

@@ -7,14 +7,7 @@ from typing import IO
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json
 from relnotes.errors import GitHubError, UsageError
 
 
@@ -59,8 +52,7 @@ def _parse_prs(text: str | None) -> list[int]:
     return numbers
 
 
-@main.command()
-@verbose_option
+@command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--prs", metavar="N[,N...]", help="PR numbers to fetch (instead of or besides FILES).")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository of the PRs [setting: repo].")
@@ -68,8 +60,6 @@ def _parse_prs(text: str | None) -> list[int]:
               help="GitHub API base URL (GitHub Enterprise, the test server) [setting: api_url].")
 @click.option("--refresh", is_flag=True, help="Fetch again even what is cached (labels change).")
 @click.option("--offline", is_flag=True, help="Use only the cache; report what it lacks.")
-@format_option("text", "json")
-@handle_errors
 def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: str | None,
           refresh: bool, offline: bool, fmt: str) -> None:
     """Fetch PR metadata (labels, files, state, author, body) into the local cache.

@@ -6,22 +6,13 @@ from pathlib import Path
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, exit_with
 from relnotes.errors import UsageError
 from relnotes.final_build import BuildReport, build_final, write_final
 from relnotes.final_check import check_final
 
 
-@main.command()
-@verbose_option
+@command()
 @click.argument("release_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--check", "check", is_flag=True,
               help="Reconcile FINAL (default RELEASE_DIR/final.md) with done/ instead of "
@@ -37,8 +28,6 @@ from relnotes.final_check import check_final
               help="Where to write; default RELEASE_DIR/final.md.")
 @click.option("--force", is_flag=True,
               help="Replace an existing final.md (the old one is kept as a backup).")
-@format_option("text", "json")
-@handle_errors
 def final(release_dir: Path, check: bool, final: Path | None, allow_extra: bool,
           version: str | None, output: Path | None, force: bool, fmt: str) -> None:
     """Merge RELEASE_DIR/done/ into the final release notes, or check them (--check).

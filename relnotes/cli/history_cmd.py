@@ -6,7 +6,7 @@ from collections import Counter
 
 import click
 
-from relnotes.cli.app import emit_json, format_option, handle_errors, main, verbose_option
+from relnotes.cli.app import command, emit_json, main
 from relnotes.errors import UsageError
 from relnotes.triage.history import build_history, default_history_path, write_history
 
@@ -29,15 +29,12 @@ def _parse_pair(text: str) -> tuple[str, str, str, str | None]:
     return release, parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
-@history.command()
-@verbose_option
+@command(group=history)
 @click.option("--pair", "pairs", multiple=True, required=True,
               metavar="RELEASE=TODO_DIR:DONE_DIR[:MISC]",
               help="A release's generated and curated worksheets (and miscategorized.md).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Where to write (default: the package's relnotes/data/history.json.gz).")
-@format_option("text", "json")
-@handle_errors
 def build(pairs: tuple[str, ...], out: str | None, fmt: str) -> None:
     """Build history data from todo/done pairs.
 

@@ -6,14 +6,7 @@ from pathlib import Path
 
 import click
 
-from relnotes.cli.app import (
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, emit_json, exit_with, main
 
 
 @main.group("api-profile")
@@ -27,8 +20,7 @@ def api_profile() -> None:
     """
 
 
-@api_profile.command("build")
-@verbose_option
+@command("build", group=api_profile)
 @click.option("--torch", "torch_version", required=True, metavar="X.Y.Z",
               help="Torch release whose official macOS arm64 wheel is read.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -36,8 +28,6 @@ def api_profile() -> None:
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Use this wheel file instead of downloading it.")
 @click.option("--full", is_flag=True, help="Keep every module's names (no trimming).")
-@format_option("text", "json")
-@handle_errors
 def build(torch_version: str, out: Path | None, wheel: Path | None, full: bool,
           fmt: str) -> None:
     """Download the torch wheel with pip and write its API profile (nothing is installed).
@@ -61,14 +51,11 @@ def build(torch_version: str, out: Path | None, wheel: Path | None, full: bool,
                    f"({with_names} with names)")
 
 
-@api_profile.command("show")
-@verbose_option
+@command("show", group=api_profile)
 @click.argument("version")
 @click.argument("names", nargs=-1, required=True)
 @click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False),
               default=None, help="Query this profile file instead of the shipped one.")
-@format_option("text", "json")
-@handle_errors
 def show(version: str, names: tuple[str, ...], profile_path: str | None, fmt: str) -> None:
     """Say whether each dotted NAME exists in torch VERSION (exit 1 if one is missing).
 

@@ -9,14 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for
@@ -66,8 +59,7 @@ class _StdinAnswers:
         return line.rstrip("\r\n")
 
 
-@main.command()
-@verbose_option
+@command()
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--order", type=click.Choice(["confidence", "section"]), default="confidence",
               show_default=True, help="Lowest confidence first, or in section order.")
@@ -78,8 +70,6 @@ class _StdinAnswers:
                    "shown first. Without it titles stay as written (c takes one by hand).")
 @click.option("--revisit", multiple=True, metavar="KEY|all",
               help="Also go through this decided item again (e.g. pr:1234), or all of them.")
-@format_option("text", "json")
-@handle_errors
 def review(file: str, order: str, accept_above: float | None, clean_titles: bool,
            revisit: tuple[str, ...], fmt: str) -> None:
     """Go through the triage suggestions of a worksheet and decide each one.
@@ -133,8 +123,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
         click.echo(f"next: relnotes apply {file}", err=True)
 
 
-@main.command("apply")
-@verbose_option
+@command("apply")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--adopt", "adopt", multiple=True, metavar="KEY|all",
               help="Take this miscategorized.md item for the domain (e.g. pr:1234), or all.")
@@ -144,8 +133,6 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
 @click.option("--backup/--no-backup", default=True, show_default=True,
               help="Keep the previous worksheet and miscategorized.md as "
                    ".relnotes/<file>.bak beside each (git ignores them).")
-@format_option("text", "json")
-@handle_errors
 def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, backup: bool,
               fmt: str) -> None:
     """Write the reviewed decisions into the worksheet and miscategorized.md.

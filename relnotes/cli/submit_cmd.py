@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, exit_with
 from relnotes.cli.audit_cmd import _print_audit
 
 
-@main.command("done")
-@verbose_option
+@command("done")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--generated", type=click.Path(file_okay=False, exists=True),
               help="Folder of the generated worksheets, to check nothing of this one is lost.")
-@format_option("text", "json")
-@handle_errors
 def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     """Audit a finished worksheet, then git mv it from todo/ to done/ and commit.
 
@@ -49,8 +38,7 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     exit_with(0 if outcome.target else 1)
 
 
-@main.command("submit")
-@verbose_option
+@command("submit")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--remote", default="origin", show_default=True, help="git remote to push to.")
 @click.option("--base", help="Branch the PR merges into; default: the remote's default branch.")
@@ -64,8 +52,6 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
               help="Submit despite problems (still in todo/, lint findings, failed checks, "
                    "audit problems); the pull request lists them.")
 @click.option("--yes", is_flag=True, help="Really do it; without it, only show the plan.")
-@format_option("text", "json")
-@handle_errors
 def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
                branch: str | None, generated: str | None, force: bool, yes: bool,
                fmt: str) -> None:

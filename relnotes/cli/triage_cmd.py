@@ -9,14 +9,7 @@ from pathlib import Path
 import click
 
 from relnotes.apply import apply_decisions, apply_to_files, default_miscategorized_path
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for
@@ -29,12 +22,10 @@ from relnotes.worksheet import read_worksheet
 log = logging.getLogger(__name__)
 
 
-@main.command()
-@verbose_option
+@command(formats=("text", "json", "markdown"))
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
 @click.option("--offline", is_flag=True, help="Use no network: only cached PR metadata.")
-@format_option("text", "json", "markdown")
 @click.option("--write", is_flag=True,
               help="Apply suggestions at or above --min-confidence to the files.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
@@ -62,7 +53,6 @@ log = logging.getLogger(__name__)
 @click.option("--jobs", type=click.IntRange(1), default=None,
               help="Processes for runs of 10,000 items or more (default: one per core; "
                    "1: this process only). The suggestions are the same.")
-@handle_errors
 def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
            min_confidence: float | None, misc_path: str | None, clean_titles: bool,
            history_path: str | None, exclude: tuple[str, ...], include: tuple[str, ...],

@@ -6,15 +6,7 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import (
-    config_for,
-    emit_json,
-    exit_with,
-    format_option,
-    handle_errors,
-    main,
-    verbose_option,
-)
+from relnotes.cli.app import command, config_for, emit_json, exit_with
 from relnotes.documents import KINDS, document_json, read_document
 from relnotes.lint import lint_paths
 
@@ -63,14 +55,11 @@ def _count(node: dict[str, Any]) -> int:
                                                         *node.get("subareas", [])])
 
 
-@main.command()
-@verbose_option
+@command(formats=("text", "json", "markdown"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--kind", type=click.Choice(["auto", *KINDS]), default="auto", show_default=True,
               help="What the file is; auto tells worksheets, miscategorized.md pools and "
                    "final notes apart by their title.")
-@format_option("text", "json", "markdown")
-@handle_errors
 def parse(file: str, kind: str, fmt: str) -> None:
     """Parse a worksheet, a miscategorized.md pool, final notes or cherry-picks.
 
@@ -95,13 +84,10 @@ def parse(file: str, kind: str, fmt: str) -> None:
         click.echo("\n".join(_outline(document_json(doc))))
 
 
-@main.command()
-@verbose_option
+@command()
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
 @click.option("--release", help="Release being curated (e.g. 2.7.0), to check version labels.")
-@format_option("text", "json")
-@handle_errors
 def lint(files: tuple[str, ...], release: str | None, fmt: str) -> None:
     """Report structural problems a maintainer must fix: exit 1 when there are any.
 
