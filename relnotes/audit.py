@@ -45,6 +45,7 @@ from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.github import metadata_for
 from relnotes.miscategorized import read_miscategorized
+from relnotes.triage.reverts import find_revert_pairs
 from relnotes.worksheet import Document, Item, Worksheet, read_worksheet, worksheet_files
 
 __all__ = [
@@ -195,8 +196,6 @@ class _Auditor:
                              f"snippet check failed: {text}")
 
     def revert_pairs(self, metadata: Mapping[int, Any] | None) -> None:
-        from relnotes.triage.engine import find_revert_pairs
-
         pairs = find_revert_pairs(self.items, metadata)
         for ws in self.done:
             for item in ws.items():

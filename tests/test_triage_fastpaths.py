@@ -20,12 +20,12 @@ from relnotes.markdown import strip_pr_refs
 from relnotes.triage import parallel
 from relnotes.triage.engine import (
     Run,
-    find_revert_pairs,
     plan_worksheet,
     suggest_items,
     triage_worksheets,
 )
 from relnotes.triage.history import History, HistoryRecord, WordModel, _Titles, title_words
+from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.rules import RULES, match_rules
 from relnotes.triage.stakes import _INTERNAL, _LIKELY_DEP, WORDING, _scan
 from relnotes.triage.textscan import Gate, GateSet, lowered, needles, without_refs

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 import weakref
 import zlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +34,6 @@ from typing import Any, TextIO
 from relnotes.categories import CATEGORIES, PUBLISHED
 from relnotes.config import Config
 from relnotes.entries import extract_entries
-from relnotes.markdown import normalise_title
 from relnotes.triage.apidiff import ApiDiff, api_diff_for
 from relnotes.triage.domains import (
     normalise_domain,
@@ -47,7 +45,8 @@ from relnotes.triage.domains import (
 from relnotes.triage.history import History, HistoryRecord, top_words
 from relnotes.triage.metadata_signals import MetadataSignals, metadata_signals
 from relnotes.triage.policy import Choice, Policy, Row, decide, fit_policy
-from relnotes.triage.rules import match_rules, reverted_title
+from relnotes.triage.reverts import RevertPairs, find_revert_pairs, short_title, title_keys
+from relnotes.triage.rules import match_rules
 from relnotes.triage.stakes import Stakes, assess_stakes
 from relnotes.triage.textscan import without_refs
 from relnotes.triage.titles import clean_title
@@ -149,69 +148,6 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-@dataclass
-class RevertPairs:
-    """Items of a release that revert, or are reverted by, another item of the release."""
-
-    partner: dict[int, str] = field(default_factory=dict)  # id(item) -> description
-
-    def add(self, a: Item, b: Item) -> None:
-        self.partner[id(a)] = f'revert pair: "{_short(a.title)}" and "{_short(b.title)}"'
-        self.partner[id(b)] = self.partner[id(a)]
-
-
-def _short(title: str, limit: int = 60) -> str:
-    text = without_refs(title)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-TitleKeys = tuple[str, "str | None"]  # a title's key, and that of the title it reverts
-
-
-def title_keys(items: Iterable[Item]) -> list[TitleKeys]:
-    """What revert pairing compares, per item (see :func:`find_revert_pairs`)."""
-    out: list[TitleKeys] = []
-    for item in items:
-        inner = reverted_title(without_refs(item.title))
-        out.append((_title_key(item.title), normalise_title(inner) if inner else None))
-    return out
-
-
-def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None = None, *,
-                      keys: list[TitleKeys] | None = None) -> RevertPairs:
-    """Pair ``Revert "X"`` items with X (by title, or by PR number from metadata);
-    ``keys``: :func:`title_keys` of the items, when computed elsewhere."""
-    items = list(items)
-    keys = title_keys(items) if keys is None else keys
-    by_title: dict[str, list[Item]] = {}
-    by_pr: dict[int, Item] = {}
-    for item, (key, _) in zip(items, keys):
-        by_title.setdefault(key, []).append(item)
-        for pr in item.prs:
-            by_pr.setdefault(pr, item)
-    pairs = RevertPairs()
-    for item, (_, inner) in zip(items, keys):
-        targets: list[Item] = []
-        if inner is not None:
-            targets += [t for t in by_title.get(inner, []) if t is not item]
-        for pr in item.prs:
-            record = (metadata or {}).get(pr)
-            for reverted in getattr(record, "reverts", None) or []:
-                if reverted in by_pr and by_pr[reverted] is not item:
-                    targets.append(by_pr[reverted])
-        for target in targets[:1]:
-            pairs.add(item, target)
-    return pairs
-
-
-_NOT_WORDS = re.compile(r"[\W_]+")
-
-
-def _title_key(title: str) -> str:
-    """``normalise_title(title)``, from the cached title without PR references."""
-    return _NOT_WORDS.sub(" ", without_refs(title).lower()).strip()
-
-
 class Progress:
     """A progress line on stderr for long runs (a terminal, or 1,000 items or more):
     items done of all, at most once a second."""
@@ -304,12 +240,16 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
             leaning = "published" if evidence > 0 else "dropped"
             reasons.append(f"title words lean {leaning} in past releases: "
                            f"{', '.join(top_words(words))}")
+        leans: list[tuple[float, str]] = []
         for sec, (ev, scored) in history.section_evidence(title, domain).items():
             ev = max(-2.0, min(2.0, SECTION_WORDS_WEIGHT * ev))
             votes[sec] += ev
             if ev >= 0.75:
-                reasons.append(f"title words lean towards {sec} in past releases: "
-                               f"{', '.join(top_words(scored))}")
+                leans.append((ev, f"{sec} ({', '.join(top_words(scored)[:2])})"))
+        if leans:  # one line, the strongest two: a reason per section buried the others
+            strongest = [text for _, text in sorted(leans, reverse=True)[:2]]
+            reasons.append(f"title words lean towards {' and '.join(strongest)} "
+                           "in past releases")
         neighbours = history.neighbours(title, domain)
         if neighbours:
             best = neighbours[0]
@@ -319,7 +259,7 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
                 votes[fate] += 1.5
             elif fate == "not user facing":
                 logodds -= 1.5
-            reasons.append(f'like "{_short(best.record.title)}" ({best.score:.0f}% similar), '
+            reasons.append(f'like "{short_title(best.record.title)}" ({best.score:.0f}% similar), '
                            f"{fate} in {best.record.release}")
 
     # -- metadata --------------------------------------------------------------------------------

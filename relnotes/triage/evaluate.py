@@ -31,7 +31,6 @@ from typing import Any
 from relnotes.categories import PUBLISHED
 from relnotes.triage.engine import (
     Suggestion,
-    find_revert_pairs,
     known_domains_for,
     policy_for,
     triage_worksheet,
@@ -39,6 +38,7 @@ from relnotes.triage.engine import (
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history
 from relnotes.triage.outcomes import Outcome, read_outcomes
 from relnotes.triage.policy import HIGH_STAKES, Policy
+from relnotes.triage.reverts import find_revert_pairs
 
 __all__ = ["BUCKETS", "EvalReport", "EvalRow", "Scores", "evaluate", "render_eval_markdown",
            "render_eval_text", "score"]

@@ -27,17 +27,14 @@ from typing import Any
 
 from relnotes.triage.engine import (
     Progress,
-    RevertPairs,
     Run,
     Suggestion,
-    TitleKeys,
-    find_revert_pairs,
     policy_for,
     remember_policy,
     suggest_items,
-    title_keys,
 )
 from relnotes.triage.policy import Policy
+from relnotes.triage.reverts import RevertPairs, TitleKeys, find_revert_pairs, title_keys
 
 __all__ = ["PARALLEL_FROM", "default_jobs", "triage_in_parallel"]
 
