@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.errors import ConfigError
+from relnotes.versions import parse_version
 
 __all__ = ["SETTINGS", "Config", "Setting", "find_pyproject", "load_config"]
 
@@ -42,8 +43,6 @@ def _repo(value: str) -> str | None:
 
 
 def _release(value: str) -> str | None:
-    from relnotes.versions import parse_version  # versions imports errors only
-
     return None if not value or parse_version(value) else "must be a version such as 2.8.0"
 
 

@@ -21,14 +21,15 @@ __all__ = ["KINDS", "detect_kind", "document_json", "parse_document", "read_docu
 
 KINDS = ("worksheet", "pool", "final", "cherrypicks")
 
-_POOL_TITLE = re.compile(r"^#\s+Miscategori[sz]ed\b", re.IGNORECASE | re.MULTILINE)
-_CHERRY_TITLE = re.compile(r"^#\s+cherry[- ]?picks\b", re.IGNORECASE | re.MULTILINE)
+_POOL_TITLE = re.compile(r"#\s+Miscategori[sz]ed\b", re.IGNORECASE)
+_CHERRY_TITLE = re.compile(r"#\s+cherry[- ]?picks\b", re.IGNORECASE)
 _FIRST_HEADING = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
 
 
 def detect_kind(text: str, path: str | Path = "") -> str:
-    """``worksheet``, ``pool`` or ``final`` for a file's text (its first heading), else
-    its name (``miscategorized*.md``, ``final*.md``), else ``worksheet``."""
+    """``worksheet``, ``pool``, ``final`` or ``cherrypicks`` for a file's text (its first
+    heading), else its name (``miscategorized*.md``, ``cherrypicks*.md``, ``final*.md``),
+    else ``worksheet``."""
     from relnotes.finalnotes import looks_like_final_notes
 
     if looks_like_final_notes(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,15 +16,8 @@ def _outline(data: dict[str, Any]) -> list[str]:
     """Text outline of a parsed file from its JSON shape (one shape, two renderings)."""
     kind = data["kind"]
     if kind == "worksheet":
-        count = sum(len(s["items"]) for s in data["sections"])
-        out = [(f"{data['file']}: worksheet, domain {data['domain']!r} (line "
-                f"{data['domain_line']}), {count} items")]
-        for s in data["sections"]:
-            label = s["category"] or f"unknown: {s['name']!r}"
-            tag = "" if s["category"] == s["name"] else f" [{label}]"
-            out.append(f"  {s['line']:>5}  {s['name'] or '(before sections)'}{tag}: "
-                       f"{len(s['items'])} items")
-        return out
+        head = f"worksheet, domain {data['domain']!r} (line {data['domain_line']})"
+        return _sections(data, head, _worksheet_section)
     if kind == "pool":
         count = sum(len(g["items"]) for g in data["groups"])
         out = [f"{data['file']}: pool, {len(data['groups'])} groups, {count} items"]
@@ -36,17 +30,30 @@ def _outline(data: dict[str, Any]) -> list[str]:
                        f"{source}]: {len(g['items'])} items")
         return out
     if kind == "cherrypicks":
-        total = sum(len(s["items"]) for s in data["sections"])
-        out = [f"{data['file']}: cherry-picks, {total} items"]
-        out += [f"  {s['line']:>5}  {s['name']}: {len(s['items'])} items"
-                for s in data["sections"]]
-        return out
+        return _sections(data, "cherry-picks", lambda s: s["name"])
     sections = data["sections"]
     total = sum(_count(s) for s in sections)
     out = [f"{data['file']}: final notes, {len(sections)} sections, {total} items"]
     out += [f"  {s['line']:>5}  {s['name']}: {len(s['areas'])} areas, {_count(s)} items"
             for s in sections]
     return out
+
+
+def _worksheet_section(section: dict[str, Any]) -> str:
+    """``bug fixes``; ``Deprecations [deprecation]``; ``Removed stuff [unknown: ...]``."""
+    name: str = section["name"]
+    category: str | None = section["category"]
+    if not name:
+        return "(before sections)"
+    return name + ("" if category == name else f" [{category or 'unknown: ' + repr(name)}]")
+
+
+def _sections(data: dict[str, Any], head: str,
+              name: Callable[[dict[str, Any]], str]) -> list[str]:
+    """A worksheet's or cherry-pick list's outline: one line per section, with its items."""
+    total = sum(len(s["items"]) for s in data["sections"])
+    return [f"{data['file']}: {head}, {total} items",
+            *(f"  {s['line']:>5}  {name(s)}: {len(s['items'])} items" for s in data["sections"])]
 
 
 def _count(node: dict[str, Any]) -> int:
