@@ -17,7 +17,9 @@ audit, eval, triage history, submit's summary -- reads it here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,7 +97,7 @@ def _forms(domain: str) -> set[str]:
     return forms
 
 
-def canonical_domains(target: str, known: list[str]) -> list[str]:
+def canonical_domains(target: str, known: Sequence[str]) -> list[str]:
     """The domains of ``known`` that a target as people write it stands for.
 
     ``"ROCm"`` -> ``rocm``; ``"Linear Algebra"`` -> ``linalg_frontend`` (the display names
@@ -122,8 +124,10 @@ def canonical_domains(target: str, known: list[str]) -> list[str]:
     return found
 
 
-def _table_domains() -> list[str]:
-    return sorted({d for names in domains_by_display_name().values() for d in names})
+@lru_cache(maxsize=1)
+def _table_domains() -> tuple[str, ...]:
+    """Every domain the final notes' area table names (for pools beside few worksheets)."""
+    return tuple(sorted({d for names in domains_by_display_name().values() for d in names}))
 
 
 def item_source(item: Item) -> str | None:
