@@ -73,7 +73,7 @@ class _Area:
 @dataclass
 class BuildReport:
     """What ``relnotes final`` did: the text, where it goes, counts and warnings (codes
-    ``not-placed``, ``unknown-domain``, ``item-heading``, ``no-pr``, ``self-check``)."""
+    ``not-placed``, ``unknown-domain``, ``no-pr``, ``self-check``)."""
 
     version: str
     output: str
@@ -127,8 +127,6 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     ordered = sorted(sources, key=lambda s: (s.file.endswith("cherrypicks.md"),
                                              table.domain_rank(s.domain), s.file))
     for source in ordered:
-        warnings.extend(Finding(source.file, line, "item-heading", text)
-                        for line, text in source.notices)
         _place_source(source, table, layout, warnings, stats, repo=repo, config=config)
     context = _context(release, layout, table)
     # a new file: one line ending throughout, whatever the worksheets used

@@ -21,11 +21,10 @@ from relnotes.entries import Entry, extract_entries
 from relnotes.errors import UsageError
 from relnotes.fileio import split_lines
 from relnotes.finalnotes import inline_refs
-from relnotes.markdown import parse_tokens, scan_blocks
+from relnotes.markdown import parse_tokens
 from relnotes.worksheet import (
     Chunk,
     Item,
-    make_item,
     parse_worksheet,
     read_worksheet,
     worksheet_files,
@@ -77,13 +76,11 @@ class Unit:
 
 @dataclass
 class Source:
-    """One file of done/ and its units, in file order; ``notices`` are (line, message)
-    about how something unusual in it was read."""
+    """One file of done/ and its units, in file order."""
 
     file: str
     domain: str
     units: list[Unit] = field(default_factory=list)
-    notices: list[tuple[int, str]] = field(default_factory=list)
 
 
 def shorten_links(text: str, *, repo: str = "pytorch/pytorch") -> str:
@@ -146,43 +143,15 @@ def _worksheet_source(path: Path, release: str | None) -> Source:
     ws = read_worksheet(path)
     entries = {e.line: e for e in extract_entries(ws, release=release)}
     source = Source(file=str(path), domain=ws.domain)
-    category, name = ws.intro.category, ws.intro.name
+    # "### heading (#N)" inside a section is an item there: the worksheet model says so
     for section in [ws.intro, *ws.sections]:
-        chunks = list(section.chunks)
-        heading_item = _heading_item(section.heading) if section.category is None else None
-        if heading_item is not None and category is not None:
-            # "### `torch.onnx.verification...` (#148396)" inside "### new features": an
-            # item written as a heading, not a section of its own
-            source.notices.append((heading_item.line, (
-                f"'### {section.name}' carries PRs: read as an item of '{name}', not as a "
-                "section (write it as a bullet or a '####' heading)")))
-            while chunks and chunks[0].kind in ("blank", "text"):
-                heading_item.lines.extend(chunks.pop(0).lines)
-            chunks.insert(0, heading_item)
-        else:
-            category, name = section.category, section.name
-        for chunk in chunks:
+        for chunk in section.chunks:
             if chunk.kind == "blank":
                 continue
-            source.units.append(Unit(domain=ws.domain, category=category, heading=name,
-                                     file=str(path), chunk=chunk,
+            source.units.append(Unit(domain=ws.domain, category=section.category,
+                                     heading=section.name, file=str(path), chunk=chunk,
                                      entry=entries.get(chunk.line)))
     return source
-
-
-def _heading_item(heading: Chunk | None) -> Item | None:
-    """The section heading as an item when it carries PR links, else None."""
-    if heading is None:
-        return None
-    lines = list(heading.lines)
-    block = next((b for b in scan_blocks(lines) if b.kind == "heading"), None)
-    if block is None:
-        return None
-    item = make_item(lines, block)
-    if not item.prs:
-        return None
-    item.start = heading.start
-    return item
 
 
 def _cherrypick_source(path: Path, release: str | None) -> Source:

@@ -186,7 +186,8 @@ def build_containers(
 
     Other blocks after an item (paragraphs, fences, tables) belong to that item as its
     body, with the blank lines between them; headings deeper than ``level`` are
-    subheadings, or items when they carry PR links.
+    subheadings, or items when they carry PR links; a heading of ``level`` itself that
+    carries PR links and names no section is an item of the group before it.
     """
     intro: list[Chunk] = []
     groups: list[tuple[Block, list[Chunk]]] = []
@@ -205,6 +206,14 @@ def build_containers(
                 file=file, line=block.start + 1,
             )
         if block.kind == "heading" and block.level == level:
+            candidate = make_item(lines, block) if groups else None
+            if candidate is not None and (candidate.prs or candidate.commits) \
+                    and canonical_category(block.text) is None:
+                # "### `verify_onnx_program` (#148396)" under "### new features": an item
+                # written as a heading (it names PRs, not a section), not a section
+                last_item = candidate
+                current.append(last_item)
+                continue
             current = []
             groups.append((block, current))
             last_item = None

@@ -268,3 +268,26 @@ def test_writing_commands_refuse_read_only_input_with_one_error_line(
     finally:
         todo.chmod(stat.S_IRWXU)
         sheet.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_a_section_level_heading_that_names_prs_is_an_item_of_the_section() -> None:
+    """2.7.0's ONNX done file: '### `verify_onnx_program` (#148396, ...)' under
+    '### new features', then more bullets: items of new features, not a section."""
+    text = ("## onnx\n### new features\n\n### `verify_onnx_program` (#148396, #148706)\n\n"
+            "A new verification API.\n\n- Support custom axis names (#146321)\n"
+            "### improvements\n- Better shapes (#144801)\n")
+    ws = parse_worksheet(text, path="w.md")
+    assert ws.render() == text
+    assert [s.category for s in ws.sections] == ["new features", "improvements"]
+    features = ws.section("new features")
+    assert features is not None
+    assert [(i.prs, i.is_heading) for i in features.items] == [
+        ([148396, 148706], True), ([146321], False)]
+    assert "A new verification API." in features.items[0].body
+    assert lint_paths_codes(text) == []
+
+
+def lint_paths_codes(text: str) -> list[str]:
+    from relnotes.lint import lint_worksheet
+
+    return [f.code for f in lint_worksheet(parse_worksheet(text, path="w.md"))]
