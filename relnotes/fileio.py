@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from relnotes.errors import WorksheetError
@@ -104,6 +105,16 @@ def sidecar_path(worksheet: str | Path, kind: str) -> Path:
     return p.parent / ".relnotes" / f"{p.stem}.{kind}.json"
 
 
+def _backup_name(folder: Path, name: str) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    path = folder / f"{name}.{stamp}.bak"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{name}.{stamp}-{n}.bak"
+    return path
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -114,7 +125,8 @@ def atomic_write(path: str | Path, text: str | bytes, *, backup: bool = False) -
     """Replace ``path`` with ``text`` (str as UTF-8, or bytes) atomically.
 
     A read-only file or folder is refused (:func:`check_writable`). With ``backup``, the
-    old file is copied to ``.relnotes/<name>.bak`` first; returns that path if made.
+    old file is copied to ``.relnotes/<name>.<time>.bak`` first -- a new one each time, so
+    a second run never overwrites the backup of days of hand edits; returns its path.
     """
     p = Path(path)
     check_writable(p)
@@ -124,7 +136,7 @@ def atomic_write(path: str | Path, text: str | bytes, *, backup: bool = False) -
         p.parent.mkdir(parents=True, exist_ok=True)
         backup_path: Path | None = None
         if backup and p.exists():
-            backup_path = private_dir(p.parent) / (p.name + ".bak")
+            backup_path = _backup_name(private_dir(p.parent), p.name)
             shutil.copy2(p, backup_path)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     except OSError as exc:

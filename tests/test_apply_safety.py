@@ -74,8 +74,8 @@ def test_apply_writes_pool_additions_then_worksheet_then_pool_removals(
     assert calls == [pool, str(path), pool]
     assert prs_on_disk(path, Path(pool)) == Counter(ALL)
     # the backup of the pool is the file before apply, not the intermediate state
-    pool_backup = tmp_path / ".relnotes" / "miscategorized.md.bak"
-    sheet_backup = path.parent / ".relnotes" / (path.name + ".bak")
+    (pool_backup,) = (tmp_path / ".relnotes").glob("miscategorized.md.*.bak")
+    (sheet_backup,) = (path.parent / ".relnotes").glob(path.name + ".*.bak")
     assert pool_backup.read_text() == MISC
     assert sorted(report.backups) == sorted([str(pool_backup), str(sheet_backup)])
 

@@ -63,7 +63,7 @@ def test_an_existing_final_md_is_never_replaced_without_force(release: Path) -> 
     assert "exists and may hold hand edits" in result.output and "--force" in result.output
     assert final.read_text(encoding="utf-8").endswith("days of hand edits\n")
     run_cli("final", str(release), "--force")
-    (backup,) = release.glob("**/final.md.bak")  # beside it, or in .relnotes/
+    (backup,) = release.glob("**/final.md.*.bak")  # beside it, or in .relnotes/
     assert backup.read_text(encoding="utf-8").endswith("days of hand edits\n")
     assert final.read_text(encoding="utf-8") == (GOLDEN / "expected-final.md").read_text(
         encoding="utf-8")

@@ -132,7 +132,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
               help="Show the diff of what would change; write nothing.")
 @click.option("--backup/--no-backup", default=True, show_default=True,
               help="Keep the previous worksheet and miscategorized.md as "
-                   ".relnotes/<file>.bak beside each (git ignores them).")
+                   ".relnotes/<file>.<time>.bak beside each (git ignores them).")
 def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, backup: bool,
               fmt: str) -> None:
     """Write the reviewed decisions into the worksheet and miscategorized.md.
