@@ -345,8 +345,8 @@ class Document:
             idx -= 1
         _ensure_newline(self._chunk_before(section, idx), self.eol)
         loose = any(not line.strip() for line in item.lines)
-        if not item.lines[-1].endswith("\n"):
-            item.lines[-1] += self.eol
+        # an item from a CRLF file in an LF one (or back) takes this file's line endings
+        item.lines = [line.rstrip("\r\n") + self.eol for line in item.lines]
         new: list[Chunk] = [item]
         prev = chunks[idx - 1] if idx > 0 else section.heading
         # a blank line between loose items (a body with paragraphs or code): an item

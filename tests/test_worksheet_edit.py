@@ -187,3 +187,16 @@ def test_an_item_moved_under_an_entry_is_set_apart_by_a_blank_line() -> None:
     again = parse_worksheet(out)
     assert [i.key for i in again.section("deprecation").items] == ["pr:1", "pr:2"]
     assert again.render() == out
+
+
+def test_an_item_between_files_takes_the_line_endings_of_the_file_it_joins() -> None:
+    from relnotes.miscategorized import parse_miscategorized
+
+    ws = parse_worksheet("## fx\r\n### bug fixes\r\n- Fix a (#1)\r\n  more\r\n### devs\r\n")
+    pool = parse_miscategorized("# Miscategorized commits\n\n## not user facing\n")
+    pool.add(ws.remove(ws.find("pr:1")), target="cuda", source="fx")
+    assert "\r" not in pool.render()
+    back = pool.remove(pool.items_for("cuda")[0])
+    ws.insert_item("devs", back)
+    assert ws.render().count("\r\n") == ws.render().count("\n")
+    assert parse_worksheet(ws.render()).find("pr:1") is not None
