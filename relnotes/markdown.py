@@ -60,7 +60,8 @@ class Block:
 
     ``kind`` is ``heading`` (with ``level`` and ``text``), ``item`` (a top-level list
     item, with ``title_start``/``title_end`` the lines of its first paragraph and
-    ``inline`` its inline tokens) or ``other`` (paragraph, fence, table, ...).
+    ``inline`` its inline tokens) or ``other`` (paragraph, fence, table, ...; a
+    paragraph has its ``text`` and ``inline`` too).
     """
 
     kind: str
@@ -170,7 +171,11 @@ def _scan_tokens(lines: list[str], tokens: list[Token]) -> list[Block]:
                 j += 1
             i = j + 1
             continue
-        blocks.append(Block("other", start, _trim_blank_end(lines, start, end)))
+        block = Block("other", start, _trim_blank_end(lines, start, end))
+        if tok.type == "paragraph_open":  # its text and references: it may be an item
+            block.text = tokens[i + 1].content
+            block._inline = tokens[i + 1].children or []
+        blocks.append(block)
         # skip to the matching close token of this block
         if tok.nesting == 1:
             depth = 0

@@ -159,13 +159,13 @@ class Section:
 
 
 def make_item(lines: list[str], block: Block) -> Item:
-    """An :class:`Item` from the block (list item or heading) it came from, in ``lines``."""
+    """An :class:`Item` from the block (list item, heading or paragraph) it came from."""
     lines = lines[block.start:block.end]
-    if block.kind == "heading":
+    if block.kind != "item":  # a heading ("#### Title (#N)") or a paragraph naming PRs
         marker_match = re.match(r"^\s*#+[ \t]*", lines[0])
         marker = marker_match.group(0) if marker_match else ""
         title_lines = block.end - block.start
-        title = block.text
+        title = block.text.replace("\n", " ")
     else:
         marker_match = ITEM_MARKER.match(lines[0])
         marker = marker_match.group(1) if marker_match else ""
@@ -228,6 +228,12 @@ def build_containers(
                 last_item = None
             continue
         if block.kind == "item" and not (last_item is not None and _is_step(block)):
+            last_item = make_item(lines, block)
+            current.append(last_item)
+            continue
+        if last_item is None and block.text and (block.refs[0] or block.refs[1]):
+            # a paragraph naming PRs that belongs to no item ("**`print_lr()` is
+            # removed** (#147301)" opening a section) is an item: nothing hides a PR
             last_item = make_item(lines, block)
             current.append(last_item)
             continue

@@ -295,3 +295,19 @@ def lint_paths_codes(text: str) -> list[str]:
     from relnotes.lint import lint_worksheet
 
     return [f.code for f in lint_worksheet(parse_worksheet(text, path="w.md"))]
+
+
+def test_a_paragraph_naming_prs_that_belongs_to_no_item_is_an_item() -> None:
+    """2.7.0 optim wrote its BC entry as a bold paragraph: it is an entry with its code."""
+    from relnotes.entries import extract_entries
+
+    text = ("## optim\n### bc breaking\n**`print_lr()` is removed** (#147301)\n\n"
+            "It was confusing.\n\n```python\nsched.print_lr()\n```\n### improvements\n"
+            "- Faster (#2)\n\n  see also #3 in the text\n")
+    ws = parse_worksheet(text, path="w.md")
+    assert ws.render() == text
+    bc = ws.section("bc breaking")
+    assert bc is not None and [i.prs for i in bc.items] == [[147301]]
+    (entry,) = extract_entries(ws)
+    assert entry.rationale.strip() == "It was confusing." and len(entry.parts) == 1
+    assert [i.prs for i in ws.items()] == [[147301], [2]]  # a paragraph after an item is its body
