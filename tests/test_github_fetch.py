@@ -312,3 +312,18 @@ def test_progress_callback_through_fetch(fake_github: RunningServer, github_conf
     assert calls[-1][2] == len(_graphql(fake_github))
     fetch_metadata(numbers, config=github_config, refresh=True)  # no callback: no output
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("repo", ["pytorch", "a b/c", "pytorch/pytorch/x", "ä/x", "a/"])
+def test_one_owner_name_check_for_the_setting_flags_and_the_client(repo: str) -> None:
+    """config.repo_problem is the one check: the setting, --repo (through
+    Config.with_overrides) and GitHubClient all refuse the same names."""
+    from relnotes.config import Config
+    from relnotes.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must be OWNER/NAME"):
+        Config().with_overrides(repo=repo)
+    with pytest.raises(GitHubError, match="must be OWNER/NAME"):
+        GitHubClient(repo=repo, api_url="http://127.0.0.1:1")
+    assert Config().with_overrides(repo="acme/release-notes.v2_x").repo == \
+        "acme/release-notes.v2_x"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import time
 from collections import deque
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from relnotes.config import Config
+from relnotes.config import Config, repo_problem
 from relnotes.errors import GitHubError
 from relnotes.github.records import PRRecord, find_relands, find_reverts
 
@@ -45,7 +44,6 @@ __all__ = ["DEFAULT_API_URL", "FetchReport", "GitHubClient", "GitHubStatusError"
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
-_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 _T = TypeVar("_T")
 
@@ -187,8 +185,9 @@ class GitHubClient:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not _REPO_RE.match(repo):
-            raise GitHubError(f"repository must look like owner/name, got {repo!r}")
+        problem = repo_problem(repo)
+        if problem:
+            raise GitHubError(f"repository {problem}, got {repo!r}")
         from github import Auth, Github  # PyGithub is imported only when GitHub is used
 
         self.repo = repo
