@@ -26,8 +26,10 @@ from relnotes.errors import GitError
 
 __all__ = [
     "GitResult",
+    "branch_changes",
     "build_commit",
     "commit_exists",
+    "commits_touching",
     "current_branch",
     "fetch_branch",
     "first_adding_commit",
@@ -182,6 +184,24 @@ def first_adding_commit(root: Path, path: str, refs: list[str]) -> str | None:
         if out.ok and commits:
             return commits[-1]
     return None
+
+
+def branch_changes(root: Path, base: str, branch: str) -> list[str]:
+    """The paths ``branch`` changed since it left ``base`` (from their merge base, so what
+    ``base`` itself gained meanwhile is not counted)."""
+    out = git_bytes("diff", "--no-renames", "--name-only", "-z", f"{base}...{branch}",
+                    cwd=root, step="read the submission branch")
+    if out is None:
+        raise GitError(f"cannot compare {branch[:12]} with {base[:12]}")
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def commits_touching(root: Path, base: str, branch: str, paths: list[str]) -> list[str]:
+    """``<sha12> <author>: <subject>`` of the commits of ``branch`` not in ``base`` that
+    change ``paths``, newest first."""
+    out = git("log", "--format=%h %an: %s", f"{base}..{branch}", "--", *paths, cwd=root,
+              step="read the submission branch")
+    return out.stdout.splitlines()
 
 
 def commit_exists(root: Path, sha: str) -> bool:

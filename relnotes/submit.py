@@ -17,7 +17,9 @@ commit that first added the worksheet (see :func:`generated_baseline`).
 opens the pull request -- or updates the one already open for that branch -- through the
 same GitHub client as ``fetch``. The user's branch, index and working tree are never
 touched, so there is nothing to put back when a step fails; an error after the push
-names the repository and what to do.
+names the repository and what to do. A submission branch that holds someone else's
+changes to other files is never rebuilt over them: the plan lists them as conflicts and
+``submit`` refuses, even with ``--force``.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from relnotes.config import Config
 from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
 from relnotes.findings import Finding
 from relnotes.gitops import (
+    branch_changes,
     build_commit,
     commit_exists,
+    commits_touching,
     fetch_branch,
     first_adding_commit,
     git,
@@ -112,6 +116,8 @@ class SubmitPlan:
     problems: list[Finding] = field(default_factory=list)
     forced: bool = False
     notes: list[str] = field(default_factory=list)
+    # someone else's changes on the existing branch that a submission would undo
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[str]:
@@ -124,7 +130,8 @@ class SubmitPlan:
                 "repo": self.repo, "branch": self.branch, "existing": self.existing,
                 "commit_message": self.commit_message, "title": self.title, "body": self.body,
                 "summary": self.summary.to_json(), "forced": self.forced,
-                "problems": [p.to_json() for p in self.problems], "notes": self.notes}
+                "problems": [p.to_json() for p in self.problems], "notes": self.notes,
+                "conflicts": self.conflicts}
 
     def describe(self) -> str:
         files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"
@@ -137,6 +144,7 @@ class SubmitPlan:
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
                 f"title:   {self.title}\n")
         text += "".join(f"note:    {note}\n" for note in self.notes)
+        text += "".join(f"refused: {conflict}\n" for conflict in self.conflicts)
         return text + f"body:\n{self.body}"
 
 
@@ -224,6 +232,22 @@ def _audit(release: Path, ws: Worksheet, *, baseline: Baseline, config: Config,
     return report
 
 
+def _conflicts(root: Path, base_sha: str, existing: str, owned: set[str], *, remote: str,
+               branch: str) -> list[str]:
+    """Changes of the existing submission branch to paths this submission does not own
+    (a reviewer's file, say): rebuilding the branch would undo them."""
+    foreign = [p for p in branch_changes(root, base_sha, existing) if p not in owned]
+    if not foreign:
+        return []
+    commits = commits_touching(root, base_sha, existing, foreign)
+    paths = ", ".join(foreign[:10]) + (f" and {len(foreign) - 10} more" if len(foreign) > 10
+                                       else "")
+    by = "; ".join(commits[:5]) + (f"; and {len(commits) - 5} more" if len(commits) > 5 else "")
+    return [(f"{remote}/{branch} also changes {paths} (by {by or 'a merge'}); submitting "
+             f"would undo that. Move those changes to a pull request of their own or take "
+             f"them off {branch}, or submit to another branch with --branch NAME")]
+
+
 def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str | None = None,
                     repo: str | None = None, config: Config, branch: str | None = None,
                     generated: str | Path | None = None, force: bool = False) -> SubmitPlan:
@@ -297,6 +321,9 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
         problems.insert(0, Finding(str(ws_path), 1, "not-done",
                                    f"still in todo/: run `relnotes done {ws_path}` first"))
     existing = heads.get(branch)
+    owned = {rel.as_posix(), todo_rel.as_posix(), *files, *([misc_rel] if misc_rel else [])}
+    conflicts = (_conflicts(root, base_sha, existing, owned, remote=remote, branch=branch)
+                 if existing else [])
     repo = repo or _repo_from_url(url)
     head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
     title = f"{release_name + ' ' if release_name else ''}release notes: {ws.domain}"
@@ -312,7 +339,7 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
                       base_sha=base_sha, repo=repo, head_owner=head_owner, branch=branch,
                       existing=existing, files=files, commit_message=message,
                       title=title, body=body, summary=summary, problems=problems,
-                      forced=force and bool(problems), notes=notes)
+                      forced=force and bool(problems), notes=notes, conflicts=conflicts)
 
 
 @dataclass
@@ -346,6 +373,8 @@ def _commit(plan: SubmitPlan) -> tuple[str, bool]:
 def submit(plan: SubmitPlan, *, config: Config, client: GitHubClient | None = None
            ) -> SubmitOutcome:
     """Commit, push and open (or update) the pull request described by ``plan``."""
+    if plan.conflicts:
+        raise GitError("not submitted: " + " ".join(plan.conflicts))
     if plan.problems and not plan.forced:
         raise RelnotesError(f"not submitted: {len(plan.problems)} problem(s) with "
                          f"{plan.worksheet} (listed above); fix them, or pass --force to "

@@ -622,3 +622,47 @@ def test_real_2_7_0_worksheet_in_a_sub_folder_is_done_and_submitted(
         ["A\t2.7.0/done/result_package/deploy.md", "D\t2.7.0/todo/result_package/deploy.md"])
     assert local_state(work) == before
 
+
+def test_someone_elses_commit_on_the_branch_is_never_undone(
+        repo: dict[str, Path], fake_github: RunningServer, tmp_path: Path) -> None:
+    """A reviewer adds 2.8.0/REVIEW.md to the pull request's branch: the next submit
+    (branch on top of master, or rebuilt after master moved) refuses, naming the file and
+    the commit, and leaves the branch as the reviewer left it; --force does not help."""
+    work, release, remote = repo["work"], repo["release"], repo["remote"]
+    done = finished(release)
+    first = submit(done, "--yes")
+    reviewer = tmp_path / "reviewer"
+    sh("git", "clone", "-q", "-b", BRANCH, str(remote), str(reviewer), cwd=tmp_path)
+    (reviewer / "2.8.0" / "REVIEW.md").write_text("looks good, one question\n")
+    sh("git", "add", "-A", cwd=reviewer)
+    sh("git", "-c", "user.name=Reviewer", "-c", "user.email=r@x", "commit", "-q", "-m",
+       "review notes", cwd=reviewer)
+    sh("git", "push", "-q", "origin", BRANCH, cwd=reviewer)
+    tip = sh("git", "rev-parse", BRANCH, cwd=remote)
+    ws = read_worksheet(done)
+    ws.set_title(ws.find("pr:5102"), f"Add a per-channel observer {LINK.format(n=5102)}")
+    done.write_text(ws.render())
+    before = local_state(work)
+    dry = submit(done, expect=1)
+    assert dry["conflicts"] and "2.8.0/REVIEW.md" in dry["conflicts"][0]
+    for extra in ((), ("--force",)):
+        out = run_cli("submit", str(done), "--repo", REPO, "--yes", *extra, expect=1)
+        assert "2.8.0/REVIEW.md" in out.stderr and "Reviewer: review notes" in out.stderr
+        assert "--branch NAME" in out.stderr  # what to do instead
+        assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
+    # master moves: the branch would be rebuilt from it, which would drop the commit too
+    other = tmp_path / "other"
+    sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
+    (other / "2.8.0" / "done" / "result_cuda.md").write_text(CUDA)
+    sh("git", "add", "-A", cwd=other)
+    sh("git", "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-q", "-m", "cuda",
+       cwd=other)
+    sh("git", "push", "-q", "origin", "master", cwd=other)
+    out = run_cli("submit", str(done), "--repo", REPO, "--yes", expect=1)
+    assert "2.8.0/REVIEW.md" in out.stderr and "2.8.0/done/result_cuda.md" not in out.stderr
+    assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
+    assert local_state(work) == before and len(fake_github.pulls) == 1
+    # another branch is fine
+    elsewhere = submit(done, "--yes", "--branch", "relnotes/quantization-take-2")
+    assert elsewhere["created"] and elsewhere["pr_number"] != first["pr_number"]
+

@@ -54,7 +54,8 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
                    "against [default: the todo/ folder of the commit that first added it].")
 @click.option("--force", is_flag=True,
               help="Submit despite problems (still in todo/, audit problems: lost items, "
-                   "unfinished entries, failed checks); the pull request lists them.")
+                   "unfinished entries, failed checks); the pull request lists them. Never "
+                   "over someone else's changes on the branch.")
 @click.option("--yes", is_flag=True, help="Really do it; without it, only show the plan.")
 def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
                branch: str | None, generated: str | None, force: bool, yes: bool,
@@ -91,9 +92,13 @@ def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
         if plan.forced:
             click.echo(f"--force: submitting despite {len(plan.problems)} problem(s); the "
                        "pull request lists them", err=True)
-    if not yes or refused:
+    if not yes or refused or plan.conflicts:
         if fmt == "json":
             emit_json({"dry_run": not yes, "submitted": False, **plan.to_json()})
+        if plan.conflicts:
+            for conflict in plan.conflicts:
+                click.echo(f"not submitted: {conflict}", err=True)
+            exit_with(1)
         if refused:
             click.echo(f"not submitted: {len(plan.problems)} problem(s) (above); fix them or "
                        "pass --force", err=True)
