@@ -433,7 +433,8 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
 
     The audit counts against ``generated`` or, without it, the ``todo/`` folder of the
     commit that first added the worksheet. The commit holds the move, the worksheet's
-    edits and ``miscategorized.md`` and nothing else (other staged changes stay staged). The
+    edits and ``miscategorized.md`` and nothing else (other staged changes stay staged);
+    when it fails (a refusing hook), the move is undone and the index is as it was. The
     review sidecars in ``.relnotes/`` (not tracked) follow the worksheet to ``done/``.
     Paths in findings are relative to the current directory when below it.
     """
@@ -455,27 +456,46 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
         raise UsageError(f"{target} already exists")
     src_rel = source.resolve().relative_to(root).as_posix()
     dst_rel = target.resolve().relative_to(root).as_posix()
+    made = [d for d in reversed(target.parents) if not d.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    git("mv", src_rel, dst_rel, cwd=root, step="move to done")
+    try:
+        git("mv", src_rel, dst_rel, cwd=root, step="move to done")  # stages the move
+    except RelnotesError:
+        _remove_empty(made)
+        raise
     paths = [src_rel, dst_rel]
+    added: list[str] = []
     try:
-        misc_rel = misc.resolve().relative_to(root).as_posix()
-        if misc.exists():
-            git("add", "--", misc_rel, cwd=root, step="commit")
-            paths.append(misc_rel)
+        misc_rel: str | None = misc.resolve().relative_to(root).as_posix()
     except ValueError:
-        pass
-    git("add", "--", dst_rel, cwd=root, step="commit")
+        misc_rel = None
+    if misc_rel is not None and misc.exists():
+        paths.append(misc_rel)
+        if not git("ls-files", "--error-unmatch", "--", misc_rel, cwd=root,
+                   step="commit", check=False).ok:
+            git("add", "--", misc_rel, cwd=root, step="commit")  # new: commit needs it known
+            added.append(misc_rel)
     try:
+        # --only (the default with paths): what is on disk for these paths, nothing else
         git("commit", "-q", "-m", f"{ws.domain}: release notes done", "--", *paths, cwd=root,
             step="commit")
     except RelnotesError:
         git("mv", dst_rel, src_rel, cwd=root, step="undo the move", check=False)
+        for path in added:
+            git("rm", "-q", "--cached", "--", path, cwd=root, step="undo", check=False)
+        _remove_empty(made)
         raise
     _move_sidecars(source, target)
     outcome.target = str(target)
     outcome.commit = head_sha(root)
     return outcome
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders ``done`` created (outermost first in ``folders``) if empty."""
+    for folder in reversed(folders):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _move_sidecars(source: Path, target: Path) -> None:

@@ -666,3 +666,21 @@ def test_someone_elses_commit_on_the_branch_is_never_undone(
     elsewhere = submit(done, "--yes", "--branch", "relnotes/quantization-take-2")
     assert elsewhere["created"] and elsewhere["pr_number"] != first["pr_number"]
 
+
+def test_failed_done_commit_leaves_the_index_as_it_was(repo: dict[str, Path]) -> None:
+    """A pre-commit hook refuses the commit: the worksheet is back in todo/ and status,
+    index and files are byte for byte what they were, also for an untracked pool."""
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'pre-commit: refused' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    todo = release / "todo" / NAME
+    for pool in ("tracked", "untracked"):
+        if pool == "untracked":
+            sh("git", "rm", "-q", "--cached", "2.8.0/miscategorized.md", cwd=work)
+        before = local_state(work)
+        out = run_cli("done", str(todo), expect=1)
+        assert "commit failed" in out.stderr and "refused" in out.stderr
+        assert local_state(work) == before, pool
+        assert todo.exists() and not (release / "done" / NAME).exists()
