@@ -84,3 +84,31 @@ def test_token_never_leaks(tmp_path: Path, cache: Path, monkeypatch: pytest.Monk
     for path in cache.parent.iterdir():
         assert TOKEN.encode() not in path.read_bytes(), path
     assert TOKEN.encode() not in cache.read_bytes()
+
+
+def test_fetch_reads_every_kind_of_release_file(fake_github, cache: Path,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path) -> None:
+    """`relnotes fetch 2.8.0/miscategorized.md` failed: every file was read as a
+    worksheet. The pool, cherry-picks and final notes give their PRs too."""
+    from relnotes.github import document_prs
+    from tests.helpers import DATA
+
+    link = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+    pool = tmp_path / "miscategorized.md"
+    pool.write_text("# Miscategorized commits\n\nWelcome.\n\n## Untopiced\n\n"
+                    f"## cuda (from quantization)\n- Faster conv {link.format(n=139505)}\n\n"
+                    f"## not user facing\n- Internal {link.format(n=144940)}\n")
+    out = run_cli("fetch", str(pool), "--api-url", fake_github.url, "--format", "json")
+    assert json.loads(out.stdout)["requested"] == 2
+    final = DATA / "2.8.0" / "final.md"
+    cherry = DATA / "2.8.0" / "done" / "cherrypicks.md"
+    if not final.exists():
+        pytest.skip("real data not available")
+    from relnotes.documents import read_document
+
+    notes = read_document(final)
+    numbers = document_prs([final])
+    assert numbers == list(notes.pr_places()) and len(numbers) > 500
+    assert document_prs([cherry]) and document_prs([DATA / "2.8.0" / "miscategorized.md"]) == []
+    offline = run_cli("fetch", str(final), str(cherry), "--offline", "--format", "json")
+    assert json.loads(offline.stdout)["requested"] == len(document_prs([final, cherry]))

@@ -17,7 +17,7 @@ import pytest
 
 from relnotes.cli.fetch_cmd import ProgressBar
 from relnotes.errors import GitHubError
-from relnotes.github import PRRecord, cached_metadata, fetch_metadata, load_metadata, worksheet_prs
+from relnotes.github import PRRecord, cached_metadata, document_prs, fetch_metadata, load_metadata
 from relnotes.github.client import GitHubClient, build_query
 from relnotes.testing.fake_github import RunningServer
 
@@ -56,7 +56,7 @@ def _forced_pages(server: RunningServer, numbers: list[int], batch: int = 50) ->
 
 def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: RunningServer,
                                                             github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     assert len(numbers) == 60
     forced = _forced_pages(fake_github, numbers)
     assert forced >= 1, "fixtures must force pagination somewhere"
@@ -82,7 +82,7 @@ def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: Running
 
 def test_label_pagination_with_small_pages(fake_github: RunningServer, github_config: Any
                                            ) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     client = _client(fake_github, label_page=3, file_page=7)
     result = fetch_metadata(numbers, config=github_config, client=client)
     fixture = fake_github.fake.fixtures["pytorch/pytorch"]
@@ -108,7 +108,7 @@ def test_unknown_number_is_reported_and_batch_kept(fake_github: RunningServer,
 
 def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
                                                     github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
 
     class Interrupted(GitHubClient):
         calls = 0
@@ -145,7 +145,7 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
 def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
                              fault: str, params: dict[str, Any],
                              caplog: pytest.LogCaptureFixture) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     fake_github.inject(fault, count=2, **params)
     sleeps = Sleeps()
     with caplog.at_level(logging.WARNING):
@@ -164,7 +164,7 @@ def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
 
 
 def test_bad_gateway_halves_the_batch(fake_github: RunningServer, github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     fake_github.inject("502", count=1)
     result = fetch_metadata(numbers, config=github_config, client=_client(fake_github))
     assert not result.failed and len(result.records) == 60
@@ -191,7 +191,7 @@ def test_one_pr_error_is_retried_alone(fake_github: RunningServer, github_config
 
 def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
                                                    github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     load_metadata(numbers[:50], config=github_config)
     # the rate limit now resets in an hour, longer than relnotes is willing to wait
     fake_github.inject("rate_limit", count=100, reset_in=3600)
@@ -212,7 +212,7 @@ def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
 
 def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
                                                github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     client = _client(fake_github, max_attempts=2)
 
     original = client.fetch_batch
@@ -304,7 +304,7 @@ def test_enterprise_style_api_url(fake_github: RunningServer, tmp_path: Path) ->
 
 def test_progress_callback_through_fetch(fake_github: RunningServer, github_config: Any,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     calls: list[tuple[int, int, int]] = []
     fetch_metadata(numbers, config=github_config, progress=lambda *a: calls.append(a))
     assert calls[-1][:2] == (60, 60) and all(total == 60 for _, total, _ in calls)

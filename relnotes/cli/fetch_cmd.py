@@ -1,4 +1,4 @@
-"""``relnotes fetch``: fill the PR metadata cache for worksheets or PR numbers."""
+"""``relnotes fetch``: fill the PR metadata cache for release files or PR numbers."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
           refresh: bool, offline: bool, fmt: str) -> None:
     """Fetch PR metadata (labels, files, state, author, body) into the local cache.
 
-    Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
+    FILES are any release files: worksheets, miscategorized.md, cherrypicks.md, final
+    notes (every PR they mention). Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
     a second run costs no request; an interrupted run resumes. The token is read from
     $GITHUB_TOKEN (or the variable named by the token_env setting). A progress bar is
     shown on stderr when it is a terminal (never with --format json).
@@ -73,14 +74,15 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     Examples:
       relnotes fetch todo/quantization.md
       relnotes fetch 2.8.0/todo/result_*.md
+      relnotes fetch 2.8.0/miscategorized.md 2.8.0/final.md
       relnotes fetch --prs 139505,144940 --format json
       relnotes fetch todo/*.md --refresh --api-url http://127.0.0.1:8765
     """
-    from relnotes.github.fetch import describe_failures, fetch_metadata, worksheet_prs
+    from relnotes.github.fetch import describe_failures, document_prs, fetch_metadata
 
     if not files and not prs:
-        raise UsageError("give worksheet FILES or --prs N[,N...]")
-    numbers = worksheet_prs(files) + _parse_prs(prs)
+        raise UsageError("give release FILES or --prs N[,N...]")
+    numbers = document_prs(files) + _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
     bar = ProgressBar() if fmt != "json" and _stderr_is_tty() else None
     try:

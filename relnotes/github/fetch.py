@@ -21,8 +21,8 @@ from relnotes.github.records import PRRecord
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
 
-__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "fetch_metadata",
-           "load_metadata", "lookup_metadata", "metadata_for", "worksheet_prs"]
+__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "document_prs",
+           "fetch_metadata", "load_metadata", "lookup_metadata", "metadata_for"]
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +250,20 @@ def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = Fals
     return lookup.records
 
 
-def worksheet_prs(paths: Iterable[str | Path]) -> list[int]:
-    """Every PR number referenced by the items of the given worksheets, in file order."""
-    from relnotes.worksheet import read_worksheet
+def document_prs(paths: Iterable[str | Path]) -> list[int]:
+    """Every PR number the given release files reference, in file order: the items of
+    worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (title PRs and those of
+    nested bullets), and every PR final notes mention (entries and text, outside code).
+    The kind of each file comes from :func:`relnotes.documents.read_document`."""
+    from relnotes.documents import read_document
+    from relnotes.finalnotes import FinalNotes
 
     numbers: list[int] = []
     for path in paths:
-        for item in read_worksheet(path).items():
-            numbers.extend(item.all_prs)  # title PRs and those of nested bullets
+        doc = read_document(path)
+        if isinstance(doc, FinalNotes):
+            numbers.extend(doc.pr_places())
+            continue
+        for item in doc.items():
+            numbers.extend(item.all_prs)
     return list(dict.fromkeys(numbers))
