@@ -41,15 +41,25 @@ def _stderr_is_tty() -> bool:
         return False
 
 
+_SHOWN = 30  # numbers listed per kind; the rest are counted
+
+
 def _parse_prs(text: str | None) -> list[int]:
     numbers: list[int] = []
     for part in (text or "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("#").isdigit():
-            raise UsageError(f"--prs: {part!r} is not a PR number")
-        numbers.append(int(part.lstrip("#")))
+        digits = part.removeprefix("#")
+        if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+            raise UsageError(f"--prs: {part!r} is not a PR number (1 or more)")
+        numbers.append(int(digits))
     return numbers
+
+
+def _listed(numbers: list[int]) -> str:
+    """``#1, #2, ...`` for the first few, and how many more."""
+    shown = ", ".join(f"#{n}" for n in numbers[:_SHOWN])
+    return shown + (f" and {len(numbers) - _SHOWN} more" if len(numbers) > _SHOWN else "")
 
 
 @command()
@@ -98,11 +108,10 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
         click.echo(f"{result.repo}: {total} PRs, {result.from_cache} from cache, "
                    f"{result.fetched} fetched in {result.requests} request(s)")
         if result.not_found:
-            click.echo("not found: " + ", ".join(f"#{n}" for n in result.not_found))
+            click.echo(f"not found ({len(result.not_found)}): {_listed(result.not_found)}")
         if result.missing:
             click.echo(f"not cached ({len(result.missing)}, offline): "
-                       + ", ".join(f"#{n}" for n in sorted(result.missing)[:30])
-                       + (" ..." if len(result.missing) > 30 else ""))
+                       + _listed(sorted(result.missing)))
         click.echo(f"cache: {result.cache_path} (records of {result.api_url})")
     if result.failed:
         raise GitHubError(describe_failures(result.failed))
