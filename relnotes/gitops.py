@@ -30,7 +30,6 @@ __all__ = [
     "build_commit",
     "commit_exists",
     "commits_touching",
-    "current_branch",
     "fetch_branch",
     "first_adding_commit",
     "git",
@@ -124,13 +123,6 @@ def repo_root(path: str | Path) -> Path:
         raise GitError(f"{path} is not in a git repository (clone the release-notes "
                        "repository and work there)")
     return Path(out.stdout.strip())
-
-
-def current_branch(root: Path) -> str | None:
-    """The checked-out branch, or None on a detached HEAD."""
-    out = git("symbolic-ref", "--quiet", "--short", "HEAD", cwd=root, step="read the branch",
-              check=False)
-    return out.stdout.strip() or None if out.ok else None
 
 
 def head_sha(root: Path) -> str:

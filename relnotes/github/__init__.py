@@ -11,7 +11,6 @@ from relnotes.github.fetch import (
     cached_metadata,
     document_prs,
     fetch_metadata,
-    load_metadata,
     lookup_metadata,
     metadata_for,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "cached_metadata",
     "document_prs",
     "fetch_metadata",
-    "load_metadata",
     "lookup_metadata",
     "metadata_for",
 ]

@@ -51,13 +51,14 @@ _PR_FIELDS = "number title body state merged mergedAt updatedAt changedFiles aut
 _PAGE = "totalCount pageInfo { hasNextPage endCursor } nodes { %s }"
 
 
-def resolve_api_url(config: Config, override: str | None = None) -> str:
-    """``--api-url`` > the ``api_url`` setting > ``$GITHUB_API_URL`` > api.github.com.
+def resolve_api_url(config: Config) -> str:
+    """The ``api_url`` setting (``--api-url`` sets it) > ``$GITHUB_API_URL`` >
+    api.github.com.
 
     An explicit setting beats the environment so that a test or a project pinned to a
     server is never silently redirected by a variable left in someone's shell.
     """
-    for candidate in (override, config.api_url, os.environ.get("GITHUB_API_URL")):
+    for candidate in (config.api_url, os.environ.get("GITHUB_API_URL")):
         if candidate:
             return candidate.rstrip("/")
     return DEFAULT_API_URL
@@ -214,12 +215,12 @@ class GitHubClient:
         self._requester = self._github.requester
 
     @classmethod
-    def from_config(cls, config: Config, *, api_url: str | None = None, repo: str | None = None,
+    def from_config(cls, config: Config, *, repo: str | None = None,
                     **kwargs: Any) -> GitHubClient:
         """A client for ``repo`` (default ``config.repo``) with the token read from
         ``$<config.token_env>``."""
         token_env = config.token_env or "GITHUB_TOKEN"
-        return cls(repo=repo or config.repo, api_url=resolve_api_url(config, api_url),
+        return cls(repo=repo or config.repo, api_url=resolve_api_url(config),
                    token=os.environ.get(token_env), token_env=token_env, **kwargs)
 
     @property
