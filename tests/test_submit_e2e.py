@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,11 @@ def sh(*args: str, cwd: Path) -> str:
     return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def repo(tmp_path: Path, fake_github: RunningServer,
-         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """A bare remote (default branch master) with the generated worksheets, a clone on the
-    maintainer's own branch with another domain's work committed (not pushed), a staged
-    change, an unstaged change and an untracked file; settings pointing at the server."""
+def published(tmp_path: Path, fake_github: RunningServer, monkeypatch: pytest.MonkeyPatch,
+              fill: Callable[[Path], None]) -> tuple[Path, Path]:
+    """(bare remote, clone): the files ``fill`` writes, a NOTES.txt and settings pointing
+    at the server, committed on master of the remote (its default branch) and pushed; the
+    clone then on the maintainer's own branch ``my-work``."""
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
     sh("git", "init", "-q", "--bare", "-b", "master", str(remote), cwd=tmp_path)
@@ -84,13 +84,7 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     for key, value in (("user.name", "Maintainer"), ("user.email", "m@example.com"),
                        ("commit.gpgsign", "false")):
         sh("git", "config", key, value, cwd=work)
-    release = work / "2.8.0"
-    (release / "todo").mkdir(parents=True)
-    (release / "done").mkdir()
-    (release / "done" / ".gitkeep").write_text("")
-    (release / "todo" / NAME).write_text(WORKSHEET)
-    (release / "todo" / "result_cuda.md").write_text(CUDA)
-    (release / "miscategorized.md").write_text(MISC)
+    fill(work)
     (work / "NOTES.txt").write_text("team notes\n")
     (work / "pyproject.toml").write_text(
         f'[tool.relnotes]\napi_url = "{fake_github.url}"\ntoken_env = "{TOKEN_ENV}"\n')
@@ -98,10 +92,33 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     sh("git", "commit", "-q", "-m", "generated worksheets", cwd=work)
     sh("git", "remote", "add", "origin", str(remote), cwd=work)
     sh("git", "push", "-q", "-u", "origin", "master", cwd=work)
+    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
+    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
+    return remote, work
+
+
+@pytest.fixture
+def repo(tmp_path: Path, fake_github: RunningServer,
+         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A bare remote (default branch master) with the generated worksheets, a clone on the
+    maintainer's own branch with another domain's work committed (not pushed), a staged
+    change, an unstaged change and an untracked file; settings pointing at the server."""
+
+    def fill(work: Path) -> None:
+        release = work / "2.8.0"
+        (release / "todo").mkdir(parents=True)
+        (release / "done").mkdir()
+        (release / "done" / ".gitkeep").write_text("")
+        (release / "todo" / NAME).write_text(WORKSHEET)
+        (release / "todo" / "result_cuda.md").write_text(CUDA)
+        (release / "miscategorized.md").write_text(MISC)
+
+    remote, work = published(tmp_path, fake_github, monkeypatch, fill)
+    release = work / "2.8.0"
     generated = tmp_path / "generated"
     shutil.copytree(release / "todo", generated)
-    # the maintainer's own branch, with work that is none of the submission's business
-    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+    # on the maintainer's own branch: work that is none of the submission's business
     cuda = release / "todo" / "result_cuda.md"
     cuda.write_text(CUDA.replace("### Untopiced\n- Fix cuda stream",
                                  "### Untopiced\n### bug fixes\n- Fix cuda stream"))
@@ -110,8 +127,6 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     sh("git", "add", "NOTES.txt", cwd=work)
     (work / "NOTES.txt").write_text("team notes\nstaged line\nunstaged line\n")
     (work / "scratch.txt").write_text("untracked\n")
-    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
-    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
     return {"work": work, "remote": remote, "release": release, "generated": generated}
 
 
@@ -150,6 +165,18 @@ def local_state(work: Path) -> dict[str, Any]:
             "status": sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work),
             "branches": sh("git", "for-each-ref", "refs/heads", cwd=work),
             "files": files}
+
+
+def push_commit(remote: Path, clone: Path, branch: str, files: dict[str, str], *,
+                author: str = "Other", message: str = "other work") -> None:
+    """Someone else commits ``files`` on ``branch`` of the remote (through a clone)."""
+    sh("git", "clone", "-q", "-b", branch, str(remote), str(clone), cwd=clone.parent)
+    for name, text in files.items():
+        (clone / name).write_text(text)
+    sh("git", "add", "-A", cwd=clone)
+    sh("git", "-c", f"user.name={author}", "-c", "user.email=o@example.com", "commit", "-q",
+       "-m", message, cwd=clone)
+    sh("git", "push", "-q", "origin", branch, cwd=clone)
 
 
 def remote_diff(remote: Path, branch: str = BRANCH, base: str = "master") -> list[str]:
@@ -338,13 +365,8 @@ def test_branch_is_rebuilt_when_the_default_branch_moved(repo: dict[str, Path],
     release, remote = repo["release"], repo["remote"]
     finished(release)
     first = submit(release / "done" / NAME, "--yes")
-    other = tmp_path / "other"  # someone merges another domain into master meanwhile
-    sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
-    (other / "2.8.0" / "done" / "result_cuda.md").write_text(CUDA)
-    sh("git", "add", "-A", cwd=other)
-    sh("git", "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-q", "-m", "cuda",
-       cwd=other)
-    sh("git", "push", "-q", "origin", "master", cwd=other)
+    # someone merges another domain into master meanwhile
+    push_commit(remote, tmp_path / "other", "master", {"2.8.0/done/result_cuda.md": CUDA})
     second = submit(release / "done" / NAME, "--yes")
     assert second["pr_number"] == first["pr_number"] and second["pushed"]
     assert sh("git", "rev-parse", f"{BRANCH}^", cwd=remote) == \
@@ -511,30 +533,19 @@ def real(tmp_path: Path, fake_github: RunningServer,
 
     if not (DATA / "2.8.0" / "todo").is_dir():
         pytest.skip("real data not available")
-    remote, work = tmp_path / "remote.git", tmp_path / "work"
-    sh("git", "init", "-q", "--bare", "-b", "master", str(remote), cwd=tmp_path)
-    sh("git", "init", "-q", "-b", "master", str(work), cwd=tmp_path)
-    for key, value in (("user.name", "Maintainer"), ("user.email", "m@example.com"),
-                       ("commit.gpgsign", "false")):
-        sh("git", "config", key, value, cwd=work)
-    for release in ("2.8.0", "2.7.0"):
-        copy_data(DATA / release / "todo", work / release / "todo")
-        copy_data(DATA / release / "miscategorized.md", work / release / "miscategorized.md")
-        (work / release / "done").mkdir()
-        (work / release / "done" / ".gitkeep").write_text("")
-    (work / "NOTES.txt").write_text("team notes\n")
-    (work / "pyproject.toml").write_text(
-        f'[tool.relnotes]\napi_url = "{fake_github.url}"\ntoken_env = "{TOKEN_ENV}"\n')
-    sh("git", "add", "-A", cwd=work)
-    sh("git", "commit", "-q", "-m", "generated worksheets", cwd=work)
-    sh("git", "remote", "add", "origin", str(remote), cwd=work)
-    sh("git", "push", "-q", "-u", "origin", "master", cwd=work)
-    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+
+    def fill(work: Path) -> None:
+        for release in ("2.8.0", "2.7.0"):
+            copy_data(DATA / release / "todo", work / release / "todo")
+            copy_data(DATA / release / "miscategorized.md",
+                      work / release / "miscategorized.md")
+            (work / release / "done").mkdir()
+            (work / release / "done" / ".gitkeep").write_text("")
+
+    remote, work = published(tmp_path, fake_github, monkeypatch, fill)
     (work / "NOTES.txt").write_text("team notes\nstaged line\n")
     sh("git", "add", "NOTES.txt", cwd=work)
     (work / "scratch.txt").write_text("untracked\n")
-    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
-    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
     return {"work": work, "remote": remote, "data": DATA}
 
 
@@ -631,13 +642,9 @@ def test_someone_elses_commit_on_the_branch_is_never_undone(
     work, release, remote = repo["work"], repo["release"], repo["remote"]
     done = finished(release)
     first = submit(done, "--yes")
-    reviewer = tmp_path / "reviewer"
-    sh("git", "clone", "-q", "-b", BRANCH, str(remote), str(reviewer), cwd=tmp_path)
-    (reviewer / "2.8.0" / "REVIEW.md").write_text("looks good, one question\n")
-    sh("git", "add", "-A", cwd=reviewer)
-    sh("git", "-c", "user.name=Reviewer", "-c", "user.email=r@x", "commit", "-q", "-m",
-       "review notes", cwd=reviewer)
-    sh("git", "push", "-q", "origin", BRANCH, cwd=reviewer)
+    push_commit(remote, tmp_path / "reviewer", BRANCH,
+                {"2.8.0/REVIEW.md": "looks good, one question\n"},
+                author="Reviewer", message="review notes")
     tip = sh("git", "rev-parse", BRANCH, cwd=remote)
     ws = read_worksheet(done)
     ws.set_title(ws.find("pr:5102"), f"Add a per-channel observer {LINK.format(n=5102)}")
@@ -651,13 +658,7 @@ def test_someone_elses_commit_on_the_branch_is_never_undone(
         assert "--branch NAME" in out.stderr  # what to do instead
         assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
     # master moves: the branch would be rebuilt from it, which would drop the commit too
-    other = tmp_path / "other"
-    sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
-    (other / "2.8.0" / "done" / "result_cuda.md").write_text(CUDA)
-    sh("git", "add", "-A", cwd=other)
-    sh("git", "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-q", "-m", "cuda",
-       cwd=other)
-    sh("git", "push", "-q", "origin", "master", cwd=other)
+    push_commit(remote, tmp_path / "other", "master", {"2.8.0/done/result_cuda.md": CUDA})
     out = run_cli("submit", str(done), "--repo", REPO, "--yes", expect=1)
     assert "2.8.0/REVIEW.md" in out.stderr and "2.8.0/done/result_cuda.md" not in out.stderr
     assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
