@@ -463,7 +463,9 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
     except RelnotesError:
         _remove_empty(made)
         raise
-    paths = [src_rel, dst_rel]
+    # the old path only when HEAD has it (a worksheet staged but never committed)
+    paths = [src_rel, dst_rel] if commit_exists(root, "HEAD") and read_blob(
+        root, "HEAD", src_rel) is not None else [dst_rel]
     added: list[str] = []
     try:
         misc_rel: str | None = misc.resolve().relative_to(root).as_posix()

@@ -685,3 +685,20 @@ def test_failed_done_commit_leaves_the_index_as_it_was(repo: dict[str, Path]) ->
         assert "commit failed" in out.stderr and "refused" in out.stderr
         assert local_state(work) == before, pool
         assert todo.exists() and not (release / "done" / NAME).exists()
+
+
+def test_done_without_git_history_says_what_it_could_not_check(repo: dict[str, Path]) -> None:
+    """A worksheet in no commit yet (staged only): no baseline to find lost items in, so
+    the audit checks duplicates only, and says so."""
+    work, release = repo["work"], repo["release"]
+    new = release / "todo" / "result_mps.md"
+    new.write_text(CUDA.replace("cuda", "mps").replace("6101", "7101")
+                   .replace("### Untopiced\n", ""))
+    sh("git", "add", str(new), cwd=work)
+    out = run_cli("done", str(new), "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["moved"] and data["audit"]["baseline"] is None
+    (note,) = data["audit"]["notes"]
+    assert "2.8.0/todo/result_mps.md is in no commit" in note and "--generated" in note
+    assert sh("git", "show", "--name-status", "--format=", "HEAD", cwd=work).split() == \
+        ["A", "2.8.0/done/result_mps.md"]
