@@ -28,7 +28,7 @@ from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
 from relnotes.markdown import parse_inline, refs_in_inline
 from relnotes.miscategorized import Miscategorized, read_miscategorized
-from relnotes.worksheet import Document, Item, Worksheet
+from relnotes.worksheet import Document, Item, Worksheet, release_parts
 
 __all__ = [
     "KEEP",
@@ -167,10 +167,7 @@ def default_miscategorized_path(worksheet_path: str | Path, config: Config | Non
     configured = config.path(config.miscategorized) if config is not None else None
     if configured is not None:
         return configured
-    folder = Path(worksheet_path).resolve().parent
-    if folder.name in ("todo", "done"):
-        folder = folder.parent
-    return folder / "miscategorized.md"
+    return release_parts(worksheet_path)[0] / "miscategorized.md"
 
 
 def apply_to_files(plans: Sequence[tuple[Worksheet, Sequence[Decision]]], *,

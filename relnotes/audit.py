@@ -9,9 +9,12 @@ hashes when it has no PR; items with neither cannot be tracked and are only coun
 
 Checks, each a :class:`~relnotes.findings.Finding` (any finding: exit 1):
 
-- ``lost`` / ``duplicated``: with ``--generated DIR``, the occurrences of each PR across
-  todo/, done/ and miscategorized.md equal those in the generated worksheets. Without it
-  only duplication is checked: a PR in more than one file.
+- ``lost`` / ``duplicated``: with the generated worksheets (``--generated DIR``, or what
+  ``done`` and ``submit`` take from git: the ``todo/`` folder of the commit that first
+  added the worksheet), the occurrences of each PR across todo/, done/ and
+  miscategorized.md equal those in the generated worksheets -- the whole generated
+  folder, since the generator also repeats a few PRs across files. Without them only
+  duplication is checked: a PR in more than one file.
 - in ``done/`` only (``todo/`` is work in progress): ``untopiced`` items; ``revert-pair``
   items (a revert and what it reverts, both in this release) outside ``not user facing``;
   entry findings from :func:`relnotes.lint.lint_worksheet` (BC-breaking and deprecation
@@ -44,17 +47,27 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.github import metadata_for
-from relnotes.miscategorized import read_miscategorized
+from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.triage.reverts import find_revert_pairs
-from relnotes.worksheet import Document, Item, Worksheet, read_worksheet, worksheet_files
+from relnotes.versions import release_of
+from relnotes.worksheet import (
+    Document,
+    Item,
+    Worksheet,
+    read_worksheet,
+    release_parts,
+    worksheet_files,
+)
 
 __all__ = [
     "UNFINISHABLE_FILES",
     "AuditReport",
     "CheckResults",
+    "Generated",
     "audit",
     "item_refs",
     "read_check_results",
+    "read_generated",
 ]
 
 UNFINISHABLE_FILES = frozenset({"result_skip.md"})
@@ -74,6 +87,30 @@ class _Place:
 
 
 @dataclass
+class Generated:
+    """The worksheets as generated, by their path below ``todo/`` (``result_fx.md``,
+    ``result_package/deploy.md``), and where they were read from (for messages).
+    ``errors``: generated files that could not be parsed (audit findings)."""
+
+    source: str
+    worksheets: dict[str, Worksheet] = field(default_factory=dict)
+    errors: list[Finding] = field(default_factory=list)
+
+
+def read_generated(folder: str | Path) -> Generated:
+    """Every worksheet below ``folder`` (sub-folders too), parsed once."""
+    root = Path(folder)
+    found = Generated(source=str(folder))
+    for path in worksheet_files(root):
+        try:
+            found.worksheets[path.relative_to(root).as_posix()] = read_worksheet(path)
+        except WorksheetError as exc:
+            found.errors.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
+                                        exc.message))
+    return found
+
+
+@dataclass
 class AuditReport:
     root: str
     findings: list[Finding] = field(default_factory=list)
@@ -85,6 +122,8 @@ class AuditReport:
     untracked_items: int = 0
     generated_refs: int | None = None
     checks: dict[str, dict[str, int]] = field(default_factory=dict)
+    baseline: str | None = None  # where the generated worksheets came from
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +150,7 @@ class AuditReport:
                 "generated_refs": self.generated_refs, "accounted": self.accounted,
                 "lost": self.lost, "duplicated": self.duplicated, "added": self.added,
                 "untracked_items": self.untracked_items, "checks": self.checks,
+                "baseline": self.baseline, "notes": self.notes,
                 "findings": [f.to_json() for f in self.findings]}
 
 
@@ -152,8 +192,9 @@ def _describe(result: Mapping[str, Any]) -> tuple[int | None, str]:
 
 
 class _Auditor:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, config: Config | None) -> None:
         self.report = AuditReport(root=str(root))
+        self.config = config
         self.places: dict[str, list[_Place]] = {}
         self.done: list[Worksheet] = []
         self.items: list[Item] = []
@@ -184,7 +225,8 @@ class _Auditor:
                 self.problem(ws.path, item.line, "untopiced", "item still in Untopiced")
         from relnotes.lint import lint_worksheet
 
-        for finding in lint_worksheet(ws):
+        version = release_of(ws.path, self.config.release if self.config else "")
+        for finding in lint_worksheet(ws, release=str(version) if version else None):
             if finding.code not in _LINT_OWN:
                 self.report.findings.append(finding)
         checks = read_check_results(ws.path)
@@ -243,65 +285,82 @@ class _Auditor:
                          f"{ref} is also at {first.file}:{first.line} ({len(places)} times)")
 
 
-def _generated_counts(folder: Path, auditor: _Auditor
-                      ) -> tuple[Counter[str], dict[str, _Place]]:
+def _generated_counts(generated: Generated, names: set[str]
+                      ) -> tuple[Counter[str], dict[str, _Place], set[str]]:
+    """Occurrences of each ref, where it first stands, and the refs of the worksheets
+    named ``names`` (paths below todo/)."""
     counts: Counter[str] = Counter()
     first: dict[str, _Place] = {}
-    for path in worksheet_files(folder):
-        ws = auditor.read(path)
-        if ws is None:
-            continue
+    scope: set[str] = set()
+    for name, ws in generated.worksheets.items():
         for item in ws.items():
             for ref in item_refs(item):
                 counts[ref] += 1
                 first.setdefault(ref, _Place(ws.path, item.line))
-    return counts, first
+                if name in names:
+                    scope.add(ref)
+    return counts, first, scope
 
 
-def audit(root: str | Path, *, generated: str | Path | None = None,
+def audit(root: str | Path, *, generated: str | Path | Generated | None = None,
           miscategorized: str | Path | None = None,
           metadata: Mapping[int, Any] | None = None,
-          only: Iterable[str | Path] = (), config: Config | None = None) -> AuditReport:
+          only: Iterable[str | Path] = (), config: Config | None = None,
+          worksheets: Mapping[Path, Worksheet] | None = None,
+          pool: Miscategorized | None = None) -> AuditReport:
     """Audit the release folder ``root`` (holding todo/, done/, miscategorized.md).
 
     ``only`` limits the ``done/`` checks to these worksheets (as ``done`` does before it
     moves one; they are checked as finished wherever they are) and the accounting to
-    their PRs (and those of the generated worksheets of the same name); the counting
-    itself always covers the whole folder, since an item is lost or doubled across files.
+    their PRs (and those of the generated worksheets of the same path below todo/); the
+    counting itself always covers the whole folder, since an item is lost or doubled
+    across files. ``generated`` is a folder or worksheets already read (``done`` and
+    ``submit`` take them from git). ``worksheets`` (by resolved path) and ``pool`` are
+    documents the caller has already parsed, used instead of reading those files again.
     """
     root_path = Path(root)
-    auditor = _Auditor(root_path)
+    auditor = _Auditor(root_path, config)
     rep = auditor.report
+    parsed = dict(worksheets or {})
     selected = {Path(p).resolve() for p in only}
     scope: set[str] = set()
     for folder in ("todo", "done"):
         files = worksheet_files(root_path / folder)
         rep.files[folder] = len(files)
         for path in files:
-            ws = auditor.read(path)
+            resolved = path.resolve()
+            ws = parsed[resolved] if resolved in parsed else auditor.read(path)
             if ws is None:
                 continue
             auditor.count(ws, folder)
-            if path.resolve() in selected:
+            if resolved in selected:
                 scope.update(ref for item in ws.items() for ref in item_refs(item))
-            finished = (path.resolve() in selected) if selected else folder == "done"
+            finished = (resolved in selected) if selected else folder == "done"
             if finished and path.name not in UNFINISHABLE_FILES:
                 auditor.done.append(ws)
                 auditor.finished_checks(ws)
     misc_path = Path(miscategorized) if miscategorized else root_path / "miscategorized.md"
-    if misc_path.exists():
+    if pool is not None:
+        auditor.count(pool, "miscategorized")
+    elif misc_path.exists():
         try:
             auditor.count(read_miscategorized(misc_path), "miscategorized")
         except WorksheetError as exc:
             auditor.problem(exc.file or str(misc_path), exc.line or 1, "parse-error",
                             exc.message)
-    gen_counts, gen_places = (_generated_counts(Path(generated), auditor) if generated
-                              else (None, {}))
-    names = {p.name for p in selected}
-    scope.update(ref for ref, place in gen_places.items() if Path(place.file).name in names)
-    if generated and not gen_counts:
-        auditor.problem(str(generated), 1, "no-generated",
-                        "no generated worksheets found to account for")
+    if generated is not None and not isinstance(generated, Generated):
+        generated = read_generated(generated)
+    gen_counts: Counter[str] | None = None
+    gen_places: dict[str, _Place] = {}
+    if generated is not None:
+        rep.baseline = generated.source
+        rep.findings.extend(generated.errors)
+        names = {release_parts(p)[2].as_posix() for p in selected}
+        gen_counts, gen_places, gen_scope = _generated_counts(generated, names)
+        scope.update(gen_scope)
+        if not gen_counts:
+            auditor.problem(generated.source, 1, "no-generated",
+                            "no generated worksheets found to account for")
     if metadata is None and config is not None:
         # revert pairs use what the cache knows; the audit never waits for the network
         numbers = sorted({p for item in auditor.items for p in item.all_prs})

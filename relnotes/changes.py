@@ -4,8 +4,10 @@ Two questions ``submit`` asks, answered from documents only (no git, no GitHub):
 
 - :func:`summarise_changes`: against the worksheet *as generated* (not against whatever
   the remote's default branch holds, which may already contain the finished file), how
-  many items were moved, dropped, sent to other domains, adopted, retitled, and how many
-  BC-breaking/deprecation entries were written.
+  many items were moved, dropped, sent to other domains (only those the pool holds),
+  adopted (only those the pool gave up), retitled, and how many BC-breaking/deprecation
+  entries were written. A generated item that is neither in the worksheet nor in the
+  pool is *removed*: reported as a problem, never counted as sent.
 - :func:`pool_update`: of everything in the local ``miscategorized.md``, the changes that
   belong to this worksheet -- the items it sent (``## <target> (from <domain>)``) and
   the items it adopted from the pool -- applied to the pool as it is on the remote, so
@@ -16,6 +18,7 @@ Two questions ``submit`` asks, answered from documents only (no git, no GitHub):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,8 @@ class ChangeSummary:
     dropped: list[str] = field(default_factory=list)
     sent: list[dict[str, str]] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)    # new, and not from the pool
+    removed: list[str] = field(default_factory=list)  # generated, now nowhere to be seen
     retitled: list[str] = field(default_factory=list)
     entries: int = 0
     checks: dict[str, int] | None = None  # {"results", "failed"} of the saved check run
@@ -59,6 +64,7 @@ class ChangeSummary:
                  f"| sent to other domains (miscategorized.md) | {len(self.sent)}"
                  + (f" ({domains})" if domains else "") + " |",
                  f"| adopted from miscategorized.md | {len(self.adopted)} |",
+                 f"| items added (not generated, not from the pool) | {len(self.added)} |",
                  f"| titles rewritten | {len(self.retitled)} |",
                  f"| BC-breaking / deprecation entries written | {self.entries} |",
                  f"| snippet checks | {checks} |"]
@@ -67,10 +73,15 @@ class ChangeSummary:
                          "are counted)")
         else:
             lines.append(f"\nCounted against the generated worksheet ({self.baseline}).")
+        if self.removed:
+            lines.append(f"\n**Problem: {len(self.removed)} item(s) of the generated worksheet "
+                         "are neither in it nor in miscategorized.md:** "
+                         + ", ".join(f"`{k}`" for k in self.removed))
         details = [f"- {m['key']}: {m['from']} -> {m['to']}" for m in self.moved]
         details += [f"- {k}: dropped" for k in self.dropped]
         details += [f"- {s['key']}: sent to {s['domain']}" for s in self.sent]
         details += [f"- {k}: adopted" for k in self.adopted]
+        details += [f"- {k}: added" for k in self.added]
         if details:
             lines += ["", "<details><summary>Items</summary>", "", *details, "", "</details>"]
         return "\n".join(lines)
@@ -93,12 +104,16 @@ def _pool_targets(pool: Miscategorized | None) -> dict[str, str]:
 
 
 def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
-                      pool: Miscategorized | None = None, baseline: str | None = None,
+                      pool: Miscategorized | None = None, adopted: Iterable[str] = (),
+                      baseline: str | None = None,
                       checks: tuple[int, int] | None = None) -> ChangeSummary:
     """Compare the generated worksheet with the finished one, item by item (by key).
 
-    ``pool`` tells where sent items went; ``checks`` is (results, failed) of the saved
-    snippet check. Without ``generated`` only entries and checks are counted.
+    ``pool`` is the pool as submitted: a generated item that left the worksheet counts
+    as sent only when the pool holds it (its group tells where), else it is removed.
+    ``adopted`` are the keys the pool gave up to this worksheet; other new items are
+    added. ``checks`` is (results, failed) of the saved snippet check. Without
+    ``generated`` only entries and checks are counted.
     """
     summary = ChangeSummary(baseline=baseline if generated is not None else None)
     if checks is not None:
@@ -116,7 +131,10 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
     for key, old in before.items():
         new = now.get(key)
         if new is None:
-            summary.sent.append({"key": key, "domain": targets.get(key, "?")})
+            if key in targets:
+                summary.sent.append({"key": key, "domain": targets[key]})
+            else:
+                summary.removed.append(key)
             continue
         was, is_ = old.placement, new.placement
         if is_ != was and is_ == "not user facing":
@@ -125,7 +143,10 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
             summary.moved.append({"key": key, "from": was, "to": is_})
         if new.title.strip() != old.title.strip():
             summary.retitled.append(key)
-    summary.adopted = [key for key in now if key not in before]
+    from_pool = set(adopted)
+    for key in now:
+        if key not in before:
+            (summary.adopted if key in from_pool else summary.added).append(key)
     return summary
 
 
@@ -134,8 +155,9 @@ class PoolUpdate:
     """The pool as it should be on the submitted branch."""
 
     text: str | None  # None: this worksheet changes nothing in the pool
-    sent: int = 0
-    adopted: int = 0
+    pool: Miscategorized  # the pool as submitted (the remote's when ``text`` is None)
+    sent: list[str] = field(default_factory=list)     # keys sent to the pool
+    adopted: list[str] = field(default_factory=list)  # keys taken from the remote's pool
     verbatim: bool = True  # the local file as it is (else rebuilt: it holds other changes)
 
 
@@ -144,16 +166,19 @@ def _entries(pool: Miscategorized) -> Counter[tuple[str, str]]:
 
 
 def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
-                local_text: str | None, path: str = "miscategorized.md") -> PoolUpdate:
+                local_text: str | None, path: str = "miscategorized.md",
+                local: Miscategorized | None = None) -> PoolUpdate:
     """This worksheet's changes to the pool, applied to the remote's pool.
 
     Sent items are those the local pool files under ``## <target> (from <domain>)`` that
     the remote's pool lacks; adopted ones are items of the remote's pool that now stand
     in the worksheet. When the result holds the same items in the same groups as the
-    local file, the local file is used byte for byte.
+    local file, the local file is used byte for byte. ``local``: ``local_text`` already
+    parsed.
     """
     remote = parse_miscategorized(remote_text or "", path=path)
-    local = parse_miscategorized(local_text, path=path) if local_text is not None else None
+    if local is None and local_text is not None:
+        local = parse_miscategorized(local_text, path=path)
     mine = normalise_heading(domain)
     remote_keys = {item.key for item in remote.items()}
     sent: list[tuple[str, Item]] = []
@@ -165,7 +190,7 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
     in_worksheet = {item.key for item in after.items()}
     adopted = [item for item in remote.items() if item.key in in_worksheet]
     if not sent and not adopted:
-        return PoolUpdate(None)
+        return PoolUpdate(None, remote)
     local_entries = _entries(local) if local is not None else None
     emptied = {id(item.section) for item in adopted}
     for item in adopted:
@@ -175,7 +200,8 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
                           if id(sec) not in emptied or sec.items]
     for target, item in sent:
         remote.add(item, target=target, source=domain)
-    update = PoolUpdate(remote.render(), sent=len(sent), adopted=len(adopted), verbatim=False)
+    update = PoolUpdate(remote.render(), remote, sent=[item.key for _, item in sent],
+                        adopted=[item.key for item in adopted], verbatim=False)
     if local_text is not None and local_entries == _entries(remote):
         update.text, update.verbatim = local_text, True
     return update

@@ -13,6 +13,7 @@ name the same attribute (``tests/test_config.py`` fails when a setting is read n
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 from relnotes.errors import ConfigError
 from relnotes.versions import parse_version
 
-__all__ = ["SETTINGS", "Config", "Setting", "find_pyproject", "load_config"]
+__all__ = ["SETTINGS", "Config", "Setting", "find_pyproject", "load_config", "repo_problem"]
 
 
 def _setting(default: Any, doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
@@ -37,9 +38,14 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
-def _repo(value: str) -> str | None:
-    owner, _, name = value.partition("/")
-    return None if owner and name and "/" not in name else "must be OWNER/NAME"
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def repo_problem(value: str) -> str | None:
+    """Why ``value`` is not a GitHub ``OWNER/NAME`` (ASCII letters, digits, ``_.-``), or
+    None: the one check of a repository name, for the setting, ``--repo`` flags and the
+    GitHub client alike."""
+    return None if _REPO.fullmatch(value) else "must be OWNER/NAME"
 
 
 def _release(value: str) -> str | None:
@@ -51,7 +57,7 @@ class Config:
     """Resolved settings plus the pyproject.toml they came from (for messages and paths)."""
 
     repo: str = _setting("pytorch/pytorch", "GitHub repository the PR numbers belong to.",
-                         _repo)
+                         repo_problem)
     api_url: str = _setting("", "GitHub API base URL; empty: $GITHUB_API_URL or api.github.com.")
     token_env: str = _setting("GITHUB_TOKEN", "Environment variable that holds the GitHub token.")
     cache_path: str = _setting("", "PR metadata cache (sqlite); empty: the XDG cache directory.")

@@ -26,16 +26,19 @@ from relnotes.errors import GitError
 
 __all__ = [
     "GitResult",
+    "branch_changes",
     "build_commit",
     "commit_exists",
-    "current_branch",
+    "commits_touching",
     "fetch_branch",
+    "first_adding_commit",
     "git",
     "git_bytes",
     "head_sha",
     "is_ancestor",
     "push",
     "read_blob",
+    "read_folder",
     "remote_default_branch",
     "remote_heads",
     "remote_url",
@@ -122,13 +125,6 @@ def repo_root(path: str | Path) -> Path:
     return Path(out.stdout.strip())
 
 
-def current_branch(root: Path) -> str | None:
-    """The checked-out branch, or None on a detached HEAD."""
-    out = git("symbolic-ref", "--quiet", "--short", "HEAD", cwd=root, step="read the branch",
-              check=False)
-    return out.stdout.strip() or None if out.ok else None
-
-
 def head_sha(root: Path) -> str:
     return git("rev-parse", "HEAD", cwd=root, step="read HEAD").stdout.strip()
 
@@ -141,6 +137,63 @@ def remote_url(root: Path, remote: str) -> str:
 def read_blob(root: Path, ref: str, path: str) -> bytes | None:
     """The bytes of ``path`` at ``ref`` (no filters), or None when either does not exist."""
     return git_bytes("cat-file", "blob", f"{ref}:{path}", cwd=root, step="read a file")
+
+
+def read_folder(root: Path, ref: str, folder: str) -> dict[str, bytes]:
+    """``{path: bytes}`` of every file below ``folder`` (repository-relative) at ``ref``,
+    read in one ``cat-file --batch``; empty when the folder or ``ref`` does not exist."""
+    listing = git_bytes("ls-tree", "-r", "-z", ref, "--", folder.rstrip("/") + "/", cwd=root,
+                        step="read a folder")
+    blobs: list[tuple[str, str]] = []
+    for entry in (listing or b"").split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs.append((name.decode("utf-8", "surrogateescape"), parts[2].decode()))
+    if not blobs:
+        return {}
+    out = git_bytes("cat-file", "--batch", cwd=root, step="read a folder",
+                    input="".join(f"{sha}\n" for _, sha in blobs).encode())
+    if out is None:
+        raise GitError(f"cannot read {folder} at {ref[:12]}")
+    files: dict[str, bytes] = {}
+    pos = 0
+    for path, _ in blobs:  # "<sha> blob <size>\n<bytes>\n" per object, in order
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        files[path] = out[header_end + 1:header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+    return files
+
+
+def first_adding_commit(root: Path, path: str, refs: list[str]) -> str | None:
+    """The oldest commit that added ``path``, in the history of the first of ``refs``
+    that has one."""
+    for ref in refs:
+        out = git("log", "--format=%H", "--diff-filter=A", ref, "--", path, cwd=root,
+                  step="find the generated worksheet", check=False)
+        commits = out.stdout.split()
+        if out.ok and commits:
+            return commits[-1]
+    return None
+
+
+def branch_changes(root: Path, base: str, branch: str) -> list[str]:
+    """The paths ``branch`` changed since it left ``base`` (from their merge base, so what
+    ``base`` itself gained meanwhile is not counted)."""
+    out = git_bytes("diff", "--no-renames", "--name-only", "-z", f"{base}...{branch}",
+                    cwd=root, step="read the submission branch")
+    if out is None:
+        raise GitError(f"cannot compare {branch[:12]} with {base[:12]}")
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def commits_touching(root: Path, base: str, branch: str, paths: list[str]) -> list[str]:
+    """``<sha12> <author>: <subject>`` of the commits of ``branch`` not in ``base`` that
+    change ``paths``, newest first."""
+    out = git("log", "--format=%h %an: %s", f"{base}..{branch}", "--", *paths, cwd=root,
+              step="read the submission branch")
+    return out.stdout.splitlines()
 
 
 def commit_exists(root: Path, sha: str) -> bool:

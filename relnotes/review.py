@@ -28,7 +28,7 @@ from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
 from relnotes.markdown import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
-from relnotes.worksheet import domain_of_file, release_domains, worksheet_files
+from relnotes.worksheet import domain_of_file, release_domains, release_parts, worksheet_files
 
 if TYPE_CHECKING:
     from relnotes.triage.engine import Suggestion
@@ -116,10 +116,10 @@ def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path
     folder) and those named by the groups of ``miscategorized.md``; the history's only
     when there is no other (a domain of a past release may have no worksheet now).
     """
-    path = Path(worksheet).resolve()
-    release = path.parent.parent if path.parent.name in ("todo", "done") else path.parent
-    found = set(release_domains(release))
-    found.update(domain_of_file(p, path.parent) for p in worksheet_files(path.parent))
+    release, kind, _ = release_parts(worksheet)
+    found = set(release_domains(release))  # todo/ and done/, sub-folders included
+    if kind is None:  # a worksheet outside todo/ and done/: those beside it
+        found.update(domain_of_file(p, release) for p in worksheet_files(release))
     if misc_path is not None and Path(misc_path).is_file():
         pool = read_miscategorized(misc_path)
         for section in pool.sections:

@@ -6,17 +6,20 @@ lists exactly what the pull request will change against it: the worksheet (its m
 ``todo/`` to ``done/``) and this worksheet's changes to ``miscategorized.md`` (see
 :mod:`relnotes.changes`); nothing else of the user's branch -- other commits, staged or
 uncommitted work -- goes in. It also lists what stands in the way (a worksheet still in
-``todo/``, lint findings, failed snippet checks, audit problems): submission refuses
-them unless forced, and a forced pull request says so in its body. The change table is
-counted against the worksheet as generated (``--generated``, else the version of
-``todo/<name>`` that was first committed).
+``todo/``, and the audit's findings: lost or duplicated items, unfinished sections and
+entries, failed snippet checks): submission refuses them unless forced, and a forced
+pull request says so in its body. The audit and the change table are counted against
+the worksheets as generated: ``--generated DIR``, else the ``todo/`` folder of the
+commit that first added the worksheet (see :func:`generated_baseline`).
 
 :func:`submit` builds the commit with git plumbing on top of the remote's default branch
 (or on the existing submission branch, which moves forward), pushes it with a lease, and
 opens the pull request -- or updates the one already open for that branch -- through the
 same GitHub client as ``fetch``. The user's branch, index and working tree are never
 touched, so there is nothing to put back when a step fails; an error after the push
-names the repository and what to do.
+names the repository and what to do. A submission branch that holds someone else's
+changes to other files is never rebuilt over them: the plan lists them as conflicts and
+``submit`` refuses, even with ``--force``.
 """
 
 from __future__ import annotations
@@ -25,50 +28,60 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from relnotes.apply import default_miscategorized_path
-from relnotes.changes import ChangeSummary, pool_update, summarise_changes
+from relnotes.audit import AuditReport, Generated, audit, read_generated
+from relnotes.changes import ChangeSummary, PoolUpdate, pool_update, summarise_changes
 from relnotes.config import Config
 from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
 from relnotes.findings import Finding
 from relnotes.gitops import (
+    branch_changes,
     build_commit,
     commit_exists,
+    commits_touching,
     fetch_branch,
+    first_adding_commit,
     git,
     head_sha,
     is_ancestor,
     push,
     read_blob,
+    read_folder,
     remote_default_branch,
     remote_heads,
     remote_url,
     repo_root,
     tree_of,
 )
-from relnotes.miscategorized import parse_miscategorized
+from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.versions import release_of
-from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
+from relnotes.worksheet import (
+    NOT_WORKSHEETS,
+    Worksheet,
+    parse_worksheet,
+    read_worksheet,
+    release_parts,
+)
 
 if TYPE_CHECKING:
-    from relnotes.audit import AuditReport
     from relnotes.github.client import GitHubClient
 
 __all__ = [
+    "Baseline",
     "DoneOutcome",
     "SubmitOutcome",
     "SubmitPlan",
     "finish_worksheet",
+    "generated_baseline",
     "plan_submission",
-    "submission_problems",
     "submit",
 ]
 
 log = logging.getLogger(__name__)
 
-_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 
@@ -103,6 +116,8 @@ class SubmitPlan:
     problems: list[Finding] = field(default_factory=list)
     forced: bool = False
     notes: list[str] = field(default_factory=list)
+    # someone else's changes on the existing branch that a submission would undo
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[str]:
@@ -115,7 +130,8 @@ class SubmitPlan:
                 "repo": self.repo, "branch": self.branch, "existing": self.existing,
                 "commit_message": self.commit_message, "title": self.title, "body": self.body,
                 "summary": self.summary.to_json(), "forced": self.forced,
-                "problems": [p.to_json() for p in self.problems], "notes": self.notes}
+                "problems": [p.to_json() for p in self.problems], "notes": self.notes,
+                "conflicts": self.conflicts}
 
     def describe(self) -> str:
         files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"
@@ -128,34 +144,8 @@ class SubmitPlan:
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
                 f"title:   {self.title}\n")
         text += "".join(f"note:    {note}\n" for note in self.notes)
+        text += "".join(f"refused: {conflict}\n" for conflict in self.conflicts)
         return text + f"body:\n{self.body}"
-
-
-def submission_problems(worksheet: str | Path, *, config: Config,
-                        generated: str | Path | None = None) -> list[Finding]:
-    """What stands in the way of submitting ``worksheet``: its place (``todo/``), lint
-    findings, failed saved snippet checks and audit problems (as ``done`` checks them)."""
-    from relnotes.audit import audit
-    from relnotes.lint import lint_paths
-
-    path = Path(worksheet)
-    shown = _display(path)
-    problems: list[Finding] = []
-    if path.resolve().parent.name == "todo":
-        problems.append(Finding(shown, 1, "not-done",
-                                f"still in todo/: run `relnotes done {shown}` first"))
-    problems += [Finding(shown, f.line, f.code, f.message) for f in
-                 lint_paths([path], config=config)]
-    folder = path.resolve().parent.parent
-    release = Path(_display(folder))
-    report = audit(release, generated=generated, only=[path],
-                   miscategorized=default_miscategorized_path(path, config), config=config)
-    problems += report.findings
-    unique: dict[tuple[str, int, str, str], Finding] = {}
-    for finding in problems:
-        unique.setdefault((_display(Path(finding.file)), finding.line, finding.code,
-                           finding.message), finding)
-    return sorted(Finding(k[0], k[1], k[2], k[3]) for k in unique)
 
 
 def _slug(text: str) -> str:
@@ -171,31 +161,91 @@ def _text(data: bytes | None) -> str | None:
     return data.decode("utf-8", "replace") if data is not None else None
 
 
-def _generated(root: Path, todo_rel: Path, refs: list[str],
-               folder: str | Path | None) -> tuple[Worksheet | None, str | None]:
-    """The worksheet as generated: from ``folder`` when given, else the version of
-    ``todo/<name>`` in the commit that first added it (in the history of ``refs``)."""
+@dataclass
+class Baseline:
+    """The worksheets as generated (for the audit) and this one among them (for the
+    change table), or a note saying why there are none."""
+
+    generated: Generated | None = None
+    worksheet: str | None = None  # path below todo/ of this worksheet
+    label: str | None = None      # where this worksheet as generated came from
+    note: str | None = None
+
+    @property
+    def original(self) -> Worksheet | None:
+        """This worksheet as generated, or None."""
+        if self.generated is None or self.worksheet is None:
+            return None
+        return self.generated.worksheets.get(self.worksheet)
+
+
+def generated_baseline(root: Path, release: Path, worksheet: Path, *, refs: list[str],
+                       folder: str | Path | None = None) -> Baseline:
+    """The worksheets as generated, for ``worksheet`` (its path below todo/ or done/) of
+    the release folder ``release``.
+
+    ``folder`` (``--generated``) when given; else the whole ``todo/`` folder as it was in
+    the commit that first added ``todo/<worksheet>`` (in the history of the first of
+    ``refs`` that has it) -- the whole folder, since the generator repeats some PRs
+    across files. No such commit: no baseline, and a note saying what is not checked.
+    """
+    name = worksheet.as_posix()
     if folder is not None:
-        path = Path(folder) / todo_rel.name
-        if not path.exists():
-            raise UsageError(f"{path} does not exist (--generated names the folder of the "
+        generated = read_generated(folder)
+        if name not in generated.worksheets:
+            raise UsageError(f"{folder} has no {name} (--generated names the folder of the "
                              "generated worksheets)")
-        return read_worksheet(path), _display(path)
-    for ref in refs:
-        out = git("log", "--format=%H", "--diff-filter=A", ref, "--", todo_rel.as_posix(),
-                  cwd=root, step="find the generated worksheet", check=False)
-        commits = out.stdout.split()
-        if not out.ok or not commits:
+        return Baseline(generated, name, _display(Path(folder) / worksheet))
+    try:
+        todo = (release.resolve() / "todo").relative_to(root).as_posix()
+    except ValueError:
+        return Baseline(note=f"{_display(release)} is outside the repository")
+    commit = first_adding_commit(root, f"{todo}/{name}", refs)
+    if commit is None:
+        return Baseline(note=f"{todo}/{name} is in no commit: lost items cannot be found "
+                             "(pass --generated DIR to check them); only duplicates are")
+    # repository paths: the change table is read on GitHub
+    generated = Generated(source=f"{todo}/ as first committed ({commit[:12]})")
+    for path, data in read_folder(root, commit, todo).items():
+        below = PurePosixPath(path).relative_to(todo)
+        if below.suffix != ".md" or below.name in NOT_WORKSHEETS or ".relnotes" in below.parts:
             continue
-        data = read_blob(root, commits[-1], todo_rel.as_posix())
-        if data is None:
-            continue
-        where = f"{todo_rel.as_posix()} as first committed ({commits[-1][:12]})"
+        label = f"{_display(root / path)}@{commit[:12]}"
         try:
-            return parse_worksheet(data.decode("utf-8", "replace"), path=where), where
-        except WorksheetError:
-            continue
-    return None, None
+            generated.worksheets[below.as_posix()] = parse_worksheet(
+                data.decode("utf-8", "replace"), path=label)
+        except WorksheetError as exc:
+            generated.errors.append(Finding(exc.file or label, exc.line or 1, "parse-error",
+                                            exc.message))
+    return Baseline(generated, name, f"{todo}/{name} as first committed ({commit[:12]})")
+
+
+def _audit(release: Path, ws: Worksheet, *, baseline: Baseline, config: Config,
+           miscategorized: Path, pool: Miscategorized | None = None) -> AuditReport:
+    """The audit ``done`` and ``submit`` run: ``ws`` checked as finished, its items (and
+    those of the generated worksheet of the same path) accounted for across the folder."""
+    path = Path(ws.path)
+    report = audit(release, generated=baseline.generated, miscategorized=miscategorized,
+                   only=[path], config=config, worksheets={path.resolve(): ws}, pool=pool)
+    if baseline.note:
+        report.notes.append(baseline.note)
+    return report
+
+
+def _conflicts(root: Path, base_sha: str, existing: str, owned: set[str], *, remote: str,
+               branch: str) -> list[str]:
+    """Changes of the existing submission branch to paths this submission does not own
+    (a reviewer's file, say): rebuilding the branch would undo them."""
+    foreign = [p for p in branch_changes(root, base_sha, existing) if p not in owned]
+    if not foreign:
+        return []
+    commits = commits_touching(root, base_sha, existing, foreign)
+    paths = ", ".join(foreign[:10]) + (f" and {len(foreign) - 10} more" if len(foreign) > 10
+                                       else "")
+    by = "; ".join(commits[:5]) + (f"; and {len(commits) - 5} more" if len(commits) > 5 else "")
+    return [(f"{remote}/{branch} also changes {paths} (by {by or 'a merge'}); submitting "
+             f"would undo that. Move those changes to a pull request of their own or take "
+             f"them off {branch}, or submit to another branch with --branch NAME")]
 
 
 def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str | None = None,
@@ -204,21 +254,23 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     """Everything ``submit`` would do, computed without changing the user's work.
 
     Reads the remote (its default branch and the submission branch); fetches them when
-    their commits are not here yet, which only updates remote-tracking refs.
+    their commits are not here yet, which only updates remote-tracking refs. Each file
+    is parsed once: the worksheet, the local and the remote pool, the generated ones.
     """
-    from relnotes.audit import read_check_results
-
-    if repo is not None and not _REPO.match(repo):
-        raise UsageError(f"--repo must be OWNER/NAME, got {repo!r}")
-    ws_path = Path(worksheet)
+    if repo is not None:
+        config = config.with_overrides(repo=repo)  # the one OWNER/NAME check
+    release_dir, kind, below = release_parts(worksheet)
+    release = Path(_display(release_dir))
+    ws_path = release / kind / below if kind else Path(_display(Path(worksheet)))
     ws = read_worksheet(ws_path)
     root = repo_root(ws_path)
     rel = ws_path.resolve().relative_to(root)
     url = remote_url(root, remote)
     base = base or remote_default_branch(root, remote)
     version = release_of(ws_path, config.release)
-    release = str(version) if version else ""
-    branch = branch or "relnotes/" + _slug(f"{release}-{ws.domain}" if release else ws.domain)
+    release_name = str(version) if version else ""
+    branch = branch or "relnotes/" + _slug(f"{release_name}-{ws.domain}" if release_name
+                                           else ws.domain)
     heads = remote_heads(root, remote, base, branch)
     if base not in heads:
         raise GitError(f"{remote!r} has no branch {base!r} to open the pull request into")
@@ -227,7 +279,7 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
             fetch_branch(root, remote, name)
     base_sha = heads[base]
 
-    todo_rel = rel.parent.parent / "todo" / rel.name if rel.parent.name == "done" else rel
+    todo_rel = ((release_dir / "todo" / below).relative_to(root) if kind == "done" else rel)
     files: dict[str, bytes | None] = {}
     current = ws_path.read_bytes()
     if read_blob(root, base_sha, rel.as_posix()) != current:
@@ -235,34 +287,48 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     if todo_rel != rel and read_blob(root, base_sha, todo_rel.as_posix()) is not None:
         files[todo_rel.as_posix()] = None  # the move
     notes: list[str] = []
-    misc = default_miscategorized_path(ws_path, config)
-    pool_local = misc.read_bytes() if misc.exists() else None
+    misc = Path(_display(default_miscategorized_path(ws_path, config)))
+    pool_bytes = misc.read_bytes() if misc.exists() else None
+    pool = read_miscategorized(misc) if pool_bytes is not None else None
+    update: PoolUpdate | None = None
     try:
-        misc_rel = misc.resolve().relative_to(root).as_posix()
+        misc_rel: str | None = misc.resolve().relative_to(root).as_posix()
     except ValueError:
         misc_rel = None
-        notes.append(f"{_display(misc)} is outside the repository: not submitted")
+        notes.append(f"{misc} is outside the repository: not submitted")
     if misc_rel is not None:
         update = pool_update(ws.domain, ws, remote_text=_text(read_blob(root, base_sha, misc_rel)),
-                             local_text=_text(pool_local), path=misc_rel)
+                             local_text=_text(pool_bytes), path=misc_rel, local=pool)
         if update.text is not None:
             files[misc_rel] = update.text.encode("utf-8")
             if not update.verbatim:
-                notes.append(f"{misc_rel}: only {ws.domain}'s changes ({update.sent} sent, "
-                             f"{update.adopted} adopted) on top of {remote}/{base}; the other "
-                             "changes in your copy are not submitted")
+                notes.append(f"{misc_rel}: only {ws.domain}'s changes ({len(update.sent)} "
+                             f"sent, {len(update.adopted)} adopted) on top of {remote}/{base}; "
+                             "the other changes in your copy are not submitted")
 
-    gen_ws, baseline = _generated(root, todo_rel, ["HEAD", base_sha], generated)
-    checks = read_check_results(ws_path)
-    pool_doc = (parse_miscategorized(_text(pool_local) or "", path=str(misc))
-                if pool_local is not None else None)
-    summary = summarise_changes(gen_ws, ws, pool=pool_doc, baseline=baseline,
-                                checks=(checks.total, len(checks.failed)) if checks else None)
-    problems = submission_problems(ws_path, config=config, generated=generated)
+    baseline = generated_baseline(root, release_dir, below, refs=["HEAD", base_sha],
+                                  folder=generated)
+    report = _audit(release, ws, baseline=baseline, config=config, miscategorized=misc,
+                    pool=pool)
+    notes += report.notes
+    checks = report.checks.get(ws.path)
+    summary = summarise_changes(
+        baseline.original, ws, pool=update.pool if update is not None else pool,
+        adopted=update.adopted if update is not None else (), baseline=baseline.label,
+        checks=(checks["results"], checks["failed"]) if checks else None)
+    problems = list(report.findings)
+    if kind == "todo":
+        problems.insert(0, Finding(str(ws_path), 1, "not-done",
+                                   f"still in todo/: run `relnotes done {ws_path}` first"))
+    existing = heads.get(branch)
+    owned = {rel.as_posix(), todo_rel.as_posix(), *files, *([misc_rel] if misc_rel else [])}
+    conflicts = (_conflicts(root, base_sha, existing, owned, remote=remote, branch=branch)
+                 if existing else [])
     repo = repo or _repo_from_url(url)
     head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
-    title = f"{release + ' ' if release else ''}release notes: {ws.domain}"
-    body = (f"Release notes worksheet **{ws.domain}**{f' ({release})' if release else ''}, "
+    title = f"{release_name + ' ' if release_name else ''}release notes: {ws.domain}"
+    body = (f"Release notes worksheet **{ws.domain}**"
+            f"{f' ({release_name})' if release_name else ''}, "
             f"reviewed with relnotes (`{rel.as_posix()}`).\n\n{summary.markdown()}\n")
     if problems and force:
         body += (f"\n**Submitted with `--force` despite {len(problems)} problem(s):**\n\n"
@@ -271,9 +337,9 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     message = f"{title}\n\n{summary.markdown()}\n"
     return SubmitPlan(root=root, worksheet=rel.as_posix(), remote=remote, base=base,
                       base_sha=base_sha, repo=repo, head_owner=head_owner, branch=branch,
-                      existing=heads.get(branch), files=files, commit_message=message,
+                      existing=existing, files=files, commit_message=message,
                       title=title, body=body, summary=summary, problems=problems,
-                      forced=force and bool(problems), notes=notes)
+                      forced=force and bool(problems), notes=notes, conflicts=conflicts)
 
 
 @dataclass
@@ -307,6 +373,8 @@ def _commit(plan: SubmitPlan) -> tuple[str, bool]:
 def submit(plan: SubmitPlan, *, config: Config, client: GitHubClient | None = None
            ) -> SubmitOutcome:
     """Commit, push and open (or update) the pull request described by ``plan``."""
+    if plan.conflicts:
+        raise GitError("not submitted: " + " ".join(plan.conflicts))
     if plan.problems and not plan.forced:
         raise RelnotesError(f"not submitted: {len(plan.problems)} problem(s) with "
                          f"{plan.worksheet} (listed above); fix them, or pass --force to "
@@ -363,52 +431,73 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
                      config: Config) -> DoneOutcome:
     """Audit ``todo/X``; when clean, ``git mv`` it to ``done/X`` and commit.
 
-    The commit holds the move, the worksheet's edits and ``miscategorized.md`` and nothing
-    else (other staged changes stay staged); the review sidecars in ``.relnotes/`` (not
-    tracked) follow the worksheet to ``done/``. Paths in findings are relative to the
-    current directory when below it.
+    The audit counts against ``generated`` or, without it, the ``todo/`` folder of the
+    commit that first added the worksheet. The commit holds the move, the worksheet's
+    edits and ``miscategorized.md`` and nothing else (other staged changes stay staged);
+    when it fails (a refusing hook), the move is undone and the index is as it was. The
+    review sidecars in ``.relnotes/`` (not tracked) follow the worksheet to ``done/``.
+    Paths in findings are relative to the current directory when below it.
     """
-    from relnotes.audit import audit
-
-    source = Path(worksheet)
-    if source.resolve().parent.name != "todo":
-        raise UsageError(f"{source} is not in a todo/ folder")
-    release = Path(_display(source.resolve().parent.parent))
-    source = release / "todo" / source.name
+    release_dir, kind, below = release_parts(worksheet)
+    if kind != "todo":
+        raise UsageError(f"{worksheet} is not in a todo/ folder")
+    release = Path(_display(release_dir))
+    source = release / "todo" / below
     misc = Path(_display(default_miscategorized_path(source, config)))
-    report = audit(release, generated=generated, miscategorized=misc, only=[source],
-                   config=config)
+    ws = read_worksheet(source)
+    root = repo_root(source)
+    baseline = generated_baseline(root, release_dir, below, refs=["HEAD"], folder=generated)
+    report = _audit(release, ws, baseline=baseline, config=config, miscategorized=misc)
     outcome = DoneOutcome(audit=report, source=str(source))
     if not report.ok:
         return outcome
-    root = repo_root(source)
-    target = release / "done" / source.name
+    target = release / "done" / below
     if target.exists():
         raise UsageError(f"{target} already exists")
     src_rel = source.resolve().relative_to(root).as_posix()
     dst_rel = target.resolve().relative_to(root).as_posix()
-    ws = read_worksheet(source)
+    made = [d for d in reversed(target.parents) if not d.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    git("mv", src_rel, dst_rel, cwd=root, step="move to done")
-    paths = [src_rel, dst_rel]
     try:
-        misc_rel = misc.resolve().relative_to(root).as_posix()
-        if misc.exists():
-            git("add", "--", misc_rel, cwd=root, step="commit")
-            paths.append(misc_rel)
+        git("mv", src_rel, dst_rel, cwd=root, step="move to done")  # stages the move
+    except RelnotesError:
+        _remove_empty(made)
+        raise
+    # the old path only when HEAD has it (a worksheet staged but never committed)
+    paths = [src_rel, dst_rel] if commit_exists(root, "HEAD") and read_blob(
+        root, "HEAD", src_rel) is not None else [dst_rel]
+    added: list[str] = []
+    try:
+        misc_rel: str | None = misc.resolve().relative_to(root).as_posix()
     except ValueError:
-        pass
-    git("add", "--", dst_rel, cwd=root, step="commit")
+        misc_rel = None
+    if misc_rel is not None and misc.exists():
+        paths.append(misc_rel)
+        if not git("ls-files", "--error-unmatch", "--", misc_rel, cwd=root,
+                   step="commit", check=False).ok:
+            git("add", "--", misc_rel, cwd=root, step="commit")  # new: commit needs it known
+            added.append(misc_rel)
     try:
+        # --only (the default with paths): what is on disk for these paths, nothing else
         git("commit", "-q", "-m", f"{ws.domain}: release notes done", "--", *paths, cwd=root,
             step="commit")
     except RelnotesError:
         git("mv", dst_rel, src_rel, cwd=root, step="undo the move", check=False)
+        for path in added:
+            git("rm", "-q", "--cached", "--", path, cwd=root, step="undo", check=False)
+        _remove_empty(made)
         raise
     _move_sidecars(source, target)
     outcome.target = str(target)
     outcome.commit = head_sha(root)
     return outcome
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders ``done`` created (outermost first in ``folders``) if empty."""
+    for folder in reversed(folders):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _move_sidecars(source: Path, target: Path) -> None:

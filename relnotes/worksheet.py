@@ -53,6 +53,7 @@ __all__ = [
     "parse_worksheet",
     "read_worksheet",
     "release_domains",
+    "release_parts",
     "worksheet_files",
 ]
 
@@ -580,6 +581,19 @@ def domain_of_file(path: str | Path, folder: str | Path) -> str:
     slash is a sub-folder)."""
     rel = Path(path).relative_to(folder).with_suffix("").as_posix()
     return rel.removeprefix("result_")
+
+
+def release_parts(path: str | Path) -> tuple[Path, str | None, Path]:
+    """Where a file sits in its release folder: ``(release folder, "todo" | "done" | None,
+    path below that folder)``, from the nearest enclosing ``todo/`` or ``done/``, so a
+    worksheet in a sub-folder (``2.7.0/todo/result_package/deploy.md``) is found like any
+    other: ``(2.7.0, "todo", result_package/deploy.md)``. Outside both: ``(its folder,
+    None, its name)``. The path is resolved first."""
+    resolved = Path(path).resolve()
+    for folder in resolved.parents:
+        if folder.name in ("todo", "done"):
+            return folder.parent, folder.name, resolved.relative_to(folder)
+    return resolved.parent, None, Path(resolved.name)
 
 
 def release_domains(folder: str | Path) -> list[str]:

@@ -311,3 +311,19 @@ def test_code_part_lines_survive_a_lone_carriage_return() -> None:
             "```python\n# pytorch 2.6\nx = 1\n# pytorch 2.7\ny = 2\n```\n")
     parts = extract_code_parts(parse_worksheet(text, path="w.md"))
     assert [p.line for p in parts] == [7, 10]  # the fence, then the second marker
+
+
+def test_draft_without_the_pr_title_has_a_todo_title_that_lint_reports() -> None:
+    """Offline and not cached: the warning says "title left as TODO", so the title must
+    hold one -- even when the maintainer has filled in everything else."""
+    ctx = draft_context(kind="bc", number=139505, title="", body="", from_version="2.6",
+                        to_version="2.7")
+    text = render("worksheet_bc.md.j2", ctx)
+    assert text.startswith("- TODO: ") and text.splitlines()[0].endswith("(#139505)")
+    filled = ("- TODO: what changed, in one line users understand (#139505)\n\n"
+              "The default changed because the old one was wrong.\n\n"
+              "```python\n# pytorch 2.6\nf(old=True)\n# pytorch 2.7\nf()\n```\n")
+    sheet = ws(f"### bc breaking\n{filled}")
+    (entry,) = extract_entries(sheet, release="2.7.0")
+    assert entry.prs == [139505]
+    assert {f.code for f in lint_entries(sheet, release="2.7.0")} == {"entry-todo"}

@@ -27,7 +27,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_fetch_text_then_json(fake_github, cache: Path) -> None:  # type: ignore[no-untyped-def]
     first = run_cli("fetch", WORKSHEET, "--prs", "1", "--api-url", fake_github.url)
     assert "61 PRs, 0 from cache, 61 fetched in" in first.stdout
-    assert "not found: #1" in first.stdout and str(cache) in first.stdout
+    assert "not found (1): #1\n" in first.stdout and str(cache) in first.stdout
     second = run_cli("fetch", WORKSHEET, "--api-url", fake_github.url, "--format", "json")
     data = json.loads(second.stdout)
     assert (data["requested"], data["from_cache"], data["fetched"], data["requests"]) == \
@@ -84,3 +84,47 @@ def test_token_never_leaks(tmp_path: Path, cache: Path, monkeypatch: pytest.Monk
     for path in cache.parent.iterdir():
         assert TOKEN.encode() not in path.read_bytes(), path
     assert TOKEN.encode() not in cache.read_bytes()
+
+
+def test_fetch_reads_every_kind_of_release_file(fake_github, cache: Path,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path) -> None:
+    """`relnotes fetch 2.8.0/miscategorized.md` failed: every file was read as a
+    worksheet. The pool, cherry-picks and final notes give their PRs too."""
+    from relnotes.github import document_prs
+    from tests.helpers import DATA
+
+    link = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+    pool = tmp_path / "miscategorized.md"
+    pool.write_text("# Miscategorized commits\n\nWelcome.\n\n## Untopiced\n\n"
+                    f"## cuda (from quantization)\n- Faster conv {link.format(n=139505)}\n\n"
+                    f"## not user facing\n- Internal {link.format(n=144940)}\n")
+    out = run_cli("fetch", str(pool), "--api-url", fake_github.url, "--format", "json")
+    assert json.loads(out.stdout)["requested"] == 2
+    final = DATA / "2.8.0" / "final.md"
+    cherry = DATA / "2.8.0" / "done" / "cherrypicks.md"
+    if not final.exists():
+        pytest.skip("real data not available")
+    from relnotes.documents import read_document
+
+    notes = read_document(final)
+    numbers = document_prs([final])
+    assert numbers == list(notes.pr_places()) and len(numbers) > 500
+    assert document_prs([cherry]) and document_prs([DATA / "2.8.0" / "miscategorized.md"]) == []
+    offline = run_cli("fetch", str(final), str(cherry), "--offline", "--format", "json")
+    assert json.loads(offline.stdout)["requested"] == len(document_prs([final, cherry]))
+
+
+def test_fetch_caps_the_lists_and_refuses_numbers_below_one(fake_github, cache: Path  # type: ignore[no-untyped-def]
+                                                              ) -> None:
+    """A real folder has thousands of numbers the test server does not know: the text
+    output lists 30 and counts the rest; --prs 0 and negatives are usage errors."""
+    numbers = ",".join(str(n) for n in range(1, 41))
+    out = run_cli("fetch", "--prs", numbers, "--api-url", fake_github.url)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("not found"))
+    assert line.startswith("not found (40): #1, #2,") and line.endswith("#30 and 10 more")
+    offline = run_cli("fetch", "--prs", numbers + ",41", "--offline", "--refresh")
+    assert "not cached (41, offline): #1," in offline.stdout
+    assert "#30 and 11 more" in offline.stdout
+    for bad in ("0", "-5", "12,0", "#0", "²"):
+        err = run_cli("fetch", f"--prs={bad}", expect=2).stderr
+        assert "is not a PR number" in err, (bad, err)

@@ -17,8 +17,9 @@ import pytest
 
 from relnotes.cli.fetch_cmd import ProgressBar
 from relnotes.errors import GitHubError
-from relnotes.github import PRRecord, cached_metadata, fetch_metadata, load_metadata, worksheet_prs
+from relnotes.github import PRRecord, cached_metadata, document_prs, fetch_metadata
 from relnotes.github.client import GitHubClient, build_query
+from relnotes.github.fetch import describe_failures
 from relnotes.testing.fake_github import RunningServer
 
 WORKSHEET = Path(__file__).resolve().parents[1] / "todo" / "quantization.md"
@@ -39,6 +40,13 @@ def _client(server: RunningServer, sleep: Sleeps | None = None, **kw: Any) -> Gi
                         **kw)
 
 
+def _records(numbers: Any, **kw: Any) -> dict[int, PRRecord]:
+    """The records of a fetch that must not fail."""
+    result = fetch_metadata(numbers, **kw)
+    assert not result.failed, result.failed
+    return result.records
+
+
 def _graphql(server: RunningServer) -> list[dict[str, Any]]:
     return [r for r in server.requests if r["path"] == "/graphql"]
 
@@ -56,12 +64,12 @@ def _forced_pages(server: RunningServer, numbers: list[int], batch: int = 50) ->
 
 def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: RunningServer,
                                                             github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     assert len(numbers) == 60
     forced = _forced_pages(fake_github, numbers)
     assert forced >= 1, "fixtures must force pagination somewhere"
 
-    records = load_metadata(numbers, config=github_config)
+    records = _records(numbers, config=github_config)
     cold = len(_graphql(fake_github))
     assert sorted(records) == sorted(numbers)
     assert math.ceil(len(numbers) / 50) <= cold <= math.ceil(len(numbers) / 50) + forced
@@ -75,14 +83,14 @@ def test_cold_fetch_of_the_quantization_worksheet_then_warm(fake_github: Running
     assert all(r.merged and r.state == "merged" and r.fetched_at for r in records.values())
 
     fake_github.fake.clear()
-    again = load_metadata(numbers, config=github_config)
+    again = _records(numbers, config=github_config)
     assert fake_github.requests == []
     assert again == records
 
 
 def test_label_pagination_with_small_pages(fake_github: RunningServer, github_config: Any
                                            ) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     client = _client(fake_github, label_page=3, file_page=7)
     result = fetch_metadata(numbers, config=github_config, client=client)
     fixture = fake_github.fake.fixtures["pytorch/pytorch"]
@@ -102,13 +110,13 @@ def test_unknown_number_is_reported_and_batch_kept(fake_github: RunningServer,
     assert len(_graphql(fake_github)) == 1
     # not-found is cached too: asking again costs nothing
     fake_github.fake.clear()
-    assert not load_metadata(numbers, config=github_config)[9999999].found
+    assert not _records(numbers, config=github_config)[9999999].found
     assert fake_github.requests == []
 
 
 def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
                                                     github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
 
     class Interrupted(GitHubClient):
         calls = 0
@@ -130,7 +138,7 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
     assert sorted(saved) == sorted(set(numbers[:50]) - set(long))
 
     fake_github.fake.clear()
-    records = load_metadata(numbers, config=github_config)
+    records = _records(numbers, config=github_config)
     assert sorted(records) == sorted(numbers)
     # only what the first run did not store is asked for again
     assert _graphql(fake_github)[0]["prs"] == 10 + len(long)
@@ -145,7 +153,7 @@ def test_interrupted_run_resumes_without_refetching(fake_github: RunningServer,
 def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
                              fault: str, params: dict[str, Any],
                              caplog: pytest.LogCaptureFixture) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     fake_github.inject(fault, count=2, **params)
     sleeps = Sleeps()
     with caplog.at_level(logging.WARNING):
@@ -164,7 +172,7 @@ def test_faults_are_survived(fake_github: RunningServer, github_config: Any,
 
 
 def test_bad_gateway_halves_the_batch(fake_github: RunningServer, github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     fake_github.inject("502", count=1)
     result = fetch_metadata(numbers, config=github_config, client=_client(fake_github))
     assert not result.failed and len(result.records) == 60
@@ -191,8 +199,8 @@ def test_one_pr_error_is_retried_alone(fake_github: RunningServer, github_config
 
 def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
                                                    github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
-    load_metadata(numbers[:50], config=github_config)
+    numbers = document_prs([WORKSHEET])
+    _records(numbers[:50], config=github_config)
     # the rate limit now resets in an hour, longer than relnotes is willing to wait
     fake_github.inject("rate_limit", count=100, reset_in=3600)
     sleeps = Sleeps()
@@ -202,9 +210,8 @@ def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
     assert sorted(result.failed) == sorted(numbers[50:])
     assert "longer than 60s" in result.failed[numbers[50]]
     assert sorted(result.records) == sorted(numbers[:50])
-    with pytest.raises(GitHubError) as err:
-        load_metadata(numbers, config=github_config)
-    message = str(err.value)
+    again = fetch_metadata(numbers, config=github_config)  # as `relnotes fetch` reports it
+    message = describe_failures(again.failed)
     assert f"#{numbers[50]}" in message and f"#{numbers[0]}" not in message
     assert "run again to resume" in message
     assert sorted(cached_metadata(numbers, config=github_config)) == sorted(numbers[:50])
@@ -212,7 +219,7 @@ def test_give_up_lists_failures_and_keeps_the_rest(fake_github: RunningServer,
 
 def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
                                                github_config: Any) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     client = _client(fake_github, max_attempts=2)
 
     original = client.fetch_batch
@@ -233,10 +240,10 @@ def test_partial_failure_keeps_fetched_batches(fake_github: RunningServer,
 
 
 def test_refresh_and_offline(fake_github: RunningServer, github_config: Any) -> None:
-    load_metadata([139505], config=github_config)
+    _records([139505], config=github_config)
     fake_github.fake.fixtures["pytorch/pytorch"][139505]["labels"].append("Reverted")
-    assert "Reverted" not in load_metadata([139505], config=github_config)[139505].labels
-    refreshed = load_metadata([139505], config=github_config, refresh=True)
+    assert "Reverted" not in _records([139505], config=github_config)[139505].labels
+    refreshed = _records([139505], config=github_config, refresh=True)
     assert "Reverted" in refreshed[139505].labels
     fake_github.fake.clear()
     offline = fetch_metadata([139505, 144940], config=github_config, offline=True)
@@ -267,7 +274,7 @@ def test_query_shape_uses_aliases_and_one_fragment() -> None:
 
 
 def test_records_are_prrecords(fake_github: RunningServer, github_config: Any) -> None:
-    got = load_metadata([145412], config=github_config)[145412]
+    got = _records([145412], config=github_config)[145412]
     assert isinstance(got, PRRecord) and got.author == "andrewor14"
     assert got.files == ["docs/source/index.rst", "docs/source/quantization.rst"]
 
@@ -298,13 +305,13 @@ def test_cached_metadata_without_a_cache_file(tmp_path: Path, fake_github: Runni
 def test_enterprise_style_api_url(fake_github: RunningServer, tmp_path: Path) -> None:
     config = fake_github.config(cache_path=tmp_path / "c.sqlite",
                                 api_url=fake_github.url + "/api/v3")
-    assert load_metadata([139505], config=config)[139505].found
+    assert _records([139505], config=config)[139505].found
     assert [r["path"] for r in fake_github.requests] == ["/api/graphql"]
 
 
 def test_progress_callback_through_fetch(fake_github: RunningServer, github_config: Any,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    numbers = worksheet_prs([WORKSHEET])
+    numbers = document_prs([WORKSHEET])
     calls: list[tuple[int, int, int]] = []
     fetch_metadata(numbers, config=github_config, progress=lambda *a: calls.append(a))
     assert calls[-1][:2] == (60, 60) and all(total == 60 for _, total, _ in calls)
@@ -312,3 +319,18 @@ def test_progress_callback_through_fetch(fake_github: RunningServer, github_conf
     assert calls[-1][2] == len(_graphql(fake_github))
     fetch_metadata(numbers, config=github_config, refresh=True)  # no callback: no output
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("repo", ["pytorch", "a b/c", "pytorch/pytorch/x", "ä/x", "a/"])
+def test_one_owner_name_check_for_the_setting_flags_and_the_client(repo: str) -> None:
+    """config.repo_problem is the one check: the setting, --repo (through
+    Config.with_overrides) and GitHubClient all refuse the same names."""
+    from relnotes.config import Config
+    from relnotes.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must be OWNER/NAME"):
+        Config().with_overrides(repo=repo)
+    with pytest.raises(GitHubError, match="must be OWNER/NAME"):
+        GitHubClient(repo=repo, api_url="http://127.0.0.1:1")
+    assert Config().with_overrides(repo="acme/release-notes.v2_x").repo == \
+        "acme/release-notes.v2_x"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,11 @@ def sh(*args: str, cwd: Path) -> str:
     return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def repo(tmp_path: Path, fake_github: RunningServer,
-         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """A bare remote (default branch master) with the generated worksheets, a clone on the
-    maintainer's own branch with another domain's work committed (not pushed), a staged
-    change, an unstaged change and an untracked file; settings pointing at the server."""
+def published(tmp_path: Path, fake_github: RunningServer, monkeypatch: pytest.MonkeyPatch,
+              fill: Callable[[Path], None]) -> tuple[Path, Path]:
+    """(bare remote, clone): the files ``fill`` writes, a NOTES.txt and settings pointing
+    at the server, committed on master of the remote (its default branch) and pushed; the
+    clone then on the maintainer's own branch ``my-work``."""
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
     sh("git", "init", "-q", "--bare", "-b", "master", str(remote), cwd=tmp_path)
@@ -84,13 +84,7 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     for key, value in (("user.name", "Maintainer"), ("user.email", "m@example.com"),
                        ("commit.gpgsign", "false")):
         sh("git", "config", key, value, cwd=work)
-    release = work / "2.8.0"
-    (release / "todo").mkdir(parents=True)
-    (release / "done").mkdir()
-    (release / "done" / ".gitkeep").write_text("")
-    (release / "todo" / NAME).write_text(WORKSHEET)
-    (release / "todo" / "result_cuda.md").write_text(CUDA)
-    (release / "miscategorized.md").write_text(MISC)
+    fill(work)
     (work / "NOTES.txt").write_text("team notes\n")
     (work / "pyproject.toml").write_text(
         f'[tool.relnotes]\napi_url = "{fake_github.url}"\ntoken_env = "{TOKEN_ENV}"\n')
@@ -98,10 +92,33 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     sh("git", "commit", "-q", "-m", "generated worksheets", cwd=work)
     sh("git", "remote", "add", "origin", str(remote), cwd=work)
     sh("git", "push", "-q", "-u", "origin", "master", cwd=work)
+    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
+    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
+    return remote, work
+
+
+@pytest.fixture
+def repo(tmp_path: Path, fake_github: RunningServer,
+         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A bare remote (default branch master) with the generated worksheets, a clone on the
+    maintainer's own branch with another domain's work committed (not pushed), a staged
+    change, an unstaged change and an untracked file; settings pointing at the server."""
+
+    def fill(work: Path) -> None:
+        release = work / "2.8.0"
+        (release / "todo").mkdir(parents=True)
+        (release / "done").mkdir()
+        (release / "done" / ".gitkeep").write_text("")
+        (release / "todo" / NAME).write_text(WORKSHEET)
+        (release / "todo" / "result_cuda.md").write_text(CUDA)
+        (release / "miscategorized.md").write_text(MISC)
+
+    remote, work = published(tmp_path, fake_github, monkeypatch, fill)
+    release = work / "2.8.0"
     generated = tmp_path / "generated"
     shutil.copytree(release / "todo", generated)
-    # the maintainer's own branch, with work that is none of the submission's business
-    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
+    # on the maintainer's own branch: work that is none of the submission's business
     cuda = release / "todo" / "result_cuda.md"
     cuda.write_text(CUDA.replace("### Untopiced\n- Fix cuda stream",
                                  "### Untopiced\n### bug fixes\n- Fix cuda stream"))
@@ -110,8 +127,6 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     sh("git", "add", "NOTES.txt", cwd=work)
     (work / "NOTES.txt").write_text("team notes\nstaged line\nunstaged line\n")
     (work / "scratch.txt").write_text("untracked\n")
-    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
-    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
     return {"work": work, "remote": remote, "release": release, "generated": generated}
 
 
@@ -150,6 +165,18 @@ def local_state(work: Path) -> dict[str, Any]:
             "status": sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work),
             "branches": sh("git", "for-each-ref", "refs/heads", cwd=work),
             "files": files}
+
+
+def push_commit(remote: Path, clone: Path, branch: str, files: dict[str, str], *,
+                author: str = "Other", message: str = "other work") -> None:
+    """Someone else commits ``files`` on ``branch`` of the remote (through a clone)."""
+    sh("git", "clone", "-q", "-b", branch, str(remote), str(clone), cwd=clone.parent)
+    for name, text in files.items():
+        (clone / name).write_text(text)
+    sh("git", "add", "-A", cwd=clone)
+    sh("git", "-c", f"user.name={author}", "-c", "user.email=o@example.com", "commit", "-q",
+       "-m", message, cwd=clone)
+    sh("git", "push", "-q", "origin", branch, cwd=clone)
 
 
 def remote_diff(remote: Path, branch: str = BRANCH, base: str = "master") -> list[str]:
@@ -272,7 +299,7 @@ def test_lint_check_and_audit_problems_are_refused(repo: dict[str, Path],
     done = release / "done" / NAME
     (release / "todo" / NAME).rename(done)
     text = done.read_text()
-    # an item left in Untopiced (audit) and a duplicated PR (lint)
+    # an item left in Untopiced and a PR the generated worksheet has once, twice here
     done.write_text(text.replace("### Untopiced\n", f"### Untopiced\n- Leftover {LINK.format(n=5199)}\n"
                                  f"- Twice {LINK.format(n=5101)}\n"))
     sidecar_path(done, "check").parent.mkdir(exist_ok=True)
@@ -280,14 +307,14 @@ def test_lint_check_and_audit_problems_are_refused(repo: dict[str, Path],
         {"file": str(done), "line": 12, "verdict": "fail", "kind": "missing-api",
          "message": "torch.ao.nothing does not exist in 2.8"}]}))
     out = run_cli("submit", str(done), "--repo", REPO, "--yes", expect=1)
-    for code in ("[untopiced]", "[duplicate-pr]", "[check-failed]"):
+    for code in ("[untopiced]", "[duplicated]", "[check-failed]"):
         assert code in out.stderr, out.stderr
     assert f"done/{NAME}:12: [check-failed]" in out.stderr  # at the snippet, not the heading
     assert fake_github.pulls == {}
     data = json.loads(run_cli("submit", str(done), "--repo", REPO, "--format", "json",
                               expect=1).stdout)
     assert not data["submitted"] and {p["code"] for p in data["problems"]} >= {
-        "untopiced", "duplicate-pr", "check-failed"}
+        "untopiced", "duplicated", "check-failed"}
 
 
 def test_counts_are_real_when_the_default_branch_already_has_the_done_commit(
@@ -338,13 +365,8 @@ def test_branch_is_rebuilt_when_the_default_branch_moved(repo: dict[str, Path],
     release, remote = repo["release"], repo["remote"]
     finished(release)
     first = submit(release / "done" / NAME, "--yes")
-    other = tmp_path / "other"  # someone merges another domain into master meanwhile
-    sh("git", "clone", "-q", str(remote), str(other), cwd=tmp_path)
-    (other / "2.8.0" / "done" / "result_cuda.md").write_text(CUDA)
-    sh("git", "add", "-A", cwd=other)
-    sh("git", "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-q", "-m", "cuda",
-       cwd=other)
-    sh("git", "push", "-q", "origin", "master", cwd=other)
+    # someone merges another domain into master meanwhile
+    push_commit(remote, tmp_path / "other", "master", {"2.8.0/done/result_cuda.md": CUDA})
     second = submit(release / "done" / NAME, "--yes")
     assert second["pr_number"] == first["pr_number"] and second["pushed"]
     assert sh("git", "rev-parse", f"{BRANCH}^", cwd=remote) == \
@@ -465,7 +487,7 @@ def test_bad_input_is_named_and_changes_nothing(repo: dict[str, Path], tmp_path:
     (release / "todo" / NAME).rename(done)
     before = local_state(work)
     bad_repo = run_cli("submit", str(done), "--repo", "nope", "--yes", expect=2)
-    assert "--repo must be OWNER/NAME" in bad_repo.stderr
+    assert "'repo' must be OWNER/NAME, got 'nope'" in bad_repo.stderr
     no_remote = run_cli("submit", str(done), "--repo", REPO, "--remote", "upstream", expect=1)
     assert "'upstream'" in no_remote.stderr
     no_base = run_cli("submit", str(done), "--repo", REPO, "--base", "main", expect=1)
@@ -495,3 +517,188 @@ def test_reviewed_decisions_follow_the_worksheet_to_done_and_stay_out_of_git(
     assert moved.exists() and not store.path.exists()
     after = sh("git", "status", "--porcelain", "--untracked-files=all", cwd=work)
     assert ".relnotes" not in after
+
+
+# ----------------------------------------------------------------------------------------
+# Real worksheets: 2.8.0 and 2.7.0 as generated, committed on master.
+
+
+@pytest.fixture
+def real(tmp_path: Path, fake_github: RunningServer,
+         monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The real generated todo/ folders of 2.8.0 and 2.7.0 (with its sub-folder
+    ``result_package/deploy.md``) and their pools on master of a bare remote; a clone on
+    the maintainer's branch with other work staged and untracked."""
+    from tests.helpers import DATA, copy_data
+
+    if not (DATA / "2.8.0" / "todo").is_dir():
+        pytest.skip("real data not available")
+
+    def fill(work: Path) -> None:
+        for release in ("2.8.0", "2.7.0"):
+            copy_data(DATA / release / "todo", work / release / "todo")
+            copy_data(DATA / release / "miscategorized.md",
+                      work / release / "miscategorized.md")
+            (work / release / "done").mkdir()
+            (work / release / "done" / ".gitkeep").write_text("")
+
+    remote, work = published(tmp_path, fake_github, monkeypatch, fill)
+    (work / "NOTES.txt").write_text("team notes\nstaged line\n")
+    sh("git", "add", "NOTES.txt", cwd=work)
+    (work / "scratch.txt").write_text("untracked\n")
+    return {"work": work, "remote": remote, "data": DATA}
+
+
+def test_real_2_8_0_quantization_lost_items_are_found_and_its_own_repeats_kept(
+        real: dict[str, Path], fake_github: RunningServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real finished 2.8.0 quantization worksheet deletes three PRs outright (no
+    --generated: the baseline is todo/ as first committed) and keeps three repeats the
+    generator wrote into it; once the three are back it is submittable without --force."""
+    from tests.helpers import copy_data
+
+    work = real["work"]
+    monkeypatch.chdir(work)
+    todo = work / "2.8.0" / "todo" / "result_quantization.md"
+    copy_data(real["data"] / "2.8.0" / "done" / "result_quantization.md", todo)
+    out = run_cli("done", str(todo), "--format", "json", expect=1)
+    report = json.loads(out.stdout)["audit"]
+    assert report["lost"] == ["#149576", "#151788", "#151824"]
+    assert report["duplicated"] == [] and report["baseline"].startswith(
+        "2.8.0/todo/ as first committed")
+    lost = [f for f in report["findings"] if f["code"] == "lost"]
+    assert [f["line"] for f in lost] == [42, 52, 53]  # where the generated worksheet has them
+    assert all(f["file"].startswith("2.8.0/todo/result_quantization.md@") for f in lost)
+
+    done = work / "2.8.0" / "done" / "result_quantization.md"
+    shutil.copy(todo, done)  # finished by hand, without `done`
+    todo.unlink()
+    dry = submit(done, expect=1)
+    assert {p["code"] for p in dry["problems"]} == {"lost", "entry-no-code"}
+    assert dry["summary"]["removed"] == ["pr:149576", "pr:151824", "pr:151788"]
+    assert dry["summary"]["sent"] == [] and "?" not in dry["body"].split("Counted")[0]
+    assert "| sent to other domains (miscategorized.md) | 0 |" in dry["body"]
+    assert "3 item(s) of the generated worksheet are neither in it nor in" in dry["body"]
+    assert "duplicate-pr" not in json.dumps(dry["problems"])
+
+    # the maintainer puts the three back (not user facing) and says why there is no code
+    generated = read_worksheet(real["data"] / "2.8.0" / "todo" / "result_quantization.md")
+    ws = read_worksheet(done)
+    for key in ("pr:149576", "pr:151824", "pr:151788"):
+        ws.append("not user facing", generated.find(key).title)
+    text = ws.render().replace("for more details\n",
+                               "for more details\n\n<!-- no code: the migration moves to torchao -->\n")
+    done.write_text(text)
+    out = submit(done, "--yes")  # no --force: the generator's own repeats are not problems
+    assert out["created"] and out["problems"] == [] and not out["forced"]
+    assert out["summary"]["removed"] == [] and {"pr:149576", "pr:151824", "pr:151788"} <= \
+        set(out["summary"]["dropped"])
+    assert "--force" not in fake_github.pulls[out["pr_number"]]["body"]
+
+
+def test_real_repeat_across_generated_files_is_not_a_duplicate(
+        real: dict[str, Path]) -> None:
+    """#152288 is generated in both result_jit.md and result_distributed.md of 2.8.0: the
+    baseline is the whole generated folder, so finishing jit does not call it doubled."""
+    work = real["work"]
+    todo = work / "2.8.0" / "todo" / "result_jit.md"
+    assert "#152288" in (work / "2.8.0" / "todo" / "result_distributed.md").read_text()
+    ws = read_worksheet(todo)
+    assert ws.find("pr:152288") is not None
+    for item in ws.items():
+        if item.category in ("Untopiced", "bc breaking", "deprecation"):
+            ws.drop(item)
+    todo.write_text(ws.render())
+    out = json.loads(run_cli("done", str(todo), "--format", "json").stdout)
+    assert out["moved"] and out["audit"]["duplicated"] == [] and out["audit"]["lost"] == []
+
+
+def test_real_2_7_0_worksheet_in_a_sub_folder_is_done_and_submitted(
+        real: dict[str, Path], fake_github: RunningServer) -> None:
+    """2.7.0/todo/result_package/deploy.md: done moves it to done/result_package/, submit
+    finds its todo/ path and the release's pool."""
+    work, remote = real["work"], real["remote"]
+    todo = work / "2.7.0" / "todo" / "result_package" / "deploy.md"
+    out = json.loads(run_cli("done", str(todo), "--format", "json").stdout)
+    target = work / "2.7.0" / "done" / "result_package" / "deploy.md"
+    assert out["moved"] and Path(out["target"]).resolve() == target.resolve()
+    assert out["audit"]["baseline"].startswith("2.7.0/todo/ as first committed")
+    assert not todo.exists() and target.exists()
+    before = local_state(work)
+    sub = submit(target, "--yes")
+    assert sub["created"] and sub["branch"] == "relnotes/2.7.0-package-deploy"
+    assert sub["summary"]["baseline"].startswith(
+        "2.7.0/todo/result_package/deploy.md as first committed")
+    assert remote_diff(remote, sub["branch"]) == sorted(
+        ["A\t2.7.0/done/result_package/deploy.md", "D\t2.7.0/todo/result_package/deploy.md"])
+    assert local_state(work) == before
+
+
+def test_someone_elses_commit_on_the_branch_is_never_undone(
+        repo: dict[str, Path], fake_github: RunningServer, tmp_path: Path) -> None:
+    """A reviewer adds 2.8.0/REVIEW.md to the pull request's branch: the next submit
+    (branch on top of master, or rebuilt after master moved) refuses, naming the file and
+    the commit, and leaves the branch as the reviewer left it; --force does not help."""
+    work, release, remote = repo["work"], repo["release"], repo["remote"]
+    done = finished(release)
+    first = submit(done, "--yes")
+    push_commit(remote, tmp_path / "reviewer", BRANCH,
+                {"2.8.0/REVIEW.md": "looks good, one question\n"},
+                author="Reviewer", message="review notes")
+    tip = sh("git", "rev-parse", BRANCH, cwd=remote)
+    ws = read_worksheet(done)
+    ws.set_title(ws.find("pr:5102"), f"Add a per-channel observer {LINK.format(n=5102)}")
+    done.write_text(ws.render())
+    before = local_state(work)
+    dry = submit(done, expect=1)
+    assert dry["conflicts"] and "2.8.0/REVIEW.md" in dry["conflicts"][0]
+    for extra in ((), ("--force",)):
+        out = run_cli("submit", str(done), "--repo", REPO, "--yes", *extra, expect=1)
+        assert "2.8.0/REVIEW.md" in out.stderr and "Reviewer: review notes" in out.stderr
+        assert "--branch NAME" in out.stderr  # what to do instead
+        assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
+    # master moves: the branch would be rebuilt from it, which would drop the commit too
+    push_commit(remote, tmp_path / "other", "master", {"2.8.0/done/result_cuda.md": CUDA})
+    out = run_cli("submit", str(done), "--repo", REPO, "--yes", expect=1)
+    assert "2.8.0/REVIEW.md" in out.stderr and "2.8.0/done/result_cuda.md" not in out.stderr
+    assert sh("git", "rev-parse", BRANCH, cwd=remote) == tip
+    assert local_state(work) == before and len(fake_github.pulls) == 1
+    # another branch is fine
+    elsewhere = submit(done, "--yes", "--branch", "relnotes/quantization-take-2")
+    assert elsewhere["created"] and elsewhere["pr_number"] != first["pr_number"]
+
+
+def test_failed_done_commit_leaves_the_index_as_it_was(repo: dict[str, Path]) -> None:
+    """A pre-commit hook refuses the commit: the worksheet is back in todo/ and status,
+    index and files are byte for byte what they were, also for an untracked pool."""
+    work, release = repo["work"], repo["release"]
+    curate(release)
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'pre-commit: refused' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    todo = release / "todo" / NAME
+    for pool in ("tracked", "untracked"):
+        if pool == "untracked":
+            sh("git", "rm", "-q", "--cached", "2.8.0/miscategorized.md", cwd=work)
+        before = local_state(work)
+        out = run_cli("done", str(todo), expect=1)
+        assert "commit failed" in out.stderr and "refused" in out.stderr
+        assert local_state(work) == before, pool
+        assert todo.exists() and not (release / "done" / NAME).exists()
+
+
+def test_done_without_git_history_says_what_it_could_not_check(repo: dict[str, Path]) -> None:
+    """A worksheet in no commit yet (staged only): no baseline to find lost items in, so
+    the audit checks duplicates only, and says so."""
+    work, release = repo["work"], repo["release"]
+    new = release / "todo" / "result_mps.md"
+    new.write_text(CUDA.replace("cuda", "mps").replace("6101", "7101")
+                   .replace("### Untopiced\n", ""))
+    sh("git", "add", str(new), cwd=work)
+    out = run_cli("done", str(new), "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["moved"] and data["audit"]["baseline"] is None
+    (note,) = data["audit"]["notes"]
+    assert "2.8.0/todo/result_mps.md is in no commit" in note and "--generated" in note
+    assert sh("git", "show", "--name-status", "--format=", "HEAD", cwd=work).split() == \
+        ["A", "2.8.0/done/result_mps.md"]

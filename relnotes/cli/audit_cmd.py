@@ -12,6 +12,10 @@ from relnotes.cli.app import command, config_for, emit_json, exit_with
 def _print_audit(report: Any) -> None:
     for finding in report.findings:
         click.echo(str(finding))
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if report.baseline:
+        click.echo(f"generated worksheets: {report.baseline}", err=True)
     click.echo(report.summary(), err=True)
 
 

@@ -1,4 +1,4 @@
-"""``relnotes fetch``: fill the PR metadata cache for worksheets or PR numbers."""
+"""``relnotes fetch``: fill the PR metadata cache for release files or PR numbers."""
 
 from __future__ import annotations
 
@@ -41,15 +41,25 @@ def _stderr_is_tty() -> bool:
         return False
 
 
+_SHOWN = 30  # numbers listed per kind; the rest are counted
+
+
 def _parse_prs(text: str | None) -> list[int]:
     numbers: list[int] = []
     for part in (text or "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("#").isdigit():
-            raise UsageError(f"--prs: {part!r} is not a PR number")
-        numbers.append(int(part.lstrip("#")))
+        digits = part.removeprefix("#")
+        if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+            raise UsageError(f"--prs: {part!r} is not a PR number (1 or more)")
+        numbers.append(int(digits))
     return numbers
+
+
+def _listed(numbers: list[int]) -> str:
+    """``#1, #2, ...`` for the first few, and how many more."""
+    shown = ", ".join(f"#{n}" for n in numbers[:_SHOWN])
+    return shown + (f" and {len(numbers) - _SHOWN} more" if len(numbers) > _SHOWN else "")
 
 
 @command()
@@ -64,7 +74,8 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
           refresh: bool, offline: bool, fmt: str) -> None:
     """Fetch PR metadata (labels, files, state, author, body) into the local cache.
 
-    Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
+    FILES are any release files: worksheets, miscategorized.md, cherrypicks.md, final
+    notes (every PR they mention). Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
     a second run costs no request; an interrupted run resumes. The token is read from
     $GITHUB_TOKEN (or the variable named by the token_env setting). A progress bar is
     shown on stderr when it is a terminal (never with --format json).
@@ -73,14 +84,15 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     Examples:
       relnotes fetch todo/quantization.md
       relnotes fetch 2.8.0/todo/result_*.md
+      relnotes fetch 2.8.0/miscategorized.md 2.8.0/final.md
       relnotes fetch --prs 139505,144940 --format json
       relnotes fetch todo/*.md --refresh --api-url http://127.0.0.1:8765
     """
-    from relnotes.github.fetch import describe_failures, fetch_metadata, worksheet_prs
+    from relnotes.github.fetch import describe_failures, document_prs, fetch_metadata
 
     if not files and not prs:
-        raise UsageError("give worksheet FILES or --prs N[,N...]")
-    numbers = worksheet_prs(files) + _parse_prs(prs)
+        raise UsageError("give release FILES or --prs N[,N...]")
+    numbers = document_prs(files) + _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
     bar = ProgressBar() if fmt != "json" and _stderr_is_tty() else None
     try:
@@ -96,11 +108,10 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
         click.echo(f"{result.repo}: {total} PRs, {result.from_cache} from cache, "
                    f"{result.fetched} fetched in {result.requests} request(s)")
         if result.not_found:
-            click.echo("not found: " + ", ".join(f"#{n}" for n in result.not_found))
+            click.echo(f"not found ({len(result.not_found)}): {_listed(result.not_found)}")
         if result.missing:
             click.echo(f"not cached ({len(result.missing)}, offline): "
-                       + ", ".join(f"#{n}" for n in sorted(result.missing)[:30])
-                       + (" ..." if len(result.missing) > 30 else ""))
+                       + _listed(sorted(result.missing)))
         click.echo(f"cache: {result.cache_path} (records of {result.api_url})")
     if result.failed:
         raise GitHubError(describe_failures(result.failed))

@@ -11,11 +11,15 @@ from relnotes.cli.audit_cmd import _print_audit
 @command("done")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--generated", type=click.Path(file_okay=False, exists=True),
-              help="Folder of the generated worksheets, to check nothing of this one is lost.")
+              help="Folder of the generated worksheets, to check nothing of this one is lost "
+                   "[default: the todo/ folder of the commit that first added it].")
 def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     """Audit a finished worksheet, then git mv it from todo/ to done/ and commit.
 
-    Nothing moves when the audit finds a problem (exit 1).
+    The audit checks that every item of the worksheet as generated is still somewhere
+    (this worksheet, another one, miscategorized.md) and nothing is there twice; the
+    generated worksheets are the todo/ folder of the commit that first added this one
+    (or --generated). Nothing moves when the audit finds a problem (exit 1).
 
     \b
     Examples:
@@ -46,11 +50,12 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
               help="GitHub repository of the PR; default: read from the remote's URL.")
 @click.option("--branch", help="Branch name; default relnotes/<release>-<domain>.")
 @click.option("--generated", type=click.Path(file_okay=False, exists=True),
-              help="Folder of the generated worksheets, to count the changes against "
-                   "[default: todo/<name> as first committed].")
+              help="Folder of the generated worksheets, to audit and count the changes "
+                   "against [default: the todo/ folder of the commit that first added it].")
 @click.option("--force", is_flag=True,
-              help="Submit despite problems (still in todo/, lint findings, failed checks, "
-                   "audit problems); the pull request lists them.")
+              help="Submit despite problems (still in todo/, audit problems: lost items, "
+                   "unfinished entries, failed checks); the pull request lists them. Never "
+                   "over someone else's changes on the branch.")
 @click.option("--yes", is_flag=True, help="Really do it; without it, only show the plan.")
 def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
                branch: str | None, generated: str | None, force: bool, yes: bool,
@@ -87,9 +92,13 @@ def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
         if plan.forced:
             click.echo(f"--force: submitting despite {len(plan.problems)} problem(s); the "
                        "pull request lists them", err=True)
-    if not yes or refused:
+    if not yes or refused or plan.conflicts:
         if fmt == "json":
             emit_json({"dry_run": not yes, "submitted": False, **plan.to_json()})
+        if plan.conflicts:
+            for conflict in plan.conflicts:
+                click.echo(f"not submitted: {conflict}", err=True)
+            exit_with(1)
         if refused:
             click.echo(f"not submitted: {len(plan.problems)} problem(s) (above); fix them or "
                        "pass --force", err=True)

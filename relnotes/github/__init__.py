@@ -9,11 +9,10 @@ from relnotes.github.fetch import (
     FetchResult,
     MetadataLookup,
     cached_metadata,
+    document_prs,
     fetch_metadata,
-    load_metadata,
     lookup_metadata,
     metadata_for,
-    worksheet_prs,
 )
 from relnotes.github.records import PRRecord
 
@@ -22,9 +21,8 @@ __all__ = [
     "MetadataLookup",
     "PRRecord",
     "cached_metadata",
+    "document_prs",
     "fetch_metadata",
-    "load_metadata",
     "lookup_metadata",
     "metadata_for",
-    "worksheet_prs",
 ]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import time
 from collections import deque
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from relnotes.config import Config
+from relnotes.config import Config, repo_problem
 from relnotes.errors import GitHubError
 from relnotes.github.records import PRRecord, find_relands, find_reverts
 
@@ -45,7 +44,6 @@ __all__ = ["DEFAULT_API_URL", "FetchReport", "GitHubClient", "GitHubStatusError"
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
-_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 _T = TypeVar("_T")
 
@@ -53,13 +51,14 @@ _PR_FIELDS = "number title body state merged mergedAt updatedAt changedFiles aut
 _PAGE = "totalCount pageInfo { hasNextPage endCursor } nodes { %s }"
 
 
-def resolve_api_url(config: Config, override: str | None = None) -> str:
-    """``--api-url`` > the ``api_url`` setting > ``$GITHUB_API_URL`` > api.github.com.
+def resolve_api_url(config: Config) -> str:
+    """The ``api_url`` setting (``--api-url`` sets it) > ``$GITHUB_API_URL`` >
+    api.github.com.
 
     An explicit setting beats the environment so that a test or a project pinned to a
     server is never silently redirected by a variable left in someone's shell.
     """
-    for candidate in (override, config.api_url, os.environ.get("GITHUB_API_URL")):
+    for candidate in (config.api_url, os.environ.get("GITHUB_API_URL")):
         if candidate:
             return candidate.rstrip("/")
     return DEFAULT_API_URL
@@ -187,8 +186,9 @@ class GitHubClient:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not _REPO_RE.match(repo):
-            raise GitHubError(f"repository must look like owner/name, got {repo!r}")
+        problem = repo_problem(repo)
+        if problem:
+            raise GitHubError(f"repository {problem}, got {repo!r}")
         from github import Auth, Github  # PyGithub is imported only when GitHub is used
 
         self.repo = repo
@@ -215,12 +215,12 @@ class GitHubClient:
         self._requester = self._github.requester
 
     @classmethod
-    def from_config(cls, config: Config, *, api_url: str | None = None, repo: str | None = None,
+    def from_config(cls, config: Config, *, repo: str | None = None,
                     **kwargs: Any) -> GitHubClient:
         """A client for ``repo`` (default ``config.repo``) with the token read from
         ``$<config.token_env>``."""
         token_env = config.token_env or "GITHUB_TOKEN"
-        return cls(repo=repo or config.repo, api_url=resolve_api_url(config, api_url),
+        return cls(repo=repo or config.repo, api_url=resolve_api_url(config),
                    token=os.environ.get(token_env), token_env=token_env, **kwargs)
 
     @property

@@ -21,8 +21,8 @@ from relnotes.github.records import PRRecord
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
 
-__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "fetch_metadata",
-           "load_metadata", "lookup_metadata", "metadata_for", "worksheet_prs"]
+__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "document_prs",
+           "fetch_metadata", "lookup_metadata", "metadata_for"]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ def fetch_metadata(
     offline: bool = False,
     refresh: bool = False,
     progress: Progress | None = None,
-    api_url: str | None = None,
     client: GitHubClient | None = None,
 ) -> FetchResult:
     """Cache first, then GitHub for the rest; never raises for PRs that failed.
@@ -88,7 +87,7 @@ def fetch_metadata(
     wanted = list(dict.fromkeys(int(n) for n in numbers))
     cache_path = resolve_cache_path(config)
     repo = client.repo if client is not None else config.repo
-    source = client.api_url if client is not None else resolve_api_url(config, api_url)
+    source = client.api_url if client is not None else resolve_api_url(config)
     result = FetchResult(repo=repo, cache_path=str(cache_path), api_url=source)
     with MetadataCache(cache_path) as cache:
         if not refresh:
@@ -103,7 +102,7 @@ def fetch_metadata(
         if client is None:
             from relnotes.github.client import GitHubClient
 
-            client = GitHubClient.from_config(config, api_url=api_url)
+            client = GitHubClient.from_config(config)
         start = client.requests
         active = client
 
@@ -122,28 +121,6 @@ def fetch_metadata(
         result.failed = report.failed
         result.waited = report.waited
     return result
-
-
-def load_metadata(
-    numbers: Iterable[int],
-    *,
-    config: Config,
-    offline: bool = False,
-    refresh: bool = False,
-    progress: Progress | None = None,
-    api_url: str | None = None,
-) -> dict[int, PRRecord]:
-    """Records for ``numbers`` (not-found ones have ``found=False``).
-
-    Raises :class:`GitHubError` naming the numbers that could not be fetched; everything
-    that was fetched is in the cache by then. Offline, numbers missing from the cache are
-    simply absent from the result.
-    """
-    result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
-                            progress=progress, api_url=api_url)
-    if result.failed:
-        raise GitHubError(describe_failures(result.failed))
-    return result.records
 
 
 def describe_failures(failed: dict[int, str]) -> str:
@@ -179,8 +156,7 @@ class MetadataLookup:
 
 
 def lookup_metadata(numbers: Iterable[int], *, config: Config, offline: bool = False,
-                    sources: Sequence[str | Path] = (),
-                    progress: Progress | None = None) -> MetadataLookup:
+                    sources: Sequence[str | Path] = ()) -> MetadataLookup:
     """Cache, then GitHub for the rest; what cannot be had is reported, never raised.
 
     The helper for commands that work better with metadata but can work without it
@@ -201,7 +177,7 @@ def lookup_metadata(numbers: Iterable[int], *, config: Config, offline: bool = F
             found = {}
         return MetadataLookup(found, [n for n in wanted if n not in found])
     try:
-        result = fetch_metadata(wanted, config=config, progress=progress)
+        result = fetch_metadata(wanted, config=config)
     except (GitHubError, OSError) as exc:  # the cache (or the repo setting) is unusable
         reason = exc.message if isinstance(exc, GitHubError) else str(exc)
         cached: dict[int, PRRecord] = {}
@@ -250,12 +226,20 @@ def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = Fals
     return lookup.records
 
 
-def worksheet_prs(paths: Iterable[str | Path]) -> list[int]:
-    """Every PR number referenced by the items of the given worksheets, in file order."""
-    from relnotes.worksheet import read_worksheet
+def document_prs(paths: Iterable[str | Path]) -> list[int]:
+    """Every PR number the given release files reference, in file order: the items of
+    worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (title PRs and those of
+    nested bullets), and every PR final notes mention (entries and text, outside code).
+    The kind of each file comes from :func:`relnotes.documents.read_document`."""
+    from relnotes.documents import read_document
+    from relnotes.finalnotes import FinalNotes
 
     numbers: list[int] = []
     for path in paths:
-        for item in read_worksheet(path).items():
-            numbers.extend(item.all_prs)  # title PRs and those of nested bullets
+        doc = read_document(path)
+        if isinstance(doc, FinalNotes):
+            numbers.extend(doc.pr_places())
+            continue
+        for item in doc.items():
+            numbers.extend(item.all_prs)
     return list(dict.fromkeys(numbers))
