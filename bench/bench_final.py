@@ -35,8 +35,7 @@ from relnotes.final_sources import read_done
 from relnotes.finalnotes import SECTION_TITLES, FinalNotes, parse_final_notes, read_final_notes
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA",
-                                   HERE.parents[1] / "shared/data/torch-release-notes"))
+DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))
 RELEASES = ("2.7.0", "2.8.0")
 
 

@@ -37,8 +37,7 @@ from relnotes.triage.history import load_history
 from relnotes.worksheet import read_worksheet
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA",
-                                   HERE.parents[1] / "shared/data/torch-release-notes"))
+DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
 WORDS = ["Fix", "Add", "Support", "Improve", "Remove", "Speed up", "Document", "Refactor"]
 THINGS = ["conv2d", "the allocator", "torch.compile", "the profiler", "sparse mm",

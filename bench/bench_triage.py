@@ -34,8 +34,7 @@ from relnotes.triage.parallel import default_jobs
 from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet, worksheet_files
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA",
-                                   HERE.parents[1] / "shared/data/torch-release-notes"))
+DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))
 
 
 def load(todo: Path, at_least: int) -> list[Worksheet]:

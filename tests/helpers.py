@@ -9,7 +9,10 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("RELNOTES_DATA", REPO.parent / "shared/data/torch-release-notes"))
+# The real worksheets travel with the repository (BSD-3, see data/torch-release-notes/SOURCE.md),
+# so a lone clone runs every test; RELNOTES_DATA points the tests at another copy.
+DATA = Path(os.environ.get("RELNOTES_DATA", REPO / "data/torch-release-notes"))
+SHARED = REPO.parent / "shared/data/torch-release-notes"  # the workplace's copy, when beside us
 
 
 def data_files(*patterns: str) -> list[Path]:
