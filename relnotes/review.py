@@ -111,24 +111,26 @@ def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None
     Those of the release's worksheets (``todo/`` and ``done/``; for a ``worksheet``
     outside both, those beside it) and those named by the groups of its pool; the
     history's only when there is no other (a domain of a past release may have no
-    worksheet now). Spellings of one domain (``nn_frontend``, ``NN frontend``) are one.
+    worksheet now). Spellings of one domain (``nn_frontend``, ``NN frontend``) are one,
+    named as its worksheet file is, else as first written.
     """
-    found = set(release.domains())  # todo/ and done/, sub-folders included
+    files = set(release.domains())  # todo/ and done/, sub-folders included
     if worksheet is not None and release.where(worksheet)[0] is None:
         beside = Path(worksheet).parent  # a worksheet outside todo/ and done/
-        found.update(domain_of_file(p, beside) for p in worksheet_files(beside))
+        files.update(domain_of_file(p, beside) for p in worksheet_files(beside))
+    named: set[str] = set()
     if release.pool.is_file():
         pool = read_miscategorized(release.pool, known_domains=sorted(release.domains()))
         for section in pool.sections:
             group = pool.describe(section)
-            found.update(group.domains or ([group.target] if group.target else []))
-            found.update([group.source] if group.source else [])
-    found = {d for d in found if normalise_heading(d) != normalise_heading(own)}
-    if not found and history is not None:  # no other worksheet: past releases' domains
-        found.update(r.domain for r in history.records)
-        found.update(r.target for r in history.records if r.target)
+            named.update(group.domains or ([group.target] if group.target else []))
+            named.update([group.source] if group.source else [])
+    if not {normalise_heading(d) for d in files | named} - {normalise_heading(own)} \
+            and history is not None:  # no other worksheet: past releases' domains
+        named.update(r.domain for r in history.records)
+        named.update(r.target for r in history.records if r.target)
     by_norm: dict[str, str] = {}
-    for name in sorted(found):
+    for name in [*sorted(files), *sorted(named)]:
         by_norm.setdefault(normalise_heading(name), name.replace("\\", "").strip())
     by_norm.pop(normalise_heading(own), None)
     return sorted(by_norm.values(), key=str.casefold)
