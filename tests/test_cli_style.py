@@ -35,7 +35,8 @@ def test_a_logged_warning_of_a_real_run_is_lowercase_warning(tmp_path: Path) -> 
     code = ("import sys; from relnotes.cli import main; "
             "sys.argv = ['relnotes', 'fetch', sys.argv[1], '--offline']; main()")
     proc = subprocess.run([sys.executable, "-c", code, str(sheet)], capture_output=True,
-                          text=True, cwd=REPO, env={**os.environ, "RELNOTES_CACHE": str(cache)})
+                          text=True, cwd=REPO, env={**os.environ, "RELNOTES_CACHE": str(cache)},
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "unreadable" in line]
     assert len(warnings) == 1 and warnings[0].startswith(f"warning: cache {cache} is unreadable")
