@@ -19,7 +19,6 @@ if it is broken (an unclosed fence) it is an error with its file and line.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable
@@ -52,8 +51,6 @@ __all__ = [
     "scan_folder",
     "worksheet_files",
 ]
-
-log = logging.getLogger(__name__)
 
 # The two folders of worksheets, in the order a release goes through them.
 KINDS: tuple[str, str] = ("todo", "done")
