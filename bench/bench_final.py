@@ -33,6 +33,7 @@ from relnotes.final_build import build_final
 from relnotes.final_check import Reconciliation, check_final, reconcile
 from relnotes.final_sources import read_done
 from relnotes.finalnotes import SECTION_TITLES, FinalNotes, parse_final_notes, read_final_notes
+from relnotes.release import ReleaseFolder
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))
@@ -101,9 +102,9 @@ def damage(text: str) -> tuple[str, list[int], int]:
 
 def release_report(data: Path, release: str) -> list[str]:
     root = data / release
-    config = Config()
+    folder = ReleaseFolder(root, config=Config())
     start = time.perf_counter()
-    report = build_final(root, config=config)
+    report = build_final(folder)
     seconds = time.perf_counter() - start
     gen = parse_final_notes(report.text, path=f"{release}/generated final.md")
     sources = read_done(root / "done", release=release)
@@ -128,7 +129,7 @@ def release_report(data: Path, release: str) -> list[str]:
            f"| ... same section and same area (shipped table) | {pct(*shipped['both'])} |"]
     own = HERE / f"final_areas_{release}.toml"
     if own.is_file():
-        alt = build_final(root, config=config, areas=load_area_table(path=own))
+        alt = build_final(folder, areas=load_area_table(own))
         named = agreement(real, parse_final_notes(alt.text, path="alt"))
         out += [f"| ... under the same `##` area (`bench/{own.name}`) | {pct(*named['area'])} |",
                 (f"| ... same section and same area (`bench/{own.name}`) | "
@@ -142,7 +143,7 @@ def release_report(data: Path, release: str) -> list[str]:
                 f"({sum(moves.values())} PRs; domain: merge -> real):"), "",
             "| domain | merged under | published under | PRs |", "| --- | --- | --- | ---: |"]
     out += [f"| {d} | {a} | {b} | {n} |" for (d, a, b), n in moves.most_common()]
-    check = check_final(root, config=config)
+    check = check_final(folder)
     out += ["", f"`relnotes final --check {release}` on the real final.md: {check.summary()}", ""]
     lost = Counter((m.domain, m.section) for m in check.missing)
     out += ["Missing PRs by domain and section (the ten largest):", "",

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
+from relnotes.release import worksheet_files
 from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
 from relnotes.triage.history import load_history
 from relnotes.triage.parallel import default_jobs
-from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet, worksheet_files
+from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))

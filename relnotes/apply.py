@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.categories import CATEGORIES
-from relnotes.config import Config
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
 from relnotes.markdown import parse_inline, refs_in_inline
 from relnotes.miscategorized import Miscategorized, read_miscategorized
-from relnotes.worksheet import Document, Item, Worksheet, release_parts
+from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
     "KEEP",
@@ -38,7 +37,6 @@ __all__ = [
     "acceptable_title",
     "apply_decisions",
     "apply_to_files",
-    "default_miscategorized_path",
     "same_references",
     "take_from_pool",
     "write_changes",
@@ -160,14 +158,6 @@ def _holds(items: Iterable[Item], item: Item) -> bool:
     """Whether an item with the same key and text is among ``items`` (a doubled copy left
     by an interrupted earlier run)."""
     return any(i.key == item.key and i.text_hash == item.text_hash for i in items)
-
-
-def default_miscategorized_path(worksheet_path: str | Path, config: Config | None = None) -> Path:
-    """``miscategorized.md`` beside the ``todo/`` (or ``done/``) folder of the worksheet."""
-    configured = config.path(config.miscategorized) if config is not None else None
-    if configured is not None:
-        return configured
-    return release_parts(worksheet_path)[0] / "miscategorized.md"
 
 
 def apply_to_files(plans: Sequence[tuple[Worksheet, Sequence[Decision]]], *,

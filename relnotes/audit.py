@@ -1,7 +1,8 @@
 """Integrity of a release folder: nothing lost, nothing twice, finished files finished.
 
-The folder holds ``todo/`` (worksheets in progress), ``done/`` (finished ones) and
-``miscategorized.md`` (items waiting for another domain). Every PR of the generated
+The folder (a :class:`~relnotes.release.ReleaseFolder`) holds ``todo/`` (worksheets in
+progress), ``done/`` (finished ones) and the pool ``miscategorized.md`` (items waiting for
+another domain; where the ``miscategorized`` setting says, when set). Every PR of the generated
 worksheets must be somewhere a person sees it, exactly as often as the generator wrote it
 (the generator itself repeats a few PRs inside one file; those repeats are kept, not
 flagged). An item is identified by its PRs (title and nested bullets), or by its commit
@@ -26,7 +27,8 @@ Snippet check results are the ``relnotes check FILE --format json`` output
 by ``relnotes check --save`` as ``.relnotes/<worksheet stem>.check.json`` beside the
 worksheet; a ``fail`` verdict is a problem. No file: nothing to check.
 
-Non-domain files: ``cherrypicks.md`` (release-branch cherry-picks, which repeat PRs of
+Files of todo/ and done/ that are no worksheet (an empty ``placeholder.md``) are skipped
+with a note. Non-domain files: ``cherrypicks.md`` (release-branch cherry-picks, which repeat PRs of
 main by design) is not read at all. ``result_skip.md`` (PRs the generator set aside) is
 counted like any worksheet, so its PRs are accounted for where they are, but it is never
 expected to reach ``done/`` and gets no ``done/`` checks.
@@ -42,32 +44,22 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.categories import PUBLISHED
-from relnotes.config import Config
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.github import metadata_for
 from relnotes.miscategorized import Miscategorized, read_miscategorized
+from relnotes.release import Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
-from relnotes.versions import release_of
-from relnotes.worksheet import (
-    Document,
-    Item,
-    Worksheet,
-    read_worksheet,
-    release_parts,
-    worksheet_files,
-)
+from relnotes.worksheet import Document, Item, Worksheet, read_worksheet
 
 __all__ = [
     "UNFINISHABLE_FILES",
     "AuditReport",
     "CheckResults",
-    "Generated",
     "audit",
     "item_refs",
     "read_check_results",
-    "read_generated",
 ]
 
 UNFINISHABLE_FILES = frozenset({"result_skip.md"})
@@ -84,30 +76,6 @@ def item_refs(item: Item) -> list[str]:
 class _Place:
     file: str
     line: int
-
-
-@dataclass
-class Generated:
-    """The worksheets as generated, by their path below ``todo/`` (``result_fx.md``,
-    ``result_package/deploy.md``), and where they were read from (for messages).
-    ``errors``: generated files that could not be parsed (audit findings)."""
-
-    source: str
-    worksheets: dict[str, Worksheet] = field(default_factory=dict)
-    errors: list[Finding] = field(default_factory=list)
-
-
-def read_generated(folder: str | Path) -> Generated:
-    """Every worksheet below ``folder`` (sub-folders too), parsed once."""
-    root = Path(folder)
-    found = Generated(source=str(folder))
-    for path in worksheet_files(root):
-        try:
-            found.worksheets[path.relative_to(root).as_posix()] = read_worksheet(path)
-        except WorksheetError as exc:
-            found.errors.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
-                                        exc.message))
-    return found
 
 
 @dataclass
@@ -159,11 +127,13 @@ class CheckResults:
     """The saved snippet check of one worksheet: how many results, which ones failed.
 
     ``failed`` holds (line of the snippet in the worksheet, or None; first line of the
-    message), so a failure is reported where the snippet is, not at the ``##`` heading.
+    message), so a failure is reported where the snippet is, not at the ``##`` heading;
+    ``lines``: the lines of every snippet with a result (which code was checked at all).
     """
 
     total: int
     failed: list[tuple[int | None, str]]
+    lines: frozenset[int] = frozenset()
 
 
 def read_check_results(worksheet: str | Path) -> CheckResults | None:
@@ -179,7 +149,9 @@ def read_check_results(worksheet: str | Path) -> CheckResults | None:
         raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
     results = data.get("snippets", []) if isinstance(data, dict) else []
     failed = [_describe(r) for r in results if isinstance(r, dict) and r.get("verdict") == "fail"]
-    return CheckResults(len(results), failed)
+    lines = frozenset(r["line"] for r in results
+                      if isinstance(r, dict) and isinstance(r.get("line"), int))
+    return CheckResults(len(results), failed, lines)
 
 
 def _describe(result: Mapping[str, Any]) -> tuple[int | None, str]:
@@ -192,9 +164,9 @@ def _describe(result: Mapping[str, Any]) -> tuple[int | None, str]:
 
 
 class _Auditor:
-    def __init__(self, root: Path, config: Config | None) -> None:
-        self.report = AuditReport(root=str(root))
-        self.config = config
+    def __init__(self, release: ReleaseFolder) -> None:
+        self.report = AuditReport(root=str(release.root))
+        self.release = release
         self.places: dict[str, list[_Place]] = {}
         self.done: list[Worksheet] = []
         self.items: list[Item] = []
@@ -225,7 +197,7 @@ class _Auditor:
                 self.problem(ws.path, item.line, "untopiced", "item still in Untopiced")
         from relnotes.lint import lint_worksheet
 
-        version = release_of(ws.path, self.config.release if self.config else "")
+        version = self.release.release_of(ws.path)
         for finding in lint_worksheet(ws, release=str(version) if version else None):
             if finding.code not in _LINT_OWN:
                 self.report.findings.append(finding)
@@ -302,13 +274,13 @@ def _generated_counts(generated: Generated, names: set[str]
     return counts, first, scope
 
 
-def audit(root: str | Path, *, generated: str | Path | Generated | None = None,
-          miscategorized: str | Path | None = None,
+def audit(release: ReleaseFolder, *, generated: str | Path | Generated | None = None,
           metadata: Mapping[int, Any] | None = None,
-          only: Iterable[str | Path] = (), config: Config | None = None,
+          only: Iterable[str | Path] = (),
           worksheets: Mapping[Path, Worksheet] | None = None,
           pool: Miscategorized | None = None) -> AuditReport:
-    """Audit the release folder ``root`` (holding todo/, done/, miscategorized.md).
+    """Audit the release folder (its todo/, done/ and pool, wherever the
+    ``miscategorized`` setting puts it).
 
     ``only`` limits the ``done/`` checks to these worksheets (as ``done`` does before it
     moves one; they are checked as finished wherever they are) and the accounting to
@@ -317,15 +289,15 @@ def audit(root: str | Path, *, generated: str | Path | Generated | None = None,
     across files. ``generated`` is a folder or worksheets already read (``done`` and
     ``submit`` take them from git). ``worksheets`` (by resolved path) and ``pool`` are
     documents the caller has already parsed, used instead of reading those files again.
+    Files of todo/ and done/ that are no worksheet are skipped, with a note.
     """
-    root_path = Path(root)
-    auditor = _Auditor(root_path, config)
+    auditor = _Auditor(release)
     rep = auditor.report
     parsed = dict(worksheets or {})
     selected = {Path(p).resolve() for p in only}
     scope: set[str] = set()
     for folder in ("todo", "done"):
-        files = worksheet_files(root_path / folder)
+        files = release.worksheets(folder)
         rep.files[folder] = len(files)
         for path in files:
             resolved = path.resolve()
@@ -339,33 +311,36 @@ def audit(root: str | Path, *, generated: str | Path | Generated | None = None,
             if finished and path.name not in UNFINISHABLE_FILES:
                 auditor.done.append(ws)
                 auditor.finished_checks(ws)
-    misc_path = Path(miscategorized) if miscategorized else root_path / "miscategorized.md"
     if pool is not None:
         auditor.count(pool, "miscategorized")
-    elif misc_path.exists():
+    elif release.pool.exists():
         try:
-            auditor.count(read_miscategorized(misc_path), "miscategorized")
+            auditor.count(read_miscategorized(release.pool,
+                                              known_domains=sorted(release.domains())),
+                          "miscategorized")
         except WorksheetError as exc:
-            auditor.problem(exc.file or str(misc_path), exc.line or 1, "parse-error",
+            auditor.problem(exc.file or str(release.pool), exc.line or 1, "parse-error",
                             exc.message)
     if generated is not None and not isinstance(generated, Generated):
         generated = read_generated(generated)
+        release.skip(generated.skipped.items())
     gen_counts: Counter[str] | None = None
     gen_places: dict[str, _Place] = {}
     if generated is not None:
         rep.baseline = generated.source
         rep.findings.extend(generated.errors)
-        names = {release_parts(p)[2].as_posix() for p in selected}
+        names = {release.where(p)[1].as_posix() for p in selected}
         gen_counts, gen_places, gen_scope = _generated_counts(generated, names)
         scope.update(gen_scope)
         if not gen_counts:
             auditor.problem(generated.source, 1, "no-generated",
                             "no generated worksheets found to account for")
-    if metadata is None and config is not None:
+    if metadata is None:
         # revert pairs use what the cache knows; the audit never waits for the network
         numbers = sorted({p for item in auditor.items for p in item.all_prs})
-        metadata = metadata_for(numbers, config=config, offline=True)
+        metadata = metadata_for(numbers, config=release.config, offline=True)
     auditor.revert_pairs(metadata)
     auditor.accounting(gen_counts, gen_places, scope if selected else None)
+    rep.notes += release.take_notes()
     rep.findings.sort()
     return rep

@@ -6,10 +6,12 @@ import re
 
 __all__ = [
     "CATEGORIES",
+    "HIGH_STAKES",
     "PUBLISHED",
     "SUGGESTABLE",
     "canonical_category",
     "normalise_heading",
+    "same_domain",
 ]
 
 # In worksheet order. "Untopiced" keeps its capital: that is how the generator writes it.
@@ -26,6 +28,10 @@ CATEGORIES: tuple[str, ...] = (
     "not user facing",
     "security",
 )
+
+# The sections whose items need an entry (rationale and migration code): what a wrong
+# call costs most. Their order is the worksheets'.
+HIGH_STAKES: tuple[str, str] = ("bc breaking", "deprecation")
 
 # Sections whose items are published in the release notes.
 PUBLISHED: frozenset[str] = frozenset(CATEGORIES) - {"Untopiced", "not user facing"}
@@ -67,9 +73,18 @@ _ALIASES: dict[str, str] = {
 
 
 def normalise_heading(text: str) -> str:
-    """Lower-case, underscores and runs of spaces as one space, no trailing colon."""
-    text = text.strip().rstrip(":").replace("_", " ").replace("\\", "")
-    return re.sub(r"\s+", " ", text).lower()
+    """The key two spellings of a section heading or a domain name compare by: lower
+    case, backslash escapes gone, underscores and runs of white space as one space, no
+    trailing colon. ``nn_frontend``, ``NN frontend`` and ``nn\\_frontend`` are one domain;
+    ``Bug Fixes:`` is ``bug fixes``. The one normaliser of names: pools, review, the
+    final notes' area table and triage all compare domains with it."""
+    text = text.replace("\\", "").strip().rstrip(":").replace("_", " ")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def same_domain(a: str, b: str) -> bool:
+    """Whether two spellings name one domain (:func:`normalise_heading`)."""
+    return normalise_heading(a) == normalise_heading(b)
 
 
 def canonical_category(heading: str) -> str | None:

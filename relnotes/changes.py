@@ -22,13 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from relnotes.categories import normalise_heading
+from relnotes.categories import HIGH_STAKES, normalise_heading
 from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
 from relnotes.worksheet import Item, Worksheet
 
 __all__ = ["ChangeSummary", "PoolUpdate", "pool_update", "summarise_changes"]
-
-_ENTRY_SECTIONS = ("bc breaking", "deprecation")
 
 
 @dataclass
@@ -120,7 +118,7 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
         summary.checks = {"results": checks[0], "failed": checks[1]}
     before = _first_by_key(generated.items()) if generated is not None else {}
     for item in after.items():
-        if item.category in _ENTRY_SECTIONS and item.body.strip():
+        if item.category in HIGH_STAKES and item.body.strip():
             old = before.get(item.key)
             if old is None or old.body.strip() != item.body.strip():
                 summary.entries += 1

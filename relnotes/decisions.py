@@ -37,14 +37,13 @@ from relnotes.apply import (
     Decision,
     acceptable_title,
     apply_decisions,
-    default_miscategorized_path,
     take_from_pool,
     write_changes,
 )
-from relnotes.config import Config
 from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text, sidecar_path
 from relnotes.miscategorized import read_miscategorized
+from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Item, Worksheet, read_worksheet
 
 __all__ = [
@@ -272,18 +271,19 @@ def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
     return read_miscategorized(misc_path).items_for(ws.domain)
 
 
-def apply_recorded(worksheet: str | Path, *, config: Config | None = None,
+def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = None,
                    adopt: Sequence[str] = (), backup: bool = True,
                    dry_run: bool = False) -> ApplyReport:
     """Write the reviewed decisions into the worksheet and ``miscategorized.md``.
 
-    ``adopt`` names keys of ``miscategorized.md`` items for this domain to take in (``all``
+    ``release``: the release folder (default: the one ``worksheet`` is in), whose pool is
+    written. ``adopt`` names keys of ``miscategorized.md`` items for this domain to take in (``all``
     takes every one); they land in ``Untopiced`` so the next review places them. The
     files are written by :func:`relnotes.apply.write_changes`, so a failed write cannot
     lose an item; ``dry_run`` writes nothing and puts the diff in the report.
     """
     ws = read_worksheet(worksheet)
-    misc_path = default_miscategorized_path(worksheet, config)
+    misc_path = (release or ReleaseFolder.of(worksheet)).pool
     misc = read_miscategorized(misc_path)
     store = DecisionStore.for_worksheet(worksheet)
     every = ws.items()

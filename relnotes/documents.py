@@ -17,7 +17,8 @@ from relnotes import worksheet
 from relnotes.errors import UsageError
 from relnotes.fileio import read_text
 
-__all__ = ["KINDS", "detect_kind", "document_json", "parse_document", "read_document"]
+__all__ = ["KINDS", "ReleaseFile", "detect_kind", "document_json", "parse_document",
+           "read_document"]
 
 KINDS = ("worksheet", "pool", "final", "cherrypicks")
 
@@ -50,7 +51,10 @@ def detect_kind(text: str, path: str | Path = "") -> str:
     return "worksheet"
 
 
-Document = Any  # Worksheet | Miscategorized | FinalNotes | CherryPicks
+# What a release-folder file parses into: a Worksheet, Miscategorized, FinalNotes or
+# CherryPicks (each has ``render`` and ``to_json``). Not the class worksheet.Document,
+# their common base; typed loosely because a caller that asked for a kind knows which.
+ReleaseFile = Any
 
 
 class CherryPicks(worksheet.Document):
@@ -70,7 +74,7 @@ class CherryPicks(worksheet.Document):
         } for section in self.sections]}
 
 
-def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Document:
+def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> ReleaseFile:
     """Parse ``text`` with the reader for ``kind`` (``auto``: :func:`detect_kind`)."""
     if kind == "auto":
         kind = detect_kind(text, path)
@@ -80,7 +84,7 @@ def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Docume
         return parse_worksheet(text, path=path)
     if kind == "pool":
         from relnotes.miscategorized import parse_miscategorized
-        from relnotes.worksheet import release_domains
+        from relnotes.release import release_domains
 
         return parse_miscategorized(text, path=path,
                                     known_domains=release_domains(Path(path).parent))
@@ -95,12 +99,12 @@ def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> Docume
     raise UsageError(f"unknown kind {kind!r}; use one of auto, {', '.join(KINDS)}")
 
 
-def read_document(path: str | Path, *, kind: str = "auto") -> Document:
+def read_document(path: str | Path, *, kind: str = "auto") -> ReleaseFile:
     """Read and parse a release-folder file (errors name the file and line)."""
     return parse_document(read_text(path), path=str(path), kind=kind)
 
 
-def document_json(doc: Document) -> dict[str, Any]:
+def document_json(doc: ReleaseFile) -> dict[str, Any]:
     """The documented ``parse --format json`` shape of any of the three kinds."""
     result: dict[str, Any] = doc.to_json()
     return result

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from markdown_it.token import Token
 
-from relnotes.categories import canonical_category
+from relnotes.categories import HIGH_STAKES, canonical_category
 from relnotes.fileio import split_lines
 from relnotes.markdown import parse_tokens, scan_blocks
 from relnotes.versions import parse_version
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 # category -> Entry.kind
-ENTRY_KINDS: dict[str, str] = {"bc breaking": "bc", "deprecation": "deprecation"}
+ENTRY_KINDS: dict[str, str] = dict(zip(HIGH_STAKES, ("bc", "deprecation"), strict=True))
 
 PYTHON_LANGS = frozenset({"python", "py", "python3", "py3", "pycon", "ipython", "pytb-py"})
 OUTPUT_LANGS = frozenset({"text", "txt", "output", "plaintext", "plain", "log", "pytb", "none"})

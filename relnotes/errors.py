@@ -16,6 +16,7 @@ __all__ = [
     "GitHubError",
     "RelnotesError",
     "SnippetError",
+    "StructureError",
     "UsageError",
     "WorksheetError",
 ]
@@ -53,6 +54,12 @@ class ConfigError(UsageError):
 
 class WorksheetError(RelnotesError):
     """A worksheet or ``miscategorized.md`` cannot be read or understood."""
+
+
+class StructureError(WorksheetError):
+    """Markdown that parses, but in a way that hides what follows: a code fence or HTML
+    comment that is never closed (``line`` is where it opens). Raised while reading
+    blocks, before the file is known; readers add it (see ``relnotes.worksheet.scan``)."""
 
 
 class GitHubError(RelnotesError):

@@ -17,18 +17,15 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from relnotes.categories import normalise_heading
 from relnotes.errors import ConfigError
-
-if TYPE_CHECKING:
-    from relnotes.config import Config
 
 __all__ = [
     "AreaTable",
     "Place",
     "default_display_name",
-    "domain_key",
     "domains_by_display_name",
     "load_area_table",
 ]
@@ -39,12 +36,6 @@ _OPTIONS = {"entries_by_area": bool}
 # Words a readable default writes in capitals (``cpu (riscv)`` -> ``CPU (riscv)``).
 _ACRONYMS = {"api", "aoti", "cpu", "cuda", "fx", "gpu", "jit", "mps", "mtia", "njt", "onnx",
              "rocm", "tpu", "xla", "xpu"}
-
-
-def domain_key(name: str) -> str:
-    """The key a domain or display name is looked up under: lower case, ``_`` and runs of
-    spaces as one space, no backslashes (``build\\_frontend`` is ``build frontend``)."""
-    return re.sub(r"[\s_]+", " ", name.replace("\\", "")).strip().lower()
 
 
 def default_display_name(domain: str) -> str:
@@ -75,7 +66,7 @@ class Place:
 class AreaTable:
     """Domain -> place, the order of ``##`` areas, and layout options."""
 
-    domains: dict[str, Place]  # domain_key -> place, in table order
+    domains: dict[str, Place]  # normalise_heading(domain) -> place, in table order
     order: tuple[str, ...]
     entries_by_area: bool = True
     sources: tuple[str, ...] = ()
@@ -83,7 +74,7 @@ class AreaTable:
 
     def place(self, domain: str) -> tuple[Place, str | None]:
         """The place of ``domain`` and, when the table does not know it, a warning."""
-        key = domain_key(domain)
+        key = normalise_heading(domain)
         if key in self.domains:
             return self.domains[key], None
         if key in self._by_display:  # cherry-pick lists name areas by display name
@@ -110,7 +101,7 @@ class AreaTable:
     def domain_rank(self, domain: str) -> tuple[int, str]:
         """Sort key of a domain inside its area: table order, unknown ones last (A-Z)."""
         keys = list(self.domains)
-        key = domain_key(domain)
+        key = normalise_heading(domain)
         return (keys.index(key), "") if key in keys else (len(keys), key)
 
 
@@ -152,28 +143,27 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_area_table(config: Config | None = None, *, path: str | Path | None = None) -> AreaTable:
-    """The shipped table, overlaid with the project's file (``path``, else the
-    ``final_areas`` setting resolved against the pyproject.toml's folder)."""
+def load_area_table(path: str | Path | None = None) -> AreaTable:
+    """The shipped table, overlaid with the project's file (``path``: the ``final_areas``
+    setting as :class:`~relnotes.release.ReleaseFolder` resolves it)."""
     files = [SHIPPED]
-    extra = Path(path) if path else (config.path(config.final_areas) if config else None)
-    if extra is not None:
-        files.append(extra)
+    if path:
+        files.append(Path(path))
     domains: dict[str, Place] = {}
     order: list[str] = []
     options: dict[str, Any] = {}
     for file in files:
         data = _read(file)
         for key, value in data.get("domains", {}).items():
-            domains[domain_key(key)] = _parse_place(value, key=key, source=str(file))
+            domains[normalise_heading(key)] = _parse_place(value, key=key, source=str(file))
         if "order" in data:
             order = list(data["order"])
         options.update(data.get("options", {}))
     by_display: dict[str, Place] = {}
     for place in domains.values():
-        by_display.setdefault(domain_key(place.area), Place(place.area))
+        by_display.setdefault(normalise_heading(place.area), Place(place.area))
         if place.sub:
-            by_display.setdefault(domain_key(place.sub), place)
+            by_display.setdefault(normalise_heading(place.sub), place)
     return AreaTable(domains=domains, order=tuple(order),
                      entries_by_area=bool(options.get("entries_by_area", True)),
                      sources=tuple(str(f) for f in files), _by_display=by_display)
@@ -181,14 +171,15 @@ def load_area_table(config: Config | None = None, *, path: str | Path | None = N
 
 @lru_cache(maxsize=1)
 def domains_by_display_name() -> dict[str, tuple[str, ...]]:
-    """Display name (area or sub-area, as :func:`domain_key`) -> the domains shown under it
-    in the shipped table: how people name a domain when they write a pool heading
-    (``## Linear Algebra`` is ``linalg_frontend``). A trailing "frontend" is optional."""
+    """Display name (area or sub-area, normalised as every domain name is) -> the domains
+    shown under it in the shipped table: how people name a domain when they write a pool
+    heading (``## Linear Algebra`` is ``linalg_frontend``). A trailing "frontend" is
+    optional."""
     found: dict[str, list[str]] = {}
     for domain, value in _read(SHIPPED).get("domains", {}).items():  # names as written
         place = _parse_place(value, key=domain, source=str(SHIPPED))
         for name in filter(None, (place.area, place.sub)):
-            key = domain_key(name)
+            key = normalise_heading(name)
             for form in {key, key.removesuffix(" frontend")}:
                 found.setdefault(form, []).append(domain)
     return {name: tuple(domains) for name, domains in found.items()}

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relnotes.categories import PUBLISHED
+from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import UsageError
 from relnotes.fileio import atomic_write, split_lines
 from relnotes.final_areas import AreaTable, load_area_table
-from relnotes.final_check import Reconciliation, reconcile
+from relnotes.final_check import Reconciliation, done_sources, reconcile
 from relnotes.final_render import (
     document,
     group_title,
@@ -32,10 +32,11 @@ from relnotes.final_render import (
     render_group_body,
     render_text,
 )
-from relnotes.final_sources import Source, Unit, read_done
+from relnotes.final_sources import Source, Unit
 from relnotes.finalnotes import SECTION_TITLES, lenient_blocks, parse_final_notes
 from relnotes.findings import Finding
-from relnotes.versions import parse_version, release_of
+from relnotes.release import ReleaseFolder
+from relnotes.versions import parse_version
 
 if TYPE_CHECKING:
     from relnotes.config import Config
@@ -99,28 +100,28 @@ class BuildReport:
         }
 
 
-def _version(release_dir: Path, version: str | None, config: Config | None) -> str:
+def _version(folder: ReleaseFolder, version: str | None) -> str:
     if version:
         parsed = parse_version(version)
         if parsed is None or parsed.patch is None:
             raise UsageError(f"--version {version!r} is not a release such as 2.8.0")
         return str(parsed)
-    found = release_of(release_dir / "done", config.release if config else "")
+    found = folder.version
     if found is None:
         raise UsageError("cannot tell the release from the folder name: pass --version X.Y.Z",
-                         file=release_dir)
+                         file=folder.root)
     return str(found) if found.patch is not None else f"{found}.0"
 
 
-def build_final(release_dir: str | Path, *, version: str | None = None,
-                output: str | Path | None = None, config: Config | None = None,
+def build_final(folder: ReleaseFolder, *, version: str | None = None,
+                output: str | Path | None = None,
                 areas: AreaTable | None = None) -> BuildReport:
-    """The final notes of ``release_dir/done`` (not written: see :func:`write_final`)."""
-    root = Path(release_dir)
-    release = _version(root, version, config)
-    table = areas or load_area_table(config)
-    repo = config.repo if config else "pytorch/pytorch"
-    sources = read_done(root / "done", release=release)
+    """The final notes of the release's ``done/`` (not written: see :func:`write_final`)."""
+    config = folder.config
+    release = _version(folder, version)
+    table = areas or load_area_table(folder.final_areas)
+    repo = config.repo
+    sources = done_sources(folder, release=release)
     warnings: list[Finding] = []
     layout: dict[str, dict[str, _Area]] = {c: {} for c in SECTION_TITLES}
     stats = {"template": 0, "verbatim": 0}
@@ -141,7 +142,7 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
         }
         for cat, areas_of in layout.items() if areas_of
     }
-    report = BuildReport(version=release, output=str(Path(output) if output else root / "final.md"),
+    report = BuildReport(version=release, output=str(Path(output) if output else folder.final),
                          text=text, counts=counts, warnings=sorted(set(warnings)),
                          entries_templated=stats["template"], entries_verbatim=stats["verbatim"])
     report.self_check = reconcile(parse_final_notes(text, path=report.output, repo=repo),
@@ -168,7 +169,7 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
         place, problem = table.place(unit.domain)
         if problem:
             warnings.append(Finding(unit.file, unit.line, "unknown-domain", problem))
-        entries = unit.category in ("bc breaking", "deprecation")
+        entries = unit.category in HIGH_STAKES
         area_name = place.area if (table.entries_by_area or not entries) else None
         area = layout[unit.category].setdefault(area_name or "", _Area(area_name))
         home = None if entries else place.sub

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from relnotes.errors import UsageError
 from relnotes.final_sources import Source, read_done, refs_in_text, shorten_links
@@ -23,11 +23,10 @@ from relnotes.finalnotes import (
     StructureFinding,
     read_final_notes,
 )
+from relnotes.release import ReleaseFolder
 
-if TYPE_CHECKING:
-    from relnotes.config import Config
-
-__all__ = ["Extra", "Misplaced", "Missing", "Reconciliation", "check_final", "reconcile"]
+__all__ = ["Extra", "Misplaced", "Missing", "Reconciliation", "check_final", "done_sources",
+           "reconcile"]
 
 
 @dataclass(frozen=True)
@@ -183,16 +182,20 @@ def _section_findings(notes: FinalNotes, published: dict[int, _Published],
     return out
 
 
-def check_final(release_dir: str | Path, *, final: str | Path | None = None,
-                allow_extra: bool = False, config: Config | None = None,
-                release: str | None = None) -> Reconciliation:
-    """Read ``release_dir/done`` and ``final`` (default ``release_dir/final.md``); reconcile."""
-    root = Path(release_dir)
-    repo = config.repo if config else "pytorch/pytorch"
-    path = Path(final) if final else root / "final.md"
+def done_sources(folder: ReleaseFolder, *, release: str | None) -> list[Source]:
+    """What ``done/`` publishes (its worksheets, files that are none skipped, and
+    ``cherrypicks.md``): the one reading of done/ both halves of ``final`` share."""
+    return read_done(folder.done, release=release, files=folder.worksheets("done"))
+
+
+def check_final(folder: ReleaseFolder, *, final: str | Path | None = None,
+                allow_extra: bool = False, release: str | None = None) -> Reconciliation:
+    """Read the release's ``done/`` and ``final`` (default its ``final.md``); reconcile."""
+    repo = folder.config.repo
+    path = Path(final) if final else folder.final
     if not path.is_file():
         raise UsageError("no final notes to check (build them with `relnotes final`)",
                          file=path)
     notes = read_final_notes(path, repo=repo)
-    sources = read_done(root / "done", release=release or notes.version)
+    sources = done_sources(folder, release=release or notes.version)
     return reconcile(notes, sources, repo=repo, allow_extra=allow_extra)

@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relnotes.categories import PUBLISHED, canonical_category
+from relnotes.categories import HIGH_STAKES, PUBLISHED, canonical_category
 from relnotes.documents import read_document
 from relnotes.entries import Entry, extract_entries
 from relnotes.errors import UsageError
 from relnotes.fileio import split_lines
 from relnotes.finalnotes import inline_refs
 from relnotes.markdown import parse_tokens
-from relnotes.worksheet import (
-    Chunk,
-    Item,
-    parse_worksheet,
-    read_worksheet,
-    worksheet_files,
-)
+from relnotes.release import worksheet_files
+from relnotes.worksheet import Chunk, Item, parse_worksheet, read_worksheet
 
 __all__ = ["CHERRYPICKS", "Source", "Unit", "read_done", "refs_in_text", "shorten_links"]
 
@@ -123,12 +119,15 @@ def refs_in_text(text: str, *, repo: str = "pytorch/pytorch") -> set[int]:
     return found
 
 
-def read_done(done: str | Path, *, release: str | None = None) -> list[Source]:
-    """Every worksheet under ``done`` (sub-folders too) and ``cherrypicks.md``."""
+def read_done(done: str | Path, *, release: str | None = None,
+              files: Sequence[Path] | None = None) -> list[Source]:
+    """Every worksheet under ``done`` (``files``, else found there: sub-folders too) and
+    ``cherrypicks.md``."""
     folder = Path(done)
     if not folder.is_dir():
         raise UsageError(f"no done/ folder: {folder} is not a directory", file=folder)
-    sources = [_worksheet_source(path, release) for path in worksheet_files(folder)]
+    found = worksheet_files(folder) if files is None else files
+    sources = [_worksheet_source(path, release) for path in found]
     picks = folder / CHERRYPICKS
     if picks.is_file():
         sources.append(_cherrypick_source(picks, release))
@@ -180,7 +179,7 @@ def _cherrypick_source(path: Path, release: str | None) -> Source:
 
 def _entry_of(chunk: Chunk, category: str | None, file: str, release: str | None) -> Entry | None:
     """The entry of a cherry-picked BC/deprecation item, read as a one-item worksheet."""
-    if category not in ("bc breaking", "deprecation") or not isinstance(chunk, Item):
+    if category not in HIGH_STAKES or not isinstance(chunk, Item):
         return None
     text = f"## cherry picks\n### {category}\n" + "".join(chunk.lines)
     found = extract_entries(parse_worksheet(text, path=file), release=release)

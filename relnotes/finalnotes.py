@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relnotes.categories import canonical_category
-from relnotes.errors import WorksheetError
+from relnotes.errors import StructureError, WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import Block, parse_tokens, refs_in_inline, scan_blocks
 from relnotes.versions import parse_version
@@ -227,12 +227,11 @@ def lenient_blocks(lines: list[str]) -> tuple[list[Block], list[StructureFinding
     while True:
         try:
             return scan_blocks(work), found
-        except ValueError as exc:  # relnotes.markdown.StructureError, where it exists
-            line = getattr(exc, "line", None)
-            if not isinstance(line, int) or not 1 <= line <= len(work) \
-                    or not work[line - 1].strip():
+        except StructureError as exc:
+            line = exc.line
+            if line is None or not 1 <= line <= len(work) or not work[line - 1].strip():
                 raise
-            found.append(StructureFinding(line, str(getattr(exc, "message", exc))))
+            found.append(StructureFinding(line, exc.message))
             work[line - 1] = "\n" if work[line - 1].endswith("\n") else ""
 
 

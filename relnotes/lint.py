@@ -10,7 +10,7 @@ from relnotes.entries import ENTRY_KINDS, Entry, extract_entries, parse_label, p
 from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
 from relnotes.markdown import LONG_PR_LINK
-from relnotes.versions import release_of
+from relnotes.release import release_of
 from relnotes.worksheet import Worksheet, read_worksheet
 
 __all__ = [
@@ -65,7 +65,8 @@ def lint_worksheet(ws: Worksheet, *, release: str | None = None,
 
 
 def lint_paths(paths: list[str | Path], *, config: Config | None = None) -> list[Finding]:
-    """Lint several files; a file that cannot be parsed is a finding, not a crash.
+    """Lint several worksheet files (folders: :func:`relnotes.release.collect_worksheets`);
+    a file that cannot be parsed is a finding, not a crash.
 
     The release of each file is the ``release`` setting or its folder's name (``2.8.0/``);
     long links are reported where the worksheet asks for ``#N`` and ``short_pr_links``

@@ -20,6 +20,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from relnotes.errors import StructureError
+
 __all__ = [
     "ITEM_MARKER",
     "LONG_PR_LINK",
@@ -106,15 +108,6 @@ def _trim_blank_end(lines: list[str], start: int, end: int) -> int:
 def parse_tokens(text: str) -> list[Token]:
     """markdown-it tokens of ``text`` whose line maps count lines as relnotes does."""
     return _parser().parse(_for_markdown_it(text))
-
-
-class StructureError(ValueError):
-    """Markdown that parses, but in a way that hides what follows (``line`` is 1-based)."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 def scan_blocks(lines: list[str], *, fast: bool = True) -> list[Block]:
@@ -209,11 +202,11 @@ def _check_structure(lines: list[str], tokens: list[Token]) -> None:
                 raise StructureError(
                     f"code fence {tok.markup}{tok.info.strip()} opened here is never closed "
                     f"(add a closing {tok.markup} line; everything after it would be code)",
-                    start + 1)
+                    line=start + 1)
         elif tok.type == "html_block" and tok.content.lstrip().startswith("<!--") \
                 and "-->" not in tok.content:
             raise StructureError("HTML comment <!-- opened here is never closed with -->",
-                                 start + 1)
+                                 line=start + 1)
 
 
 def _item_block(lines: list[str], tokens: list[Token], j: int) -> Block:

@@ -27,6 +27,7 @@ from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.final_areas import domains_by_display_name
+from relnotes.release import release_domains
 from relnotes.worksheet import (
     Chunk,
     Document,
@@ -34,7 +35,6 @@ from relnotes.worksheet import (
     Section,
     build_containers,
     line_ending,
-    release_domains,
     scan,
 )
 

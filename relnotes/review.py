@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relnotes.categories import CATEGORIES
+from relnotes.categories import CATEGORIES, normalise_heading
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
 from relnotes.markdown import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
-from relnotes.worksheet import domain_of_file, release_domains, release_parts, worksheet_files
+from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
 
 if TYPE_CHECKING:
     from relnotes.triage.engine import Suggestion
@@ -104,36 +104,35 @@ class ReviewResult:
                 "quit": self.quit, "counts": self.counts()}
 
 
-def _norm_domain(name: str) -> str:
-    return " ".join(name.replace("\\", "").split()).casefold()
+def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None,
+                  own: str = "", history: History | None = None) -> list[str]:
+    """The domains an item can be sent to, sorted, without ``own`` (any spelling of it).
 
-
-def known_domains(worksheet: str | Path, *, own: str = "", misc_path: str | Path | None = None,
-                  history: History | None = None) -> list[str]:
-    """The domains an item can be sent to, sorted, without ``own``.
-
-    Those of the worksheets beside ``worksheet`` (and in the sibling ``todo/``/``done/``
-    folder) and those named by the groups of ``miscategorized.md``; the history's only
-    when there is no other (a domain of a past release may have no worksheet now).
+    Those of the release's worksheets (``todo/`` and ``done/``; for a ``worksheet``
+    outside both, those beside it) and those named by the groups of its pool; the
+    history's only when there is no other (a domain of a past release may have no
+    worksheet now). Spellings of one domain (``nn_frontend``, ``NN frontend``) are one,
+    named as its worksheet file is, else as first written.
     """
-    release, kind, _ = release_parts(worksheet)
-    found = set(release_domains(release))  # todo/ and done/, sub-folders included
-    if kind is None:  # a worksheet outside todo/ and done/: those beside it
-        found.update(domain_of_file(p, release) for p in worksheet_files(release))
-    if misc_path is not None and Path(misc_path).is_file():
-        pool = read_miscategorized(misc_path)
+    files = set(release.domains())  # todo/ and done/, sub-folders included
+    if worksheet is not None and release.where(worksheet)[0] is None:
+        beside = Path(worksheet).parent  # a worksheet outside todo/ and done/
+        files.update(domain_of_file(p, beside) for p in worksheet_files(beside))
+    named: set[str] = set()
+    if release.pool.is_file():
+        pool = read_miscategorized(release.pool, known_domains=sorted(release.domains()))
         for section in pool.sections:
             group = pool.describe(section)
-            found.update(group.domains or ([group.target] if group.target else []))
-            found.update([group.source] if group.source else [])
-    found = {d for d in found if _norm_domain(d) != _norm_domain(own)}
-    if not found and history is not None:  # no other worksheet: past releases' domains
-        found.update(r.domain for r in history.records)
-        found.update(r.target for r in history.records if r.target)
+            named.update(group.domains or ([group.target] if group.target else []))
+            named.update([group.source] if group.source else [])
+    if not {normalise_heading(d) for d in files | named} - {normalise_heading(own)} \
+            and history is not None:  # no other worksheet: past releases' domains
+        named.update(r.domain for r in history.records)
+        named.update(r.target for r in history.records if r.target)
     by_norm: dict[str, str] = {}
-    for name in sorted(found):
-        by_norm.setdefault(_norm_domain(name), name.replace("\\", "").strip())
-    by_norm.pop(_norm_domain(own), None)
+    for name in [*sorted(files), *sorted(named)]:
+        by_norm.setdefault(normalise_heading(name), name.replace("\\", "").strip())
+    by_norm.pop(normalise_heading(own), None)
     return sorted(by_norm.values(), key=str.casefold)
 
 
@@ -301,7 +300,7 @@ class _Session:
         if self.domains:
             self.say(_columns(self.domains))
         default = f"empty: {suggested}, - back" if suggested else "empty: back"
-        known = {_norm_domain(d): d for d in self.domains}
+        known = {normalise_heading(d): d for d in self.domains}
         while True:
             answer = self.ask(f"domain number or name ({default}) > ")
             if answer is None:
@@ -316,11 +315,11 @@ class _Session:
                     return self.domains[int(answer) - 1]
                 self.say(f"  no domain number {answer}: 1 to {len(self.domains)}")
                 continue
-            if _norm_domain(answer) == _norm_domain(self.own_domain):
+            if normalise_heading(answer) == normalise_heading(self.own_domain):
                 self.say(f"  {answer!r} is this worksheet's own domain")
                 continue
-            if _norm_domain(answer) in known:
-                return known[_norm_domain(answer)]
+            if normalise_heading(answer) in known:
+                return known[normalise_heading(answer)]
             sure = self.ask(f"  {answer!r} is not a domain of this release (no worksheet or "
                             "miscategorized.md group has it); send it there anyway? [y/N] > ")
             if sure is None:

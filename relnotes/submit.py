@@ -10,7 +10,8 @@ uncommitted work -- goes in. It also lists what stands in the way (a worksheet s
 entries, failed snippet checks): submission refuses them unless forced, and a forced
 pull request says so in its body. The audit and the change table are counted against
 the worksheets as generated: ``--generated DIR``, else the ``todo/`` folder of the
-commit that first added the worksheet (see :func:`generated_baseline`).
+commit that first added the worksheet (see
+:meth:`relnotes.release.ReleaseFolder.generated_baseline`).
 
 :func:`submit` builds the commit with git plumbing on top of the remote's default branch
 (or on the existing submission branch, which moves forward), pushes it with a lease, and
@@ -25,17 +26,15 @@ changes to other files is never rebuilt over them: the plan lists them as confli
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relnotes.apply import default_miscategorized_path
-from relnotes.audit import AuditReport, Generated, audit, read_generated
+from relnotes.audit import AuditReport, audit
 from relnotes.changes import ChangeSummary, PoolUpdate, pool_update, summarise_changes
 from relnotes.config import Config
-from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
+from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError
 from relnotes.findings import Finding
 from relnotes.gitops import (
     branch_changes,
@@ -43,13 +42,11 @@ from relnotes.gitops import (
     commit_exists,
     commits_touching,
     fetch_branch,
-    first_adding_commit,
     git,
     head_sha,
     is_ancestor,
     push,
     read_blob,
-    read_folder,
     remote_default_branch,
     remote_heads,
     remote_url,
@@ -57,25 +54,17 @@ from relnotes.gitops import (
     tree_of,
 )
 from relnotes.miscategorized import Miscategorized, read_miscategorized
-from relnotes.versions import release_of
-from relnotes.worksheet import (
-    NOT_WORKSHEETS,
-    Worksheet,
-    parse_worksheet,
-    read_worksheet,
-    release_parts,
-)
+from relnotes.release import Baseline, ReleaseFolder, display, release_parts
+from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
 
 __all__ = [
-    "Baseline",
     "DoneOutcome",
     "SubmitOutcome",
     "SubmitPlan",
     "finish_worksheet",
-    "generated_baseline",
     "plan_submission",
     "submit",
 ]
@@ -86,12 +75,8 @@ _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)
 
 
 def _display(path: Path) -> str:
-    """``path`` relative to the current directory (``../`` when beside it), so that every
-    path a command prints has one form; absolute only when no relative path exists."""
-    try:
-        return os.path.relpath(path.resolve(), Path.cwd().resolve())
-    except ValueError:  # another drive (Windows)
-        return str(path.resolve())
+    """``path`` as every command prints paths (:func:`relnotes.release.display`)."""
+    return str(display(path))
 
 
 @dataclass
@@ -161,72 +146,13 @@ def _text(data: bytes | None) -> str | None:
     return data.decode("utf-8", "replace") if data is not None else None
 
 
-@dataclass
-class Baseline:
-    """The worksheets as generated (for the audit) and this one among them (for the
-    change table), or a note saying why there are none."""
-
-    generated: Generated | None = None
-    worksheet: str | None = None  # path below todo/ of this worksheet
-    label: str | None = None      # where this worksheet as generated came from
-    note: str | None = None
-
-    @property
-    def original(self) -> Worksheet | None:
-        """This worksheet as generated, or None."""
-        if self.generated is None or self.worksheet is None:
-            return None
-        return self.generated.worksheets.get(self.worksheet)
-
-
-def generated_baseline(root: Path, release: Path, worksheet: Path, *, refs: list[str],
-                       folder: str | Path | None = None) -> Baseline:
-    """The worksheets as generated, for ``worksheet`` (its path below todo/ or done/) of
-    the release folder ``release``.
-
-    ``folder`` (``--generated``) when given; else the whole ``todo/`` folder as it was in
-    the commit that first added ``todo/<worksheet>`` (in the history of the first of
-    ``refs`` that has it) -- the whole folder, since the generator repeats some PRs
-    across files. No such commit: no baseline, and a note saying what is not checked.
-    """
-    name = worksheet.as_posix()
-    if folder is not None:
-        generated = read_generated(folder)
-        if name not in generated.worksheets:
-            raise UsageError(f"{folder} has no {name} (--generated names the folder of the "
-                             "generated worksheets)")
-        return Baseline(generated, name, _display(Path(folder) / worksheet))
-    try:
-        todo = (release.resolve() / "todo").relative_to(root).as_posix()
-    except ValueError:
-        return Baseline(note=f"{_display(release)} is outside the repository")
-    commit = first_adding_commit(root, f"{todo}/{name}", refs)
-    if commit is None:
-        return Baseline(note=f"{todo}/{name} is in no commit: lost items cannot be found "
-                             "(pass --generated DIR to check them); only duplicates are")
-    # repository paths: the change table is read on GitHub
-    generated = Generated(source=f"{todo}/ as first committed ({commit[:12]})")
-    for path, data in read_folder(root, commit, todo).items():
-        below = PurePosixPath(path).relative_to(todo)
-        if below.suffix != ".md" or below.name in NOT_WORKSHEETS or ".relnotes" in below.parts:
-            continue
-        label = f"{_display(root / path)}@{commit[:12]}"
-        try:
-            generated.worksheets[below.as_posix()] = parse_worksheet(
-                data.decode("utf-8", "replace"), path=label)
-        except WorksheetError as exc:
-            generated.errors.append(Finding(exc.file or label, exc.line or 1, "parse-error",
-                                            exc.message))
-    return Baseline(generated, name, f"{todo}/{name} as first committed ({commit[:12]})")
-
-
-def _audit(release: Path, ws: Worksheet, *, baseline: Baseline, config: Config,
-           miscategorized: Path, pool: Miscategorized | None = None) -> AuditReport:
+def _audit(release: ReleaseFolder, ws: Worksheet, *, baseline: Baseline,
+           pool: Miscategorized | None = None) -> AuditReport:
     """The audit ``done`` and ``submit`` run: ``ws`` checked as finished, its items (and
     those of the generated worksheet of the same path) accounted for across the folder."""
     path = Path(ws.path)
-    report = audit(release, generated=baseline.generated, miscategorized=miscategorized,
-                   only=[path], config=config, worksheets={path.resolve(): ws}, pool=pool)
+    report = audit(release, generated=baseline.generated, only=[path],
+                   worksheets={path.resolve(): ws}, pool=pool)
     if baseline.note:
         report.notes.append(baseline.note)
     return report
@@ -248,26 +174,26 @@ def _conflicts(root: Path, base_sha: str, existing: str, owned: set[str], *, rem
              f"them off {branch}, or submit to another branch with --branch NAME")]
 
 
-def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str | None = None,
-                    repo: str | None = None, config: Config, branch: str | None = None,
-                    generated: str | Path | None = None, force: bool = False) -> SubmitPlan:
+def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: str = "origin",
+                    base: str | None = None, repo: str | None = None,
+                    branch: str | None = None, generated: str | Path | None = None,
+                    force: bool = False) -> SubmitPlan:
     """Everything ``submit`` would do, computed without changing the user's work.
 
     Reads the remote (its default branch and the submission branch); fetches them when
     their commits are not here yet, which only updates remote-tracking refs. Each file
     is parsed once: the worksheet, the local and the remote pool, the generated ones.
     """
-    if repo is not None:
-        config = config.with_overrides(repo=repo)  # the one OWNER/NAME check
+    if repo is not None:  # the one OWNER/NAME check
+        release = release.with_config(release.config.with_overrides(repo=repo))
     release_dir, kind, below = release_parts(worksheet)
-    release = Path(_display(release_dir))
-    ws_path = release / kind / below if kind else Path(_display(Path(worksheet)))
+    ws_path = release.root / kind / below if kind else Path(_display(Path(worksheet)))
     ws = read_worksheet(ws_path)
     root = repo_root(ws_path)
     rel = ws_path.resolve().relative_to(root)
     url = remote_url(root, remote)
     base = base or remote_default_branch(root, remote)
-    version = release_of(ws_path, config.release)
+    version = release.release_of(ws_path)
     release_name = str(version) if version else ""
     branch = branch or "relnotes/" + _slug(f"{release_name}-{ws.domain}" if release_name
                                            else ws.domain)
@@ -287,7 +213,7 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
     if todo_rel != rel and read_blob(root, base_sha, todo_rel.as_posix()) is not None:
         files[todo_rel.as_posix()] = None  # the move
     notes: list[str] = []
-    misc = Path(_display(default_miscategorized_path(ws_path, config)))
+    misc = release.pool
     pool_bytes = misc.read_bytes() if misc.exists() else None
     pool = read_miscategorized(misc) if pool_bytes is not None else None
     update: PoolUpdate | None = None
@@ -306,10 +232,8 @@ def plan_submission(worksheet: str | Path, *, remote: str = "origin", base: str 
                              f"sent, {len(update.adopted)} adopted) on top of {remote}/{base}; "
                              "the other changes in your copy are not submitted")
 
-    baseline = generated_baseline(root, release_dir, below, refs=["HEAD", base_sha],
-                                  folder=generated)
-    report = _audit(release, ws, baseline=baseline, config=config, miscategorized=misc,
-                    pool=pool)
+    baseline = release.generated_baseline(below, refs=["HEAD", base_sha], folder=generated)
+    report = _audit(release, ws, baseline=baseline, pool=pool)
     notes += report.notes
     checks = report.checks.get(ws.path)
     summary = summarise_changes(
@@ -427,8 +351,8 @@ class DoneOutcome:
                 "moved": self.target is not None, "audit": self.audit.to_json()}
 
 
-def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = None,
-                     config: Config) -> DoneOutcome:
+def finish_worksheet(worksheet: str | Path, *, release: ReleaseFolder,
+                     generated: str | Path | None = None) -> DoneOutcome:
     """Audit ``todo/X``; when clean, ``git mv`` it to ``done/X`` and commit.
 
     The audit counts against ``generated`` or, without it, the ``todo/`` folder of the
@@ -438,20 +362,19 @@ def finish_worksheet(worksheet: str | Path, *, generated: str | Path | None = No
     review sidecars in ``.relnotes/`` (not tracked) follow the worksheet to ``done/``.
     Paths in findings are relative to the current directory when below it.
     """
-    release_dir, kind, below = release_parts(worksheet)
+    kind, below = release.where(worksheet)
     if kind != "todo":
         raise UsageError(f"{worksheet} is not in a todo/ folder")
-    release = Path(_display(release_dir))
-    source = release / "todo" / below
-    misc = Path(_display(default_miscategorized_path(source, config)))
+    source = release.todo / below
+    misc = release.pool
     ws = read_worksheet(source)
     root = repo_root(source)
-    baseline = generated_baseline(root, release_dir, below, refs=["HEAD"], folder=generated)
-    report = _audit(release, ws, baseline=baseline, config=config, miscategorized=misc)
+    baseline = release.generated_baseline(below, refs=["HEAD"], folder=generated)
+    report = _audit(release, ws, baseline=baseline)
     outcome = DoneOutcome(audit=report, source=str(source))
     if not report.ok:
         return outcome
-    target = release / "done" / below
+    target = release.done / below
     if target.exists():
         raise UsageError(f"{target} already exists")
     src_rel = source.resolve().relative_to(root).as_posix()

@@ -46,12 +46,11 @@ def template_search_path(
     *, template_dir: str | Path | None = None, config: Config | None = None
 ) -> list[Path]:
     """The folders searched, in order: user folder (if set), then the shipped one."""
-    user = template_dir if template_dir else (config.template_dir if config else "")
+    # the setting is relative to the pyproject.toml, like every path setting
+    user_path = Path(template_dir) if template_dir else (
+        config.path(config.template_dir) if config else None)
     paths: list[Path] = []
-    if user:
-        user_path = Path(user)
-        if not user_path.is_absolute() and config is not None and not template_dir:
-            user_path = config.root / user_path  # relative to the pyproject.toml
+    if user_path is not None:
         if not user_path.is_dir():
             raise ConfigError(f"template_dir {str(user_path)!r} is not a folder",
                               file=config.source if config else None)

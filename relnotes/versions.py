@@ -12,12 +12,11 @@ not, so a sentence that happens to contain a number never becomes a label.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import NamedTuple
 
 from relnotes.errors import UsageError
 
-__all__ = ["Version", "parse_version", "release_of", "require_version"]
+__all__ = ["Version", "parse_version", "require_version"]
 
 # Words people put around a version in a label: "Version 2.7.0:", "In 2.8", "torch 2.6".
 _WORDS = r"(?:version|in|pytorch|torch|before|after|old|new|previously|now|since|until)"
@@ -75,15 +74,3 @@ def require_version(text: str, *, what: str = "version") -> Version:
     if version is None:
         raise UsageError(f"not a torch {what}: {text!r} (expected X.Y or X.Y.Z, e.g. 2.8.0)")
     return version
-
-
-def release_of(path: str | Path, configured: str = "") -> Version | None:
-    """The release a worksheet belongs to: the ``release`` setting when set, else the
-    nearest folder above it named like one (``.../2.8.0/todo/result_nn.md``)."""
-    if configured:
-        return parse_version(configured)
-    for folder in Path(path).resolve().parents:
-        version = parse_version(folder.name)
-        if version is not None and folder.name.lstrip("v")[:1].isdigit():
-            return version
-    return None

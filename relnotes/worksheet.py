@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.categories import CATEGORIES, canonical_category, normalise_heading
-from relnotes.errors import WorksheetError
+from relnotes.errors import StructureError, WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import (
     ITEM_MARKER,
     Block,
-    StructureError,
     normalise_title,
     parse_inline,
     refs_in_inline,
@@ -47,14 +46,10 @@ __all__ = [
     "Section",
     "Worksheet",
     "build_containers",
-    "domain_of_file",
     "line_ending",
     "make_item",
     "parse_worksheet",
     "read_worksheet",
-    "release_domains",
-    "release_parts",
-    "worksheet_files",
 ]
 
 
@@ -560,51 +555,6 @@ def find_domain_heading(blocks: list[Block], *, file: str) -> Block:
         f"cannot tell which '##' heading names the domain: {len(level2)} of them and no "
         "'### <section>' heading after any; the title '# Release Notes worksheet <domain>' "
         "or a '### bc breaking' section would tell", file=file, line=level2[1].start + 1)
-
-
-# Markdown files of a release folder that are not domain worksheets.
-NOT_WORKSHEETS = frozenset({"cherrypicks.md", "miscategorized.md", "final.md"})
-
-
-def worksheet_files(folder: str | Path) -> list[Path]:
-    """The domain worksheets under ``folder`` (sub-folders too, not relnotes' sidecars)."""
-    root = Path(folder)
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*.md")
-                  if p.name not in NOT_WORKSHEETS and ".relnotes" not in p.parts)
-
-
-def domain_of_file(path: str | Path, folder: str | Path) -> str:
-    """The domain a worksheet file is named for: ``result_nn_frontend.md`` ->
-    ``nn_frontend``; ``result_package/deploy.md`` -> ``package/deploy`` (a domain with a
-    slash is a sub-folder)."""
-    rel = Path(path).relative_to(folder).with_suffix("").as_posix()
-    return rel.removeprefix("result_")
-
-
-def release_parts(path: str | Path) -> tuple[Path, str | None, Path]:
-    """Where a file sits in its release folder: ``(release folder, "todo" | "done" | None,
-    path below that folder)``, from the nearest enclosing ``todo/`` or ``done/``, so a
-    worksheet in a sub-folder (``2.7.0/todo/result_package/deploy.md``) is found like any
-    other: ``(2.7.0, "todo", result_package/deploy.md)``. Outside both: ``(its folder,
-    None, its name)``. The path is resolved first."""
-    resolved = Path(path).resolve()
-    for folder in resolved.parents:
-        if folder.name in ("todo", "done"):
-            return folder.parent, folder.name, resolved.relative_to(folder)
-    return resolved.parent, None, Path(resolved.name)
-
-
-def release_domains(folder: str | Path) -> list[str]:
-    """Domains of the worksheets of a release folder (its ``todo/`` and ``done/``), from
-    their file names, without reading them: what pool targets are matched against."""
-    root = Path(folder)
-    found: dict[str, None] = {}
-    for sub in ("todo", "done"):
-        for path in worksheet_files(root / sub):
-            found[domain_of_file(path, root / sub)] = None
-    return sorted(found)
 
 
 def read_worksheet(path: str | Path) -> Worksheet:

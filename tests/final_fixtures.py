@@ -6,9 +6,10 @@ from functools import lru_cache
 
 from relnotes.config import Config
 from relnotes.final_build import BuildReport, build_final
+from relnotes.release import ReleaseFolder
 from tests.helpers import DATA
 
 
 @lru_cache(maxsize=4)
 def built(release: str) -> BuildReport:
-    return build_final(DATA / release, config=Config())
+    return build_final(ReleaseFolder(DATA / release, config=Config()))

@@ -11,6 +11,7 @@ import pytest
 from relnotes.audit import audit
 from relnotes.decisions import DecisionStore, apply_recorded
 from relnotes.fileio import sidecar_path
+from relnotes.release import ReleaseFolder
 from relnotes.review import bulk_accept
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, copy_data, run_cli
@@ -48,7 +49,7 @@ def codes(report) -> list[str]:
 
 def test_untouched_release_is_clean(release: tuple[Path, Path]) -> None:
     root, generated = release
-    report = audit(root, generated=generated)
+    report = audit(ReleaseFolder.of(root), generated=generated)
     assert report.ok, report.findings
     assert report.generated_refs == 6 and report.accounted == 6
     assert report.counts == {"todo": 6}
@@ -58,7 +59,7 @@ def test_lost_item_is_found(release: tuple[Path, Path]) -> None:
     root, generated = release
     path = root / "todo" / "result_cuda.md"
     path.write_text(CUDA.replace(f"- Speed up cuda {LINK.format(n=302)}\n", ""))
-    report = audit(root, generated=generated)
+    report = audit(ReleaseFolder.of(root), generated=generated)
     assert codes(report) == ["lost"] and report.lost == ["#302"]
     assert report.findings[0].file.endswith("generated/result_cuda.md")
 
@@ -68,7 +69,7 @@ def test_duplicate_in_misc_is_found_with_or_without_generated(release: tuple[Pat
     (root / "miscategorized.md").write_text(
         f"# Miscategorized commits\n\n## inductor (from cuda)\n- Fix cuda {LINK.format(n=301)}\n")
     for gen in (generated, None):
-        report = audit(root, generated=gen)
+        report = audit(ReleaseFolder.of(root), generated=gen)
         assert codes(report) == ["duplicated"] and report.duplicated == ["#301"]
 
 
@@ -77,9 +78,9 @@ def test_generator_repeats_are_not_duplicates(release: tuple[Path, Path]) -> Non
     twice = CUDA + f"- Fix cuda {LINK.format(n=301)}\n"
     (generated / "result_cuda.md").write_text(twice)
     (root / "todo" / "result_cuda.md").write_text(twice)
-    assert audit(root, generated=generated).ok
+    assert audit(ReleaseFolder.of(root), generated=generated).ok
     (root / "todo" / "result_cuda.md").write_text(twice + f"- again {LINK.format(n=301)}\n")
-    assert audit(root, generated=generated).duplicated == ["#301"]
+    assert audit(ReleaseFolder.of(root), generated=generated).duplicated == ["#301"]
 
 
 def test_done_checks_untopiced_reverts_entries_and_check_results(
@@ -92,7 +93,7 @@ def test_done_checks_untopiced_reverts_entries_and_check_results(
         "bug fixes": [f'Revert "Speed up cuda" {LINK.format(n=303)}'],
         "improvements": [f"Speed up cuda {LINK.format(n=302)}"],
         "Untopiced": [f"Something new {LINK.format(n=304)}"]}))
-    report = audit(root, generated=generated)
+    report = audit(ReleaseFolder.of(root), generated=generated)
     found = codes(report)
     assert "untopiced" in found
     assert found.count("revert-pair") == 2          # the revert and what it reverts
@@ -101,7 +102,7 @@ def test_done_checks_untopiced_reverts_entries_and_check_results(
     sidecar_path(done, "check").parent.mkdir()
     sidecar_path(done, "check").write_text(json.dumps({"snippets": [
         {"verdict": "pass", "line": 7}, {"verdict": "fail", "line": 9, "message": "boom"}]}))
-    report = audit(root, generated=generated)
+    report = audit(ReleaseFolder.of(root), generated=generated)
     assert "check-failed" in codes(report)
     assert report.checks[str(done)] == {"results": 2, "failed": 1}
     (failed,) = [f for f in report.findings if f.code == "check-failed"]
@@ -109,7 +110,7 @@ def test_done_checks_untopiced_reverts_entries_and_check_results(
     assert failed.message == "snippet check failed: boom"
     # the same problems in todo/ are work in progress, not findings
     done.rename(root / "todo" / "result_cuda.md")
-    assert codes(audit(root, generated=generated)) == []
+    assert codes(audit(ReleaseFolder.of(root), generated=generated)) == []
 
 
 def test_non_domain_files(release: tuple[Path, Path]) -> None:
@@ -121,7 +122,7 @@ def test_non_domain_files(release: tuple[Path, Path]) -> None:
     skip = sheet("skip", {"Untopiced": [f"Skipped {LINK.format(n=401)}"]})
     (root / "todo" / "result_skip.md").write_text(skip)
     (generated / "result_skip.md").write_text(skip)
-    report = audit(root, generated=generated)
+    report = audit(ReleaseFolder.of(root), generated=generated)
     assert report.ok, report.findings
     assert report.accounted == 7
 
@@ -163,7 +164,7 @@ def test_every_confident_suggestion_on_all_of_2_8_0_keeps_every_pr_once(tmp_path
         moved += len(report.result.moved) + len(report.result.dropped)
         sent += len(report.result.sent)
     assert accepted > 1000 and moved > 50 and sent > 10  # the suggestions really did things
-    report = audit(root, generated=source / "todo")
+    report = audit(ReleaseFolder.of(root), generated=source / "todo")
     assert report.ok, report.findings[:10]
     assert report.lost == [] and report.duplicated == []
     assert report.accounted == report.generated_refs > 3000

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from relnotes.audit import audit
+from relnotes.release import ReleaseFolder
 from tests.helpers import run_cli
 
 WORKSHEET = """## fx
@@ -39,7 +40,7 @@ def test_saved_check_results_reach_the_audit(tmp_path: Path) -> None:
     assert saved.is_file(), result.output
     verdicts = [s["verdict"] for s in json.loads(saved.read_text())["snippets"]]
     assert sorted(verdicts) == ["fail", "pass"]
-    report = audit(tmp_path)
+    report = audit(ReleaseFolder.of(tmp_path))
     codes = {f.code for f in report.findings}
     assert "check-failed" in codes, report.to_json()
 

@@ -202,9 +202,8 @@ def test_adopt_of_an_unknown_key_is_reported(tmp_path: Path) -> None:
 def test_worksheet_in_a_sub_folder_uses_the_release_pool_and_domains(tmp_path: Path) -> None:
     """``2.7.0/todo/result_package/deploy.md`` (real): its pool is the release's, not one
     inside todo/, and the domains it can send to are the whole release's."""
-    from relnotes.apply import default_miscategorized_path
+    from relnotes.release import ReleaseFolder, release_parts
     from relnotes.review import known_domains
-    from relnotes.worksheet import release_parts
 
     make_release(tmp_path, MISC)
     sub = tmp_path / "todo" / "result_package" / "deploy.md"
@@ -215,10 +214,12 @@ def test_worksheet_in_a_sub_folder_uses_the_release_pool_and_domains(tmp_path: P
     assert release_parts(tmp_path / "done" / "x.md")[:2] == (tmp_path.resolve(), "done")
     assert release_parts(tmp_path / "loose.md") == (tmp_path.resolve(), None,
                                                     Path("loose.md"))
-    assert default_miscategorized_path(sub) == tmp_path.resolve() / "miscategorized.md"
+    assert ReleaseFolder.of(sub).pool.resolve() == tmp_path.resolve() / "miscategorized.md"
     (tmp_path / "done").mkdir()
     (tmp_path / "done" / "result_mps.md").write_text(WORKSHEET.replace("quantization", "mps"))
-    assert known_domains(sub, own="package/deploy") == ["mps", "quantization"]
+    # the release's worksheets and the domains its pool names
+    assert known_domains(ReleaseFolder.of(sub), worksheet=sub, own="package/deploy") == [
+        "cuda", "inductor", "mps", "quantization"]
     decide(sub, "pr:104", "domain", "miscategorized", domain="cuda")
     apply_recorded(sub)
     assert not (tmp_path / "todo" / "miscategorized.md").exists()

@@ -11,6 +11,7 @@ from relnotes.config import load_config
 from relnotes.errors import ConfigError
 from relnotes.final_areas import Place, default_display_name, load_area_table
 from relnotes.final_sources import read_done
+from relnotes.release import ReleaseFolder
 from tests.helpers import DATA, run_cli
 
 GOLDEN = Path(__file__).parent / "data" / "final" / "2.9.0"
@@ -63,7 +64,9 @@ def test_a_project_file_renames_reorders_and_sets_options(tmp_path: Path) -> Non
         '[options]\nentries_by_area = false\n', encoding="utf-8")
     config = load_config(tmp_path)
     assert config.final_areas == "notes/areas.toml"
-    table = load_area_table(config)
+    release = ReleaseFolder.of(tmp_path)  # the setting, relative to the pyproject.toml
+    assert release.final_areas == tmp_path / "notes" / "areas.toml"
+    table = load_area_table(release.final_areas)
     assert table.place("dynamo") == (Place("Dynamo"), None)  # 2.9-style rename
     assert table.place("new_widget") == (Place("Widgets"), None)
     assert table.place("nn_frontend")[0] == Place("torch.nn")  # shipped entries stay

@@ -13,6 +13,7 @@ from relnotes.entries import extract_entries_from_text
 from relnotes.final_build import build_final
 from relnotes.final_sources import read_done, shorten_links
 from relnotes.finalnotes import parse_final_notes
+from relnotes.release import ReleaseFolder
 from tests.final_fixtures import built
 from tests.helpers import DATA, run_cli
 
@@ -80,7 +81,7 @@ def test_output_and_version(release: Path, tmp_path: Path) -> None:
     result = run_cli("final", str(nameless), expect=2)
     assert "pass --version" in result.output
     result = run_cli("final", str(tmp_path / "empty"), "--version", "2.9.0", expect=2)
-    assert "no done/ folder" in result.output
+    assert "empty: no such file or folder" in result.output
 
 
 def test_options_that_do_not_go_together(release: Path) -> None:
@@ -144,7 +145,7 @@ def test_a_heading_with_prs_is_an_item_not_a_section(tmp_path: Path) -> None:
         "## onnx\n### new features\n\n### `verify_onnx_program` ([#1](https://github.com/"
         "pytorch/pytorch/pull/1))\n\nA new verification API.\n\n- Custom axis names (#2)\n"
         "### improvements\n", encoding="utf-8")
-    report = build_final(tmp_path / "2.9.0", config=Config())
+    report = build_final(ReleaseFolder(tmp_path / "2.9.0", config=Config()))
     assert report.warnings == []  # the worksheet model reads it as an item of new features
     assert ("# New Features\n\n## ONNX\n- `verify_onnx_program` (#1)\n\n"
             "  A new verification API.\n\n- Custom axis names (#2)\n") in report.text

@@ -12,6 +12,7 @@ from relnotes.config import Config
 from relnotes.final_check import check_final, reconcile
 from relnotes.final_sources import read_done
 from relnotes.finalnotes import parse_final_notes
+from relnotes.release import ReleaseFolder
 from tests.final_fixtures import built
 from tests.helpers import DATA, REPO, run_cli
 
@@ -105,7 +106,7 @@ def test_a_missing_section_and_a_checked_file_elsewhere(release: Path, tmp_path:
     start, end = text.index("# Deprecations\n"), text.index("# New Features\n")
     other = tmp_path / "edited.md"
     other.write_text(text[:start] + text[end:], encoding="utf-8")
-    result = check_final(release, final=other, config=Config())
+    result = check_final(ReleaseFolder(release, config=Config()), final=other)
     assert [m.pr for m in result.missing] == [1002]
     (finding,) = result.structure
     assert finding.message == ("no '# Deprecations' section, though done/ publishes 1 PR(s) "
@@ -115,14 +116,14 @@ def test_a_missing_section_and_a_checked_file_elsewhere(release: Path, tmp_path:
 
 def test_real_final_notes_list_what_the_editors_changed() -> None:
     """Spot checks of the README's findings on the published 2.7.0 and 2.8.0 notes."""
-    old = check_final(DATA / "2.7.0", config=Config())
+    old = check_final(ReleaseFolder(DATA / "2.7.0", config=Config()))
     misplaced = {m.pr: (m.line, m.final_section, m.done_section) for m in old.misplaced}
     # the CUDA 12.4 removal was a deprecation in done/; the editors made it BC-breaking
     assert misplaced[148895] == (76, "Backwards Incompatible Changes", "Deprecations")
     assert {e.pr for e in old.extra} >= {142214, 141612}  # entries written into final.md
     assert {(s.line, s.message.split(":")[0]) for s in old.structure} >= {
         (332, "code fence after the bullet at line 331 is not indented under it")}
-    new = check_final(DATA / "2.8.0", config=Config())
+    new = check_final(ReleaseFolder(DATA / "2.8.0", config=Config()))
     assert len(new.misplaced) > 100 and len(new.missing) > 100  # a quarter moved by hand
     assert {e.pr for e in new.extra} >= {156181}  # the tracked regression
     assert not new.ok and not old.ok

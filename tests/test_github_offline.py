@@ -129,7 +129,7 @@ def test_entry_new_falls_back_to_a_draft_with_one_warning(
     assert time.monotonic() - started < 10
     assert "TODO" in out.stdout
     lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Warning: no PR metadata for 1 of 1")
+    assert len(lines) == 1 and lines[0].startswith("warning: no PR metadata for 1 of 1")
     assert "connection refused" in lines[0] and "relnotes fetch --prs 144940" in lines[0]
 
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from relnotes.errors import StructureError
 from relnotes.fileio import read_text, split_lines
-from relnotes.markdown import Block, StructureError, _scan_fast, scan_blocks
+from relnotes.markdown import Block, _scan_fast, scan_blocks
 from tests.helpers import DATA, data_files
 
 REAL = data_files("**/*.md")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from relnotes.decisions import DecisionStore, Record
+from relnotes.release import ReleaseFolder
 from relnotes.review import bulk_accept, order_suggestions, pending_suggestions, run_review
 from relnotes.triage import Suggestion
 from relnotes.worksheet import read_worksheet
@@ -238,7 +239,7 @@ def test_known_domains_of_a_release(tmp_path: Path) -> None:
         "# w\n\n## 1. Sort\n\n## build\\_frontend\n")
     (tmp_path / "done").mkdir()
     (tmp_path / "done" / "result_mps.md").write_text("# w\n\n## mps\n")
-    assert known_domains(path, own="quantization", misc_path=tmp_path / "miscategorized.md") \
+    assert known_domains(ReleaseFolder.of(path), own="quantization") \
         == ["build_frontend", "cuda", "export", "fx", "mps"]
 
 
@@ -388,11 +389,12 @@ def test_known_domains_fall_back_to_the_history_for_a_lone_worksheet(tmp_path: P
     from relnotes.triage.history import load_history
 
     path = make_release(tmp_path / "alone")
-    found = known_domains(path, own="quantization", history=load_history())
+    found = known_domains(ReleaseFolder.of(path), own="quantization", history=load_history())
     assert "cuda" in found and "quantization" not in found
     path = make_release(tmp_path / "with_mps")
     (path.parent / "result_mps.md").write_text("# w\n\n## mps\n")
-    assert known_domains(path, own="quantization", history=load_history()) == ["mps"]
+    assert known_domains(ReleaseFolder.of(path), own="quantization",
+                         history=load_history()) == ["mps"]
 
 
 def test_accept_above_in_a_script_is_the_whole_request(tmp_path: Path) -> None:

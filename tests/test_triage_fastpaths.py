@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from relnotes.markdown import strip_pr_refs
+from relnotes.release import worksheet_files
 from relnotes.triage import parallel
 from relnotes.triage.engine import (
     Run,
@@ -30,7 +31,7 @@ from relnotes.triage.rules import RULES, match_rules
 from relnotes.triage.stakes import _INTERNAL, _LIKELY_DEP, WORDING, _scan
 from relnotes.triage.textscan import Gate, GateSet, lowered, needles, without_refs
 from relnotes.triage.titles import _IDENTIFIER
-from relnotes.worksheet import parse_worksheet, read_worksheet, worksheet_files
+from relnotes.worksheet import parse_worksheet, read_worksheet
 from tests.helpers import DATA
 from tests.triage_fixtures import link, worksheet_text
 

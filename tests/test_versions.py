@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from relnotes.errors import UsageError
-from relnotes.versions import Version, parse_version, release_of, require_version
+from relnotes.versions import Version, parse_version, require_version
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -46,11 +44,3 @@ def test_version_helpers() -> None:
 def test_require_version_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="not a torch version"):
         require_version("latest")
-
-
-def test_release_of_setting_then_folder(tmp_path: Path) -> None:
-    sheet = tmp_path / "2.8.0" / "todo" / "result_nn.md"
-    sheet.parent.mkdir(parents=True)
-    assert release_of(sheet) == Version(2, 8, 0)
-    assert release_of(sheet, "2.9.0") == Version(2, 9, 0)
-    assert release_of(tmp_path / "notes" / "todo" / "x.md") is None

@@ -17,6 +17,7 @@ from relnotes.cli import (  # noqa: F401
     history_cmd,  # history build
     profile_cmd,  # api-profile build/show
     review_cmd,  # review, apply
+    status_cmd,  # status
     submit_cmd,  # done, submit
     triage_cmd,  # triage
     worksheet_cmds,  # parse, lint

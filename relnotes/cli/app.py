@@ -3,6 +3,8 @@
 Commands are thin: read options, call the core, print. The core never imports click.
 Results go to stdout, progress and diagnostics to stderr; a :class:`RelnotesError`
 becomes one ``Error: ...`` line and its exit code (1 failure or findings, 2 usage).
+Diagnostics have one style each, whoever prints them (a command or a module's logger):
+``Error: ...``, ``warning: ...``, ``note: ...``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,29 @@ import click
 
 from relnotes.config import Config, load_config
 from relnotes.errors import RelnotesError
+from relnotes.release import ReleaseFolder
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DiagnosticFormatter(logging.Formatter):
+    """Log records in the style of the commands' own lines: ``Error: ...`` and
+    ``warning: ...``; with ``-v``/``-vv``, ``info:``/``debug:`` and the module, which is
+    what a person debugging needs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.ERROR:
+            return f"Error: {text}"
+        if record.levelno >= logging.WARNING:
+            return f"warning: {text}"
+        return f"{record.levelname.lower()}: {record.name}: {text}"
+
+
+def _stderr_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(DiagnosticFormatter("%(message)s"))
+    return handler
 
 
 def _set_verbosity(ctx: click.Context, _param: click.Parameter, count: int) -> int:
@@ -29,7 +52,7 @@ def _set_verbosity(ctx: click.Context, _param: click.Parameter, count: int) -> i
     root.ensure_object(dict)
     level: int = max(count, int(root.obj.get("verbose", 0)))
     root.obj["verbose"] = level
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(handlers=[_stderr_handler()])
     # relnotes' own loggers only: -vv must not turn on markdown-it's or urllib3's debug
     logging.getLogger("relnotes").setLevel(logging.WARNING - 10 * min(level, 2))
     return level
@@ -107,6 +130,23 @@ def emit_json(data: Any) -> None:
     triaged items took 1.7 s to indent, 0.3 s not to)."""
     indent = 2 if sys.stdout.isatty() else None
     click.echo(json.dumps(data, indent=indent, ensure_ascii=False))
+
+
+def warn(message: str) -> None:
+    """One ``warning: ...`` line on stderr (the style of logged warnings too)."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def note(message: str) -> None:
+    """One ``note: ...`` line on stderr."""
+    click.echo(f"note: {message}", err=True)
+
+
+def print_notes(release: ReleaseFolder) -> None:
+    """The release folder's notes not yet said in this run (files skipped as no
+    worksheet), once each."""
+    for text in release.take_notes():
+        note(text)
 
 
 def exit_with(code: int) -> None:

@@ -6,14 +6,15 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json, exit_with
+from relnotes.cli.app import command, emit_json, exit_with, note
+from relnotes.release import ReleaseFolder
 
 
 def _print_audit(report: Any) -> None:
     for finding in report.findings:
         click.echo(str(finding))
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    for text in report.notes:
+        note(text)
     if report.baseline:
         click.echo(f"generated worksheets: {report.baseline}", err=True)
     click.echo(report.summary(), err=True)
@@ -28,7 +29,9 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
 
     Also, for worksheets in done/: nothing left in Untopiced, revert pairs both dropped,
     BC-breaking/deprecation entries complete, saved snippet check results passing.
-    Exit 1 when there is any problem.
+    FOLDER is the release folder or its todo/ or done/; the pool is the miscategorized
+    setting's file, else miscategorized.md beside todo/. Files that are no worksheet (an
+    empty placeholder.md) are skipped with a note. Exit 1 when there is any problem.
 
     \b
     Example:
@@ -36,7 +39,7 @@ def audit_cmd(folder: str, generated: str | None, fmt: str) -> None:
     """
     from relnotes.audit import audit
 
-    report = audit(folder, generated=generated, config=config_for(folder))
+    report = audit(ReleaseFolder.of(folder), generated=generated)
     if fmt == "json":
         emit_json(report.to_json())
     else:

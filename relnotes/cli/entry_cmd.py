@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json, main
+from relnotes.cli.app import command, config_for, emit_json, main, warn
 
 
 @main.group("entry")
@@ -49,7 +49,7 @@ def new(number: int, kind: str, from_version: str | None, to_version: str | None
                         from_version=from_version, to_version=to_version, offline=offline,
                         template_dir=template_dir)
     if draft.warning:
-        click.echo(f"Warning: {draft.warning}", err=True)
+        warn(draft.warning)
     if fmt == "json":
         emit_json(draft.to_json())
     else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import command, emit_json
+from relnotes.cli.app import command, emit_json, print_notes
+from relnotes.release import ReleaseFolder, scan_folder
 from relnotes.triage.evaluate import evaluate, render_eval_text
 from relnotes.triage.history import DEFAULT_RECENCY
 from relnotes.versions import require_version
@@ -20,7 +21,8 @@ from relnotes.versions import require_version
 @click.option("--exclude-history", multiple=True, metavar="RELEASE",
               help="Leave this release out of the history (the one evaluated). Repeatable.")
 @click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
-              help="History data file (default: the one shipped with relnotes).")
+              help="History data file (default: the history setting, else the one shipped "
+                   "with relnotes).")
 @click.option("--history-release", "include_history", multiple=True, metavar="RELEASE",
               help="Use only these releases of the history (default: all). Repeatable.")
 @click.option("--recency", type=click.FloatRange(0, 1), default=DEFAULT_RECENCY,
@@ -47,10 +49,15 @@ def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str,
     """
     if release is not None:
         require_version(release, what="release")
+    folder = ReleaseFolder.of(todo)
+    for scanned in (todo, done):  # files that are no worksheet are not scored: say so
+        folder.skip(scan_folder(scanned).skipped.items())
     report = evaluate(todo=todo, done=done, miscategorized=misc,
                       exclude_history=exclude_history, include_history=include_history,
-                      recency=recency, history_path=history_path, release=release)
+                      recency=recency, history_path=history_path or folder.history,
+                      release=release)
     if fmt == "json":
         emit_json(report.to_json())
     else:
         click.echo(render_eval_text(report))
+    print_notes(folder)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json, exit_with
+from relnotes.cli.app import command, emit_json, exit_with, print_notes, warn
 from relnotes.errors import UsageError
 from relnotes.final_build import BuildReport, build_final, write_final
 from relnotes.final_check import check_final
+from relnotes.release import ReleaseFolder
 
 
 @command()
@@ -41,36 +42,40 @@ def final(release_dir: Path, check: bool, final: Path | None, allow_extra: bool,
     than in done/) and structure (unexpected or out-of-order top-level headings, fences
     left open or leaked out of a bullet, unmatched backticks). Exit 1 when not ok.
 
+    Files of done/ that are no worksheet (an empty placeholder.md) are skipped with a
+    note.
+
     \b
     Examples:
       relnotes final 2.8.0
       relnotes final 2.8.0 --output /tmp/final.md --format json
       relnotes final --check 2.8.0 --allow-extra
     """
-    config = config_for(release_dir)
+    folder = ReleaseFolder.of(release_dir)
     if not check and (final is not None or allow_extra):
         raise UsageError("--final and --allow-extra go with --check")
     if check and (output is not None or force):
         raise UsageError("--output and --force are for building, not --check")
     if check:
-        result = check_final(release_dir, final=final, allow_extra=allow_extra, config=config,
-                             release=version)
+        result = check_final(folder, final=final, allow_extra=allow_extra, release=version)
         if fmt == "json":
             emit_json(result.to_json())
         else:
             for line in result.lines():
                 click.echo(line)
             click.echo(result.summary(), err=True)
+        print_notes(folder)
         exit_with(0 if result.ok else 1)
         return
-    report = build_final(release_dir, version=version, output=output, config=config)
+    report = build_final(folder, version=version, output=output)
     backup = write_final(report, force=force)
     if fmt == "json":
         emit_json(report.to_json())
     else:
         _print_report(report)
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        warn(str(warning))
+    print_notes(folder)
     if backup is not None:
         click.echo(f"the previous file is kept as {backup}", err=True)
     exit_with(0)

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json
+from relnotes.cli.app import command, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for
+from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
@@ -88,16 +89,16 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
       relnotes review todo/result_quantization.md --accept-above 0.95
       printf 'a\\nr\\nq\\n' | relnotes review todo/quantization.md
     """
-    from relnotes.apply import default_miscategorized_path
     from relnotes.decisions import DecisionStore
     from relnotes.review import bulk_accept, known_domains, pending_json, run_review
     from relnotes.triage.history import load_history
 
-    config = config_for(file)
+    release = ReleaseFolder.of(file)
+    config = release.config
     ws = read_worksheet(file)
     metadata = metadata_for(sorted({p for i in ws.items() for p in i.all_prs}), config=config,
                             offline=True)
-    history = load_history(config.history or None)
+    history = load_history(release.history)
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)
     if fmt == "json":
@@ -106,9 +107,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
         emit_json({"worksheet": file, "decisions_file": str(store.path), "bulk_accepted": bulk,
                    "pending": pending_json(suggestions, store, order=order)})
         return
-    domains = known_domains(file, own=ws.domain,
-                            misc_path=default_miscategorized_path(file, config),
-                            history=history)
+    domains = known_domains(release, worksheet=file, own=ws.domain, history=history)
     ask = _StdinAnswers()
     result = run_review(suggestions, store, ask=ask, say=click.echo, metadata=metadata,
                         order=order, accept_above=accept_above, clean_titles=clean_titles,
@@ -147,11 +146,10 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
       relnotes apply todo/quantization.md --dry-run
       relnotes apply todo/result_quantization.md --adopt all
     """
-    from relnotes.apply import default_miscategorized_path
     from relnotes.decisions import adoption_candidates, apply_recorded
 
-    config = config_for(file)
-    misc_path = default_miscategorized_path(file, config)
+    release = ReleaseFolder.of(file)
+    misc_path = release.pool
     offered = [] if no_adopt else adoption_candidates(read_worksheet(file), misc_path)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
@@ -160,7 +158,8 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
         for item in offered:
             if click.confirm(f"  adopt {item.key}: {item.title}?", default=False):
                 chosen.append(item.key)
-    report = apply_recorded(file, config=config, adopt=chosen, backup=backup, dry_run=dry_run)
+    report = apply_recorded(file, release=release, adopt=chosen, backup=backup,
+                            dry_run=dry_run)
     not_taken = [{"key": i.key, "title": i.title} for i in offered
                  if i.key not in report.adopted]
     if fmt == "json":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json, exit_with
+from relnotes.cli.app import command, emit_json, exit_with
 from relnotes.cli.audit_cmd import _print_audit
+from relnotes.release import ReleaseFolder
 
 
 @command("done")
@@ -28,8 +29,7 @@ def done_cmd(file: str, generated: str | None, fmt: str) -> None:
     """
     from relnotes.submit import finish_worksheet
 
-    config = config_for(file)
-    outcome = finish_worksheet(file, generated=generated, config=config)
+    outcome = finish_worksheet(file, release=ReleaseFolder.of(file), generated=generated)
     if fmt == "json":
         emit_json(outcome.to_json())
     else:
@@ -81,8 +81,9 @@ def submit_cmd(file: str, remote: str, base: str | None, repo: str | None,
     """
     from relnotes.submit import plan_submission, submit
 
-    config = config_for(file)
-    plan = plan_submission(file, remote=remote, base=base, repo=repo, config=config,
+    release = ReleaseFolder.of(file)
+    config = release.config
+    plan = plan_submission(file, release=release, remote=remote, base=base, repo=repo,
                            branch=branch, generated=generated, force=force)
     refused = bool(plan.problems) and not plan.forced
     if fmt == "text":

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from relnotes.apply import apply_decisions, apply_to_files, default_miscategorized_path
-from relnotes.cli.app import command, config_for, emit_json
-from relnotes.config import Config
+from relnotes.apply import apply_decisions, apply_to_files
+from relnotes.cli.app import command, emit_json
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for
+from relnotes.release import ReleaseFolder
 from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
 from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
@@ -72,15 +72,16 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
       relnotes triage todo/*.md --format json > triage.json
       relnotes triage todo/mps.md --write --min-confidence 0.95
     """
-    config = config_for(files[0])
+    folder = ReleaseFolder.of(files[0])
+    config = folder.config
     if release is not None:
         config = config.with_overrides(release=str(require_version(release, what="release")))
     threshold = config.min_confidence if min_confidence is None else min_confidence
     if fmt == "markdown" and len(files) != 1 and not write:
         raise UsageError("--format markdown prints one worksheet: give one file")
     worksheets = [read_worksheet(f) for f in files]
-    path = history_path or (config.path(config.history) if config.history else None)
-    history = load_history(path, exclude=exclude, include=include, recency=recency)
+    history = load_history(history_path or folder.history, exclude=exclude, include=include,
+                           recency=recency)
     metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()
                                     for pr in item.all_prs}),
                             config=config, offline=offline, sources=files)
@@ -92,7 +93,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     progress.done()
     if write or fmt == "markdown":
         _apply(results, threshold=threshold, write=write, misc_path=misc_path,
-               clean_titles=clean_titles, config=config, fmt=fmt)
+               clean_titles=clean_titles, fmt=fmt)
         if fmt != "json":
             below = sum(1 for r in results for s in r.suggestions
                         if s.changes and s.confidence < threshold)
@@ -110,7 +111,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
 
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
-           misc_path: str | None, clean_titles: bool, config: Config, fmt: str) -> None:
+           misc_path: str | None, clean_titles: bool, fmt: str) -> None:
     plans = [(r.worksheet, decisions(r.suggestions, min_confidence=threshold,
                                      clean_titles=clean_titles, include_moves_out=write))
              for r in results]
@@ -121,7 +122,7 @@ def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
             print(f"{ws.path}: {outcome.summary()}", file=sys.stderr)
         return
     outcomes = apply_to_files(plans, pool_path=lambda ws: Path(
-        misc_path or default_miscategorized_path(ws.path, config)))
+        misc_path or ReleaseFolder.of(ws.path).pool))
     done = [(ws, outcome) for (ws, _), outcome in zip(plans, outcomes)]
     if fmt == "json":
         emit_json({"worksheets": [{"file": ws.path, **outcome.to_json()} for ws, outcome in done]})

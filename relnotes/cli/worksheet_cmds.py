@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from relnotes.cli.app import command, config_for, emit_json, exit_with
+from relnotes.cli.app import command, config_for, emit_json, exit_with, print_notes
 from relnotes.documents import KINDS, document_json, read_document
 from relnotes.lint import lint_paths
+from relnotes.release import ReleaseFolder, collect_worksheets
 
 
 def _outline(data: dict[str, Any]) -> list[str]:
@@ -92,26 +93,33 @@ def parse(file: str, kind: str, fmt: str) -> None:
 
 
 @command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True,
+                type=click.Path(exists=True))
 @click.option("--release", help="Release being curated (e.g. 2.7.0), to check version labels.")
-def lint(files: tuple[str, ...], release: str | None, fmt: str) -> None:
+def lint(paths: tuple[str, ...], release: str | None, fmt: str) -> None:
     """Report structural problems a maintainer must fix: exit 1 when there are any.
 
     Items still in Untopiced, a PR listed twice, long PR links where the worksheet asks
-    for #N, unknown sections, BC/deprecation entries without rationale or code.
+    for #N, unknown sections, BC/deprecation entries without rationale or code. A PATH
+    that is a folder means every worksheet below it (a release folder: todo/ and done/);
+    files there that are no worksheet (an empty placeholder.md) are skipped with a note.
 
     \b
     Examples:
       relnotes lint todo/quantization.md --release 2.7.0
       relnotes lint 2.8.0/done/result_*.md
+      relnotes lint 2.8.0/done
     """
-    config = config_for(files[0]).with_overrides(release=release)
-    findings = lint_paths(list(files), config=config)
+    config = config_for(paths[0]).with_overrides(release=release)
+    scan = collect_worksheets(paths)
+    folder = ReleaseFolder.of(paths[0], config=config)
+    folder.skip(scan.skipped.items())
+    findings = lint_paths(list(scan.worksheets), config=config)
     if fmt == "json":
         emit_json({"findings": [f.to_json() for f in findings]})
     else:
         for finding in findings:
             click.echo(str(finding))
-        click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
+        click.echo(f"{len(findings)} finding(s) in {len(scan.worksheets)} file(s)", err=True)
+    print_notes(folder)
     exit_with(1 if findings else 0)

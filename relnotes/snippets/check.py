@@ -24,11 +24,11 @@ from relnotes.entries import Entry, extract_entries, extract_entries_from_text
 from relnotes.errors import SnippetError
 from relnotes.fileio import read_text
 from relnotes.finalnotes import parse_final_notes
+from relnotes.release import release_of
 from relnotes.snippets import sandbox
 from relnotes.snippets.run import Runner
 from relnotes.snippets.static import bc_claim
 from relnotes.snippets.verdict import Verdict, pre_run
-from relnotes.versions import release_of
 from relnotes.worksheet import parse_worksheet
 
 __all__ = ["CheckReport", "Claim", "SnippetResult", "check_files", "check_parts", "render_text", "results_json"]

@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from relnotes.categories import normalise_heading, same_domain
+
 __all__ = [
     "PATH_DOMAINS",
     "TAG_DOMAINS",
@@ -137,9 +139,13 @@ def normalise_tag(tag: str) -> str:
     return re.sub(r"[\s_\-./]+", "", tag.strip().lower())
 
 
-def normalise_domain(domain: str) -> str:
-    """Domain headings sometimes escape underscores (``build\\_frontend``)."""
-    return domain.replace("\\", "").strip()
+def normalise_domain(domain: str, known: Collection[str] = ()) -> str:
+    """The domain as triage spells it: the spelling of ``known`` (the history's, the
+    tables') that names the same domain (:func:`relnotes.categories.same_domain`:
+    ``NN frontend`` is ``nn_frontend``), else the heading without escapes
+    (``build\\_frontend``)."""
+    clean = domain.replace("\\", "").strip()
+    return next((k for k in sorted(known) if same_domain(k, clean)), clean)
 
 
 def title_tags(title: str) -> list[str]:
@@ -213,7 +219,7 @@ def family(domain: str) -> str:
 
 
 def same_family(a: str, b: str) -> bool:
-    return family(normalise_domain(a)) == family(normalise_domain(b))
+    return family(normalise_heading(a)) == family(normalise_heading(b))
 
 
 def tags_repeating_domain(tags: Iterable[str], domain: str) -> set[str]:

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from relnotes.categories import CATEGORIES, PUBLISHED
+from relnotes.categories import CATEGORIES, PUBLISHED, same_domain
 from relnotes.config import Config
 from relnotes.entries import extract_entries
+from relnotes.release import release_of
 from relnotes.triage.apidiff import ApiDiff, api_diff_for
 from relnotes.triage.domains import (
     normalise_domain,
@@ -50,7 +51,7 @@ from relnotes.triage.rules import match_rules
 from relnotes.triage.stakes import Stakes, assess_stakes
 from relnotes.triage.textscan import without_refs
 from relnotes.triage.titles import clean_title
-from relnotes.versions import Version, parse_version, release_of
+from relnotes.versions import Version, parse_version
 from relnotes.worksheet import Item, Worksheet
 
 __all__ = [
@@ -311,7 +312,7 @@ def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, mov
         by_paths = owner_from_paths(meta.files, known=known)
         if by_paths is not None:
             owner = by_paths
-    if owner is None or normalise_domain(owner.domain) == domain:
+    if owner is None or same_domain(owner.domain, domain):
         return None, move0
     # Sub-domains of one family (distributed / distributed (dtensor)) trade items both
     # ways; outside a family a tag is strong evidence. Past items with the same kind of
@@ -405,7 +406,7 @@ def plan_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None,
                   policy=policy_for(history))
     written = {e.line for e in extract_entries(ws)
                if e.rationale.strip() and (e.parts or e.no_code_reason)}
-    return Plan(ws, ws.items(), ctx, normalise_domain(ws.domain), written)
+    return Plan(ws, ws.items(), ctx, normalise_domain(ws.domain, known or ()), written)
 
 
 def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = None, *,

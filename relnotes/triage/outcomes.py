@@ -23,8 +23,9 @@ from relnotes.categories import PUBLISHED
 from relnotes.errors import RelnotesError, UsageError
 from relnotes.markdown import normalise_title
 from relnotes.miscategorized import group_target, read_miscategorized
+from relnotes.release import worksheet_files
 from relnotes.triage.domains import normalise_domain
-from relnotes.worksheet import Item, Worksheet, read_worksheet, worksheet_files
+from relnotes.worksheet import Item, Worksheet, read_worksheet
 
 __all__ = ["DoneIndex", "Fate", "Outcome", "fate_of", "read_outcomes"]
 
