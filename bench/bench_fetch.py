@@ -17,17 +17,19 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the test server lives in the repository's tests/
+
 from relnotes.config import Config
 from relnotes.fileio import atomic_write
 from relnotes.github.fetch import fetch_metadata
-from relnotes.testing.fake_github import FakeGitHub, start_server
-from relnotes.testing.synth import synthesize
-
-HERE = Path(__file__).resolve().parent
+from tests.github_server import FakeGitHub, start_server
+from tests.github_server.synth import synthesize
 
 
 def main() -> None:
@@ -82,8 +84,8 @@ def main() -> None:
     lines = [
         "# PR metadata fetch benchmark",
         "",
-        (f"{args.prs} synthetic PRs from `relnotes.testing.synth` (seed 1), local server "
-        f"`relnotes.testing.fake_github` with {args.latency_ms:.0f} ms injected latency per "
+        (f"{args.prs} synthetic PRs from `tests.github_server.synth` (seed 1), local server "
+        f"`tests.github_server` (GraphQL by graphql-core) with {args.latency_ms:.0f} ms injected latency per "
         "request, sequential requests, 2-core shared machine. "
         f"Run: `.venv/bin/python bench/bench_fetch.py`. Records with all files: {complete}."),
         "",

@@ -20,7 +20,7 @@ step "relnotes lint $WS --release 2.7.0"
 $BIN/relnotes lint "$WS" --release 2.7.0
 
 step "GitHub-compatible test server (fixtures for the PRs of $WS)"
-$BIN/python -m relnotes.testing.fake_github --port 0 --log "$DEMO/requests.jsonl" > "$DEMO/server.out" 2>&1 &
+$BIN/python -m tests.github_server --port 0 --log "$DEMO/requests.jsonl" > "$DEMO/server.out" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
 for _ in $(seq 50); do grep -q http "$DEMO/server.out" 2>/dev/null && break; sleep 0.1; done
