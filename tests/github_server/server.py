@@ -2,8 +2,9 @@
 
 It is a real server on 127.0.0.1 that PyGithub talks to unchanged: ``POST /graphql`` runs
 the queries relnotes sends against fixture PRs (graphql-core over GitHub's schema, in
-:mod:`tests.github_server.graphql_api`), and the REST endpoints PR submission needs (repository, branches, git refs, contents, pulls,
-issue labels and comments, the user) keep their state in memory. Faults can be injected
+:mod:`tests.github_server.graphql_api`), and the REST endpoints PR submission needs
+(:mod:`tests.github_server.rest`: repository, branches, git refs, contents, pulls, issue
+labels and comments, the user) keep their state in memory. Faults can be injected
 for the next N requests (rate limits, 5xx, malformed bodies, slowness, hangs) from Python
 (:meth:`FakeGitHub.inject`) or over HTTP (``POST /_fake/inject``), and every request is
 logged (method, path, status, the number of PRs a GraphQL query asked for; never headers,
@@ -249,6 +250,7 @@ class FakeGitHub(RestMixin):
         ("POST", r"/(?:api/)?graphql", "_graphql"),
         *RestMixin.REST_ROUTES,
     ]
+
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any,
                base: str, entry: dict[str, Any]) -> Response:
         path = "/" + path.strip("/")
