@@ -68,9 +68,11 @@ def main() -> None:
                 wall = time.perf_counter() - start
                 assert not result.failed and len(result.records) == len(numbers)
                 sent = len(fake.requests)
+                served = sum(r.get("server_ms", 0.0) for r in fake.requests) / 1000
                 note = (f"{result.fetched} fetched; ceil(N/50) = {batches}, "
                         f"{sent - batches} more for pagination"
                         + (f" and retries ({result.waited:.0f} s of it waiting)" if faults else "")
+                        + f"; {served:.1f} s of it answering in the test server"
                         if result.fetched else f"{result.from_cache} from cache")
                 rows.append((label, sent, wall, note))
                 complete = sum(len(r.files) == r.changed_files for r in result.records.values())
@@ -114,10 +116,14 @@ def _rest(url: str, numbers: list[int], fake: FakeGitHub, sample: int
         pull = repo.get_pull(number)
         assert pull.number == number and pull.title
     wall = time.perf_counter() - start
-    note = "labels and state, no file paths"
+    served = sum(r.get("server_ms", 0.0) for r in fake.requests) / 1000
+    scaled = ""
     if sample and sample < len(numbers):
         wall *= len(numbers) / sample
-        note += f"; timed on {sample}, scaled"
+        served *= len(numbers) / sample
+        scaled = f"; timed on {sample}, scaled"
+    note = (f"labels and state, no file paths; {served:.1f} s of it answering in the test "
+            f"server{scaled}")
     return ("one REST request per PR (PyGithub get_pull)", len(numbers), wall, note)
 
 

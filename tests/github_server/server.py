@@ -7,8 +7,8 @@ the queries relnotes sends against fixture PRs (graphql-core over GitHub's schem
 labels and comments, the user) keep their state in memory. Faults can be injected
 for the next N requests (rate limits, 5xx, malformed bodies, slowness, hangs) from Python
 (:meth:`FakeGitHub.inject`) or over HTTP (``POST /_fake/inject``), and every request is
-logged (method, path, status, the number of PRs a GraphQL query asked for; never headers,
-so never a token).
+logged (method, path, status, the number of PRs a GraphQL query asked for, the time the
+server took to answer; never headers, so never a token).
 
 Run on its own (from the repository root): ``python -m tests.github_server --help``.
 """
@@ -176,7 +176,10 @@ class FakeGitHub(RestMixin):
             except ValueError:
                 response = json_response(400, {"message": "Problems parsing JSON"})
             else:
+                started = time.perf_counter()
                 response = self._route(method, path, query, body, base, entry)
+                # the server's own work, so benchmarks can tell it from the client's
+                entry["server_ms"] = round((time.perf_counter() - started) * 1000, 1)
         entry["status"] = response[0]
         self._log(entry)
         return response
@@ -329,7 +332,7 @@ class RunningServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The request log: ``{method, path, status[, prs][, fault]}`` per request."""
+        """The request log: ``{method, path, status[, prs][, fault][, server_ms]}`` per request."""
         return self.fake.requests
 
     @property
