@@ -17,17 +17,19 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the test server lives in the repository's tests/
+
 from relnotes.config import Config
 from relnotes.fileio import atomic_write
 from relnotes.github.fetch import fetch_metadata
-from relnotes.testing.fake_github import FakeGitHub, start_server
-from relnotes.testing.synth import synthesize
-
-HERE = Path(__file__).resolve().parent
+from tests.github_server import FakeGitHub, start_server
+from tests.github_server.synth import synthesize
 
 
 def main() -> None:
@@ -66,9 +68,11 @@ def main() -> None:
                 wall = time.perf_counter() - start
                 assert not result.failed and len(result.records) == len(numbers)
                 sent = len(fake.requests)
+                served = sum(r.get("server_ms", 0.0) for r in fake.requests) / 1000
                 note = (f"{result.fetched} fetched; ceil(N/50) = {batches}, "
                         f"{sent - batches} more for pagination"
                         + (f" and retries ({result.waited:.0f} s of it waiting)" if faults else "")
+                        + f"; {served:.1f} s of it answering in the test server"
                         if result.fetched else f"{result.from_cache} from cache")
                 rows.append((label, sent, wall, note))
                 complete = sum(len(r.files) == r.changed_files for r in result.records.values())
@@ -82,8 +86,8 @@ def main() -> None:
     lines = [
         "# PR metadata fetch benchmark",
         "",
-        (f"{args.prs} synthetic PRs from `relnotes.testing.synth` (seed 1), local server "
-        f"`relnotes.testing.fake_github` with {args.latency_ms:.0f} ms injected latency per "
+        (f"{args.prs} synthetic PRs from `tests.github_server.synth` (seed 1), local server "
+        f"`tests.github_server` (GraphQL by graphql-core) with {args.latency_ms:.0f} ms injected latency per "
         "request, sequential requests, 2-core shared machine. "
         f"Run: `.venv/bin/python bench/bench_fetch.py`. Records with all files: {complete}."),
         "",
@@ -112,10 +116,14 @@ def _rest(url: str, numbers: list[int], fake: FakeGitHub, sample: int
         pull = repo.get_pull(number)
         assert pull.number == number and pull.title
     wall = time.perf_counter() - start
-    note = "labels and state, no file paths"
+    served = sum(r.get("server_ms", 0.0) for r in fake.requests) / 1000
+    scaled = ""
     if sample and sample < len(numbers):
         wall *= len(numbers) / sample
-        note += f"; timed on {sample}, scaled"
+        served *= len(numbers) / sample
+        scaled = f"; timed on {sample}, scaled"
+    note = (f"labels and state, no file paths; {served:.1f} s of it answering in the test "
+            f"server{scaled}")
     return ("one REST request per PR (PyGithub get_pull)", len(numbers), wall, note)
 
 

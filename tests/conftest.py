@@ -2,7 +2,8 @@
 
 A developer's cache, token and ``GITHUB_API_URL`` must neither leak into a test nor be
 written by one, and no test may reach the real network: GitHub is the local test server
-(``relnotes.testing.pytest_plugin``), anything else is refused at ``connect``.
+(``tests.github_server``, served by the ``fake_github`` fixture below), anything else is
+refused at ``connect``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-pytest_plugins = ["relnotes.testing.pytest_plugin"]
+from relnotes.config import Config
+from tests.github_server import FakeGitHub, RunningServer, start_server
 
 # What a test may not inherit: the cache location, tokens and API endpoints of the shell.
 _MACHINE_VARS = ("RELNOTES_CACHE", "GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL",
@@ -60,3 +63,25 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     yield
+
+
+@pytest.fixture
+def fake_github() -> Iterator[RunningServer]:
+    """A fresh test server on 127.0.0.1 (ephemeral port) serving the bundled fixtures.
+
+    It has ``.url``, ``.requests`` (the log), ``.inject(fault, count=..)``, ``.pulls``
+    (PRs created through REST), ``.fake`` (the full state) and ``.config(cache_path=...)``.
+    """
+    running = start_server(FakeGitHub())
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def github_config(fake_github: RunningServer, tmp_path: Path) -> Config:
+    """A Config pointed at ``fake_github`` with a cache of its own in ``tmp_path``
+    (``$RELNOTES_CACHE``, which would win over it, is unset by the isolation above)."""
+    config: Config = fake_github.config(cache_path=tmp_path / "github-cache.sqlite")
+    return config

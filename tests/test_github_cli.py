@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relnotes.testing.fake_github import FakeGitHub, start_server
+from tests.github_server import FakeGitHub, start_server
 from tests.helpers import run_cli
 
 WORKSHEET = str(Path(__file__).resolve().parents[1] / "todo" / "quantization.md")

@@ -20,7 +20,7 @@ from relnotes.errors import GitHubError
 from relnotes.github import PRRecord, cached_metadata, document_prs, fetch_metadata
 from relnotes.github.client import GitHubClient, build_query
 from relnotes.github.fetch import describe_failures
-from relnotes.testing.fake_github import RunningServer
+from tests.github_server import RunningServer
 
 WORKSHEET = Path(__file__).resolve().parents[1] / "todo" / "quantization.md"
 

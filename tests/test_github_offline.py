@@ -18,7 +18,7 @@ from relnotes.config import Config
 from relnotes.github import cached_metadata, fetch_metadata, lookup_metadata, metadata_for
 from relnotes.github.cache import default_cache_path
 from relnotes.github.client import DEFAULT_API_URL, unreachable_reason
-from relnotes.testing.fake_github import RunningServer
+from tests.github_server import RunningServer
 from tests.helpers import run_cli
 
 NUMBERS = [139505, 141049, 144940]

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from github import Auth, Github, GithubException
+from graphql import parse, validate
 
-from relnotes.testing.fake_github import FakeGitHub, RunningServer, load_fixtures, start_server
-from relnotes.testing.gql import execute
-from relnotes.testing.synth import synthesize
+from relnotes.github.client import build_query
+from tests.github_server import FakeGitHub, RunningServer, load_fixtures, start_server
+from tests.github_server.graphql_api import SCHEMA, execute
+from tests.github_server.synth import synthesize
+from tests.helpers import REPO
 
 
 def _gh(server: RunningServer) -> Github:
@@ -76,18 +79,44 @@ def test_fixture_prs_over_rest_and_unknown_things(fake_github: RunningServer) ->
         repo.get_branch("no-such-branch")
 
 
-def test_graphql_executor_features() -> None:
-    root = {"repository": lambda owner, name: {"pullRequest": lambda number: {
-        "number": number, "title": f"t{number}", "labels": {"nodes": [{"name": "a"}]}}}}
-    query = """query Q($n: Int!) { repository(owner: "o", name: "r") {
-        x: pullRequest(number: $n) { ...f labels { nodes { name } } }
-        y: pullRequest(number: 2) { ... on PullRequest { title } } } }
-        fragment f on PullRequest { number title }"""
-    out = execute(query, root, variables={"n": 7})
-    assert out == {"data": {"repository": {
-        "x": {"number": 7, "title": "t7", "labels": {"nodes": [{"name": "a"}]}},
-        "y": {"title": "t2"}}}}
-    assert "errors" in execute("query { broken ", root)
+def test_graphql_queries_with_variables_fragments_and_aliases() -> None:
+    fake = FakeGitHub()
+    query = """query Q($n: Int!) { repository(owner: "pytorch", name: "pytorch") {
+        x: pullRequest(number: $n) { ...f labels(first: 1) { nodes { name } } }
+        y: pullRequest(number: 1) { ... on PullRequest { title } }
+        z: pullRequest(number: 139505) { author { login } state } } }
+        fragment f on PullRequest { number merged }"""
+    out = execute(fake, query, variables={"n": 139505})
+    pr = fake.fixtures["pytorch/pytorch"][139505]
+    assert out["data"]["repository"] == {
+        "x": {"number": 139505, "merged": True, "labels": {"nodes": [{"name": pr["labels"][0]}]}},
+        "y": None,
+        "z": {"author": {"login": pr["author"]}, "state": "MERGED"}}
+    assert [(e["path"], e["type"]) for e in out["errors"]] == [(["repository", "y"], "NOT_FOUND")]
+
+
+def test_graphql_refuses_what_github_would() -> None:
+    """A document that does not parse, or asks for what GitHub's schema lacks, gets
+    ``errors`` and no ``data``."""
+    fake = FakeGitHub()
+    broken = execute(fake, "query { broken ")
+    assert "data" not in broken and "Syntax Error" in broken["errors"][0]["message"]
+    unknown = execute(fake, 'query { repository(owner: "pytorch", name: "pytorch") { '
+                            "p1: pullRequest(number: 139505) { reviewers } } }")
+    assert "data" not in unknown and "reviewers" in unknown["errors"][0]["message"]
+    too_many = execute(fake, 'query { repository(owner: "pytorch", name: "pytorch") { '
+                             "pullRequest(number: 139505) { files(first: 101) { totalCount } } } }")
+    assert too_many["data"]["repository"]["pullRequest"]["files"] is None
+    assert too_many["errors"][0]["type"] == "INVALID_ARGUMENT"
+
+
+def test_the_queries_relnotes_sends_are_valid_against_the_schema() -> None:
+    """Both shapes build_query makes: whole records, and next pages after a cursor."""
+    whole = build_query("pytorch/pytorch", {1: None, 2: None}, label_page=100, file_page=100)
+    pages = build_query("pytorch/pytorch", {3: {"labels": "Y3Vyc29yOjEwMA==", "files": None}},
+                        label_page=50, file_page=100)
+    for query in (whole, pages):
+        assert validate(SCHEMA, parse(query)) == [], query
 
 
 def test_faults_and_log_over_http(tmp_path: Path) -> None:
@@ -152,10 +181,10 @@ def test_synthetic_prs_are_deterministic_and_varied() -> None:
 
 def test_runs_standalone(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "relnotes.testing.fake_github", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "tests.github_server", "--port", "0",
                              "--log", str(log), "--synthetic", "10",
                              "--repo", "acme/notes", "--default-branch", "master"],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

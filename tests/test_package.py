@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import zipfile
@@ -33,19 +34,50 @@ def test_every_command_has_help_with_an_example(path) -> None:
     assert "Usage:" in out and "Example" in out, out
 
 
-def test_wheel_carries_templates_and_package_data(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel ``pip wheel`` builds from this checkout (once for the module)."""
+    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(REPO)],
+         "-w", str(out), str(REPO)],
         check=True, capture_output=True,
     )
-    wheel = next(tmp_path.glob("relnotes-*.whl"))
-    names = zipfile.ZipFile(wheel).namelist()
+    return zipfile.ZipFile(next(out.glob("relnotes-*.whl")))
+
+
+def test_wheel_carries_templates_and_package_data(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
     shipped_templates = {p.name for p in (REPO / "templates").glob("*.j2")}
     assert shipped_templates, "templates/ should hold the shipped templates"
     assert shipped_templates <= {Path(n).name for n in names if n.startswith("relnotes/templates/")}
     assert "relnotes/py.typed" in names
     assert any(n.startswith("relnotes/data/") for n in names)
+
+
+# What only the tests use: the test runner, the test server and its GraphQL library.
+TEST_ONLY = {"pytest", "_pytest", "hypothesis", "graphql", "tests"}
+
+
+def test_wheel_carries_no_test_support(wheel: zipfile.ZipFile) -> None:
+    """The test server lives in tests/github_server; nothing shipped may need it, pytest
+    or graphql-core (none is a runtime dependency)."""
+    sources = {n: wheel.read(n).decode("utf-8") for n in wheel.namelist() if n.endswith(".py")}
+    assert "relnotes/cli/__init__.py" in sources  # the walk below sees the package
+    assert not [n for n in wheel.namelist()
+                if n.startswith(("relnotes/testing/", "tests/")) or "github_server" in n]
+    wrong = []
+    for name, text in sorted(sources.items()):
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules = [node.module]
+            else:
+                continue
+            wrong += [f"{name}:{node.lineno}: {m}" for m in modules
+                      if m.split(".")[0] in TEST_ONLY]
+    assert not wrong, wrong
 
 
 FILE_COMMANDS = ["parse", "lint", "triage", "check", "fetch", "review", "apply", "done",

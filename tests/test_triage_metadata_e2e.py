@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relnotes.testing.fake_github import FakeGitHub, start_server
+from tests.github_server import FakeGitHub, start_server
 from tests.helpers import run_cli
 
 WORKSHEET = """# Release Notes worksheet fx

@@ -1,27 +1,23 @@
 """A GitHub-compatible HTTP server for tests, benchmarks and demos.
 
 It is a real server on 127.0.0.1 that PyGithub talks to unchanged: ``POST /graphql`` runs
-the queries relnotes sends against fixture PRs (through :mod:`relnotes.testing.gql`), and
-the REST endpoints PR submission needs (repository, branches, git refs, contents, pulls,
-issue labels and comments, the user) keep their state in memory. Faults can be injected
+the queries relnotes sends against fixture PRs (graphql-core over GitHub's schema, in
+:mod:`tests.github_server.graphql_api`), and the REST endpoints PR submission needs
+(:mod:`tests.github_server.rest`: repository, branches, git refs, contents, pulls, issue
+labels and comments, the user) keep their state in memory. Faults can be injected
 for the next N requests (rate limits, 5xx, malformed bodies, slowness, hangs) from Python
 (:meth:`FakeGitHub.inject`) or over HTTP (``POST /_fake/inject``), and every request is
-logged (method, path, status, the number of PRs a GraphQL query asked for; never headers,
-so never a token).
+logged (method, path, status, the number of PRs a GraphQL query asked for, the time the
+server took to answer; never headers, so never a token).
 
-Run on its own::
-
-    python -m relnotes.testing.fake_github --port 8765 [--fixtures DIR] [--log FILE]
+Run on its own (from the repository root): ``python -m tests.github_server --help``.
 """
 
 from __future__ import annotations
 
-import argparse
-import base64
 import json
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +27,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from relnotes.testing.fake_rest import (
+from tests.github_server.graphql_api import execute
+from tests.github_server.rest import (
     RepoSettings,
     Response,
     RestMixin,
@@ -39,7 +36,6 @@ from relnotes.testing.fake_rest import (
     not_found,
     sha_of,
 )
-from relnotes.testing.gql import FieldError, execute
 
 __all__ = [
     "FAULTS",
@@ -47,12 +43,10 @@ __all__ = [
     "FakeGitHub",
     "RunningServer",
     "load_fixtures",
-    "main",
     "start_server",
 ]
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
-_FILES_CAP = 3000  # GitHub lists at most 3,000 changed files of a PR
 
 # canonical fault name -> aliases accepted by inject()
 FAULTS = {
@@ -82,24 +76,6 @@ def load_fixtures(folder: str | Path = FIXTURES_DIR) -> dict[str, dict[int, dict
         for pr in data["pulls"]:
             repo_prs[int(pr["number"])] = pr
     return out
-
-
-def _connection(items: list[Any], wrap: Callable[[Any], dict[str, Any]]
-                ) -> Callable[..., dict[str, Any]]:
-    """A GraphQL connection over ``items`` with opaque offset cursors, 100 per page max."""
-
-    def page(first: int = 100, after: str | None = None, **_: Any) -> dict[str, Any]:
-        if not 1 <= int(first) <= 100:
-            raise FieldError("`first` must be between 1 and 100", type="INVALID_ARGUMENT")
-        start = int(base64.b64decode(after).decode().split(":")[1]) if after else 0
-        chunk = items[start:start + int(first)]
-        end = start + len(chunk)
-        cursor = base64.b64encode(f"cursor:{end}".encode()).decode()
-        return {"totalCount": len(items), "nodes": [wrap(x) for x in chunk],
-                "edges": [{"node": wrap(x)} for x in chunk],
-                "pageInfo": {"hasNextPage": end < len(items), "endCursor": cursor}}
-
-    return page
 
 
 @dataclass
@@ -200,7 +176,10 @@ class FakeGitHub(RestMixin):
             except ValueError:
                 response = json_response(400, {"message": "Problems parsing JSON"})
             else:
+                started = time.perf_counter()
                 response = self._route(method, path, query, body, base, entry)
+                # the server's own work, so benchmarks can tell it from the client's
+                entry["server_ms"] = round((time.perf_counter() - started) * 1000, 1)
         entry["status"] = response[0]
         self._log(entry)
         return response
@@ -274,6 +253,7 @@ class FakeGitHub(RestMixin):
         ("POST", r"/(?:api/)?graphql", "_graphql"),
         *RestMixin.REST_ROUTES,
     ]
+
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any,
                base: str, entry: dict[str, Any]) -> Response:
         path = "/" + path.strip("/")
@@ -290,50 +270,11 @@ class FakeGitHub(RestMixin):
 
     # -- GraphQL -----------------------------------------------------------------------
 
-    def _graphql(self, *, body: Any, entry: dict[str, Any], **_: Any) -> Response:
+    def _graphql(self, *, body: Any, **_: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return json_response(400, {"message": "A query attribute must be specified"})
-
-        def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
-            prs = self.fixtures.get(f"{owner}/{name}")
-            if prs is None and f"{owner}/{name}" in self.repos:
-                prs = {}  # configured, without fixture PRs
-            if prs is None:
-                raise FieldError(f"Could not resolve to a Repository with the name "
-                                 f"'{owner}/{name}'.")
-
-            def pull_request(number: int, **_: Any) -> dict[str, Any]:
-                if self.pr_errors.get(int(number), 0) > 0:
-                    self.pr_errors[int(number)] -= 1
-                    raise FieldError("Something went wrong while executing your query.",
-                                     type="INTERNAL")
-                pr = prs.get(int(number))
-                if pr is None:
-                    raise FieldError("Could not resolve to a PullRequest with the number "
-                                     f"of {number}.")
-                return _gql_pull(pr)
-
-            return {"nameWithOwner": f"{owner}/{name}", "pullRequest": pull_request}
-
-        root = {"repository": repository, "viewer": {"login": self.login},
-                "rateLimit": {"limit": 5000, "cost": 1, "remaining": 4999,
-                              "resetAt": "2030-01-01T00:00:00Z"}}
-        result = execute(body["query"], root, variables=body.get("variables") or {})
-        return json_response(200, result)
-
-def _gql_pull(pr: dict[str, Any]) -> dict[str, Any]:
-    files = list(pr.get("files", []))
-    state = str(pr.get("state", "MERGED")).upper()
-    return {
-        "__typename": "PullRequest", "number": int(pr["number"]), "title": pr.get("title", ""),
-        "body": pr.get("body", ""), "state": state, "merged": bool(pr.get("merged")),
-        "mergedAt": pr.get("mergedAt"), "updatedAt": pr.get("updatedAt"),
-        "createdAt": pr.get("createdAt"), "baseRefName": "main",
-        "changedFiles": int(pr.get("changedFiles", len(files))),
-        "author": {"login": pr["author"]} if pr.get("author") else None,
-        "labels": _connection(list(pr.get("labels", [])), lambda name: {"name": name}),
-        "files": _connection(files[:_FILES_CAP], lambda path: {"path": path}),
-    }
+        return json_response(200, execute(self, body["query"],
+                                          variables=body.get("variables") or {}))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -391,7 +332,7 @@ class RunningServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The request log: ``{method, path, status[, prs][, fault]}`` per request."""
+        """The request log: ``{method, path, status[, prs][, fault][, server_ms]}`` per request."""
         return self.fake.requests
 
     @property
@@ -430,53 +371,3 @@ def start_server(fake: FakeGitHub | None = None, *, port: int = 0) -> RunningSer
                               name="fake-github", daemon=True)
     thread.start()
     return RunningServer(fake, server, thread)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m relnotes.testing.fake_github",
-        description="GitHub-compatible test server (GraphQL PR metadata + PR submission REST).")
-    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
-    parser.add_argument("--fixtures", type=Path, default=FIXTURES_DIR,
-                        help="folder of *.json PR fixtures")
-    parser.add_argument("--log", type=Path, help="append one JSON line per request here")
-    parser.add_argument("--synthetic", type=int, default=0,
-                        help="also serve N synthetic pytorch/pytorch PRs")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay of every request")
-    parser.add_argument("--token", help="require this token (401 otherwise)")
-    parser.add_argument("--repo", action="append", default=[], metavar="OWNER/NAME",
-                        help="also answer for this repository (repeatable)")
-    parser.add_argument("--default-branch", default="main",
-                        help="default branch of the --repo repositories")
-    parser.add_argument("--git-dir", type=Path,
-                        help="git repository (e.g. a bare remote) backing the --repo "
-                             "repositories: branches and pull-request files come from it")
-    args = parser.parse_args(argv)
-    fixtures = load_fixtures(args.fixtures)
-    if args.synthetic:
-        from relnotes.testing.synth import synthesize
-
-        prs = fixtures.setdefault("pytorch/pytorch", {})
-        for pr in synthesize(args.synthetic):
-            prs.setdefault(int(pr["number"]), pr)
-    fake = FakeGitHub(fixtures=fixtures, latency_ms=args.latency_ms, log_path=args.log,
-                      token=args.token)
-    for repo in args.repo:
-        try:
-            fake.add_repo(repo, default_branch=args.default_branch, git_dir=args.git_dir)
-        except ValueError as exc:
-            parser.error(str(exc))
-    server = _Server(("127.0.0.1", args.port), fake)
-    print(f"fake GitHub serving {sum(map(len, fixtures.values()))} PRs at "
-          f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

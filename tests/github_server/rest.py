@@ -3,7 +3,9 @@
 Repository, branches, git refs, contents, pulls (list, create, get, edit, files), issue
 labels and comments, and the user. State lives in memory on the server object; answers
 have the fields PyGithub reads (urls point back at the server, so lazy completion works).
-Mixed into :class:`relnotes.testing.fake_github.FakeGitHub`.
+Mixed into :class:`tests.github_server.server.FakeGitHub`. A new endpoint is one line in
+``REST_ROUTES`` (verb, path pattern with named groups, method name) and one method taking
+those groups, ``base``, ``query``, ``body`` and ``entry`` as keywords.
 
 A repository can be configured (:class:`RepoSettings`: its default branch and, optionally,
 a real git directory -- typically the bare remote a test pushes to). A git-backed
