@@ -18,7 +18,7 @@ LAYERS = [
     "errors", "versions", "categories", "findings", "fileio", "gitops", "config",
     "markdown", "worksheet", "templating", "final_areas", "miscategorized", "entries",
     "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts", "decisions",
-    "quantizer", "snippets", "triage", "final_sources", "audit", "review", "final_render",
+    "quantizer", "snippets", "triage", "summaries", "final_sources", "audit", "review", "final_render",
     "final_check", "final_build", "submit", "testing", "", "cli",
 ]
 RANK = {name: n for n, name in enumerate(LAYERS)}

@@ -18,6 +18,7 @@ from relnotes.cli import (  # noqa: F401
     profile_cmd,  # api-profile build/show
     review_cmd,  # review, apply
     submit_cmd,  # done, submit
+    summarize_cmd,  # summarize
     triage_cmd,  # triage
     worksheet_cmds,  # parse, lint
 )
