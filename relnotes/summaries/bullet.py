@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from relnotes.markdown import LONG_PR_LINK, strip_pr_refs
+from relnotes.markdown import LONG_PR_LINK
 from relnotes.summaries.features import core_title
 from relnotes.triage.titles import clean_title
 from relnotes.worksheet import Item, Worksheet
@@ -25,6 +25,8 @@ __all__ = ["LinkStyle", "draft_bullet", "link_style", "sentence"]
 _TAG = re.compile(r"\[[^\[\]]{1,40}\](?!\()")
 _REVERT = re.compile(r'^\s*revert\s*"?|"\s*$', re.IGNORECASE)
 _RELAND = re.compile(r"^\s*(?:re-?land(?:ed|ing)?\s*:?\s*)", re.IGNORECASE)
+_LEADING = re.compile(r"^\s*(?:ci|cd|be|ez|easy|test|tests|bugfix|fix|nit)\s*:\s*", re.IGNORECASE)
+_TRAILING_REFS = re.compile(r"\s*\(\s*#\d+(?:\s*,\s*#\d+)*\s*\)\s*$")
 _SHORT = re.compile(r"(?<![\w\[])\(\s*#\d+")
 _URL = re.compile(r"\[\\?#(\d+)\]\((https?://github\.com/[^)\s]+/pull/)\d+\)")
 
@@ -57,14 +59,24 @@ def link_style(ws: Worksheet) -> LinkStyle:
     return LinkStyle(long=long >= short, base=base)
 
 
+def _untag(text: str) -> str:
+    """Remove ``[Tag]`` brackets outside code spans (``shifted_chebyshev_polynomial_[tuvw]``
+    keeps its brackets)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else _TAG.sub(" ", p) for p in parts)
+
+
 def sentence(title: str, *, domain: str | None = None) -> str:
     """A title as a release-note sentence: clean (see :func:`clean_title`), with every
     bracketed tag, PR reference and revert/reland wrapping removed."""
-    text = strip_pr_refs(LONG_PR_LINK.sub("", title))
-    text = _REVERT.sub("", text).strip()
+    text = LONG_PR_LINK.sub(lambda m: f"#{m.group(1)}", title)
+    text = _TRAILING_REFS.sub("", text)
+    text = _REVERT.sub("", text.strip()).strip()
+    text = _TRAILING_REFS.sub("", text)
     text = _RELAND.sub("", text)
+    text = _LEADING.sub("", _untag(text).strip())
     text = clean_title(text, domain=domain)
-    text = strip_pr_refs(_TAG.sub(" ", text))
+    text = _TRAILING_REFS.sub("", _untag(text))
     text = re.sub(r"\s+", " ", text).strip(" -:;,")
     while text.endswith("."):
         text = text[:-1].rstrip()
@@ -87,8 +99,17 @@ def _representative(items: Sequence[Item], texts: Sequence[str]) -> str:
                                  re.IGNORECASE)]
     pool = originals or list(texts)
     prefix = _common_prefix(pool)
-    if len(prefix.split()) >= 3:
-        return prefix
+    if len(prefix.split()) >= 2:
+        # "Update the pinned" + "audio hash", "vllm hash": one sentence naming each part
+        tails = list(dict.fromkeys(
+            " ".join(t.split()[len(prefix.split()):]).strip(" ,:;-") for t in pool))
+        tails = [t for t in tails if t]
+        joined = ", ".join(tails[:-1]) + (" and " if len(tails) > 1 else "") + tails[-1] \
+            if tails else ""
+        if joined and len(prefix) + len(joined) <= 140:
+            return f"{prefix} {joined}"
+        if len(prefix.split()) >= 3:
+            return prefix
     if len(pool) == 1:
         return pool[0]
     cores = [core_title(t) for t in pool]

@@ -1,10 +1,11 @@
 """Writing a group: its items become one bullet carrying every PR, losslessly.
 
 Through the worksheet edit API: the first member (in file order) keeps its place in the
-chunk list and takes the drafted bullet as its title; every other member is removed and
-its body (nested bullets, paragraphs, code) is appended under the bullet, so no PR and no
-written line but the replaced titles is lost (the caller writes with a backup, which
-keeps those too). The bullet then moves to the group's section.
+chunk list and takes the drafted bullet as its title; every other member is removed. Under
+the bullet go the members' original titles, verbatim, in an HTML comment (markdown does
+not render it, a maintainer reading the file sees it) and then every member's body
+(nested bullets, paragraphs, code), so no PR and no written line is lost. The bullet then
+moves to the group's section.
 """
 
 from __future__ import annotations
@@ -60,15 +61,22 @@ def merge_group(ws: Worksheet, drafted: DraftedGroup) -> Item:
                                  file=ws.path, line=item.line)
     head, rest = members[0], members[1:]
     eol = ws.eol
-    extra: list[str] = []
-    for item in rest:
-        ws.remove(item)
-        extra.extend(line if line.endswith("\n") else line + eol
-                     for line in item.lines[item.title_lines:])
-    if extra:
-        if not head.lines[-1].endswith("\n"):
-            head.lines[-1] += eol
-        head.lines.extend(extra)
+    # the replaced titles, kept verbatim in a comment markdown does not render
+    pad = "" if head.is_heading else " " * len(head.marker)
+    kept = [f"{pad}<!-- relnotes summarize: merged from{eol}"]
+    for item in members:
+        kept.extend(pad + line.rstrip("\r\n").replace("-->", "-- >") + eol
+                    for line in item.lines[:item.title_lines])
+    kept.append(f"{pad}-->{eol}")
+    bodies: list[str] = []
+    for item in members:
+        if item is not head:
+            ws.remove(item)
+        bodies.extend(line if line.endswith("\n") else line + eol
+                      for line in item.lines[item.title_lines:])
+    head.lines[:] = [head.lines[0] if head.lines[0].endswith("\n") else head.lines[0] + eol,
+                     *kept, *bodies]
+    head.title_lines = 1
     ws.set_title(head, drafted.bullet)
     missing = [pr for pr in drafted.prs if pr not in head.prs]
     if missing:

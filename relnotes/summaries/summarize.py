@@ -42,15 +42,17 @@ def summarize_worksheet(ws: Worksheet, weights: Weights, *,
                         sections: Collection[str] = GROUPED_SECTIONS,
                         meta: Mapping[int, Meta] | None = None) -> WorksheetSummary:
     """Groups of ``ws``'s items in ``sections`` with drafted bullets, and its key PRs in
-    the sections the preamble asks to summarise (the 2.10+ list when it does not ask)."""
+    the sections the preamble asks to summarise (the 2.10+ list when it does not ask)
+    and in Untopiced."""
     items = groupable_items(ws, sections=sections)
     groups = group_items(items, weights, meta=meta)
     style = link_style(ws)
     drafted = tuple(DraftedGroup(g, draft_bullet(g.items, style=style, domain=ws.domain))
                     for g in groups)
     asked = asks_for_summaries(ws)
-    key_sections = [s for s in (summary_sections(ws) if asked else DEFAULT_SUMMARY_SECTIONS)
-                    if s in sections]
+    # Untopiced items are not sorted yet: they will land in one of those sections
+    key_sections = [s for s in (*(summary_sections(ws) if asked else DEFAULT_SUMMARY_SECTIONS),
+                                "Untopiced") if s in sections]
     ranked = key_prs(groupable_items(ws, sections=key_sections), groups,
                      sections=key_sections)
     return WorksheetSummary(worksheet=ws, groups=drafted, key=tuple(ranked), asked=asked)
