@@ -5,7 +5,6 @@ nothing)."""
 from __future__ import annotations
 
 import json
-from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -240,5 +239,29 @@ def test_learned_on_older_releases_scores_2_9_0_at_the_targets() -> None:
     assert model.pair_precision is not None and model.pair_precision >= 0.6
     assert model.bullet_recall >= 0.35
     assert naive.bullet_recall < model.bullet_recall
-    pairs = {pr for group in [] for pr in group}
-    assert not pairs and list(combinations([1], 2)) == []
+
+
+def test_metadata_signals_author_files_and_body_links() -> None:
+    from relnotes.github import PRRecord
+    from relnotes.summaries.features import Vocabulary, features_of
+    from relnotes.summaries.signals import pair_signals
+
+    ws = parse_worksheet(sheet(["### improvements", "- Speed up the allocator (#170001)",
+                                "- Handle empty caches (#170002)"]))
+    items = groupable_items(ws)
+    feats = features_of(items)
+    meta = {
+        170001: PRRecord(number=170001, author="ann", files=["c10/a.cpp", "c10/b.cpp"],
+                         body="Part one; the rest is in #170002.", found=True),
+        170002: PRRecord(number=170002, author="ann", files=["c10/a.cpp"], body="",
+                         found=True),
+    }
+    vocab = Vocabulary.of(feats)
+    with_meta = pair_signals(feats[0], feats[1], vocab, meta=meta)
+    assert {"same_author", "shared_files", "files_half", "body_xref"} <= with_meta.names
+    assert "same author (@ann)" in with_meta.evidence
+    without = pair_signals(feats[0], feats[1], vocab)
+    assert not without.names & {"same_author", "shared_files", "body_xref"}
+    # "#1700021" is another PR, not a link to #170002
+    meta[170001] = PRRecord(number=170001, author="bob", body="see #1700021", found=True)
+    assert "body_xref" not in pair_signals(feats[0], feats[1], vocab, meta=meta).names
