@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_fetch.py
 	$(BIN)/python bench/bench_snippets.py
 	$(BIN)/python bench/bench_final.py
+	$(BIN)/python bench/bench_summaries.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from tests.helpers import REPO
 
-# Lowest first. A package (github, snippets, triage, testing, cli, quantizer) is one unit.
+# Lowest first. A package (github, snippets, triage, summaries, cli, quantizer) is one unit.
 LAYERS = [
     "errors", "versions", "categories", "findings", "fileio", "gitops", "config",
     "markdown", "worksheet", "release", "templating", "final_areas", "miscategorized",
     "entries", "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts",
-    "decisions", "quantizer", "snippets", "triage", "final_sources", "audit", "review",
-    "status", "final_render",
-    "final_check", "final_build", "submit", "testing", "", "cli",
+    "decisions", "quantizer", "snippets", "triage", "summaries", "final_sources", "audit",
+    "review", "status", "final_render",
+    "final_check", "final_build", "submit", "", "cli",
 ]
 RANK = {name: n for n, name in enumerate(LAYERS)}
 PACKAGE = REPO / "relnotes"

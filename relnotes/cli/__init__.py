@@ -19,6 +19,7 @@ from relnotes.cli import (  # noqa: F401
     review_cmd,  # review, apply
     status_cmd,  # status
     submit_cmd,  # done, submit
+    summarize_cmd,  # summarize
     triage_cmd,  # triage
     worksheet_cmds,  # parse, lint
 )
