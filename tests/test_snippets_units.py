@@ -84,7 +84,7 @@ def test_checker_accepts_superclass_names_but_not_prose():
 
 
 def test_facts_follow_the_wheels():
-    v = facts.parse_version
+    v = facts.release_line
     assert v("2.7") == (2, 7) and v("v2.10.1+cpu") == (2, 10) and v("soon") is None
     assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
     assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
@@ -228,3 +228,26 @@ def test_ellipsis_placeholders_are_illustrative():
     found, _ = verdict.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
     assert (found.kind, found.line) == ("needs-setup", 4)
     assert verdict.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None
+
+
+def test_one_name_means_one_thing_for_versions():
+    """``versions.Version``/``parse_version`` are the one version type and parser; the
+    facts table speaks of release lines ``(2, 7)`` under names of their own (issue 20)."""
+    import ast
+
+    from relnotes import versions
+    from tests.helpers import REPO
+
+    clash = []
+    for path in sorted((REPO / "relnotes").rglob("*.py")):
+        if path.name == "versions.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = ([t.id for t in node.targets if isinstance(t, ast.Name)]
+                     if isinstance(node, ast.Assign) else
+                     [node.name] if isinstance(node, ast.FunctionDef | ast.ClassDef) else [])
+            clash += [f"{path.relative_to(REPO)}:{node.lineno}: {n}" for n in names
+                      if n in ("Version", "parse_version")]
+    assert clash == []
+    assert facts.release_line("v2.10.1+cpu") == versions.parse_version("2.10.1").line == (2, 10)
+    assert facts.release_line("soon") is None and facts.line_text((2, 7)) == "2.7"

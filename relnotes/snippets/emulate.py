@@ -27,24 +27,24 @@ from collections.abc import Callable
 from typing import Any
 
 from relnotes.snippets import facts
-from relnotes.snippets.facts import Version, parse_version
+from relnotes.snippets.facts import Line, release_line
 
 __all__ = ["EMULATED_BEHAVIOUR", "install", "installed_version"]
 
 _AO = "torch.ao.quantization"
 _CAPTURE = facts.fact_for("torch._export.capture_pre_autograd_graph")
-_CAPTURE_LAST = facts.version_text(_CAPTURE.span.last) if _CAPTURE and _CAPTURE.span.last else "?"
+_CAPTURE_LAST = facts.line_text(_CAPTURE.span.last) if _CAPTURE and _CAPTURE.span.last else "?"
 
 #: Emulated functions that reproduce the old version's behaviour, not just its name:
 #: an error raised inside them is what that version would have raised.
 EMULATED_BEHAVIOUR = frozenset({"capture_pre_autograd_graph", "export_for_training"})
 
 
-def installed_version() -> Version:
+def installed_version() -> Line:
     """The torch this (sandboxed) process imported."""
     import torch
 
-    version = parse_version(torch.__version__)
+    version = release_line(torch.__version__)
     assert version is not None
     return version
 
@@ -144,7 +144,7 @@ def install(
     import torch._export
     import torch.export
 
-    version = parse_version(label)
+    version = release_line(label)
     have = installed_version()
     real_export = torch.export.export
 
@@ -223,7 +223,7 @@ def _deprecated(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _attribute_emulations(
-    version: Version,
+    version: Line,
     used: list[str],
     export: Callable[..., Any],
     on_export: Callable[[tuple[Any, ...]], None] | None,

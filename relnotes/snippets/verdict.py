@@ -149,7 +149,7 @@ def _placeholder_line(code: str) -> int | None:
 
 def _missing_api(name: str, label: str | None, installed: Installed) -> tuple[str, str, str]:
     """(verdict, kind, message) for a name the run could not find."""
-    labelled = facts.parse_version(label)
+    labelled = facts.release_line(label)
     root = name.split(".")[0]
     if root != "torch":
         ran = f"snippets run on torchao {installed.torchao}" if installed.torchao \
@@ -166,7 +166,7 @@ def _missing_api(name: str, label: str | None, installed: Installed) -> tuple[st
             (f"{name} does not exist in {unlabelled}the installed torch "
              f"{installed.torch_line}{life}"),
         )
-    version = facts.version_text(labelled)
+    version = facts.line_text(labelled)
     if fact is not None and not fact.existed_in(labelled):
         return "fail", "missing-api", f"{name} does not exist in torch {version}{life}"
     status = _profile_status(name, version)
@@ -247,7 +247,7 @@ def _error_verdict(err: Failure, part: _Part) -> Verdict:
                 "skip", "needs-setup", f"free name {err.name!r} nobody provides{at}", line=line
             )
         return Verdict("fail", "snippet-bug", f"{evidence}{at}", line=line)
-    labelled = facts.parse_version(part.label)
+    labelled = facts.release_line(part.label)
     installed = part.installed.torch
     if part.role == "before" and labelled and labelled < installed and not _inside_emulation(err):
         return Verdict(
