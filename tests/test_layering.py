@@ -19,7 +19,7 @@ LAYERS = [
     "markdown", "worksheet", "templating", "final_areas", "miscategorized", "entries",
     "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts", "decisions",
     "quantizer", "snippets", "triage", "final_sources", "audit", "review", "final_render",
-    "final_check", "final_build", "submit", "testing", "", "cli",
+    "final_check", "final_build", "submit_branch", "submit", "testing", "", "cli",
 ]
 RANK = {name: n for n, name in enumerate(LAYERS)}
 PACKAGE = REPO / "relnotes"

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.torch
-import torch  # noqa: F401  the `snippets` extra is part of the test set-up
+import torch  # the `snippets` extra is part of the test set-up
 import torchao  # noqa: F401
 
 SECRETS = {
@@ -309,8 +309,6 @@ def test_backends_this_build_lacks_are_skips_that_name_them(tmp_path, runner):
     """Issue 19: preferred_linalg_library("cusolver") on the CPU build was FAIL
     [snippet-bug]; code for another device or library the build lacks is a skip, while
     a name torch.cuda does not have is still a missing API."""
-    import torch
-
     if torch.backends.cuda.is_built() or torch.backends.mps.is_built() or torch.xpu._is_compiled():
         pytest.skip("needs a CPU-only torch build")
     body = (

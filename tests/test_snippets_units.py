@@ -255,10 +255,10 @@ def test_one_name_means_one_thing_for_versions():
 
 # What torch 2.13.0+cpu says when a snippet needs what this build lacks (measured).
 MISSING_BACKEND = [
-    ("RuntimeError", "Cannot set preferred backend to cuSOLVER if PyTorch has not been "
-     "compiled with cuSOLVER.", None, "needs-cuda", "cuSOLVER"),
-    ("RuntimeError", "Cannot set preferred backend to cuBLASLt if PyTorch has not been "
-     "compiled with cuBLASLt.", None, "needs-cuda", "cuBLASLt"),
+    ("RuntimeError", ("Cannot set preferred backend to cuSOLVER if PyTorch has not been "
+                      "compiled with cuSOLVER."), None, "needs-cuda", "cuSOLVER"),
+    ("RuntimeError", ("Cannot set preferred backend to cuBLASLt if PyTorch has not been "
+                      "compiled with cuBLASLt."), None, "needs-cuda", "cuBLASLt"),
     ("AssertionError", "Torch not compiled with CUDA enabled", None, "needs-cuda", "CUDA"),
     ("AssertionError", "Torch not compiled with XPU enabled", None, "needs-backend", "XPU"),
     ("AssertionError", "Torch not compiled with MTIA enabled. Ensure you have `import mtia`",
@@ -269,11 +269,11 @@ MISSING_BACKEND = [
      "needs-backend", "MPS"),
     ("RuntimeError", "The MPS backend is not available on this machine", None,
      "needs-backend", "MPS"),
-    ("NotImplementedError", "Could not run 'aten::empty.memory_format' with arguments from "
-     "the 'MPS' backend. This could be because the operator doesn't exist for this backend",
-     None, "needs-backend", "MPS"),
-    ("NotImplementedError", "Could not run 'aten::empty.memory_format' with arguments from "
-     "the 'HIP' backend.", None, "needs-backend", "HIP"),
+    ("NotImplementedError", ("Could not run 'aten::empty.memory_format' with arguments from "
+                             "the 'MPS' backend. This could be because the operator doesn't "
+                             "exist for this backend"), None, "needs-backend", "MPS"),
+    ("NotImplementedError", ("Could not run 'aten::empty.memory_format' with arguments from "
+                             "the 'HIP' backend."), None, "needs-backend", "HIP"),
     ("RuntimeError", "torch.cuda.Stream requires CUDA support", None, "needs-cuda", "CUDA"),
     ("RuntimeError", "Found no NVIDIA driver on your system.", None, "needs-cuda", "CUDA"),
     ("RuntimeError", "No CUDA GPUs are available", None, "needs-cuda", "CUDA"),

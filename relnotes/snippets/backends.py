@@ -125,7 +125,6 @@ def missing_backend(err: Failure) -> MissingBackend | None:
         return named[-1] if named else MissingBackend("a backend", False)
     if err.type == "AttributeError" and err.missing:
         binding = _BINDING.match(err.missing)
-        if binding:
-            if _known(binding.group("name")):
-                return _named(binding.group("name"))
+        if binding and _known(binding.group("name")):
+            return _named(binding.group("name"))
     return None
