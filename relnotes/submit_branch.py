@@ -70,10 +70,43 @@ class Clash:
 _Hunk = tuple[int, int, list[str]]  # base[i1:i2] becomes the lines
 
 
+_SIMILAR = 0.6  # two lines this alike are one line edited, not one removed and one added
+_REFINED = 2500  # pairs of lines compared at most to refine one replaced block
+
+
+def _pairs(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """Which lines of a replaced block are edits of which: the most alike pair first,
+    then the same on each side of it (as ``difflib.Differ`` does)."""
+    if not old or not new or len(old) * len(new) > _REFINED:
+        return []
+    score, i, j = max((difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), i, j)
+                      for i, a in enumerate(old) for j, b in enumerate(new))
+    if score < _SIMILAR:
+        return []
+    after = _pairs(old[i + 1:], new[j + 1:])
+    return [*_pairs(old[:i], new[:j]), (i, j), *((i + 1 + a, j + 1 + b) for a, b in after)]
+
+
 def _hunks(base: list[str], side: list[str]) -> list[_Hunk]:
+    """What ``side`` changed in ``base``, as small as it can be said: a block replaced
+    by a block of another length is split into its edited lines and the lines removed
+    or added around them, so a change beside someone else's is not taken for a clash."""
+    hunks: list[_Hunk] = []
     matcher = difflib.SequenceMatcher(None, base, side, autojunk=False)
-    return [(i1, i2, side[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-            if tag != "equal"]
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "replace":
+            hunks.append((i1, i2, side[j1:j2]))
+            continue
+        a, b = i1, j1
+        for i, j in [*_pairs(base[i1:i2], side[j1:j2]), (i2 - i1, j2 - j1)]:
+            if (a, b) != (i1 + i, j1 + j):
+                hunks.append((a, i1 + i, side[b:j1 + j]))  # what lies between two edits
+            if i1 + i < i2 and base[i1 + i] != side[j1 + j]:
+                hunks.append((i1 + i, i1 + i + 1, [side[j1 + j]]))
+            a, b = i1 + i + 1, j1 + j + 1
+    return hunks
 
 
 def _overlaps(hunk: _Hunk, start: int, end: int) -> bool:

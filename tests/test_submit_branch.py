@@ -181,3 +181,30 @@ def test_the_body_counts_passes_failures_and_skips(
     assert "2 passed" not in body
     assert "| snippet checks | 1 passed, 0 failed |" in body
     assert "Snippet checks: 1 pass, 0 fail, 1 skip (needs-cuda: 1)" in body
+
+
+def test_merge3_takes_each_sides_lines_and_finds_real_clashes() -> None:
+    from relnotes.submit_branch import merge3
+
+    base = "- a (#1)\n- b (#2)\n- c (#3)\n- d (#4)\n"
+    # neighbouring bullets edited by each side: no clash (git merge-file would call it one)
+    merged, clashes = merge3(base, base.replace("- b", "- B"), base.replace("- c", "- C"))
+    assert (merged, clashes) == ("- a (#1)\n- B (#2)\n- C (#3)\n- d (#4)\n", [])
+    # the same change on both sides, an insertion and a deletion
+    ours = "- new (#5)\n- a (#1)\n- b (#2)\n- C (#3)\n- d (#4)\n"
+    theirs = "- a (#1)\n- C (#3)\n- d (#4)\n"
+    assert merge3(base, ours, theirs) == ("- new (#5)\n- a (#1)\n- C (#3)\n- d (#4)\n", [])
+    # different insertions at one place, and one line changed two ways, clash (yours kept)
+    merged, clashes = merge3(base, base + "- x (#6)\n", base + "- y (#7)\n")
+    assert merged == base + "- x (#6)\n" and [c.line for c in clashes] == [5]
+    merged, clashes = merge3(base, base.replace("- d", "- D1"), base.replace("- d", "- D2"))
+    (clash,) = clashes
+    assert (clash.line, clash.base, clash.ours, clash.theirs) == (
+        4, ["- d (#4)\n"], ["- D1 (#4)\n"], ["- D2 (#4)\n"])
+    # the line is where it is in your copy
+    _, (moved,) = merge3(base, "- new (#0)\n" + base.replace("- d", "- D1"),
+                         base.replace("- d", "- D2"))
+    assert moved.line == 5
+    # CRLF stays CRLF
+    crlf = base.replace("\n", "\r\n")
+    assert merge3(crlf, crlf.replace("- b", "- B"), crlf)[0] == crlf.replace("- b", "- B")
