@@ -12,7 +12,7 @@ import click
 from relnotes.cli.app import command, config_for, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
-from relnotes.github import metadata_for
+from relnotes.github import metadata_for, unlinked_commits
 from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
     config = config_for(file)
     ws = read_worksheet(file)
     metadata = metadata_for(sorted({p for i in ws.items() for p in i.all_prs}), config=config,
-                            offline=True)
+                            offline=True, commits=unlinked_commits(ws.items()))
     history = load_history(config.history or None)
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)

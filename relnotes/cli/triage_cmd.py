@@ -12,7 +12,7 @@ from relnotes.apply import apply_decisions, apply_to_files, default_miscategoriz
 from relnotes.cli.app import command, config_for, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
-from relnotes.github import metadata_for
+from relnotes.github import metadata_for, unlinked_commits
 from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
 from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
@@ -83,7 +83,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     history = load_history(path, exclude=exclude, include=include, recency=recency)
     metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()
                                     for pr in item.all_prs}),
-                            config=config, offline=offline, sources=files)
+                            config=config, offline=offline, sources=files,
+                            commits=unlinked_commits(i for ws in worksheets for i in ws.items()))
     progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
