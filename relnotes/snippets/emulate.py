@@ -87,7 +87,7 @@ class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 }
             )
             module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
-            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[method-assign]
+            vars(module)["__getattr__"] = _delegate(spec.name, real)  # PEP 562
             if spec.name not in self.used:
                 self.used.append(spec.name)
             self.wrap(spec.name, module)
@@ -125,7 +125,7 @@ def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]
             return previous(attr)
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
-    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    vars(module)["__getattr__"] = __getattr__  # PEP 562: looked up in the module's dict
 
 
 def install(
@@ -213,12 +213,11 @@ def _parents(name: str) -> list[str]:
 
 
 def _deprecated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         warnings.warn(facts.AO_DEPRECATION_TEXT, DeprecationWarning, stacklevel=2)
         return fn(*args, **kwargs)
 
-    wrapper.__name__ = getattr(fn, "__name__", "wrapper")
-    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
 
