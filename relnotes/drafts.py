@@ -3,25 +3,35 @@
 The draft is filled only with what the PR says -- its title and the "BC-breaking note"
 its author wrote -- and rendered through the worksheet templates; the rationale, the
 message users see and both code blocks are left as TODOs, because relnotes never invents
-migration code. Which releases the before/after labels name comes from the ``release``
-setting unless given.
+migration code. Which releases the before/after labels name comes from ``--to``, else
+the ``release`` setting, else the release folder the worksheet (or the current folder)
+is in, as for every other command.
+
+:func:`place_entry` writes a draft into its item (``entry new --write``): the item that
+links the PR keeps its title and gets the draft's rationale, message and code under it,
+in the section of its kind; nothing else of the worksheet changes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from relnotes.config import Config
-from relnotes.entries import pr_refs
-from relnotes.errors import GitHubError, UsageError
+from relnotes.entries import ENTRY_KINDS, pr_refs
+from relnotes.errors import GitHubError, UsageError, WorksheetError
+from relnotes.fileio import atomic_write, read_text, split_lines
 from relnotes.github import lookup_metadata
 from relnotes.templating import render
+from relnotes.release import ReleaseFolder, release_of
 from relnotes.versions import require_version
+from relnotes.worksheet import parse_worksheet, read_worksheet
 
-__all__ = ["Draft", "draft_context", "draft_entry", "pr_note"]
+__all__ = ["Draft", "Placement", "draft_context", "draft_entry", "find_worksheet",
+           "place_entry", "pr_note"]
 
 TEMPLATES = {"bc": "worksheet_bc.md.j2", "deprecation": "worksheet_deprecation.md.j2"}
 
@@ -106,16 +116,22 @@ class Draft:
 
 def draft_entry(*, number: int, kind: str, config: Config, from_version: str | None = None,
                 to_version: str | None = None, offline: bool = False,
-                template_dir: str | Path | None = None) -> Draft:
-    """Draft the entry of PR ``number``: versions from the arguments or the ``release``
-    setting (``from`` defaults to the release before ``to``), metadata cache first."""
+                template_dir: str | Path | None = None, where: str | Path | None = None
+                ) -> Draft:
+    """Draft the entry of PR ``number``: ``to`` from the argument, the ``release`` setting
+    or the release folder of ``where`` (a worksheet; default: the current folder), ``from``
+    the release before it unless given; metadata cache first."""
     if kind not in TEMPLATES:
         raise UsageError(f"kind must be bc or deprecation, not {kind!r}")
     if number <= 0:
         raise UsageError(f"not a pull request number: {number}")
-    if not (to_version or config.release):
-        raise UsageError("give --to X.Y (or set the release setting in [tool.relnotes])")
-    to_v = require_version(to_version or config.release)
+    # a file in the current folder, so that 2.7.0/ itself counts as the release folder
+    folder = release_of(Path(where) if where else Path.cwd() / "entry.md", config.release)
+    if not (to_version or folder):
+        raise UsageError("give --to X.Y: no release setting in [tool.relnotes], and no "
+                         "release folder (like 2.7.0/) around the worksheet or here")
+    to_v = require_version(to_version) if to_version else folder
+    assert to_v is not None
     from_v = require_version(from_version) if from_version else to_v.previous()
     if from_v is None:
         raise UsageError(f"cannot tell the release before {to_v.mm}: give --from X.Y")
@@ -136,3 +152,85 @@ def draft_entry(*, number: int, kind: str, config: Config, from_version: str | N
     return Draft(pr=number, kind=kind, from_version=from_v.mm, to_version=to_v.mm,
                  template=template, found=bool(record and record.found), text=text,
                  warning=warning)
+
+
+@dataclass
+class Placement:
+    """Where ``place_entry`` wrote a draft: the item's first line, its section now and
+    the one it was moved from (None: it was there already)."""
+
+    file: str
+    line: int
+    section: str
+    moved_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+
+
+def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
+    """The one worksheet (``todo/`` or ``done/`` of the release folder around ``start``,
+    default the current folder) with an item that links PR ``number``."""
+    here = Path(start) if start else Path.cwd()
+    folder = ReleaseFolder.of(here)
+    release = folder.root
+    found = []
+    for path in folder.worksheets():
+        if str(number) in read_text(path) and any(
+                number in item.all_prs for item in read_worksheet(path).items()):
+            found.append(Path(_shown(path)))
+    if len(found) != 1:
+        where = (f"in {', '.join(_shown(p) for p in found)}" if found else
+                 f"in no worksheet of {_shown(release / 'todo')} or {_shown(release / 'done')}")
+        raise UsageError(f"PR #{number} is {where}: give the worksheet "
+                         "(relnotes entry new --pr N --kind K WORKSHEET --write)")
+    return found[0]
+
+
+def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> Placement:
+    """Write ``draft`` into the item of ``worksheet`` that links its PR (see the module
+    doc). An item with text under it already is refused unless ``force``, which adds the
+    draft below that text; nothing is ever removed. The file is written atomically."""
+    path = Path(worksheet)
+    text = read_text(path)
+    ws = parse_worksheet(text, path=str(path))
+    item = next((i for i in ws.items() if draft.pr in i.all_prs), None)
+    if item is None:
+        raise WorksheetError(f"no item with PR #{draft.pr}: add it to the worksheet first, or "
+                             "give the worksheet that has it", file=path)
+    if item.body.strip() and not force:
+        raise WorksheetError(f"the item of #{draft.pr} has text under it already (an "
+                             "entry?): nothing written; --force adds the draft below it "
+                             "(nothing is removed)", file=path, line=item.line)
+    lines = split_lines(text)
+    start, end = item.start, item.start + len(item.lines)
+    own = lines[start:end]
+    own[-1] = own[-1].rstrip("\r\n") + ws.eol
+    body = [line + ws.eol for line in draft.text.splitlines()[1:]]  # the item keeps its title
+    if body and not body[0].strip() and not own[-1].strip():
+        body = body[1:]
+    section = next(c for c, k in ENTRY_KINDS.items() if k == draft.kind)
+    moving = item.category != section
+    # a blank line after the entry, so what follows is not read as part of it (a moved
+    # item gets its blank lines where it lands)
+    after = [ws.eol] if not moving and end < len(lines) and lines[end].strip() else []
+    placed = parse_worksheet("".join(lines[:start] + own + body + after + lines[end:]),
+                             path=str(path))
+    entry = next(i for i in placed.items() if draft.pr in i.all_prs)
+    kept = [i.text for i in placed.items() if i is not entry]
+    if kept != [i.text for i in ws.items() if i is not item]:
+        raise WorksheetError("relnotes could not place the entry without changing other "
+                             "items (a relnotes bug); nothing written", file=path,
+                             line=item.line)
+    moved_from = entry.placement if moving else None
+    if moving:
+        placed.move(entry, section)
+    atomic_write(path, placed.render())
+    return Placement(_shown(path), entry.line, section, moved_from)

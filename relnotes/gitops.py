@@ -18,13 +18,14 @@ import logging
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from relnotes.errors import GitError
 
 __all__ = [
+    "Commit",
     "GitResult",
     "branch_changes",
     "build_commit",
@@ -32,10 +33,13 @@ __all__ = [
     "commits_touching",
     "fetch_branch",
     "first_adding_commit",
+    "first_parents",
     "git",
     "git_bytes",
     "head_sha",
     "is_ancestor",
+    "log_commits",
+    "merge_base",
     "push",
     "read_blob",
     "read_folder",
@@ -188,12 +192,67 @@ def branch_changes(root: Path, base: str, branch: str) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
+@dataclass(frozen=True)
+class Commit:
+    """One commit as :func:`log` reads it; ``files``: the paths asked about it changed."""
+
+    sha: str
+    author: str
+    email: str
+    subject: str
+    message: str
+    parents: tuple[str, ...]
+    files: tuple[str, ...] = ()
+
+    def trailer(self, key: str) -> str | None:
+        """The value of the last ``Key: value`` line of the message with that key."""
+        found = None
+        for line in self.message.splitlines():
+            name, sep, value = line.partition(":")
+            if sep and name.strip() == key:
+                found = value.strip()
+        return found
+
+    def __str__(self) -> str:
+        return f"{self.sha[:12]} {self.author}: {self.subject}"
+
+
+# one record per commit: \x1e, fields split by \x1f, \x1d, then --name-only's names
+_FIELDS = "%x1e%H%x1f%an%x1f%ae%x1f%P%x1f%s%x1f%B%x1d"
+
+
+def log_commits(root: Path, revisions: list[str], *, paths: list[str] | None = None,
+        first_parent: bool = False) -> list[Commit]:
+    """The commits of ``git log REVISIONS [-- PATHS]``, newest first; with ``paths``, each
+    one's ``files`` are those of ``paths`` it changed."""
+    args = ["log", f"--format={_FIELDS}", *(["--first-parent"] if first_parent else []),
+            *revisions]
+    if paths:
+        args += ["--name-only", "--no-renames", "--", *paths]
+    out = git(*args, cwd=root, step="read the submission branch")
+    commits: list[Commit] = []
+    for record in out.stdout.split("\x1e")[1:]:
+        fields, _, names = record.partition("\x1d")
+        sha, author, email, parents, subject, message = fields.split("\x1f", 5)
+        commits.append(Commit(sha, author, email, subject, message, tuple(parents.split()),
+                              tuple(n for n in names.split("\n") if n.strip())))
+    return commits
+
+
 def commits_touching(root: Path, base: str, branch: str, paths: list[str]) -> list[str]:
     """``<sha12> <author>: <subject>`` of the commits of ``branch`` not in ``base`` that
     change ``paths``, newest first."""
-    out = git("log", "--format=%h %an: %s", f"{base}..{branch}", "--", *paths, cwd=root,
-              step="read the submission branch")
-    return out.stdout.splitlines()
+    return [str(c) for c in log_commits(root, [f"{base}..{branch}"], paths=paths)]
+
+
+def first_parents(root: Path, tip: str, *, stop: str) -> list[Commit]:
+    """The first-parent chain of ``tip`` down to what ``stop`` has, newest first."""
+    return log_commits(root, [f"{stop}..{tip}"], first_parent=True)
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    out = git("merge-base", a, b, cwd=root, step="compare commits", check=False)
+    return out.stdout.strip() or None
 
 
 def commit_exists(root: Path, sha: str) -> bool:
@@ -254,9 +313,10 @@ def fetch_branch(root: Path, remote: str, branch: str) -> None:
 
 
 def build_commit(root: Path, *, base: str, files: Mapping[str, bytes | None],
-                 parent: str, message: str) -> tuple[str, str]:
+                 parents: Sequence[str], message: str) -> tuple[str, str]:
     """(commit, tree): ``base``'s tree with ``files`` written (bytes) or removed (None),
-    committed on top of ``parent``. Uses a temporary index; touches no ref."""
+    committed on top of ``parents`` (two: a merge). Uses a temporary index; touches no
+    ref."""
     step = "commit"
     with tempfile.TemporaryDirectory(prefix="relnotes-index-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
@@ -272,7 +332,8 @@ def build_commit(root: Path, *, base: str, files: Mapping[str, bytes | None],
             git("update-index", "--add", "--cacheinfo",
                 f"100644,{blob.decode().strip()},{path}", cwd=root, step=step, env=env)
         tree = git("write-tree", cwd=root, step=step, env=env).stdout.strip()
-    commit = git("commit-tree", tree, "-p", parent, "-F", "-", cwd=root, step=step,
+    linked = [arg for parent in parents for arg in ("-p", parent)]
+    commit = git("commit-tree", tree, *linked, "-F", "-", cwd=root, step=step,
                  input=message).stdout.strip()
     return commit, tree
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from relnotes.categories import CATEGORIES, normalise_heading
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
+from relnotes.github.fetch import item_prs
 from relnotes.markdown import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
@@ -218,13 +219,14 @@ def describe(sug: Suggestion, *, index: int, total: int,
         how = ("a accepts it" if clean_titles else "c to use it") if usable else \
             "not used: it would change the PR links"
         lines.append(f"  cleaned title ({how}): {sug.clean_title}")
-    for pr in item.prs:
+    for pr in item_prs(item, metadata or {}):
         meta = (metadata or {}).get(pr)
         if meta is None:
             continue
         files = list(getattr(meta, "files", []) or [])
         more = f" (+{len(files) - 3})" if len(files) > 3 else ""
-        lines.append(f"  PR #{pr}: {meta.title}  by {meta.author or '?'}")
+        of = "" if item.prs else f" (of commit {', '.join(item.commits)})"
+        lines.append(f"  PR #{pr}{of}: {meta.title}  by {meta.author or '?'}")
         if meta.labels:
             lines.append(f"    labels: {', '.join(meta.labels)}")
         if files:

@@ -18,15 +18,20 @@ commit that first added the worksheet (see
 opens the pull request -- or updates the one already open for that branch -- through the
 same GitHub client as ``fetch``. The user's branch, index and working tree are never
 touched, so there is nothing to put back when a step fails; an error after the push
-names the repository and what to do. A submission branch that holds someone else's
-changes to other files is never rebuilt over them: the plan lists them as conflicts and
-``submit`` refuses, even with ``--force``.
+names the repository and what to do; GitHub is asked for the repository before anything
+is pushed. A submission branch that holds someone else's changes to other files is never
+rebuilt over them: the plan lists them as conflicts and ``submit`` refuses, even with
+``--force``. Someone else's edits to the submission's own files (a reviewer's "Apply
+suggestions") are kept, yours merged on top, or the submission is refused where both
+changed the same lines (:mod:`relnotes.submit_branch`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from relnotes.audit import AuditReport, audit
 from relnotes.changes import ChangeSummary, PoolUpdate, pool_update, summarise_changes
 from relnotes.config import Config
-from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError
+from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
+from relnotes.fileio import read_text, sidecar_path
 from relnotes.findings import Finding
 from relnotes.gitops import (
     branch_changes,
@@ -55,7 +61,8 @@ from relnotes.gitops import (
 )
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.release import Baseline, ReleaseFolder, display, release_parts
-from relnotes.worksheet import Worksheet, read_worksheet
+from relnotes.submit_branch import TRAILER, BranchEdits, commit_merge, read_branch
+from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
@@ -103,6 +110,9 @@ class SubmitPlan:
     notes: list[str] = field(default_factory=list)
     # someone else's changes on the existing branch that a submission would undo
     conflicts: list[str] = field(default_factory=list)
+    # the branch holds edits your last submission did not: what is kept, how it merged
+    edits: BranchEdits | None = None
+    wanted: dict[str, bytes | None] = field(default_factory=dict)  # your copy of each file
 
     @property
     def paths(self) -> list[str]:
@@ -116,7 +126,8 @@ class SubmitPlan:
                 "commit_message": self.commit_message, "title": self.title, "body": self.body,
                 "summary": self.summary.to_json(), "forced": self.forced,
                 "problems": [p.to_json() for p in self.problems], "notes": self.notes,
-                "conflicts": self.conflicts}
+                "conflicts": self.conflicts,
+                **({"others": [], "merged": []} | (self.edits.to_json() if self.edits else {}))}
 
     def describe(self) -> str:
         files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"
@@ -129,6 +140,7 @@ class SubmitPlan:
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
                 f"title:   {self.title}\n")
         text += "".join(f"note:    {note}\n" for note in self.notes)
+        text += self.edits.describe() if self.edits else ""
         text += "".join(f"refused: {conflict}\n" for conflict in self.conflicts)
         return text + f"body:\n{self.body}"
 
@@ -232,38 +244,82 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
                              f"sent, {len(update.adopted)} adopted) on top of {remote}/{base}; "
                              "the other changes in your copy are not submitted")
 
+    existing = heads.get(branch)
+    owned = list(dict.fromkeys([rel.as_posix(), todo_rel.as_posix(), *files,
+                                *([misc_rel] if misc_rel else [])]))
+    conflicts = (_conflicts(root, base_sha, existing, set(owned), remote=remote, branch=branch)
+                 if existing else [])
+    title = f"{release_name + ' ' if release_name else ''}release notes: {ws.domain}"
+    wanted = {p: files[p] if p in files else read_blob(root, base_sha, p) for p in owned}
+    edits = (read_branch(root, base_sha=base_sha, existing=existing, wanted=wanted, title=title,
+                         remote=remote, branch=branch) if existing and not conflicts else None)
+    submitted = ws
+    if edits is not None and not edits.conflicts:
+        # what goes in is the merge: the audit and the change table are of that
+        files = {p: d for p, d in edits.files.items() if d != read_blob(root, base_sha, p)}
+        merged = edits.files.get(rel.as_posix())
+        if rel.as_posix() in edits.merged and merged is not None:
+            submitted = parse_worksheet(merged.decode("utf-8", "replace"), path=str(ws_path))
+    conflicts += edits.conflicts if edits is not None else []
+
     baseline = release.generated_baseline(below, refs=["HEAD", base_sha], folder=generated)
-    report = _audit(release, ws, baseline=baseline, pool=pool)
+    report = _audit(release, submitted, baseline=baseline, pool=pool)
     notes += report.notes
-    checks = report.checks.get(ws.path)
+    counts = _check_counts(ws_path)
     summary = summarise_changes(
-        baseline.original, ws, pool=update.pool if update is not None else pool,
+        baseline.original, submitted, pool=update.pool if update is not None else pool,
         adopted=update.adopted if update is not None else (), baseline=baseline.label,
-        checks=(checks["results"], checks["failed"]) if checks else None)
+        # run = passed + failed: "N passed" must not count the skips
+        checks=(counts["pass"] + counts["fail"], counts["fail"]) if counts else None)
     problems = list(report.findings)
     if kind == "todo":
         problems.insert(0, Finding(str(ws_path), 1, "not-done",
                                    f"still in todo/: run `relnotes done {ws_path}` first"))
-    existing = heads.get(branch)
-    owned = {rel.as_posix(), todo_rel.as_posix(), *files, *([misc_rel] if misc_rel else [])}
-    conflicts = (_conflicts(root, base_sha, existing, owned, remote=remote, branch=branch)
-                 if existing else [])
     repo = repo or _repo_from_url(url)
     head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
-    title = f"{release_name + ' ' if release_name else ''}release notes: {ws.domain}"
+    table = summary.markdown() + (f"\n\n{_describe_checks(counts)}" if counts else "")
     body = (f"Release notes worksheet **{ws.domain}**"
             f"{f' ({release_name})' if release_name else ''}, "
-            f"reviewed with relnotes (`{rel.as_posix()}`).\n\n{summary.markdown()}\n")
+            f"reviewed with relnotes (`{rel.as_posix()}`).\n\n{table}\n")
     if problems and force:
         body += (f"\n**Submitted with `--force` despite {len(problems)} problem(s):**\n\n"
                  + "\n".join(f"- `{p.file}:{p.line}` [{p.code}] {p.message}"
                              for p in problems) + "\n")
-    message = f"{title}\n\n{summary.markdown()}\n"
+    kept = "".join(f"Keeps {c}\n" for c in edits.others) if edits else ""
+    message = f"{title}\n\n{table}\n\n{kept}"
     return SubmitPlan(root=root, worksheet=rel.as_posix(), remote=remote, base=base,
                       base_sha=base_sha, repo=repo, head_owner=head_owner, branch=branch,
                       existing=existing, files=files, commit_message=message,
                       title=title, body=body, summary=summary, problems=problems,
-                      forced=force and bool(problems), notes=notes, conflicts=conflicts)
+                      forced=force and bool(problems), notes=notes, conflicts=conflicts,
+                      edits=edits, wanted=wanted)
+
+
+def _check_counts(worksheet: Path) -> Counter[str]:
+    """Verdicts (``pass``/``fail``/``skip``) and skip kinds (``skip:needs-cuda``) of the
+    results ``relnotes check --save`` left beside the worksheet; empty without them."""
+    path = sidecar_path(worksheet, "check")
+    if not path.exists():
+        return Counter()
+    try:
+        data = json.loads(read_text(path))
+    except ValueError as exc:
+        raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
+    counts: Counter[str] = Counter({"pass": 0, "fail": 0, "skip": 0})
+    for result in data.get("snippets", []) if isinstance(data, dict) else []:
+        if isinstance(result, dict) and result.get("verdict") in ("pass", "fail", "skip"):
+            counts[str(result["verdict"])] += 1
+            if result["verdict"] == "skip":
+                counts[f"skip:{result.get('kind') or 'other'}"] += 1
+    return counts
+
+
+def _describe_checks(counts: Counter[str]) -> str:
+    """``Snippet checks: 1 pass, 0 fail, 1 skip (needs-cuda: 1)``."""
+    kinds = ", ".join(f"{k.split(':', 1)[1]}: {n}" for k, n in sorted(counts.items())
+                      if k.startswith("skip:"))
+    return (f"Snippet checks: {counts['pass']} pass, {counts['fail']} fail, "
+            f"{counts['skip']} skip" + (f" ({kinds})" if kinds else ""))
 
 
 @dataclass
@@ -282,13 +338,21 @@ class SubmitOutcome:
 
 def _commit(plan: SubmitPlan) -> tuple[str, bool]:
     """(commit to push, whether it is new): on the existing branch when it still sits on
-    the current base, else on the base (the branch is then rebuilt)."""
+    the current base, else on the base (the branch is then rebuilt); a merge with the
+    branch when it holds edits your last submission did not have."""
     root = plan.root
+    message = f"{plan.commit_message.rstrip()}\n\n{TRAILER}: {plan.worksheet}\n"
+    if plan.edits is not None and plan.existing is not None:
+        if plan.edits.up_to_date:
+            return plan.existing, False
+        return commit_merge(root, base_sha=plan.base_sha, existing=plan.existing,
+                            edits=plan.edits, wanted=plan.wanted, files=plan.files,
+                            message=message, worksheet=plan.worksheet), True
     parent = plan.base_sha
     if plan.existing and is_ancestor(root, plan.base_sha, plan.existing):
         parent = plan.existing
-    commit, tree = build_commit(root, base=plan.base_sha, files=plan.files, parent=parent,
-                                message=plan.commit_message)
+    commit, tree = build_commit(root, base=plan.base_sha, files=plan.files, parents=[parent],
+                                message=message)
     if parent == plan.existing and tree_of(root, parent) == tree:
         return parent, False  # nothing new since the last submission
     return commit, True
@@ -296,7 +360,9 @@ def _commit(plan: SubmitPlan) -> tuple[str, bool]:
 
 def submit(plan: SubmitPlan, *, config: Config, client: GitHubClient | None = None
            ) -> SubmitOutcome:
-    """Commit, push and open (or update) the pull request described by ``plan``."""
+    """Commit, push and open (or update) the pull request described by ``plan``; GitHub
+    is asked for the repository first, so nothing is pushed where no pull request can be
+    opened."""
     if plan.conflicts:
         raise GitError("not submitted: " + " ".join(plan.conflicts))
     if plan.problems and not plan.forced:
@@ -316,12 +382,13 @@ def submit(plan: SubmitPlan, *, config: Config, client: GitHubClient | None = No
     if not client.has_token:
         raise GitHubError(f"no GitHub token in ${client.token_env} (the token_env setting "
                           "names the variable); nothing was pushed")
+    from relnotes.github.pulls import check_repository, open_pull_request
+
+    check_repository(client)
     commit, committed = _commit(plan)
     pushed = commit != plan.existing
     if pushed:
         push(plan.root, plan.remote, commit, plan.branch, expect=plan.existing)
-    from relnotes.github.pulls import open_pull_request
-
     try:
         pull = open_pull_request(client, head_owner=plan.head_owner or plan.repo.split("/")[0],
                                  branch=plan.branch, base=plan.base, title=plan.title,

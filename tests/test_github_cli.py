@@ -34,7 +34,8 @@ def test_fetch_text_then_json(fake_github, cache: Path) -> None:  # type: ignore
         (60, 60, 0, 0)
     assert {p["number"] for p in data["prs"]} >= {139505, 144940}
     assert set(data) == {"repo", "requested", "from_cache", "fetched", "requests",
-                         "waited_seconds", "not_found", "failed", "missing", "cache", "prs"}
+                         "waited_seconds", "not_found", "failed", "missing", "cache", "prs",
+                         "commits"}
     assert second.stderr == ""  # no progress bar, no chatter with json
 
 

@@ -20,7 +20,7 @@ LAYERS = [
     "entries", "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts",
     "decisions", "quantizer", "snippets", "triage", "summaries", "final_sources", "audit",
     "review", "status", "final_render",
-    "final_check", "final_build", "submit", "", "cli",
+    "final_check", "final_build", "submit_branch", "submit", "", "cli",
 ]
 RANK = {name: n for n, name in enumerate(LAYERS)}
 PACKAGE = REPO / "relnotes"

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.torch
-import torch  # noqa: F401  the `snippets` extra is part of the test set-up
+import torch  # the `snippets` extra is part of the test set-up
 import torchao  # noqa: F401
 
 SECRETS = {
@@ -303,3 +303,24 @@ def test_worker_death_falls_back_to_a_fresh_process(tmp_path):
         fresh_start._worker._proc.kill()  # the worker dies between snippets
         r = only(check(tmp_path, fresh_start, entry("import torch\ny = torch.ones(1)\n")))
     assert r.verdict == "pass", r.message
+
+
+def test_backends_this_build_lacks_are_skips_that_name_them(tmp_path, runner):
+    """Issue 19: preferred_linalg_library("cusolver") on the CPU build was FAIL
+    [snippet-bug]; code for another device or library the build lacks is a skip, while
+    a name torch.cuda does not have is still a missing API."""
+    if torch.backends.cuda.is_built() or torch.backends.mps.is_built() or torch.xpu._is_compiled():
+        pytest.skip("needs a CPU-only torch build")
+    body = (
+        entry('import torch\ntorch.backends.cuda.preferred_linalg_library("cusolver")\n', pr=1)
+        + entry("import torch\nx = torch.ones(2).to('mps')\n", pr=2)
+        + entry("import torch\ns = torch.xpu.Stream()\n", pr=3)
+        + entry("import torch\ntorch.cuda.not_a_function()\n", label=None, pr=4)
+    )
+    results = check(tmp_path, runner, body)
+    assert [(r.prs[0], r.verdict, r.kind) for r in results] == [
+        (1, "skip", "needs-cuda"), (2, "skip", "needs-backend"), (3, "skip", "needs-backend"),
+        (4, "fail", "missing-api")]
+    assert results[0].message.startswith("needs cuSOLVER, which this torch (")
+    assert "not been compiled with cuSOLVER" in results[0].message
+    assert "needs MPS" in results[1].message and "needs XPU" in results[2].message

@@ -84,7 +84,7 @@ def test_checker_accepts_superclass_names_but_not_prose():
 
 
 def test_facts_follow_the_wheels():
-    v = facts.parse_version
+    v = facts.release_line
     assert v("2.7") == (2, 7) and v("v2.10.1+cpu") == (2, 10) and v("soon") is None
     assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 6)) is True
     assert facts.existed("torch._export.capture_pre_autograd_graph", (2, 7)) is False
@@ -228,3 +228,87 @@ def test_ellipsis_placeholders_are_illustrative():
     found, _ = verdict.pre_run("import torch\ntorch.export.export(...)\n", code_line=3)
     assert (found.kind, found.line) == ("needs-setup", 4)
     assert verdict.pre_run("import torch\nx = torch.ones(2, 2)[..., 0]\n", code_line=1)[0] is None
+
+
+def test_one_name_means_one_thing_for_versions():
+    """``versions.Version``/``parse_version`` are the one version type and parser; the
+    facts table speaks of release lines ``(2, 7)`` under names of their own (issue 20)."""
+    import ast
+
+    from relnotes import versions
+    from tests.helpers import REPO
+
+    clash = []
+    for path in sorted((REPO / "relnotes").rglob("*.py")):
+        if path.name == "versions.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = ([t.id for t in node.targets if isinstance(t, ast.Name)]
+                     if isinstance(node, ast.Assign) else
+                     [node.name] if isinstance(node, ast.FunctionDef | ast.ClassDef) else [])
+            clash += [f"{path.relative_to(REPO)}:{node.lineno}: {n}" for n in names
+                      if n in ("Version", "parse_version")]
+    assert clash == []
+    assert facts.release_line("v2.10.1+cpu") == versions.parse_version("2.10.1").line == (2, 10)
+    assert facts.release_line("soon") is None and facts.line_text((2, 7)) == "2.7"
+
+
+# What torch 2.13.0+cpu says when a snippet needs what this build lacks (measured).
+MISSING_BACKEND = [
+    ("RuntimeError", ("Cannot set preferred backend to cuSOLVER if PyTorch has not been "
+                      "compiled with cuSOLVER."), None, "needs-cuda", "cuSOLVER"),
+    ("RuntimeError", ("Cannot set preferred backend to cuBLASLt if PyTorch has not been "
+                      "compiled with cuBLASLt."), None, "needs-cuda", "cuBLASLt"),
+    ("AssertionError", "Torch not compiled with CUDA enabled", None, "needs-cuda", "CUDA"),
+    ("AssertionError", "Torch not compiled with XPU enabled", None, "needs-backend", "XPU"),
+    ("AssertionError", "Torch not compiled with MTIA enabled. Ensure you have `import mtia`",
+     None, "needs-backend", "MTIA"),
+    ("RuntimeError", "PyTorch is not linked with support for mps devices", None,
+     "needs-backend", "MPS"),
+    ("RuntimeError", "Cannot execute deviceSynchronize() without MPS backend.", None,
+     "needs-backend", "MPS"),
+    ("RuntimeError", "The MPS backend is not available on this machine", None,
+     "needs-backend", "MPS"),
+    ("NotImplementedError", ("Could not run 'aten::empty.memory_format' with arguments from "
+                             "the 'MPS' backend. This could be because the operator doesn't "
+                             "exist for this backend"), None, "needs-backend", "MPS"),
+    ("NotImplementedError", ("Could not run 'aten::empty.memory_format' with arguments from "
+                             "the 'HIP' backend."), None, "needs-backend", "HIP"),
+    ("RuntimeError", "torch.cuda.Stream requires CUDA support", None, "needs-cuda", "CUDA"),
+    ("RuntimeError", "Found no NVIDIA driver on your system.", None, "needs-cuda", "CUDA"),
+    ("RuntimeError", "No CUDA GPUs are available", None, "needs-cuda", "CUDA"),
+    ("RuntimeError", "Cannot access accelerator device when none is available.", None,
+     "needs-backend", "an accelerator"),
+    ("AttributeError", "module 'torch._C' has no attribute '_cuda_tunableop_enable'",
+     "torch._C._cuda_tunableop_enable", "needs-cuda", "CUDA"),
+    ("RuntimeError", "Tried to instantiate dummy base class Stream", None, "needs-backend",
+     "XPU"),
+]
+
+
+@pytest.mark.parametrize("etype,message,missing,kind,backend", MISSING_BACKEND,
+                         ids=[m[1][:40] for m in MISSING_BACKEND])
+def test_a_backend_this_build_lacks_is_a_skip_that_names_it(etype, message, missing, kind,
+                                                           backend):
+    trace = ('  File "/venv/site-packages/torch/xpu/streams.py", line 39, in __new__\n'
+             '  File "/venv/site-packages/torch/_utils.py", line 1034, in err_fn\n')
+    found = _classify(Outcome("error", error=Failure(etype, message, line=1, missing=missing,
+                                                     traceback=trace)))
+    assert (found.verdict, found.kind) == ("skip", kind), found.message
+    assert f"needs {backend}" in found.message and "2.13.0+cpu" in found.message
+    assert message.split(".")[0][:30] in found.message and found.line == 10  # the evidence
+
+
+def test_a_torch_error_that_only_mentions_a_backend_is_still_judged():
+    """Missing APIs and real bugs stay failures even when their text says cuda or mps."""
+    attr = _classify(Outcome("error", error=Failure(
+        "AttributeError", "module 'torch.cuda' has no attribute 'not_a_function'", line=1,
+        missing="torch.cuda.not_a_function")))
+    assert (attr.verdict, attr.kind) == ("fail", "missing-api")
+    sparse = _classify(Outcome("error", error=Failure(
+        "NotImplementedError", "Could not run 'aten::foo' with arguments from the "
+        "'SparseCPU' backend.", line=1)))
+    assert (sparse.verdict, sparse.kind) == ("fail", "snippet-bug")
+    bug = _classify(Outcome("error", error=Failure(
+        "ValueError", "device must be 'cpu' or 'cuda', got 'gpu'", line=1)))
+    assert (bug.verdict, bug.kind) == ("fail", "snippet-bug")

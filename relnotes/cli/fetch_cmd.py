@@ -14,16 +14,18 @@ from relnotes.errors import GitHubError, UsageError
 class ProgressBar:
     """``fetch``'s progress: one line on stderr, redrawn in place after every batch."""
 
-    def __init__(self, *, stream: IO[str] | None = None, width: int = 30) -> None:
+    def __init__(self, *, stream: IO[str] | None = None, width: int = 30,
+                 label: str = "PR metadata") -> None:
         self.stream = stream or sys.stderr
         self.width = width
+        self.label = label
         self.drawn = False
 
     def __call__(self, done: int, total: int, requests: int) -> None:
         if total <= 0:
             return
         filled = self.width * min(done, total) // total
-        self.stream.write(f"\rPR metadata [{'#' * filled}{'.' * (self.width - filled)}] "
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
                           f"{done}/{total} ({requests} requests)")
         self.stream.flush()
         self.drawn = True
@@ -75,8 +77,11 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     """Fetch PR metadata (labels, files, state, author, body) into the local cache.
 
     FILES are any release files: worksheets, miscategorized.md, cherrypicks.md, final
-    notes (every PR they mention). Asks GitHub's GraphQL API for 50 PRs per request and only for PRs not cached yet, so
-    a second run costs no request; an interrupted run resumes. The token is read from
+    notes (every PR they mention). Asks GitHub's GraphQL API for 50 PRs per request and
+    only for PRs not cached yet, so a second run costs no request; an interrupted run
+    resumes. Items that carry only a commit hash are tied to the PR that commit belongs
+    to (one REST request per commit, cached too), and that PR is fetched with the rest:
+    triage and review then see it. The token is read from
     $GITHUB_TOKEN (or the variable named by the token_env setting). A progress bar is
     shown on stderr when it is a terminal (never with --format json).
 
@@ -88,21 +93,32 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
       relnotes fetch --prs 139505,144940 --format json
       relnotes fetch todo/*.md --refresh --api-url http://127.0.0.1:8765
     """
-    from relnotes.github.fetch import describe_failures, document_prs, fetch_metadata
+    from relnotes.github.commits import resolve_commits
+    from relnotes.github.fetch import describe_failures, document_refs, fetch_metadata
 
     if not files and not prs:
         raise UsageError("give release FILES or --prs N[,N...]")
-    numbers = document_prs(files) + _parse_prs(prs)
+    numbers, commits = document_refs(files)
+    numbers += _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
-    bar = ProgressBar() if fmt != "json" and _stderr_is_tty() else None
+    show = fmt != "json" and _stderr_is_tty()
+    bar = ProgressBar(label="commits") if show and commits else None
     try:
-        result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,
-                                progress=bar)
+        tied = resolve_commits(commits, config=config, offline=offline, refresh=refresh,
+                               progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    bar = ProgressBar() if show else None
+    try:
+        result = fetch_metadata([*numbers, *tied.tied.values()], config=config,
+                                offline=offline, refresh=refresh, progress=bar)
     finally:
         if bar is not None:
             bar.close()
     if fmt == "json":
-        emit_json(result.to_json())
+        emit_json({**result.to_json(), "commits": {s: tied.prs.get(s) for s in commits
+                                                   if s in tied.prs}})
     else:
         total = len(result.records) + len(result.failed) + len(result.missing)
         click.echo(f"{result.repo}: {total} PRs, {result.from_cache} from cache, "
@@ -112,6 +128,15 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
         if result.missing:
             click.echo(f"not cached ({len(result.missing)}, offline): "
                        + _listed(sorted(result.missing)))
+        if commits:
+            click.echo(f"{len(commits)} commit(s) without a PR link: {len(tied.tied)} tied to "
+                       f"a PR, {len(tied.prs) - len(tied.tied)} without one "
+                       f"({tied.from_cache} from cache)"
+                       + (f", {len(tied.missing)} not cached (offline)" if tied.missing else ""))
         click.echo(f"cache: {result.cache_path} (records of {result.api_url})")
+    if tied.failed:
+        shown = ", ".join(list(tied.failed)[:_SHOWN])
+        raise GitHubError(f"could not ask GitHub about {len(tied.failed)} commit(s) ({shown}): "
+                          f"{next(iter(tied.failed.values()))}; run again to resume")
     if result.failed:
         raise GitHubError(describe_failures(result.failed))

@@ -12,7 +12,7 @@ import click
 from relnotes.cli.app import command, emit_json
 from relnotes.config import Config
 from relnotes.errors import UsageError
-from relnotes.github import metadata_for
+from relnotes.github import metadata_for, unlinked_commits
 from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Worksheet, read_worksheet
 
@@ -97,7 +97,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
     config = release.config
     ws = read_worksheet(file)
     metadata = metadata_for(sorted({p for i in ws.items() for p in i.all_prs}), config=config,
-                            offline=True)
+                            offline=True, commits=unlinked_commits(ws.items()))
     history = load_history(release.history)
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)

@@ -11,7 +11,7 @@ import click
 from relnotes.apply import apply_decisions, apply_to_files
 from relnotes.cli.app import command, emit_json
 from relnotes.errors import UsageError
-from relnotes.github import metadata_for
+from relnotes.github import metadata_for, unlinked_commits
 from relnotes.release import ReleaseFolder
 from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
@@ -84,7 +84,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
                            recency=recency)
     metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()
                                     for pr in item.all_prs}),
-                            config=config, offline=offline, sources=files)
+                            config=config, offline=offline, sources=files,
+                            commits=unlinked_commits(i for ws in worksheets for i in ws.items()))
     progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,

@@ -1,4 +1,5 @@
-"""The sqlite cache of PR metadata, keyed by (API URL, repo, number).
+"""The sqlite cache of PR metadata, keyed by (API URL, repo, number), and of the PR each
+commit belongs to, keyed by (API URL, repo, commit hash as written).
 
 The API URL is part of the key so that records fetched from a test server or a GitHub
 Enterprise host are never served as api.github.com's (``fetch --api-url`` without a
@@ -20,7 +21,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from relnotes.config import Config
 from relnotes.errors import GitHubError
@@ -46,6 +47,17 @@ CREATE TABLE IF NOT EXISTS pr_records (
     updated_at TEXT,
     fetched_at TEXT NOT NULL,
     PRIMARY KEY (api_url, repo, number)
+)
+"""
+# pr is NULL when GitHub knows no pull request of the commit (an answer, cached too)
+_COMMITS = """
+CREATE TABLE IF NOT EXISTS commit_prs (
+    api_url TEXT NOT NULL,
+    repo TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    pr INTEGER,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (api_url, repo, sha)
 )
 """
 
@@ -119,9 +131,11 @@ class MetadataCache:
                 # rebuilds its own table instead of failing on this one
                 conn.execute("DROP TABLE IF EXISTS prs")
                 conn.execute("DROP TABLE IF EXISTS pr_records")
+                conn.execute("DROP TABLE IF EXISTS commit_prs")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
             conn.execute(_PRS)
+            conn.execute(_COMMITS)  # added within schema 2: older relnotes ignore it
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -171,11 +185,35 @@ class MetadataCache:
              r.fetched_at or "")
             for r in records
         ]
+        return self._write("INSERT OR REPLACE INTO pr_records VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def get_commits(self, repo: str, shas: Iterable[str], *, api_url: str
+                    ) -> dict[str, int | None]:
+        """``{sha: PR or None}`` for the cached ones among ``shas`` (missing ones absent)."""
+        wanted = list(dict.fromkeys(shas))
+        out: dict[str, int | None] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            rows = self._conn.execute(
+                f"SELECT sha, pr FROM commit_prs WHERE api_url=? AND repo=? "
+                f"AND sha IN ({','.join('?' * len(chunk))})", (_key(api_url), repo, *chunk),
+            ).fetchall()
+            out.update((str(sha), None if pr is None else int(pr)) for sha, pr in rows)
+        return out
+
+    def put_commits(self, repo: str, prs: dict[str, int | None], *, api_url: str,
+                    fetched_at: str) -> int:
+        """Store which PR each commit belongs to, in one transaction; return how many."""
+        rows = [(_key(api_url), repo, sha, pr, fetched_at) for sha, pr in prs.items()]
+        return self._write("INSERT OR REPLACE INTO commit_prs VALUES (?, ?, ?, ?, ?)", rows)
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        """``sql`` for every row, in one transaction (all or nothing); how many rows."""
         if not rows:
             return 0
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany("INSERT OR REPLACE INTO pr_records VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._conn.executemany(sql, rows)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")

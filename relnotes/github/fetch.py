@@ -3,12 +3,16 @@
 The cache answers first; only the numbers it lacks (or all of them with ``refresh``) go
 to GitHub, and every batch is stored as soon as it arrives, so a run that is interrupted
 or fails half-way keeps what it got and the next run asks only for the rest.
+
+Items that carry only a commit hash get the PR ``relnotes fetch`` found for their commit
+(:mod:`relnotes.github.commits`): :func:`metadata_for` returns a :class:`Metadata` that
+knows it, and :func:`item_prs` is an item's PRs for metadata purposes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.cache import MetadataCache, resolve_cache_path
+from relnotes.github.commits import cached_commit_prs
 from relnotes.github.records import PRRecord
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
+    from relnotes.worksheet import Item
 
-__all__ = ["FetchResult", "MetadataLookup", "Progress", "cached_metadata", "document_prs",
-           "fetch_metadata", "lookup_metadata", "metadata_for"]
+__all__ = ["FetchResult", "Metadata", "MetadataLookup", "Progress", "cached_metadata",
+           "document_prs", "document_refs", "fetch_metadata", "item_prs",
+           "lookup_metadata", "metadata_for", "unlinked_commits"]
 
 log = logging.getLogger(__name__)
 
@@ -213,17 +220,77 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
+class Metadata(dict[int, PRRecord]):
+    """PR records by number, and ``commit_prs``: the PR each commit of a commit-only item
+    belongs to, as far as the cache knows (what ``relnotes fetch`` found)."""
+
+    def __init__(self, records: Mapping[int, PRRecord] | None = None, *,
+                 commit_prs: Mapping[str, int] | None = None) -> None:
+        super().__init__(records or {})
+        self.commit_prs = dict(commit_prs or {})
+
+
+def item_prs(item: Item, metadata: Mapping[int, Any]) -> list[int]:
+    """The PRs whose metadata speaks for ``item``: its own links, else the PRs its commit
+    hashes belong to (when ``metadata`` is a :class:`Metadata` that knows them)."""
+    if item.prs:
+        return list(item.prs)
+    tied: Mapping[str, int] = getattr(metadata, "commit_prs", {})
+    return list(dict.fromkeys(tied[c.lower()] for c in item.commits if c.lower() in tied))
+
+
+def unlinked_commits(items: Iterable[Item]) -> list[str]:
+    """The commit hashes of the items that link no PR (lower case, each once)."""
+    return list(dict.fromkeys(c.lower() for item in items if not item.all_prs
+                              for c in item.commits))
+
+
 def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = False,
-                 sources: Sequence[str | Path] = ()) -> dict[int, PRRecord]:
+                 sources: Sequence[str | Path] = (), commits: Iterable[str] = ()) -> Metadata:
     """The records :func:`lookup_metadata` found; its warning, if any, logged once.
 
     The one cache-then-GitHub helper of the commands: never raises because GitHub cannot
-    be reached; not-found PRs are in the result with ``found=False``.
+    be reached; not-found PRs are in the result with ``found=False``. ``commits`` (of
+    items without a PR link) are looked up in the cache only -- ``relnotes fetch`` asks
+    GitHub, one request each -- and their PRs' records are looked up with the rest.
     """
-    lookup = lookup_metadata(numbers, config=config, offline=offline, sources=sources)
+    wanted = list(dict.fromkeys(c.lower() for c in commits))
+    try:
+        known = cached_commit_prs(wanted, config=config) if wanted else {}
+    except (GitHubError, OSError) as exc:
+        log.info("no cached commits: %s", exc)
+        known = {}
+    tied = {sha: pr for sha, pr in known.items() if pr is not None}
+    if len(known) < len(wanted):
+        log.info("%d of %d commit(s) of items without a PR link are not resolved yet: "
+                 "`relnotes fetch` ties them to their PRs", len(wanted) - len(known),
+                 len(wanted))
+    lookup = lookup_metadata([*numbers, *tied.values()], config=config, offline=offline,
+                             sources=sources)
     if lookup.warning:
         log.warning("%s", lookup.warning)
-    return lookup.records
+    return Metadata(lookup.records, commit_prs=tied)
+
+
+def document_refs(paths: Iterable[str | Path]) -> tuple[list[int], list[str]]:
+    """(PR numbers, commit hashes) the given release files reference, each file read
+    once: :func:`document_prs`, and the hashes of the items that link no PR (final notes
+    have none: their items are all PRs)."""
+    from relnotes.documents import read_document
+    from relnotes.finalnotes import FinalNotes
+
+    numbers: list[int] = []
+    commits: list[str] = []
+    for path in paths:
+        doc = read_document(path)
+        if isinstance(doc, FinalNotes):
+            numbers.extend(doc.pr_places())
+            continue
+        items = doc.items()
+        for item in items:
+            numbers.extend(item.all_prs)
+        commits += unlinked_commits(items)
+    return list(dict.fromkeys(numbers)), list(dict.fromkeys(commits))
 
 
 def document_prs(paths: Iterable[str | Path]) -> list[int]:
@@ -231,15 +298,4 @@ def document_prs(paths: Iterable[str | Path]) -> list[int]:
     worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (title PRs and those of
     nested bullets), and every PR final notes mention (entries and text, outside code).
     The kind of each file comes from :func:`relnotes.documents.read_document`."""
-    from relnotes.documents import read_document
-    from relnotes.finalnotes import FinalNotes
-
-    numbers: list[int] = []
-    for path in paths:
-        doc = read_document(path)
-        if isinstance(doc, FinalNotes):
-            numbers.extend(doc.pr_places())
-            continue
-        for item in doc.items():
-            numbers.extend(item.all_prs)
-    return list(dict.fromkeys(numbers))
+    return document_refs(paths)[0]

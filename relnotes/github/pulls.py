@@ -6,8 +6,9 @@ token, rate limits and retries are handled as for ``fetch``. Creating is the one
 that is not idempotent: when GitHub says a pull request already exists (the first try
 went through but its answer was lost), it is looked up again and edited instead.
 
-Errors name the repository and say what to do, because by the time this runs the branch
-has been pushed and the user has to finish by hand or run ``submit`` again.
+Errors name the repository and say what to do. :func:`check_repository` asks for the
+repository before the branch is pushed; a failure after the push leaves the user to
+finish by hand or run ``submit`` again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from relnotes.errors import GitHubError
 from relnotes.github.client import GitHubClient, GitHubStatusError
 
-__all__ = ["PullRequest", "open_pull_request"]
+__all__ = ["PullRequest", "check_repository", "open_pull_request"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ def _explain(exc: GitHubError, client: GitHubClient) -> str:
             hint = "try again later"
         return f"{said} for {repo}: {hint}"
     return f"{exc.message} (repository {repo}); try again when {where} can be reached"
+
+
+def check_repository(client: GitHubClient) -> None:
+    """Ask GitHub for the repository before anything is pushed: a wrong ``--repo``, a bad
+    token or a host that cannot be reached stops the submission with nothing pushed."""
+    try:
+        client.rest("GET", f"/repos/{client.repo}")
+    except GitHubError as exc:
+        raise GitHubError(f"{_explain(exc, client)}; nothing was pushed") from None
 
 
 def open_pull_request(client: GitHubClient, *, head_owner: str, branch: str, base: str,

@@ -198,8 +198,11 @@ def check_files(
                                     claim.message))
     if not parts:
         return CheckReport([], claims)
+    if progress is not None:
+        progress(f"{len(parts)} code part(s) to check")
     with Runner(
-        timeout=timeout, memory_mb=memory_mb, python=python, warm=warm, no_isolation=no_isolation
+        timeout=timeout, memory_mb=memory_mb, python=python, warm=warm, no_isolation=no_isolation,
+        progress=progress,
     ) as runner:
         report = check_parts(parts, runner=runner, progress=progress)
     report.claims = claims

@@ -27,24 +27,24 @@ from collections.abc import Callable
 from typing import Any
 
 from relnotes.snippets import facts
-from relnotes.snippets.facts import Version, parse_version
+from relnotes.snippets.facts import Line, release_line
 
 __all__ = ["EMULATED_BEHAVIOUR", "install", "installed_version"]
 
 _AO = "torch.ao.quantization"
 _CAPTURE = facts.fact_for("torch._export.capture_pre_autograd_graph")
-_CAPTURE_LAST = facts.version_text(_CAPTURE.span.last) if _CAPTURE and _CAPTURE.span.last else "?"
+_CAPTURE_LAST = facts.line_text(_CAPTURE.span.last) if _CAPTURE and _CAPTURE.span.last else "?"
 
 #: Emulated functions that reproduce the old version's behaviour, not just its name:
 #: an error raised inside them is what that version would have raised.
 EMULATED_BEHAVIOUR = frozenset({"capture_pre_autograd_graph", "export_for_training"})
 
 
-def installed_version() -> Version:
+def installed_version() -> Line:
     """The torch this (sandboxed) process imported."""
     import torch
 
-    version = parse_version(torch.__version__)
+    version = release_line(torch.__version__)
     assert version is not None
     return version
 
@@ -87,7 +87,7 @@ class _Emulator(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 }
             )
             module.__doc__ = f"relnotes emulation of {spec.name}, served by {served}"
-            module.__getattr__ = _delegate(spec.name, real)  # type: ignore[method-assign]
+            vars(module)["__getattr__"] = _delegate(spec.name, real)  # PEP 562
             if spec.name not in self.used:
                 self.used.append(spec.name)
             self.wrap(spec.name, module)
@@ -125,7 +125,7 @@ def _module_getattr(module: types.ModuleType, extra: dict[str, Callable[[], Any]
             return previous(attr)
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
-    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    vars(module)["__getattr__"] = __getattr__  # PEP 562: looked up in the module's dict
 
 
 def install(
@@ -144,7 +144,7 @@ def install(
     import torch._export
     import torch.export
 
-    version = parse_version(label)
+    version = release_line(label)
     have = installed_version()
     real_export = torch.export.export
 
@@ -213,17 +213,16 @@ def _parents(name: str) -> list[str]:
 
 
 def _deprecated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         warnings.warn(facts.AO_DEPRECATION_TEXT, DeprecationWarning, stacklevel=2)
         return fn(*args, **kwargs)
 
-    wrapper.__name__ = getattr(fn, "__name__", "wrapper")
-    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
 
 def _attribute_emulations(
-    version: Version,
+    version: Line,
     used: list[str],
     export: Callable[..., Any],
     on_export: Callable[[tuple[Any, ...]], None] | None,

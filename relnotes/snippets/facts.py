@@ -25,43 +25,46 @@ __all__ = [
     "EXPORT_STRICT_DEFAULT",
     "ApiFact",
     "BehaviourFact",
+    "Line",
     "Span",
-    "Version",
     "existed",
     "fact_for",
-    "parse_version",
-    "version_text",
+    "line_text",
+    "release_line",
 ]
 
-Version = tuple[int, int]
+#: A release line, ``(2, 7)``: what the facts compare (``versions.Version.line``). The
+#: facts never need a patch number, so they do not use :class:`versions.Version`.
+Line = tuple[int, int]
 
 
-def parse_version(text: str | None) -> Version | None:
-    """``"2.7"``, ``"2.7.0"``, ``"v2.7.1+cpu"`` -> ``(2, 7)``; anything else -> None."""
+def release_line(text: str | None) -> Line | None:
+    """``"2.7"``, ``"2.7.0"``, ``"v2.7.1+cpu"`` -> ``(2, 7)`` (read by
+    :func:`relnotes.versions.parse_version`); anything else -> None."""
     version = versions.parse_version(text)
     return version.line if version else None
 
 
-def version_text(version: Version) -> str:
+def line_text(line: Line) -> str:
     """``(2, 7)`` -> ``"2.7"``."""
-    return f"{version[0]}.{version[1]}"
+    return f"{line[0]}.{line[1]}"
 
 
 @dataclass(frozen=True)
 class Span:
     """The releases ``first`` to ``last`` inclusive; None: open at that end."""
 
-    first: Version | None
-    last: Version | None
+    first: Line | None
+    last: Line | None
 
-    def contains(self, version: Version) -> bool:
+    def contains(self, version: Line) -> bool:
         return (self.first is None or version >= self.first) and (
             self.last is None or version <= self.last
         )
 
     def describe(self) -> str:
-        first = version_text(self.first) if self.first else "early releases"
-        last = version_text(self.last) if self.last else "today"
+        first = line_text(self.first) if self.first else "early releases"
+        last = line_text(self.last) if self.last else "today"
         return f"from {first} to {last}"
 
 
@@ -74,7 +77,7 @@ class ApiFact:
     served_by: str
     kind: str = "module"  # "module" | "attribute"
 
-    def existed_in(self, version: Version) -> bool:
+    def existed_in(self, version: Line) -> bool:
         return self.span.contains(version)
 
     def lifetime(self) -> str:
@@ -175,7 +178,7 @@ def fact_for(name: str) -> ApiFact | None:
     return None
 
 
-def existed(name: str, version: Version) -> bool | None:
+def existed(name: str, version: Line) -> bool | None:
     """Whether ``name`` existed in ``version`` per :data:`API` (None: no fact)."""
     fact = fact_for(name)
     return None if fact is None else fact.existed_in(version)

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from relnotes.errors import SnippetError
-from relnotes.snippets.facts import Version, parse_version, version_text
+from relnotes.snippets.facts import Line, line_text, release_line
 
 __all__ = ["Installed", "Interpreter", "probe"]
 
@@ -43,14 +43,14 @@ print(json.dumps({
 class Installed:
     """What the snippets run on: the classifier's view of the interpreter."""
 
-    torch: Version
+    torch: Line
     torch_text: str
     torchao: str | None = None
 
     @property
     def torch_line(self) -> str:
         """``"2.13"``."""
-        return version_text(self.torch)
+        return line_text(self.torch)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Interpreter:
 
     def installed(self) -> Installed:
         """The torch snippets run on; a clear error when the interpreter has none."""
-        version = parse_version(self.torch)
+        version = release_line(self.torch)
         if self.torch is None or version is None:
             found = "no torch" if self.torch is None else f"torch {self.torch!r}, not a version"
             raise SnippetError(

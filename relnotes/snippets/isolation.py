@@ -29,14 +29,26 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from relnotes.errors import SnippetError
 from relnotes.snippets.interpreter import Interpreter
 
-__all__ = ["BACKENDS", "Backend", "Bubblewrap", "Launch", "NoIsolation", "choose"]
+__all__ = ["BACKENDS", "Backend", "Bubblewrap", "Launch", "NoIsolation", "PopenOptions",
+           "choose"]
 
 #: MiB of shared memory (``/dev/shm``: multiprocessing locks, DataLoader workers).
 _SHM_MB = 64
+
+
+class PopenOptions(TypedDict):
+    """What :meth:`Launch.popen_options` gives :class:`subprocess.Popen`, typed, so the
+    call is checked like any other."""
+
+    env: dict[str, str]
+    cwd: str
+    close_fds: bool
+    start_new_session: bool
 
 
 @dataclass
@@ -59,15 +71,11 @@ class Launch:
     notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
 
-    def popen_options(self) -> dict[str, object]:
+    def popen_options(self) -> PopenOptions:
         """Keyword arguments for :class:`subprocess.Popen` (besides the std streams)."""
-        options: dict[str, object] = {
-            "env": self.env,
-            "cwd": self.cwd,
-            "close_fds": True,  # no inherited file descriptors
-            "start_new_session": True,  # no controlling terminal; one group to kill
-        }
-        return options
+        return PopenOptions(env=self.env, cwd=self.cwd,
+                            close_fds=True,  # no inherited file descriptors
+                            start_new_session=True)  # no controlling terminal; one group
 
     def cleanup(self) -> None:
         if self.host_dir:

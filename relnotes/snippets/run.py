@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -43,8 +45,11 @@ class Runner:
         python: str | None = None,
         warm: bool = True,
         no_isolation: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.timeout = timeout
+        # what the slow first steps are doing (seconds: the sandbox, importing torch)
+        self.progress = progress or (lambda message: None)
         self.memory_mb = memory_mb
         self.python = python or sys.executable
         self.warm = warm
@@ -71,6 +76,8 @@ class Runner:
         if self.installed is not None:
             return self.installed
         backend = isolation.choose(no_isolation=self.no_isolation)
+        self.progress(f"asking {self.python} for its torch; checking the sandbox "
+                      f"({backend.name})")
         with tempfile.TemporaryDirectory(prefix="relnotes-probe-") as home:
             interpreter = probe(self.python, env=sandbox.safe_env(home))
         installed = interpreter.installed()
@@ -83,8 +90,13 @@ class Runner:
             assert self.backend is not None and self.interpreter is not None
             worker = WarmWorker(interpreter=self.interpreter, backend=self.backend,
                                 memory_mb=self.memory_mb)
+            self.progress(f"starting the sandboxed worker: importing torch "
+                          f"{self.installed.torch_text if self.installed else ''} and torchao "
+                          "once (seconds)")
+            started = time.monotonic()
             try:
                 worker.start()
+                self.progress(f"worker ready in {time.monotonic() - started:.1f}s")
                 self._worker = worker
             except WorkerDied as exc:
                 log.warning("warm worker unavailable (%s); using a fresh process per snippet", exc)

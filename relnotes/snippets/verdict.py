@@ -4,9 +4,11 @@
 labelled version), ``snippet-bug`` (it would fail on the labelled version too),
 ``expectation`` (a claimed error/warning did not happen, or another did), ``timeout`` or
 ``crash`` (the process died, or ran into a memory, process or output limit); ``skip``
-with kind ``needs-cuda``, ``needs-distributed``, ``not-python``, ``needs-setup`` (free
-names nobody provides, or an API relnotes cannot emulate) or ``not-run`` (no sandbox or
-no torch to run it with).
+with kind ``needs-cuda`` (CUDA or one of its libraries, cuSOLVER, cuDNN, ...),
+``needs-backend`` (another device or library this torch build or machine lacks: MPS,
+XPU, ...; :mod:`relnotes.snippets.backends` reads it from torch's message),
+``needs-distributed``, ``not-python``, ``needs-setup`` (free names nobody provides, or an
+API relnotes cannot emulate) or ``not-run`` (no sandbox or no torch to run it with).
 
 :func:`pre_run` gives the verdicts that need no run; :func:`classify` reads the typed
 :class:`~relnotes.snippets.outcome.Outcome` of a run -- whatever sandbox produced it --
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from relnotes.snippets import facts, fixtures
+from relnotes.snippets.backends import missing_backend
 from relnotes.snippets.emulate import EMULATED_BEHAVIOUR
 from relnotes.snippets.interpreter import Installed
 from relnotes.snippets.outcome import Failure, Outcome
@@ -35,9 +38,6 @@ _CUDA_USE = re.compile(
 _DIST_USE = re.compile(
     r"init_process_group|init_device_mesh|DistributedDataParallel\(|\bfully_shard\(|"
     r"FullyShardedDataParallel\(|torchrun|dist\.barrier\("
-)
-_CUDA_ERROR = re.compile(
-    r"CUDA|NVIDIA driver|cuda|Torch not compiled with|no (XPU|MPS) device|xpu device", re.IGNORECASE
 )
 _DIST_ERROR = re.compile(
     r"process group|init_process_group|MASTER_ADDR|Default process group|"
@@ -149,7 +149,7 @@ def _placeholder_line(code: str) -> int | None:
 
 def _missing_api(name: str, label: str | None, installed: Installed) -> tuple[str, str, str]:
     """(verdict, kind, message) for a name the run could not find."""
-    labelled = facts.parse_version(label)
+    labelled = facts.release_line(label)
     root = name.split(".")[0]
     if root != "torch":
         ran = f"snippets run on torchao {installed.torchao}" if installed.torchao \
@@ -166,7 +166,7 @@ def _missing_api(name: str, label: str | None, installed: Installed) -> tuple[st
             (f"{name} does not exist in {unlabelled}the installed torch "
              f"{installed.torch_line}{life}"),
         )
-    version = facts.version_text(labelled)
+    version = facts.line_text(labelled)
     if fact is not None and not fact.existed_in(labelled):
         return "fail", "missing-api", f"{name} does not exist in torch {version}{life}"
     status = _profile_status(name, version)
@@ -231,8 +231,12 @@ def _error_verdict(err: Failure, part: _Part) -> Verdict:
         return Verdict("fail", "syntax", f"{evidence}{at}", line=line)
     if _DIST_ERROR.search(text):
         return Verdict("skip", "needs-distributed", f"{evidence}{at}", line=line)
-    if _CUDA_ERROR.search(text) and etype not in ("ImportError", "ModuleNotFoundError"):
-        return Verdict("skip", "needs-cuda", f"{evidence}{at}", line=line)
+    lacking = missing_backend(err)
+    if lacking is not None:
+        build = part.installed.torch_text
+        return Verdict("skip", "needs-cuda" if lacking.cuda else "needs-backend",
+                       f"needs {lacking.name}, which this torch ({build}) lacks: "
+                       f"{evidence}{at}", line=line)
     missing = err.missing
     if missing and etype in ("ImportError", "ModuleNotFoundError", "AttributeError"):
         if missing.split(".")[0] not in _OURS and etype == "ModuleNotFoundError":
@@ -247,7 +251,7 @@ def _error_verdict(err: Failure, part: _Part) -> Verdict:
                 "skip", "needs-setup", f"free name {err.name!r} nobody provides{at}", line=line
             )
         return Verdict("fail", "snippet-bug", f"{evidence}{at}", line=line)
-    labelled = facts.parse_version(part.label)
+    labelled = facts.release_line(part.label)
     installed = part.installed.torch
     if part.role == "before" and labelled and labelled < installed and not _inside_emulation(err):
         return Verdict(

@@ -97,7 +97,7 @@ def check_sandbox(backend: Backend, interpreter: Interpreter) -> None:
         done = subprocess.run(
             launch.argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
             check=False,
-            **launch.popen_options(),  # type: ignore[call-overload]
+            **launch.popen_options(),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SnippetError(f"the {backend.name} sandbox does not start: {exc}. Or pass "
@@ -145,7 +145,7 @@ class WarmWorker:
         try:
             self._proc = subprocess.Popen(
                 self._launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fd,
-                **self._launch.popen_options(),  # type: ignore[call-overload]
+                **self._launch.popen_options(),
             )
         except OSError as exc:
             self.close()

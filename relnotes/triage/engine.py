@@ -34,6 +34,7 @@ from typing import Any, TextIO
 from relnotes.categories import CATEGORIES, PUBLISHED, same_domain
 from relnotes.config import Config
 from relnotes.entries import extract_entries
+from relnotes.github.fetch import item_prs
 from relnotes.release import release_of
 from relnotes.triage.apidiff import ApiDiff, api_diff_for
 from relnotes.triage.domains import (
@@ -415,7 +416,8 @@ def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = Non
     ctx, domain = plan.ctx, plan.domain
     out = []
     for item in plan.items if items is None else items:
-        meta = metadata_signals([ctx.metadata[p] for p in item.prs if p in ctx.metadata])
+        meta = metadata_signals([ctx.metadata[p] for p in item_prs(item, ctx.metadata)
+                                 if p in ctx.metadata])
         title = without_refs(item.title)
         a = assess(title, domain, item.placement, ctx, meta=meta,
                    revert_note=pairs.partner.get(id(item)), has_entry=item.line in plan.written)

@@ -1,7 +1,8 @@
 """The REST half of the fake GitHub: what PR submission uses through PyGithub.
 
 Repository, branches, git refs, contents, pulls (list, create, get, edit, files), issue
-labels and comments, and the user. State lives in memory on the server object; answers
+labels and comments, the user, and the pull requests of a commit (the ``commits`` of
+fixture PRs: full hashes, matched by prefix as GitHub resolves short ones). State lives in memory on the server object; answers
 have the fields PyGithub reads (urls point back at the server, so lazy completion works).
 Mixed into :class:`tests.github_server.server.FakeGitHub`. A new endpoint is one line in
 ``REST_ROUTES`` (verb, path pattern with named groups, method name) and one method taking
@@ -97,6 +98,8 @@ class RestMixin:
         ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/git/refs", "_create_ref"),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_get_contents"),
         ("PUT", r"/repos/(?P<repo>[^/]+/[^/]+)/contents/(?P<p>.+)", "_put_contents"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/commits/(?P<sha>[0-9a-fA-F]+)/pulls",
+         "_commit_pulls"),
     ]
 
 
@@ -364,6 +367,22 @@ class RestMixin:
             "content": self._content_json(repo, ref, p, base),
             "commit": {"sha": commit, "message": body.get("message", ""),
                        "url": f"{base}/repos/{repo}/git/commits/{commit}"}})
+
+
+    def _commit_pulls(self, *, repo: str, sha: str, base: str, **_: Any) -> Response:
+        """GitHub's ``/commits/{sha}/pulls``: the pull requests a commit belongs to; 422
+        for a commit the repository does not have (or a hash of fewer than 7 digits)."""
+        if not self._known_repo(repo):
+            return not_found()
+        sha = sha.lower()
+        holding = sorted(n for n, pr in self.fixtures.get(repo, {}).items()
+                         if len(sha) >= 7 and any(str(c).lower().startswith(sha)
+                                                  for c in pr.get("commits", [])))
+        if not holding:
+            return json_response(422, {"message": f"No commit found for SHA: {sha}"})
+        pulls = [self._pull_json(repo, n, base) for n in holding]
+        return json_response(200, [{**p, "merge_commit_sha": self.fixtures[repo][n]["commits"][-1]}
+                                   for n, p in zip(holding, pulls, strict=True) if p])
 
 
 def _invalid(field: str, message: str) -> Response:
