@@ -27,10 +27,10 @@ from pathlib import Path
 
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
-from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
 from relnotes.triage.history import load_history
 from relnotes.triage.parallel import default_jobs
+from relnotes.triage.run import triage_worksheets
 from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet, worksheet_files
 
 HERE = Path(__file__).resolve().parent
@@ -67,11 +67,8 @@ def distinct_worksheet(data: Path, at_least: int) -> Worksheet:
 
 
 def run_triage(worksheets: list[Worksheet], release: str, jobs: int | None = None) -> int:
-    history = load_history()  # a fresh history: the decision rule is learned in the run
-    progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
-    results = triage_worksheets(worksheets, history=history, release=release,
-                                progress=progress, jobs=jobs)
-    progress.done()
+    history = load_history()  # a fresh history: its stored decision rule is read in the run
+    results = triage_worksheets(worksheets, history=history, release=release, jobs=jobs)
     return sum(len(r) for r in results)
 
 

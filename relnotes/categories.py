@@ -6,6 +6,7 @@ import re
 
 __all__ = [
     "CATEGORIES",
+    "HIGH_STAKES",
     "PUBLISHED",
     "SUGGESTABLE",
     "canonical_category",
@@ -29,6 +30,9 @@ CATEGORIES: tuple[str, ...] = (
 
 # Sections whose items are published in the release notes.
 PUBLISHED: frozenset[str] = frozenset(CATEGORIES) - {"Untopiced", "not user facing"}
+
+# The two sections whose entries need a rationale and migration code (BC-breaking, deprecation).
+HIGH_STAKES: tuple[str, str] = ("bc breaking", "deprecation")
 
 # What triage may suggest: every category but Untopiced, plus leaving the domain.
 SUGGESTABLE: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "Untopiced") + (

@@ -31,7 +31,7 @@ from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import domain_of_file, release_domains, release_parts, worksheet_files
 
 if TYPE_CHECKING:
-    from relnotes.triage.engine import Suggestion
+    from relnotes.triage import Suggestion
     from relnotes.triage.history import History
 
 __all__ = [

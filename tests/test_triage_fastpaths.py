@@ -18,12 +18,8 @@ from rapidfuzz import fuzz, process
 
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage import parallel
-from relnotes.triage.engine import (
-    Run,
-    plan_worksheet,
-    suggest_items,
-    triage_worksheets,
-)
+from relnotes.triage.planning import Run, plan_worksheet, suggest_items
+from relnotes.triage.run import triage_worksheets
 from relnotes.triage.history import History, HistoryRecord, WordModel, _Titles, title_words
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.rules import RULES, match_rules
@@ -191,7 +187,7 @@ def test_parallel_triage_gives_the_suggestions_of_one_process(monkeypatch) -> No
     history = _history()
     serial = triage_worksheets(sheets, history=history, jobs=1)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(parallel, "_CHUNK", 97)  # chunks that cut worksheets anywhere
+    monkeypatch.setattr(parallel, "_SLICE", 97)  # slices that cut worksheets anywhere
     assert parallel.triage_in_parallel(Run(sheets, history=history), jobs=2) is not None
     both = triage_worksheets(sheets, history=History(_history().records), jobs=2)
     assert [[s.to_json() for s in r] for r in both] == \

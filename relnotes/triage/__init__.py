@@ -5,6 +5,7 @@ item; ``relnotes triage`` prints or applies them and ``relnotes eval`` measures 
 against what maintainers decided in past releases.
 """
 
-from relnotes.triage.engine import Suggestion, triage_worksheet, triage_worksheets
+from relnotes.triage.planning import Suggestion
+from relnotes.triage.run import triage_worksheet, triage_worksheets
 
 __all__ = ["Suggestion", "triage_worksheet", "triage_worksheets"]

@@ -24,10 +24,11 @@ from __future__ import annotations
 import bisect
 import functools
 import gzip
+import hashlib
 import json
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -36,7 +37,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from relnotes.categories import PUBLISHED
+from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
@@ -48,8 +49,10 @@ from relnotes.versions import parse_version
 __all__ = [
     "DEFAULT_RECENCY",
     "History",
+    "HistoryOrigin",
     "HistoryRecord",
     "Prior",
+    "TagMoves",
     "build_history",
     "default_history_path",
     "load_history",
@@ -65,7 +68,6 @@ PRIOR_PSEUDOCOUNT = 8.0
 STAKES_PSEUDOCOUNT = 50.0
 # Weight of a release relative to the next newer one in the history.
 DEFAULT_RECENCY = 0.5
-HIGH_STAKES = frozenset({"bc breaking", "deprecation"})
 # Keys of History.leans besides the published sections.
 _PUBLISH, _STAKES = "publish", "stakes"
 _WORD = re.compile(r"[a-z][a-z0-9_+]{1,}")
@@ -103,6 +105,17 @@ class Prior:
     moved: float
     n: float  # how many past items of this domain and section there were (weighted)
     sections: dict[str, float]  # published section -> share among published
+    count: int = 0  # how many there were (each counts 1, whatever its release)
+
+
+@dataclass(frozen=True)
+class TagMoves:
+    """Past items of a domain whose title tag pointed at another domain."""
+
+    moved: float  # moved there (weighted by release)
+    seen: float  # all of them (weighted)
+    moved_count: int = 0  # the same, each item counting 1
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,18 +203,34 @@ def release_weights(releases: Iterable[str], recency: float) -> dict[str, float]
     return {rel: recency ** i for i, rel in enumerate(ordered)}
 
 
+@dataclass(frozen=True)
+class HistoryOrigin:
+    """The file a history was loaded from, and its content hash (what the stored
+    decision rule beside it was learned from: :mod:`relnotes.triage.learned`)."""
+
+    path: Path
+    sha256: str
+
+
 class History:
-    """Past decisions, queried by the triage engine."""
+    """Past decisions, queried by the triage engine.
+
+    ``origin`` is the file the records are whole releases of (as :func:`load_history`
+    reads them), None for records from anywhere else.
+    """
 
     def __init__(self, records: Iterable[HistoryRecord], *,
-                 recency: float = DEFAULT_RECENCY) -> None:
+                 recency: float = DEFAULT_RECENCY, origin: HistoryOrigin | None = None,
+                 ) -> None:
         self.records = list(records)
         self.recency = recency
+        self.origin = origin
         self.releases = sorted({r.release for r in self.records})
         self.weights = release_weights(self.releases, recency)
         w = [self.weights[r.release] for r in self.records]
         words = [title_words(r.title) for r in self.records]
         self._by_key: dict[tuple[str, str], Tally] = defaultdict(_tally)
+        self._count_by_key: Counter[tuple[str, str]] = Counter()
         self._by_section: dict[str, Tally] = defaultdict(_tally)
         self._sections_by_domain: dict[str, Tally] = defaultdict(_tally)
         self._sections_all: Tally = _tally()
@@ -210,6 +239,7 @@ class History:
         self.domains_of: dict[str, set[str]] = defaultdict(set)
         for i, r in enumerate(self.records):
             self._by_key[(r.domain, r.presorted)][r.fate] += w[i]
+            self._count_by_key[(r.domain, r.presorted)] += 1
             self._by_section[r.presorted][r.fate] += w[i]
             self._by_domain[r.domain].append(i)
             self.domains_of[r.release].add(r.domain)
@@ -243,7 +273,7 @@ class History:
                              for d, ix in self._by_domain.items()}
         self._titles = {d: _Titles([self.records[i].title.lower() for i in ix])
                         for d, ix in self._by_domain.items()}
-        self._tag_moves: dict[tuple[str, str], tuple[float, float]] | None = None
+        self._tag_moves: dict[tuple[str, str], TagMoves] | None = None
         self._fates: Tally = _tally()
         self._by_domain_fate: defaultdict[tuple[str, str], float] = defaultdict(float)
         for i, r in enumerate(self.records):
@@ -286,7 +316,8 @@ class History:
         all_total = sum(self._sections_all.values()) or 1
         sections = {s: (secs[s] + 4.0 * self._sections_all[s] / all_total) / (total + 4.0)
                     for s in PUBLISHED}
-        return Prior(publish=pub, moved=moved, n=n, sections=sections)
+        return Prior(publish=pub, moved=moved, n=n, sections=sections,
+                     count=self._count_by_key[(domain, presorted)])
 
     def word_evidence(self, title: str, domain: str | None = None) -> tuple[float, Scored]:
         """Sum of per-word log-odds towards "published", and each word's (for
@@ -362,8 +393,8 @@ class History:
             all_hs = sum(self._fates[f] for f in HIGH_STAKES)
             overall = (all_hs + 0.5) / (sum(self._fates.values()) + 1.0)
             rate = (hs + STAKES_PSEUDOCOUNT * overall) / (n + STAKES_PSEUDOCOUNT)
-            bc, dep = (self._by_domain_fate[(domain, f)] for f in ("bc breaking", "deprecation"))
-            kind = None if not hs else "deprecation" if dep > bc else "bc breaking"
+            bc, dep = (self._by_domain_fate[(domain, f)] for f in HIGH_STAKES)
+            kind = None if not hs else HIGH_STAKES[1] if dep > bc else HIGH_STAKES[0]
             cached = self._stakes_rates[domain] = (_logodds(rate) - _logodds(overall), kind)
         return cached
 
@@ -392,10 +423,11 @@ class History:
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
 
-    def tag_moves(self, domain: str, target: str) -> tuple[float, float]:
-        """Past items of ``domain`` whose title tag points at ``target``: (moved there, all)."""
+    def tag_moves(self, domain: str, target: str) -> TagMoves:
+        """Past items of ``domain`` whose title tag points at ``target``: how many were
+        moved there, of how many."""
         if self._tag_moves is None:
-            counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+            counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
             for r in self.records:
                 owner = owner_from_tags(r.title, known=self.domains_of[r.release])
                 if owner is None or owner.domain == r.domain:
@@ -403,10 +435,16 @@ class History:
                 entry = counts[(r.domain, owner.domain)]
                 weight = self.weights[r.release]
                 entry[1] += weight
+                entry[3] += 1
                 if r.fate == "miscategorized" and r.target == owner.domain:
                     entry[0] += weight
-            self._tag_moves = {k: (v[0], v[1]) for k, v in counts.items()}
-        return self._tag_moves.get((domain, target), (0.0, 0.0))
+                    entry[2] += 1
+            self._tag_moves = {k: TagMoves(v[0], v[1], int(v[2]), int(v[3]))
+                               for k, v in counts.items()}
+        return self._tag_moves.get((domain, target), _NO_TAG_MOVES)
+
+
+_NO_TAG_MOVES = TagMoves(0.0, 0.0)
 
 
 class _Titles:
@@ -529,7 +567,8 @@ def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (
             raise ConfigError(f"history file not found: {p}", file=p)
         return History([], recency=recency)
     try:
-        doc = json.loads(gzip.decompress(p.read_bytes()).decode("utf-8"))
+        raw = p.read_bytes()
+        doc = json.loads(gzip.decompress(raw).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"not a relnotes history file: {exc}", file=p) from None
     if doc.get("version") != FORMAT_VERSION:
@@ -543,4 +582,5 @@ def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (
                for release, rows in doc["releases"].items()
                if release not in exclude and (not include or release in include)
                for row in rows]
-    return History(records, recency=recency)
+    return History(records, recency=recency,
+                   origin=HistoryOrigin(p, hashlib.sha256(raw).hexdigest()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relnotes.apply import Decision
-from relnotes.triage.engine import Suggestion
+from relnotes.triage.planning import Suggestion
 from relnotes.worksheet import Worksheet
 
 __all__ = ["WorksheetTriage", "decisions", "render_text", "summary_counts", "triage_json"]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from relnotes.triage.tables import tables
 from relnotes.triage.textscan import GateSet
 
 __all__ = ["REVERT_RE", "RULES", "Rule", "match_rules", "reverted_title"]
@@ -28,8 +29,9 @@ class Rule:
     not_in: frozenset[str] = frozenset()  # domains whose own subject this is
 
 
-# CI, pins, runners and build flags are what the releng and build worksheets publish.
-_INFRA = frozenset({"releng", "build_frontend"})
+# CI, pins, runners and build flags are what the releng and build worksheets publish
+# (``infrastructure`` of relnotes/data/triage_domains.toml).
+_INFRA = tables().infrastructure
 
 
 def _r(id: str, pattern: str, publish: float, section: str | None, vote: float,
