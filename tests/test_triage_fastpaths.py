@@ -161,13 +161,15 @@ def test_leans_equal_the_word_models_with_their_fallback() -> None:
                 scored = (local or overall).evidence(words, overall)
                 return sum(v for _, v in scored), scored
 
+            local = h._local(domain)
+            assert (local is None) == (domain == "nowhere")
             assert h.word_evidence(title, domain) == plain(
-                h._publish_by_domain.get(domain), h._publish)
+                local.publish if local else None, h._publish)
             assert h.stakes_evidence(title, domain) == plain(
-                h._stakes_by_domain.get(domain), h._stakes)
+                local.stakes if local else None, h._stakes)
             expected = {}
             for section, overall in h._section.items():
-                total, scored = plain(h._section_by_domain.get((domain, section)), overall)
+                total, scored = plain(local.sections.get(section) if local else None, overall)
                 if scored:
                     expected[section] = (total, scored)
             assert h.section_evidence(title, domain) == expected

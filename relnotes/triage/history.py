@@ -249,31 +249,18 @@ class History:
             if r.fate == "miscategorized" and r.target:
                 self._moves[r.domain][r.target] += w[i]
 
-        def model(idx: Iterable[int], polarity: Polarity) -> WordModel:
-            return WordModel((words[i], w[i], polarity(self.records[i])) for i in idx)
-
+        self._words, self._w = words, w
         everything = range(len(self.records))
-        self._publish = model(everything, _is_published)
-        self._publish_by_domain = {d: model(ix, _is_published) for d, ix in self._by_domain.items()}
-        self._stakes = model(everything, _high_stakes)
-        self._stakes_by_domain = {d: model(ix, _high_stakes) for d, ix in self._by_domain.items()}
-        self._section = {s: model(everything, _section_is(s)) for s in PUBLISHED
+        self._publish = self._model(everything, _is_published)
+        self._stakes = self._model(everything, _high_stakes)
+        self._section = {s: self._model(everything, _section_is(s)) for s in PUBLISHED
                          if self._sections_all[s] >= 5}
-        self._section_by_domain = {
-            (d, s): model(ix, _section_is(s)) for d, ix in self._by_domain.items()
-            for s in PUBLISHED if self._sections_by_domain[d][s] >= 3}
-        # Words that made maintainers move items from a domain to another (3+ moves).
-        self._move_words = {(d, t): model(self._by_domain[d], _moved_to(t))
-                            for d, targets in self._moves.items()
-                            for t, n in targets.items() if n >= 3}
-        self._moves_from: dict[str, list[tuple[str, WordModel]]] = defaultdict(list)
-        for (d, t), lo in self._move_words.items():
-            self._moves_from[d].append((t, lo))
+        # Each domain's own models, made when the domain is first asked about (a
+        # worksheet needs its own domain's only): see _local.
+        self._locals: dict[str, _Local | None] = {}
         self._domain_size = {d: sum(self.weights[self.records[i].release] for i in ix)
                              for d, ix in self._by_domain.items()}
-        self._titles = {d: _Titles([self.records[i].title.lower() for i in ix])
-                        for d, ix in self._by_domain.items()}
-        self._tag_moves: dict[tuple[str, str], TagMoves] | None = None
+        self._tag_moves: dict[str, dict[str, TagMoves]] = {}
         self._fates: Tally = _tally()
         self._by_domain_fate: defaultdict[tuple[str, str], float] = defaultdict(float)
         for i, r in enumerate(self.records):
@@ -287,6 +274,24 @@ class History:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def _model(self, idx: Iterable[int], polarity: Polarity) -> WordModel:
+        return WordModel((self._words[i], self._w[i], polarity(self.records[i])) for i in idx)
+
+    def _local(self, domain: str) -> _Local | None:
+        """The word models and past titles of one domain (None: the history has none)."""
+        if domain not in self._locals:
+            ix = self._by_domain.get(domain)
+            self._locals[domain] = None if ix is None else _Local(
+                publish=self._model(ix, _is_published),
+                stakes=self._model(ix, _high_stakes),
+                sections={s: self._model(ix, _section_is(s)) for s in PUBLISHED
+                          if self._sections_by_domain[domain][s] >= 3},
+                # words that made maintainers move items to another domain (3+ moves)
+                moves=[(t, self._model(ix, _moved_to(t)))
+                       for t, n in self._moves.get(domain, {}).items() if n >= 3],
+                titles=_Titles([self.records[i].title.lower() for i in ix]))
+        return self._locals[domain]
 
     def subset(self, keep: Callable[[HistoryRecord], bool]) -> History:
         """A history of the records ``keep`` accepts (same recency)."""
@@ -368,9 +373,10 @@ class History:
         seen share the overall table."""
         table = self._tables.get(domain)
         if table is None:
-            models = [(_PUBLISH, self._publish, self._publish_by_domain.get(domain)),
-                      (_STAKES, self._stakes, self._stakes_by_domain.get(domain))]
-            models += [(s, m, self._section_by_domain.get((domain, s)))
+            local = self._local(domain) if domain is not None else None
+            models = [(_PUBLISH, self._publish, local.publish if local else None),
+                      (_STAKES, self._stakes, local.stakes if local else None)]
+            models += [(s, m, local.sections.get(s) if local else None)
                        for s, m in self._section.items()]
             overall = self._tables.get(None) if domain is not None else None
             if overall is None:
@@ -401,10 +407,10 @@ class History:
     def neighbours(self, title: str, domain: str, *, limit: int = 3, cutoff: float = 88.0,
                    ) -> list[Neighbour]:
         """Past items of the same domain with a near-identical title."""
-        choices = self._titles.get(domain)
-        if choices is None:
+        local = self._local(domain)
+        if local is None:
             return []
-        found = choices.similar(without_refs(title).lower(), limit=limit, cutoff=cutoff)
+        found = local.titles.similar(without_refs(title).lower(), limit=limit, cutoff=cutoff)
         ix = self._by_domain[domain]
         return [Neighbour(score, self.records[ix[idx]]) for score, idx in found]
 
@@ -417,7 +423,8 @@ class History:
         words = title_words(title)
         n = self.domain_size(domain) or 1.0
         out = []
-        for target, lo in self._moves_from.get(domain, ()):
+        local = self._local(domain)
+        for target, lo in local.moves if local is not None else ():
             scored = sorted(lo.evidence(words), key=lambda wv: (-wv[1], wv[0]))
             out.append((target, self._moves[domain][target] / n, sum(v for _, v in scored),
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
@@ -425,26 +432,39 @@ class History:
 
     def tag_moves(self, domain: str, target: str) -> TagMoves:
         """Past items of ``domain`` whose title tag points at ``target``: how many were
-        moved there, of how many."""
-        if self._tag_moves is None:
-            counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
-            for r in self.records:
+        moved there, of how many (counted for the domain when first asked)."""
+        moves = self._tag_moves.get(domain)
+        if moves is None:
+            counts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
+            for i in self._by_domain.get(domain, ()):
+                r = self.records[i]
                 owner = owner_from_tags(r.title, known=self.domains_of[r.release])
                 if owner is None or owner.domain == r.domain:
                     continue
-                entry = counts[(r.domain, owner.domain)]
+                entry = counts[owner.domain]
                 weight = self.weights[r.release]
                 entry[1] += weight
                 entry[3] += 1
                 if r.fate == "miscategorized" and r.target == owner.domain:
                     entry[0] += weight
                     entry[2] += 1
-            self._tag_moves = {k: TagMoves(v[0], v[1], int(v[2]), int(v[3]))
-                               for k, v in counts.items()}
-        return self._tag_moves.get((domain, target), _NO_TAG_MOVES)
+            moves = self._tag_moves[domain] = {
+                t: TagMoves(v[0], v[1], int(v[2]), int(v[3])) for t, v in counts.items()}
+        return moves.get(target, _NO_TAG_MOVES)
 
 
 _NO_TAG_MOVES = TagMoves(0.0, 0.0)
+
+
+@dataclass
+class _Local:
+    """One domain's word models (see History.__init__) and past titles."""
+
+    publish: WordModel
+    stakes: WordModel
+    sections: dict[str, WordModel]  # published sections with 3+ items in the domain
+    moves: list[tuple[str, WordModel]]  # target domains with 3+ moves
+    titles: _Titles
 
 
 class _Titles:

@@ -111,8 +111,8 @@ class _File:
             raise ConfigError(f"not UTF-8: {exc}", file=path) from None
         except tomllib.TOMLDecodeError as exc:
             found = re.search(r"\(at line (\d+)", str(exc))
-            raise ConfigError(f"invalid TOML: {exc}", file=path,
-                              line=int(found.group(1)) if found else None) from None
+            line = int(found.group(1)) if found else (self.text.count("\n") or None)
+            raise ConfigError(f"invalid TOML: {exc}", file=path, line=line) from None
 
     def error(self, message: str, *, key: str | None = None,
               element: tuple[str, int] | None = None) -> ConfigError:
