@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+from itertools import pairwise
 from pathlib import Path
 
 from tests.helpers import REPO
@@ -139,7 +140,7 @@ def _cycle_in(group: set[str], graph: dict[str, dict[str, int]]) -> list[str]:
 
 
 def _describe(cycle: list[str], graph: dict[str, dict[str, int]]) -> str:
-    steps = [f"{a} (line {graph[a][b]}) imports {b}" for a, b in zip(cycle, cycle[1:])]
+    steps = [f"{a} (line {graph[a][b]}) imports {b}" for a, b in pairwise(cycle)]
     return " -> ".join(cycle) + "\n    " + "\n    ".join(steps)
 
 

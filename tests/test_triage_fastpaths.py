@@ -18,11 +18,12 @@ from rapidfuzz import fuzz, process
 
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage import parallel
+from relnotes.triage.history import History, HistoryRecord, WordModel, title_words
 from relnotes.triage.planning import Run, plan_worksheet, suggest_items
-from relnotes.triage.run import triage_worksheets
-from relnotes.triage.history import History, HistoryRecord, WordModel, _Titles, title_words
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.rules import RULES, match_rules
+from relnotes.triage.run import triage_worksheets
+from relnotes.triage.similar import TitleIndex
 from relnotes.triage.stakes import _INTERNAL, _LIKELY_DEP, WORDING, _scan
 from relnotes.triage.textscan import Gate, GateSet, lowered, needles, without_refs
 from relnotes.triage.titles import _IDENTIFIER
@@ -121,7 +122,7 @@ def _plain_similar(titles: list[str], query: str) -> list[tuple[float, int]]:
        st.text(alphabet="abc d", max_size=30))
 def test_length_window_finds_what_scoring_every_title_finds(titles: list[str],
                                                             query: str) -> None:
-    assert _Titles(titles).similar(query, limit=3, cutoff=88.0) == \
+    assert TitleIndex(titles).similar(query, limit=3, cutoff=88.0) == \
         _plain_similar(titles, query)
 
 
@@ -129,7 +130,7 @@ def test_length_window_on_real_titles() -> None:
     titles = [t.lower() for t in real_titles()][:1500]
     if not titles:
         pytest.skip("real release data not present")
-    window = _Titles(titles)
+    window = TitleIndex(titles)
     for query in titles[::7] + [t + " v3" for t in titles[::50]]:
         assert window.similar(query, limit=3, cutoff=88.0) == _plain_similar(titles, query)
 

@@ -9,7 +9,14 @@ import pytest
 from relnotes.errors import ConfigError
 from relnotes.triage.domains import owner_from_paths, owner_from_tags, table_domains
 from relnotes.triage.metadata_signals import is_doc_path, is_test_path, metadata_signals
-from relnotes.triage.tables import DOMAINS_FILE, LABELS_FILE, PATHS_FILE, data_file, read_tables, tables
+from relnotes.triage.tables import (
+    DOMAINS_FILE,
+    LABELS_FILE,
+    PATHS_FILE,
+    data_file,
+    read_tables,
+    tables,
+)
 
 
 class _PR:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from relnotes.cli.app import command, emit_json
-from relnotes.triage.evaluate import evaluate, render_eval_text
 from relnotes.triage.history import DEFAULT_RECENCY
 from relnotes.versions import require_version
 
@@ -45,6 +44,8 @@ def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str,
       relnotes eval --todo 2.8.0/todo --done 2.8.0/done \\
           --miscategorized 2.8.0/miscategorized.md --exclude-history 2.8.0
     """
+    from relnotes.triage.evaluate import evaluate, render_eval_text  # not for --help
+
     if release is not None:
         require_version(release, what="release")
     report = evaluate(todo=todo, done=done, miscategorized=misc,

@@ -12,7 +12,6 @@ import click
 from relnotes.cli.app import command, emit_json, main
 from relnotes.errors import ConfigError, UsageError
 from relnotes.triage.history import build_history, write_history
-from relnotes.triage.learned import write_policies
 
 DEFAULT_OUT = "history.json.gz"
 
@@ -65,6 +64,8 @@ def build(pairs: tuple[str, ...], out: str, fmt: str) -> None:
         --pair 2.8.0=data/2.8.0/todo:data/2.8.0/done:data/2.8.0/miscategorized.md \\
         --out history.json.gz
     """
+    from relnotes.triage.learned import write_policies  # the model: not for --help
+
     records = build_history(_parse_pair(p) for p in pairs)
     path = write_history(records, out)
     policy, rules = write_policies(path, progress=_learning if fmt != "json" else None)
@@ -91,6 +92,8 @@ def fit(history_file: str, fmt: str) -> None:
       relnotes history fit history.json.gz
       relnotes history fit relnotes/data/history.json.gz
     """
+    from relnotes.triage.learned import write_policies  # the model: not for --help
+
     if not Path(history_file).is_file():
         raise ConfigError("history file not found", file=history_file)
     policy, rules = write_policies(history_file,

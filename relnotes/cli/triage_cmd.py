@@ -6,7 +6,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -16,10 +16,11 @@ from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
-from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
-from relnotes.triage.run import triage_worksheets
 from relnotes.versions import require_version
 from relnotes.worksheet import read_worksheet
+
+if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
+    from relnotes.triage.report import WorksheetTriage
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,9 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
       relnotes triage todo/*.md --format json > triage.json
       relnotes triage todo/mps.md --write --min-confidence 0.95
     """
+    from relnotes.triage.report import WorksheetTriage, render_text, triage_json
+    from relnotes.triage.run import triage_worksheets
+
     config = config_for(files[0])
     if release is not None:
         config = config.with_overrides(release=str(require_version(release, what="release")))
@@ -148,6 +152,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
            misc_path: str | None, clean_titles: bool, config: Config, fmt: str) -> None:
+    from relnotes.triage.report import decisions
+
     plans = [(r.worksheet, decisions(r.suggestions, min_confidence=threshold,
                                      clean_titles=clean_titles, include_moves_out=write))
              for r in results]

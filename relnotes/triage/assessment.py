@@ -29,7 +29,13 @@ from typing import Any
 
 from relnotes.categories import CATEGORIES, HIGH_STAKES, PUBLISHED
 from relnotes.triage.apidiff import ApiDiff
-from relnotes.triage.domains import normalise_domain, owner_from_paths, owner_from_tags, same_family, table_domains
+from relnotes.triage.domains import (
+    normalise_domain,
+    owner_from_paths,
+    owner_from_tags,
+    same_family,
+    table_domains,
+)
 from relnotes.triage.history import History, Prior, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
 from relnotes.triage.reverts import short_title

@@ -33,8 +33,8 @@ from relnotes.triage.assessment import known_domains_for
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history
 from relnotes.triage.learned import policy_for
 from relnotes.triage.outcomes import Outcome, read_outcomes
-from relnotes.triage.policy import Policy
 from relnotes.triage.planning import Suggestion
+from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.run import triage_worksheet
 

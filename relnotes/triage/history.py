@@ -21,7 +21,6 @@ backtest on release R never sees R.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import gzip
 import hashlib
@@ -35,14 +34,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
+from relnotes.triage.similar import TitleIndex
 from relnotes.triage.textscan import without_refs
 from relnotes.versions import parse_version
 
@@ -290,7 +288,7 @@ class History:
                 # words that made maintainers move items to another domain (3+ moves)
                 moves=[(t, self._model(ix, _moved_to(t)))
                        for t, n in self._moves.get(domain, {}).items() if n >= 3],
-                titles=_Titles([self.records[i].title.lower() for i in ix]))
+                titles=TitleIndex([self.records[i].title.lower() for i in ix]))
         return self._locals[domain]
 
     def subset(self, keep: Callable[[HistoryRecord], bool]) -> History:
@@ -464,43 +462,7 @@ class _Local:
     stakes: WordModel
     sections: dict[str, WordModel]  # published sections with 3+ items in the domain
     moves: list[tuple[str, WordModel]]  # target domains with 3+ moves
-    titles: _Titles
-
-
-class _Titles:
-    """One domain's past titles, for near-duplicate search.
-
-    ``fuzz.ratio`` is 200 * common / (len(a) + len(b)), so a title can only reach the
-    cutoff against titles of similar length: only those are scored (sorted by length,
-    a window found by bisection), and the result is what scoring every title gives
-    (best first, ties in the original order).
-    """
-
-    def __init__(self, titles: list[str]) -> None:
-        order = sorted(range(len(titles)), key=lambda i: len(titles[i]))
-        self._index = order
-        self._titles = [titles[i] for i in order]
-        self._lengths = [len(t) for t in self._titles]
-
-    def similar(self, query: str, *, limit: int, cutoff: float) -> list[tuple[float, int]]:
-        """(score, original index) of up to ``limit`` titles scoring ``cutoff`` or more."""
-        n = len(query)
-        if 0 < cutoff <= 100 and n:
-            # a shorter title of length m needs 200m/(n+m) >= cutoff; a longer one
-            # 200n/(n+m) >= cutoff; one character of slack against rounding
-            lo = int(n * cutoff / (200 - cutoff)) - 1
-            hi = int(n * (200 - cutoff) / cutoff) + 1
-        else:
-            lo, hi = 0, max(self._lengths, default=0)
-        a = bisect.bisect_left(self._lengths, lo)
-        b = bisect.bisect_right(self._lengths, hi)
-        if a >= b:
-            return []
-        found = process.extract(query, self._titles[a:b], scorer=fuzz.ratio, limit=None,
-                                score_cutoff=cutoff)
-        hits = sorted(((score, self._index[a + pos]) for _, score, pos in found),
-                      key=lambda h: (-h[0], h[1]))
-        return hits[:limit]
+    titles: TitleIndex
 
 
 def _entries(models: list[tuple[str, dict[str, float]]], words: Iterable[str] | None, *,

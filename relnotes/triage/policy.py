@@ -128,12 +128,9 @@ class Policy:
         names = {f.name for f in fields(cls)}
         if not isinstance(data, dict) or set(data) != names:
             raise ValueError(f"a policy has the keys {', '.join(sorted(names))}")
-        calibration = data["calibration"]
-        if not isinstance(calibration, dict):
-            raise ValueError("calibration must be an object")
         try:
             cal = {kind: Calibration(tuple(map(float, c["xs"])), tuple(map(float, c["ys"])))
-                   for kind, c in calibration.items()}
+                   for kind, c in dict(data["calibration"]).items()}
             numbers = {k: float(v) for k, v in data.items()
                        if k not in ("calibration", "learned_from")}
         except (KeyError, TypeError, ValueError) as exc:

@@ -184,12 +184,15 @@ def history_term(words: float, scale: float = HISTORY_SCALE) -> float:
 @lru_cache(maxsize=1 << 16)
 def _scan(title: str) -> tuple[tuple[Wording, ...], bool, bool]:
     """(wording rules that match, internal wording?, warning wording?) of a title."""
-    hits = _GATES.matching(title)
+    hits = _gates().matching(title)
     n = len(WORDING)
     return (tuple(WORDING[i] for i in hits if i < n), n in hits, n + 1 in hits)
 
 
-_GATES = GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
+@lru_cache(maxsize=1)
+def _gates() -> GateSet:
+    """The wording patterns with their needles (derived on first use, not at import)."""
+    return GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
 
 _CODE = re.compile(r"`[^`]+`|\btorch\.\w+|\b[a-z]\w*_\w+\b|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 
