@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 from typing import Any
 
@@ -61,7 +60,11 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, advance: Advance | 
     items = [run.items(i) for i in range(len(run.worksheets))]
     total = sum(len(i) for i in items)
     jobs = default_jobs() if jobs is None else jobs
-    if jobs < 2 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or total < PARALLEL_FROM:
+        return None
+    import multiprocessing  # only for large runs: a worksheet's triage does not need it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     slices = [(i, start, min(start + _SLICE, len(its)))
               for i, its in enumerate(items) for start in range(0, len(its), _SLICE)]
