@@ -115,7 +115,7 @@ def main() -> None:
     times = measure(max(args.runs, 2), args.warmup)
     text = report(times, max(args.runs, 2), (before, os.getloadavg()[0]))
     atomic_write(HERE / "results" / "startup.md", text)
-    update_readme(args.readme, text[text.index("| command"):])
+    update_readme(args.readme, text[text.index("Each command"):])
     print(text)
 
 

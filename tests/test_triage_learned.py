@@ -143,3 +143,13 @@ def test_the_shipped_history_and_rule_can_be_copied_together(tmp_path: Path,
     calls = _no_fitting(monkeypatch)
     policy_for(load_history(copy))
     assert not calls
+
+
+@pytest.mark.slow
+def test_every_stored_rule_is_the_one_learning_gives() -> None:
+    """Each selection stored with the shipped history (backtests use them) is current."""
+    _, stored = read_policies(policy_path(default_history_path()))
+    assert len(stored) == len(selections_to_store(load_history().releases))
+    for entry in stored:
+        history = load_history(include=entry.releases, recency=entry.recency)
+        assert fit_from_history(history) == entry.policy, entry.releases
