@@ -99,3 +99,18 @@ def test_invalid_toml_and_unknown_keys_name_file_and_line(tmp_path: Path) -> Non
     files[0].write_text("infrastructure = []\ncolours = 1\n")
     error = _error(files)
     assert "unknown key 'colours'" in error.message and error.line == 2
+
+
+def test_a_label_in_two_tables_is_found_in_the_right_one(tmp_path: Path) -> None:
+    files = _copy(tmp_path)
+    text = files[2].read_text(encoding="utf-8")
+    entry = '"bc-breaking" = { section = "bc breaking", vote = 4.0, publish = 2.5 }'
+    first = text.index(entry)
+    second = text.index(entry, first + 1)  # the [labels] one, after [topics]'
+    files[2].write_text(text[:second] + entry.replace("bc breaking", "breaking")
+                        + text[second + len(entry):], encoding="utf-8")
+    error = _error(files)
+    assert "[labels] 'bc-breaking'" in error.message
+    assert error.line == text[:second].count("\n") + 1
+    files[0].write_text("infrastructure = []\n[tags]\n[colours]\nred = 1\n")
+    assert _error(files).line == 3  # an unknown table: its header

@@ -2,9 +2,9 @@
 
 ``relnotes history build`` reads todo/done pairs and stores, per release, one compact
 record per generated item: domain, pre-sorted section, fate, target domain and title
-(without its PR link). That file ships as package data (``relnotes/data/history.json.gz``)
-and is the only learned part of triage. From the records, :class:`History` derives at
-load time:
+(without its PR link). That file ships as package data (``relnotes/data/history.json.gz``),
+with the decision rule learned from it beside it (:mod:`relnotes.triage.learned`): the
+learned parts of triage. From the records, :class:`History` derives at load time:
 
 - how often items of a domain and pre-sorted section were published, dropped or moved
   (with smoothing towards the section's rate over all domains);
@@ -211,7 +211,7 @@ class HistoryOrigin:
 
 
 class History:
-    """Past decisions, queried by the triage engine.
+    """Past decisions, queried by the triage model (:mod:`relnotes.triage.assessment`).
 
     ``origin`` is the file the records are whole releases of (as :func:`load_history`
     reads them), None for records from anywhere else.
@@ -346,7 +346,7 @@ class History:
         """Every word lean of the title at once (one look-up per word): "publish",
         "stakes" and each published section -> (sum of log-odds, each word's); a
         question none of the words speak to is left out. The last answer is kept, as
-        the engine asks the three methods above in turn for the same item."""
+        the model asks the three methods above in turn for the same item."""
         if self._last is not None and self._last[0] == (title, domain):
             return self._last[1]
         table = self._table(domain)

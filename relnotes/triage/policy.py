@@ -9,7 +9,7 @@ detector's score flags an item for BC-breaking/deprecation from ``flag_at`` on (
 as "consider") and suggests the section from ``suggest_at`` on.
 
 Every number of a :class:`Policy` is learned from history by :func:`fit_policy`, on
-items the model did not see (cross-validation, see ``engine.policy_for``): the margin
+items the model did not see (cross-validation, ``learned.fit_from_history``): the margin
 that maximises agreement with maintainers, the detector thresholds under a budget of
 flagged items, and a calibration of confidence (isotonic, per kind of decision), so
 that "0.9" means "maintainers agreed 9 times in 10 on releases the model had not seen".

@@ -79,8 +79,8 @@ def read_tables(domains: Path, paths: Path, labels: Path) -> Tables:
     for tag, value in d.table("tags").items():
         if normalise_tag(tag) != tag:
             raise d.error(f"[tags] key {tag!r} is not a normalised tag (write it as "
-                          f"{normalise_tag(tag)!r})", key=tag)
-        tags[tag] = d.strings(value, f"[tags] {tag}", key=tag, non_empty=True)
+                          f"{normalise_tag(tag)!r})", key=tag, table="tags")
+        tags[tag] = d.strings(value, f"[tags] {tag}", key=tag, table="tags", non_empty=True)
     rules: list[tuple[str, str]] = []
     for i, row in enumerate(p.array("paths")):
         if (not isinstance(row, list) or len(row) != 2
@@ -114,17 +114,26 @@ class _File:
             line = int(found.group(1)) if found else (self.text.count("\n") or None)
             raise ConfigError(f"invalid TOML: {exc}", file=path, line=line) from None
 
-    def error(self, message: str, *, key: str | None = None,
+    def error(self, message: str, *, key: str | None = None, table: str | None = None,
               element: tuple[str, int] | None = None) -> ConfigError:
-        return ConfigError(message, file=self.path, line=self._line(key, element))
+        return ConfigError(message, file=self.path, line=self._line(key, table, element))
 
-    def _line(self, key: str | None, element: tuple[str, int] | None) -> int | None:
-        """The 1-based line where ``key`` is set (``key = ...`` or ``"key" = ...``), or of
-        the ``element`` (array name, index) of an array written one element per line."""
+    def _line(self, key: str | None, table: str | None,
+              element: tuple[str, int] | None) -> int | None:
+        """The 1-based line where ``key`` is set (``key = ...`` or ``"key" = ...``; in
+        ``[table]`` when given), or of the ``element`` (array name, index) of an array
+        written one element per line."""
         lines = self.text.splitlines()
         if key is not None:
-            spelled = re.compile(rf'^\s*("{re.escape(key)}"|{re.escape(key)})\s*=')
-            return next((n for n, line in enumerate(lines, 1) if spelled.match(line)), None)
+            spelled = re.compile(rf'^\s*("{re.escape(key)}"|{re.escape(key)})\s*=|'
+                                 rf'^\s*\[{re.escape(key)}\]')
+            inside = table is None
+            for n, line in enumerate(lines, 1):
+                if inside and spelled.match(line):
+                    return n
+                if line.lstrip().startswith("["):
+                    inside = table is None or line.strip() == f"[{table}]"
+            return None
         if element is not None:
             name, index = element
             start = next((n for n, line in enumerate(lines, 1)
@@ -157,11 +166,12 @@ class _File:
             raise self.error(f"{key} must be an array", key=key)
         return value
 
-    def strings(self, value: Any, what: str, *, key: str,
+    def strings(self, value: Any, what: str, *, key: str, table: str | None = None,
                 non_empty: bool = False) -> tuple[str, ...]:
         if (not isinstance(value, list) or not all(isinstance(x, str) and x for x in value)
                 or (non_empty and not value)):
-            raise self.error(f"{what} must be a list of names, got {value!r}", key=key)
+            raise self.error(f"{what} must be a list of names, got {value!r}", key=key,
+                             table=table)
         return tuple(value)
 
     def patterns(self, key: str) -> re.Pattern[str]:
@@ -180,18 +190,20 @@ class _File:
         for label, value in self.table(key).items():
             if not isinstance(value, dict) or not set(value) <= _EFFECT_KEYS:
                 raise self.error(f"[{key}] {label!r} must be {{ publish = N, section = \"...\", "
-                                 f"vote = N, reason = \"...\" }}, got {value!r}", key=label)
+                                 f"vote = N, reason = \"...\" }}, got {value!r}", key=label,
+                                 table=key)
             publish, vote = value.get("publish"), value.get("vote", 0.0)
             section, reason = value.get("section"), value.get("reason")
             if (not isinstance(publish, int | float) or isinstance(publish, bool)
                     or not isinstance(vote, int | float) or isinstance(vote, bool)):
                 raise self.error(f"[{key}] {label!r}: publish and vote must be numbers",
-                                 key=label)
+                                 key=label, table=key)
             if section is not None and section not in PUBLISHED:
                 raise self.error(f"[{key}] {label!r}: section {section!r} is not one of "
-                                 f"{', '.join(sorted(PUBLISHED))}", key=label)
+                                 f"{', '.join(sorted(PUBLISHED))}", key=label, table=key)
             if reason is not None and not isinstance(reason, str):
-                raise self.error(f"[{key}] {label!r}: reason must be text", key=label)
+                raise self.error(f"[{key}] {label!r}: reason must be text", key=label,
+                                 table=key)
             out[label] = LabelEffect(float(publish), section, float(vote), reason)
         return out
 
