@@ -28,6 +28,7 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_triage.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_fetch.py
 	$(BIN)/python bench/bench_snippets.py

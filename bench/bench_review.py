@@ -31,8 +31,7 @@ from pathlib import Path
 from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
 from relnotes.fileio import atomic_write
 from relnotes.review import bulk_accept, pending_suggestions
-from relnotes.triage import triage_worksheet
-from relnotes.triage.engine import Suggestion
+from relnotes.triage import Suggestion, triage_worksheet
 from relnotes.triage.history import load_history
 from relnotes.worksheet import read_worksheet
 

@@ -1,7 +1,7 @@
 """Benchmark and backtest of triage on the real release data.
 
 1. Speed, two workloads of at least 50,000 items (``--items``), each timed from loading
-   the shipped history (the decision rule is learned in the run) to the last suggestion,
+   the shipped history (and its stored decision rule) to the last suggestion,
    best and worst of 3, and peak memory; -> bench/results/triage.md:
    a. every worksheet of a release (default 2.8.0), read again until the run holds 50,000
       items (each title recurs about 12 times, which per-title caches exploit);
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -28,10 +27,10 @@ from pathlib import Path
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
 from relnotes.release import worksheet_files
-from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
 from relnotes.triage.history import load_history
 from relnotes.triage.parallel import default_jobs
+from relnotes.triage.run import triage_worksheets
 from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 
 HERE = Path(__file__).resolve().parent
@@ -68,11 +67,8 @@ def distinct_worksheet(data: Path, at_least: int) -> Worksheet:
 
 
 def run_triage(worksheets: list[Worksheet], release: str, jobs: int | None = None) -> int:
-    history = load_history()  # a fresh history: the decision rule is learned in the run
-    progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
-    results = triage_worksheets(worksheets, history=history, release=release,
-                                progress=progress, jobs=jobs)
-    progress.done()
+    history = load_history()  # a fresh history: its stored decision rule is read in the run
+    results = triage_worksheets(worksheets, history=history, release=release, jobs=jobs)
     return sum(len(r) for r in results)
 
 
@@ -109,8 +105,8 @@ def bench(data: Path, release: str, at_least: int) -> str:
     return "\n".join([
         "# Triage benchmark",
         "",
-        f"Offline triage of at least {at_least:,} items (load the shipped history, learn the",
-        "decision rule from it, triage; no metadata), `bench/bench_triage.py`, on this",
+        f"Offline triage of at least {at_least:,} items (load the shipped history and its",
+        "stored decision rule, triage; no metadata), `bench/bench_triage.py`, on this",
         f"{os.cpu_count()}-core machine (load average {load_avg:.1f} when it finished).",
         "",
         ("| workload | worksheets | items | processes | wall time, best of 3 | worst of 3 "

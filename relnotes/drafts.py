@@ -25,8 +25,8 @@ from relnotes.entries import ENTRY_KINDS, pr_refs
 from relnotes.errors import GitHubError, UsageError, WorksheetError
 from relnotes.fileio import atomic_write, read_text, split_lines
 from relnotes.github import lookup_metadata
-from relnotes.templating import render
 from relnotes.release import ReleaseFolder, release_of
+from relnotes.templating import render
 from relnotes.versions import require_version
 from relnotes.worksheet import parse_worksheet, read_worksheet
 

@@ -32,7 +32,7 @@ from relnotes.miscategorized import read_miscategorized
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
 
 if TYPE_CHECKING:
-    from relnotes.triage.engine import Suggestion
+    from relnotes.triage import Suggestion
     from relnotes.triage.history import History
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from relnotes.miscategorized import read_miscategorized
-from tests.github_server import RunningServer
 from relnotes.worksheet import read_worksheet
+from tests.github_server import RunningServer
 from tests.helpers import run_cli
 
 REPO = "acme/release-notes"

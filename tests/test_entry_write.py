@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from relnotes.entries import extract_entries
-from tests.github_server import RunningServer
 from relnotes.worksheet import parse_worksheet, read_worksheet
+from tests.github_server import RunningServer
 from tests.helpers import run_cli
 
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"

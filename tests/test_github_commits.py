@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.github_server import RunningServer
 from relnotes.worksheet import parse_worksheet
+from tests.github_server import RunningServer
 from tests.helpers import run_cli
 
 SHA = "c4688af254c1d0e5f3a2b9c8d7e6f5a4b3c2d1e0"  # what the fixtures say PR 141570 landed as
@@ -80,7 +80,7 @@ def test_triage_and_review_see_the_pull_request_of_a_commit_only_item(
     from relnotes.github import metadata_for
     from relnotes.github.fetch import item_prs
     from relnotes.review import describe
-    from relnotes.triage.engine import triage_worksheet
+    from relnotes.triage.run import triage_worksheet
 
     def reasons() -> list[str]:
         out = json.loads(run_cli("triage", "todo/quantization.md", "--offline",

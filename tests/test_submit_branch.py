@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.github_server import RunningServer
 from relnotes.worksheet import read_worksheet
+from tests.github_server import RunningServer
 from tests.helpers import run_cli
 from tests.submit_fixtures import (
     BRANCH,

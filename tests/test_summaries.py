@@ -14,7 +14,6 @@ from relnotes.summaries import (
     asks_for_summaries,
     group_items,
     load_weights,
-    summarize_worksheet,
     summary_sections,
 )
 from relnotes.summaries.bullet import draft_bullet, link_style, sentence

@@ -127,3 +127,52 @@ def test_write_counts_what_happened(tmp_path: Path) -> None:
     (doc,) = json.loads(out)["worksheets"]
     # both items stay where they are, confidently: two unchanged, nothing else
     assert len(doc["unchanged"]) == 2 and not doc["moved"] and not doc["dropped"]
+
+
+def test_history_build_writes_to_the_cwd_never_the_package(tmp_path: Path, monkeypatch) -> None:
+    from relnotes.triage.history import default_history_path
+    from relnotes.triage.learned import policy_path
+
+    shipped = default_history_path().read_bytes()
+    shipped_policy = policy_path(default_history_path()).read_bytes()
+    todo = make(tmp_path / "release")
+    monkeypatch.chdir(tmp_path)
+    out = run_cli("history", "build", "--pair", f"0.1={todo}:{todo.parent / 'done'}",
+                  "--format", "json").output
+    doc = json.loads(out)
+    assert Path(doc["file"]).resolve() == tmp_path / "history.json.gz"
+    assert Path(doc["policy_file"]).resolve() == tmp_path / "history.policy.json"
+    assert doc["policies"] == 1 and (tmp_path / "history.policy.json").is_file()
+    assert default_history_path().read_bytes() == shipped
+    assert policy_path(default_history_path()).read_bytes() == shipped_policy
+
+
+def test_several_worksheets_get_short_summaries_and_a_total(tmp_path: Path) -> None:
+    todo = make(tmp_path)
+    out = run_cli("triage", str(todo / "result_cuda.md"), str(todo / "result_rocm.md"),
+                  "--offline").output
+    summaries = [line for line in out.splitlines() if line.startswith("  summary")]
+    assert len(summaries) == 2 and all(len(s) < 90 for s in summaries), summaries
+    total = out.rstrip().splitlines()[-1]
+    assert total.startswith("total of 2 worksheets, 4 items, at confidence >= 0.90: ")
+    assert "leave the domain" in total
+
+
+def test_progress_line_for_long_runs_only() -> None:
+    import io
+
+    from relnotes.cli.triage_cmd import ProgressLine
+
+    stream = io.StringIO()
+    line = ProgressLine(stream, every=0.0)
+    for n in range(1, 1201, 400):
+        line(n, 1200)
+    line.close()
+    assert stream.getvalue().splitlines() == [
+        "triage: 1/1200 items", "triage: 401/1200 items", "triage: 801/1200 items",
+        "triage: 801/1200 items, done"]
+    quiet = io.StringIO()
+    short = ProgressLine(quiet, every=0.0)
+    short(5, 60)
+    short.close()
+    assert quiet.getvalue() == ""  # short runs, not a terminal: nothing

@@ -91,3 +91,20 @@ def test_to_json_shape() -> None:
     assert doc["section"] == "Untopiced" and doc["prs"] == [60]
     assert doc["clean_title"] == "Fix `foo_bar` (#60)"
     assert doc["line"] == ws.items()[0].line
+
+
+def test_reasons_never_cite_a_rate_of_zero_items() -> None:
+    """One past mps performance item, of the older release (weight 0.5): its rate is
+    not "of 0 such items"; a tag with no such past items says so."""
+    past = [HistoryRecord("2.0.0", "mps", "not user facing", "not user facing", None,
+                          f"Tidy mps kernel {i}") for i in range(30)]
+    past.append(HistoryRecord("1.0.0", "mps", "performance", "performance", None,
+                              "Speed up mps matmul"))
+    ws = ws_of({"performance": [f"Speed up mps conv {link(70)}"],
+                "Untopiced": [f"[ROCm] Tune softmax {link(71)}"]}, domain="mps")
+    out = by_pr(triage_worksheet(ws, history=History(past), known_domains={"mps", "rocm"}))
+    reasons = [r for s in out.values() for r in s.reasons]
+    assert not [r for r in reasons if " of 0 " in r], reasons
+    assert "pre-sorted in performance; 1 such mps item in older releases only, " in \
+        out[70].reasons[0]
+    assert any(r.endswith("-> rocm; no such mps items in past releases") for r in out[71].reasons)

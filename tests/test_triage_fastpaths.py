@@ -19,15 +19,12 @@ from rapidfuzz import fuzz, process
 from relnotes.markdown import strip_pr_refs
 from relnotes.release import worksheet_files
 from relnotes.triage import parallel
-from relnotes.triage.engine import (
-    Run,
-    plan_worksheet,
-    suggest_items,
-    triage_worksheets,
-)
-from relnotes.triage.history import History, HistoryRecord, WordModel, _Titles, title_words
+from relnotes.triage.history import History, HistoryRecord, WordModel, title_words
+from relnotes.triage.planning import Run, plan_worksheet, suggest_items
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.rules import RULES, match_rules
+from relnotes.triage.run import triage_worksheets
+from relnotes.triage.similar import TitleIndex
 from relnotes.triage.stakes import _INTERNAL, _LIKELY_DEP, WORDING, _scan
 from relnotes.triage.textscan import Gate, GateSet, lowered, needles, without_refs
 from relnotes.triage.titles import _IDENTIFIER
@@ -126,7 +123,7 @@ def _plain_similar(titles: list[str], query: str) -> list[tuple[float, int]]:
        st.text(alphabet="abc d", max_size=30))
 def test_length_window_finds_what_scoring_every_title_finds(titles: list[str],
                                                             query: str) -> None:
-    assert _Titles(titles).similar(query, limit=3, cutoff=88.0) == \
+    assert TitleIndex(titles).similar(query, limit=3, cutoff=88.0) == \
         _plain_similar(titles, query)
 
 
@@ -134,7 +131,7 @@ def test_length_window_on_real_titles() -> None:
     titles = [t.lower() for t in real_titles()][:1500]
     if not titles:
         pytest.skip("real release data not present")
-    window = _Titles(titles)
+    window = TitleIndex(titles)
     for query in titles[::7] + [t + " v3" for t in titles[::50]]:
         assert window.similar(query, limit=3, cutoff=88.0) == _plain_similar(titles, query)
 
@@ -166,13 +163,15 @@ def test_leans_equal_the_word_models_with_their_fallback() -> None:
                 scored = (local or overall).evidence(words, overall)
                 return sum(v for _, v in scored), scored
 
+            local = h._local(domain)
+            assert (local is None) == (domain == "nowhere")
             assert h.word_evidence(title, domain) == plain(
-                h._publish_by_domain.get(domain), h._publish)
+                local.publish if local else None, h._publish)
             assert h.stakes_evidence(title, domain) == plain(
-                h._stakes_by_domain.get(domain), h._stakes)
+                local.stakes if local else None, h._stakes)
             expected = {}
             for section, overall in h._section.items():
-                total, scored = plain(h._section_by_domain.get((domain, section)), overall)
+                total, scored = plain(local.sections.get(section) if local else None, overall)
                 if scored:
                     expected[section] = (total, scored)
             assert h.section_evidence(title, domain) == expected
@@ -192,7 +191,7 @@ def test_parallel_triage_gives_the_suggestions_of_one_process(monkeypatch) -> No
     history = _history()
     serial = triage_worksheets(sheets, history=history, jobs=1)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(parallel, "_CHUNK", 97)  # chunks that cut worksheets anywhere
+    monkeypatch.setattr(parallel, "_SLICE", 97)  # slices that cut worksheets anywhere
     assert parallel.triage_in_parallel(Run(sheets, history=history), jobs=2) is not None
     both = triage_worksheets(sheets, history=History(_history().records), jobs=2)
     assert [[s.to_json() for s in r] for r in both] == \

@@ -6,7 +6,6 @@ import click
 
 from relnotes.cli.app import command, emit_json, print_notes
 from relnotes.release import ReleaseFolder, scan_folder
-from relnotes.triage.evaluate import evaluate, render_eval_text
 from relnotes.triage.history import DEFAULT_RECENCY
 from relnotes.versions import require_version
 
@@ -47,6 +46,8 @@ def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str,
       relnotes eval --todo 2.8.0/todo --done 2.8.0/done \\
           --miscategorized 2.8.0/miscategorized.md --exclude-history 2.8.0
     """
+    from relnotes.triage.evaluate import evaluate, render_eval_text  # not for --help
+
     if release is not None:
         require_version(release, what="release")
     folder = ReleaseFolder.of(todo)

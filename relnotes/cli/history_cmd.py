@@ -1,14 +1,19 @@
-"""``relnotes history build``: turn past todo/done pairs into triage history data."""
+"""``relnotes history build`` and ``history fit``: triage history data and its decision rule."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
 from relnotes.cli.app import command, emit_json, main
-from relnotes.errors import UsageError
-from relnotes.triage.history import build_history, default_history_path, write_history
+from relnotes.errors import ConfigError, UsageError
+from relnotes.triage.history import build_history, write_history
+
+DEFAULT_OUT = "history.json.gz"
 
 
 @main.group()
@@ -18,6 +23,7 @@ def history() -> None:
     \b
     Example:
       relnotes history build --pair 2.7.0=2.7.0/todo:2.7.0/done:2.7.0/miscategorized.md
+      relnotes history fit history.json.gz
     """
 
 
@@ -29,27 +35,70 @@ def _parse_pair(text: str) -> tuple[str, str, str, str | None]:
     return release, parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
+def _learning(selection: Sequence[str], n: int, total: int) -> None:
+    """Progress on stderr (a second or more per rule); not with --format json, whose
+    readers take stdout alone."""
+    print(f"history: learning the decision rule from {', '.join(selection)} ({n}/{total})",
+          file=sys.stderr, flush=True)
+
+
 @command(group=history)
 @click.option("--pair", "pairs", multiple=True, required=True,
               metavar="RELEASE=TODO_DIR:DONE_DIR[:MISC]",
               help="A release's generated and curated worksheets (and miscategorized.md).")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Where to write (default: the package's relnotes/data/history.json.gz).")
-def build(pairs: tuple[str, ...], out: str | None, fmt: str) -> None:
-    """Build history data from todo/done pairs.
+@click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_OUT, show_default=True,
+              help="Where to write the history; its decision rule goes beside it "
+                   "(NAME.policy.json).")
+def build(pairs: tuple[str, ...], out: str, fmt: str) -> None:
+    """Build history data from todo/done pairs, and learn its decision rule.
+
+    The decision rule triage applies is learned from the history (seconds per release
+    selection), so it is learned here, once, and stored beside the history: for all
+    its releases, the releases before each one, and all but each one. Use the file with
+    `relnotes triage --history FILE` or the `history` setting.
 
     \b
     Example:
       relnotes history build \\
         --pair 2.7.0=data/2.7.0/todo:data/2.7.0/done:data/2.7.0/miscategorized.md \\
         --pair 2.8.0=data/2.8.0/todo:data/2.8.0/done:data/2.8.0/miscategorized.md \\
-        --out relnotes/data/history.json.gz
+        --out history.json.gz
     """
+    from relnotes.triage.learned import write_policies  # the model: not for --help
+
     records = build_history(_parse_pair(p) for p in pairs)
-    path = write_history(records, out or default_history_path())
+    path = write_history(records, out)
+    policy, rules = write_policies(path, progress=_learning if fmt != "json" else None)
     per_release = Counter(r.release for r in records)
     if fmt == "json":
-        emit_json({"file": str(path), "records": dict(per_release)})
+        emit_json({"file": str(path), "records": dict(per_release),
+                   "policy_file": str(policy), "policies": rules})
     else:
         counts = ", ".join(f"{rel}: {n}" for rel, n in sorted(per_release.items()))
         click.echo(f"wrote {path} ({counts} items)")
+        click.echo(f"wrote {policy} ({rules} decision rules)")
+
+
+@command(group=history)
+@click.argument("history_file", type=click.Path(dir_okay=False))
+def fit(history_file: str, fmt: str) -> None:
+    """Learn the decision rule of an existing history file again and store it beside it.
+
+    Needed after a change to triage's weights or tables (the stored rule was learned
+    with the old ones); `build` does it for a new history.
+
+    \b
+    Example:
+      relnotes history fit history.json.gz
+      relnotes history fit relnotes/data/history.json.gz
+    """
+    from relnotes.triage.learned import write_policies  # the model: not for --help
+
+    if not Path(history_file).is_file():
+        raise ConfigError("history file not found", file=history_file)
+    policy, rules = write_policies(history_file,
+                                   progress=_learning if fmt != "json" else None)
+    if fmt == "json":
+        emit_json({"file": history_file, "policy_file": str(policy), "policies": rules})
+    else:
+        click.echo(f"wrote {policy} ({rules} decision rules)")

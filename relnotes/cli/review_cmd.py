@@ -17,7 +17,7 @@ from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
-    from relnotes.triage.engine import Suggestion
+    from relnotes.triage import Suggestion
     from relnotes.triage.history import History
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -13,13 +15,49 @@ from relnotes.cli.app import command, emit_json
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
 from relnotes.release import ReleaseFolder
-from relnotes.triage.engine import Progress, triage_worksheets
 from relnotes.triage.history import DEFAULT_RECENCY, load_history
-from relnotes.triage.report import WorksheetTriage, decisions, render_text, triage_json
 from relnotes.versions import require_version
 from relnotes.worksheet import read_worksheet
 
+if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
+    from relnotes.triage.report import WorksheetTriage
+
 log = logging.getLogger(__name__)
+
+
+class ProgressLine:
+    """Triage's progress on stderr for long runs (a terminal, or 1,000 items or more):
+    items done of all, at most once a second, and a last line when it showed any."""
+
+    def __init__(self, stream: TextIO | None = None, *, every: float = 1.0) -> None:
+        self.stream = stream or sys.stderr
+        self.every = every
+        self.shown = False
+        self.last: tuple[int, int] | None = None  # (done, total) of the last call
+        self._enabled: bool | None = None  # decided at the first call, from the total
+        self._since = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.last = (done, total)
+        if self._enabled is None:
+            self._enabled = total >= 1000 or _is_tty(self.stream)
+        now = time.monotonic()
+        if self._enabled and now - self._since >= self.every:
+            self._since = now
+            self.shown = True
+            print(f"triage: {done}/{total} items", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.shown and self.last is not None:
+            done, total = self.last
+            print(f"triage: {done}/{total} items, done", file=self.stream, flush=True)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @command(formats=("text", "json", "markdown"))
@@ -72,6 +110,9 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
       relnotes triage todo/*.md --format json > triage.json
       relnotes triage todo/mps.md --write --min-confidence 0.95
     """
+    from relnotes.triage.report import WorksheetTriage, render_text, triage_json
+    from relnotes.triage.run import triage_worksheets
+
     folder = ReleaseFolder.of(files[0])
     config = folder.config
     if release is not None:
@@ -86,12 +127,12 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
                                     for pr in item.all_prs}),
                             config=config, offline=offline, sources=files,
                             commits=unlinked_commits(i for ws in worksheets for i in ws.items()))
-    progress = Progress(sum(len(ws.items()) for ws in worksheets), sys.stderr)
+    progress = ProgressLine()
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
                                                  config=config, progress=progress,
                                                  jobs=jobs))]
-    progress.done()
+    progress.close()
     if write or fmt == "markdown":
         _apply(results, threshold=threshold, write=write, misc_path=misc_path,
                clean_titles=clean_titles, fmt=fmt)
@@ -113,6 +154,8 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
 
 def _apply(results: list[WorksheetTriage], *, threshold: float, write: bool,
            misc_path: str | None, clean_titles: bool, fmt: str) -> None:
+    from relnotes.triage.report import decisions
+
     plans = [(r.worksheet, decisions(r.suggestions, min_confidence=threshold,
                                      clean_titles=clean_titles, include_moves_out=write))
              for r in results]

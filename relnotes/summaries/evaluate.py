@@ -24,7 +24,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from relnotes.release import worksheet_files
-from relnotes.summaries.features import Vocabulary, features_of
+from relnotes.summaries.features import features_of
 from relnotes.summaries.grouping import group_items, groupable_items, score_pairs
 from relnotes.summaries.model import Weights, fit_logistic, learn_common_words, learn_corpus
 from relnotes.summaries.truth import Truth, read_truth

@@ -28,17 +28,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relnotes.categories import PUBLISHED
-from relnotes.triage.engine import (
-    Suggestion,
-    known_domains_for,
-    policy_for,
-    triage_worksheet,
-)
+from relnotes.categories import HIGH_STAKES, PUBLISHED
+from relnotes.triage.assessment import known_domains_for
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history
+from relnotes.triage.learned import policy_for
 from relnotes.triage.outcomes import Outcome, read_outcomes
-from relnotes.triage.policy import HIGH_STAKES, Policy
+from relnotes.triage.planning import Suggestion
+from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import find_revert_pairs
+from relnotes.triage.run import triage_worksheet
 
 __all__ = ["BUCKETS", "EvalReport", "EvalRow", "Scores", "evaluate", "render_eval_markdown",
            "render_eval_text", "score"]

@@ -2,9 +2,9 @@
 
 ``relnotes history build`` reads todo/done pairs and stores, per release, one compact
 record per generated item: domain, pre-sorted section, fate, target domain and title
-(without its PR link). That file ships as package data (``relnotes/data/history.json.gz``)
-and is the only learned part of triage. From the records, :class:`History` derives at
-load time:
+(without its PR link). That file ships as package data (``relnotes/data/history.json.gz``),
+with the decision rule learned from it beside it (:mod:`relnotes.triage.learned`): the
+learned parts of triage. From the records, :class:`History` derives at load time:
 
 - how often items of a domain and pre-sorted section were published, dropped or moved
   (with smoothing towards the section's rate over all domains);
@@ -21,35 +21,36 @@ backtest on release R never sees R.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import gzip
+import hashlib
 import json
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
-from relnotes.categories import PUBLISHED
+from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
 from relnotes.markdown import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
+from relnotes.triage.similar import TitleIndex
 from relnotes.triage.textscan import without_refs
 from relnotes.versions import parse_version
 
 __all__ = [
     "DEFAULT_RECENCY",
     "History",
+    "HistoryOrigin",
     "HistoryRecord",
     "Prior",
+    "TagMoves",
     "build_history",
     "default_history_path",
     "load_history",
@@ -65,7 +66,6 @@ PRIOR_PSEUDOCOUNT = 8.0
 STAKES_PSEUDOCOUNT = 50.0
 # Weight of a release relative to the next newer one in the history.
 DEFAULT_RECENCY = 0.5
-HIGH_STAKES = frozenset({"bc breaking", "deprecation"})
 # Keys of History.leans besides the published sections.
 _PUBLISH, _STAKES = "publish", "stakes"
 _WORD = re.compile(r"[a-z][a-z0-9_+]{1,}")
@@ -103,6 +103,17 @@ class Prior:
     moved: float
     n: float  # how many past items of this domain and section there were (weighted)
     sections: dict[str, float]  # published section -> share among published
+    count: int = 0  # how many there were (each counts 1, whatever its release)
+
+
+@dataclass(frozen=True)
+class TagMoves:
+    """Past items of a domain whose title tag pointed at another domain."""
+
+    moved: float  # moved there (weighted by release)
+    seen: float  # all of them (weighted)
+    moved_count: int = 0  # the same, each item counting 1
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,18 +201,34 @@ def release_weights(releases: Iterable[str], recency: float) -> dict[str, float]
     return {rel: recency ** i for i, rel in enumerate(ordered)}
 
 
+@dataclass(frozen=True)
+class HistoryOrigin:
+    """The file a history was loaded from, and its content hash (what the stored
+    decision rule beside it was learned from: :mod:`relnotes.triage.learned`)."""
+
+    path: Path
+    sha256: str
+
+
 class History:
-    """Past decisions, queried by the triage engine."""
+    """Past decisions, queried by the triage model (:mod:`relnotes.triage.assessment`).
+
+    ``origin`` is the file the records are whole releases of (as :func:`load_history`
+    reads them), None for records from anywhere else.
+    """
 
     def __init__(self, records: Iterable[HistoryRecord], *,
-                 recency: float = DEFAULT_RECENCY) -> None:
+                 recency: float = DEFAULT_RECENCY, origin: HistoryOrigin | None = None,
+                 ) -> None:
         self.records = list(records)
         self.recency = recency
+        self.origin = origin
         self.releases = sorted({r.release for r in self.records})
         self.weights = release_weights(self.releases, recency)
         w = [self.weights[r.release] for r in self.records]
         words = [title_words(r.title) for r in self.records]
         self._by_key: dict[tuple[str, str], Tally] = defaultdict(_tally)
+        self._count_by_key: Counter[tuple[str, str]] = Counter()
         self._by_section: dict[str, Tally] = defaultdict(_tally)
         self._sections_by_domain: dict[str, Tally] = defaultdict(_tally)
         self._sections_all: Tally = _tally()
@@ -210,6 +237,7 @@ class History:
         self.domains_of: dict[str, set[str]] = defaultdict(set)
         for i, r in enumerate(self.records):
             self._by_key[(r.domain, r.presorted)][r.fate] += w[i]
+            self._count_by_key[(r.domain, r.presorted)] += 1
             self._by_section[r.presorted][r.fate] += w[i]
             self._by_domain[r.domain].append(i)
             self.domains_of[r.release].add(r.domain)
@@ -219,31 +247,18 @@ class History:
             if r.fate == "miscategorized" and r.target:
                 self._moves[r.domain][r.target] += w[i]
 
-        def model(idx: Iterable[int], polarity: Polarity) -> WordModel:
-            return WordModel((words[i], w[i], polarity(self.records[i])) for i in idx)
-
+        self._words, self._w = words, w
         everything = range(len(self.records))
-        self._publish = model(everything, _is_published)
-        self._publish_by_domain = {d: model(ix, _is_published) for d, ix in self._by_domain.items()}
-        self._stakes = model(everything, _high_stakes)
-        self._stakes_by_domain = {d: model(ix, _high_stakes) for d, ix in self._by_domain.items()}
-        self._section = {s: model(everything, _section_is(s)) for s in PUBLISHED
+        self._publish = self._model(everything, _is_published)
+        self._stakes = self._model(everything, _high_stakes)
+        self._section = {s: self._model(everything, _section_is(s)) for s in PUBLISHED
                          if self._sections_all[s] >= 5}
-        self._section_by_domain = {
-            (d, s): model(ix, _section_is(s)) for d, ix in self._by_domain.items()
-            for s in PUBLISHED if self._sections_by_domain[d][s] >= 3}
-        # Words that made maintainers move items from a domain to another (3+ moves).
-        self._move_words = {(d, t): model(self._by_domain[d], _moved_to(t))
-                            for d, targets in self._moves.items()
-                            for t, n in targets.items() if n >= 3}
-        self._moves_from: dict[str, list[tuple[str, WordModel]]] = defaultdict(list)
-        for (d, t), lo in self._move_words.items():
-            self._moves_from[d].append((t, lo))
+        # Each domain's own models, made when the domain is first asked about (a
+        # worksheet needs its own domain's only): see _local.
+        self._locals: dict[str, _Local | None] = {}
         self._domain_size = {d: sum(self.weights[self.records[i].release] for i in ix)
                              for d, ix in self._by_domain.items()}
-        self._titles = {d: _Titles([self.records[i].title.lower() for i in ix])
-                        for d, ix in self._by_domain.items()}
-        self._tag_moves: dict[tuple[str, str], tuple[float, float]] | None = None
+        self._tag_moves: dict[str, dict[str, TagMoves]] = {}
         self._fates: Tally = _tally()
         self._by_domain_fate: defaultdict[tuple[str, str], float] = defaultdict(float)
         for i, r in enumerate(self.records):
@@ -257,6 +272,24 @@ class History:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def _model(self, idx: Iterable[int], polarity: Polarity) -> WordModel:
+        return WordModel((self._words[i], self._w[i], polarity(self.records[i])) for i in idx)
+
+    def _local(self, domain: str) -> _Local | None:
+        """The word models and past titles of one domain (None: the history has none)."""
+        if domain not in self._locals:
+            ix = self._by_domain.get(domain)
+            self._locals[domain] = None if ix is None else _Local(
+                publish=self._model(ix, _is_published),
+                stakes=self._model(ix, _high_stakes),
+                sections={s: self._model(ix, _section_is(s)) for s in PUBLISHED
+                          if self._sections_by_domain[domain][s] >= 3},
+                # words that made maintainers move items to another domain (3+ moves)
+                moves=[(t, self._model(ix, _moved_to(t)))
+                       for t, n in self._moves.get(domain, {}).items() if n >= 3],
+                titles=TitleIndex([self.records[i].title.lower() for i in ix]))
+        return self._locals[domain]
 
     def subset(self, keep: Callable[[HistoryRecord], bool]) -> History:
         """A history of the records ``keep`` accepts (same recency)."""
@@ -286,7 +319,8 @@ class History:
         all_total = sum(self._sections_all.values()) or 1
         sections = {s: (secs[s] + 4.0 * self._sections_all[s] / all_total) / (total + 4.0)
                     for s in PUBLISHED}
-        return Prior(publish=pub, moved=moved, n=n, sections=sections)
+        return Prior(publish=pub, moved=moved, n=n, sections=sections,
+                     count=self._count_by_key[(domain, presorted)])
 
     def word_evidence(self, title: str, domain: str | None = None) -> tuple[float, Scored]:
         """Sum of per-word log-odds towards "published", and each word's (for
@@ -312,7 +346,7 @@ class History:
         """Every word lean of the title at once (one look-up per word): "publish",
         "stakes" and each published section -> (sum of log-odds, each word's); a
         question none of the words speak to is left out. The last answer is kept, as
-        the engine asks the three methods above in turn for the same item."""
+        the model asks the three methods above in turn for the same item."""
         if self._last is not None and self._last[0] == (title, domain):
             return self._last[1]
         table = self._table(domain)
@@ -337,9 +371,10 @@ class History:
         seen share the overall table."""
         table = self._tables.get(domain)
         if table is None:
-            models = [(_PUBLISH, self._publish, self._publish_by_domain.get(domain)),
-                      (_STAKES, self._stakes, self._stakes_by_domain.get(domain))]
-            models += [(s, m, self._section_by_domain.get((domain, s)))
+            local = self._local(domain) if domain is not None else None
+            models = [(_PUBLISH, self._publish, local.publish if local else None),
+                      (_STAKES, self._stakes, local.stakes if local else None)]
+            models += [(s, m, local.sections.get(s) if local else None)
                        for s, m in self._section.items()]
             overall = self._tables.get(None) if domain is not None else None
             if overall is None:
@@ -362,18 +397,18 @@ class History:
             all_hs = sum(self._fates[f] for f in HIGH_STAKES)
             overall = (all_hs + 0.5) / (sum(self._fates.values()) + 1.0)
             rate = (hs + STAKES_PSEUDOCOUNT * overall) / (n + STAKES_PSEUDOCOUNT)
-            bc, dep = (self._by_domain_fate[(domain, f)] for f in ("bc breaking", "deprecation"))
-            kind = None if not hs else "deprecation" if dep > bc else "bc breaking"
+            bc, dep = (self._by_domain_fate[(domain, f)] for f in HIGH_STAKES)
+            kind = None if not hs else HIGH_STAKES[1] if dep > bc else HIGH_STAKES[0]
             cached = self._stakes_rates[domain] = (_logodds(rate) - _logodds(overall), kind)
         return cached
 
     def neighbours(self, title: str, domain: str, *, limit: int = 3, cutoff: float = 88.0,
                    ) -> list[Neighbour]:
         """Past items of the same domain with a near-identical title."""
-        choices = self._titles.get(domain)
-        if choices is None:
+        local = self._local(domain)
+        if local is None:
             return []
-        found = choices.similar(without_refs(title).lower(), limit=limit, cutoff=cutoff)
+        found = local.titles.similar(without_refs(title).lower(), limit=limit, cutoff=cutoff)
         ix = self._by_domain[domain]
         return [Neighbour(score, self.records[ix[idx]]) for score, idx in found]
 
@@ -386,63 +421,48 @@ class History:
         words = title_words(title)
         n = self.domain_size(domain) or 1.0
         out = []
-        for target, lo in self._moves_from.get(domain, ()):
+        local = self._local(domain)
+        for target, lo in local.moves if local is not None else ():
             scored = sorted(lo.evidence(words), key=lambda wv: (-wv[1], wv[0]))
             out.append((target, self._moves[domain][target] / n, sum(v for _, v in scored),
                         [f"{w} ({v:+.1f})" for w, v in scored[:3]]))
         return out
 
-    def tag_moves(self, domain: str, target: str) -> tuple[float, float]:
-        """Past items of ``domain`` whose title tag points at ``target``: (moved there, all)."""
-        if self._tag_moves is None:
-            counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-            for r in self.records:
+    def tag_moves(self, domain: str, target: str) -> TagMoves:
+        """Past items of ``domain`` whose title tag points at ``target``: how many were
+        moved there, of how many (counted for the domain when first asked)."""
+        moves = self._tag_moves.get(domain)
+        if moves is None:
+            counts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
+            for i in self._by_domain.get(domain, ()):
+                r = self.records[i]
                 owner = owner_from_tags(r.title, known=self.domains_of[r.release])
                 if owner is None or owner.domain == r.domain:
                     continue
-                entry = counts[(r.domain, owner.domain)]
+                entry = counts[owner.domain]
                 weight = self.weights[r.release]
                 entry[1] += weight
+                entry[3] += 1
                 if r.fate == "miscategorized" and r.target == owner.domain:
                     entry[0] += weight
-            self._tag_moves = {k: (v[0], v[1]) for k, v in counts.items()}
-        return self._tag_moves.get((domain, target), (0.0, 0.0))
+                    entry[2] += 1
+            moves = self._tag_moves[domain] = {
+                t: TagMoves(v[0], v[1], int(v[2]), int(v[3])) for t, v in counts.items()}
+        return moves.get(target, _NO_TAG_MOVES)
 
 
-class _Titles:
-    """One domain's past titles, for near-duplicate search.
+_NO_TAG_MOVES = TagMoves(0.0, 0.0)
 
-    ``fuzz.ratio`` is 200 * common / (len(a) + len(b)), so a title can only reach the
-    cutoff against titles of similar length: only those are scored (sorted by length,
-    a window found by bisection), and the result is what scoring every title gives
-    (best first, ties in the original order).
-    """
 
-    def __init__(self, titles: list[str]) -> None:
-        order = sorted(range(len(titles)), key=lambda i: len(titles[i]))
-        self._index = order
-        self._titles = [titles[i] for i in order]
-        self._lengths = [len(t) for t in self._titles]
+@dataclass
+class _Local:
+    """One domain's word models (see History.__init__) and past titles."""
 
-    def similar(self, query: str, *, limit: int, cutoff: float) -> list[tuple[float, int]]:
-        """(score, original index) of up to ``limit`` titles scoring ``cutoff`` or more."""
-        n = len(query)
-        if 0 < cutoff <= 100 and n:
-            # a shorter title of length m needs 200m/(n+m) >= cutoff; a longer one
-            # 200n/(n+m) >= cutoff; one character of slack against rounding
-            lo = int(n * cutoff / (200 - cutoff)) - 1
-            hi = int(n * (200 - cutoff) / cutoff) + 1
-        else:
-            lo, hi = 0, max(self._lengths, default=0)
-        a = bisect.bisect_left(self._lengths, lo)
-        b = bisect.bisect_right(self._lengths, hi)
-        if a >= b:
-            return []
-        found = process.extract(query, self._titles[a:b], scorer=fuzz.ratio, limit=None,
-                                score_cutoff=cutoff)
-        hits = sorted(((score, self._index[a + pos]) for _, score, pos in found),
-                      key=lambda h: (-h[0], h[1]))
-        return hits[:limit]
+    publish: WordModel
+    stakes: WordModel
+    sections: dict[str, WordModel]  # published sections with 3+ items in the domain
+    moves: list[tuple[str, WordModel]]  # target domains with 3+ moves
+    titles: TitleIndex
 
 
 def _entries(models: list[tuple[str, dict[str, float]]], words: Iterable[str] | None, *,
@@ -529,7 +549,8 @@ def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (
             raise ConfigError(f"history file not found: {p}", file=p)
         return History([], recency=recency)
     try:
-        doc = json.loads(gzip.decompress(p.read_bytes()).decode("utf-8"))
+        raw = p.read_bytes()
+        doc = json.loads(gzip.decompress(raw).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"not a relnotes history file: {exc}", file=p) from None
     if doc.get("version") != FORMAT_VERSION:
@@ -543,4 +564,5 @@ def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (
                for release, rows in doc["releases"].items()
                if release not in exclude and (not include or release in include)
                for row in rows]
-    return History(records, recency=recency)
+    return History(records, recency=recency,
+                   origin=HistoryOrigin(p, hashlib.sha256(raw).hexdigest()))

@@ -7,49 +7,28 @@ docs-only work apart from code, and which domain's paths the change touches.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from relnotes.triage.tables import tables
+
 __all__ = [
-    "TOPIC_SECTIONS",
     "MetadataSignals",
     "is_doc_path",
     "is_test_path",
     "metadata_signals",
 ]
 
-# "topic: <x>" label -> (section, weight of the vote, publish log-odds)
-TOPIC_SECTIONS: dict[str, tuple[str | None, float, float]] = {
-    "bc breaking": ("bc breaking", 4.0, 2.5),
-    "bc-breaking": ("bc breaking", 4.0, 2.5),
-    "deprecation": ("deprecation", 4.0, 2.5),
-    "new features": ("new features", 2.5, 1.5),
-    "new feature": ("new features", 2.5, 1.5),
-    "improvements": ("improvements", 2.5, 1.5),
-    "bug fixes": ("bug fixes", 2.5, 1.5),
-    "bug fix": ("bug fixes", 2.5, 1.5),
-    "performance": ("performance", 2.5, 1.5),
-    "perf": ("performance", 2.5, 1.5),
-    "docs": ("docs", 2.5, 1.2),
-    "documentation": ("docs", 2.5, 1.2),
-    "devs": ("devs", 2.5, 1.0),
-    "developer feature": ("devs", 2.5, 1.0),
-    "security": ("security", 4.0, 2.5),
-    "not user facing": (None, 0.0, -3.5),
-}
-
-_TEST_PATH = re.compile(r"(^|/)(test|tests|testing|benchmarks?)/|(^|/)test_[^/]*\.py$|_test\.(py|cpp)$")
-_DOC_PATH = re.compile(r"^docs?/|\.(md|rst)$")
-
 
 def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path)) or path.startswith((".ci/", ".github/"))
+    """A tests or CI file (``test_files`` of relnotes/data/triage_paths.toml)."""
+    return bool(tables().test_files.search(path))
 
 
 def is_doc_path(path: str) -> bool:
-    return bool(_DOC_PATH.search(path))
+    """A documentation file (``doc_files`` of relnotes/data/triage_paths.toml)."""
+    return bool(tables().doc_files.search(path))
 
 
 @dataclass
@@ -82,30 +61,23 @@ def metadata_signals(records: Iterable[Any]) -> MetadataSignals:
 
 
 def _labels(record: Any, out: MetadataSignals) -> None:
+    """The label table's effects (relnotes/data/triage_labels.toml), in label order."""
+    t = tables()
     labels = [str(label).strip().lower() for label in getattr(record, "labels", []) or []]
     for label in labels:
         if label.startswith("topic:"):
-            topic = label.split(":", 1)[1].strip()
-            if topic in TOPIC_SECTIONS:
-                section, weight, publish = TOPIC_SECTIONS[topic]
-                out.publish += publish
-                if section:
-                    out.vote(section, weight)
-                out.reasons.append(f"#{record.number}: label '{label}'")
-        elif label in ("module: bc-breaking", "bc-breaking", "module: bc breaking"):
-            out.vote("bc breaking", 4.0)
-            out.publish += 2.5
-            out.reasons.append(f"#{record.number}: label '{label}'")
-        elif label == "module: deprecation":
-            out.vote("deprecation", 4.0)
-            out.publish += 2.5
-            out.reasons.append(f"#{record.number}: label '{label}'")
-        elif label == "reverted":
-            out.publish -= 1.5
-            out.reasons.append(f"#{record.number}: label 'Reverted' (was reverted at least once)")
-        elif label.startswith("release notes:") and "not user facing" in label:
-            out.publish -= 3.0
-            out.reasons.append(f"#{record.number}: label '{label}'")
+            effect = t.topics.get(label.split(":", 1)[1].strip())
+        elif label.startswith("release notes:"):
+            effect = next((e for words, e in t.release_notes.items() if words in label), None)
+        else:
+            effect = t.labels.get(label)
+        if effect is None:
+            continue
+        out.publish += effect.publish
+        if effect.section:
+            out.vote(effect.section, effect.vote)
+        reason = effect.reason or f"label '{label}'"
+        out.reasons.append(f"#{record.number}: {reason}")
 
 
 def _files(record: Any, out: MetadataSignals) -> None:

@@ -21,18 +21,11 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 from typing import Any
 
-from relnotes.triage.engine import (
-    Progress,
-    Run,
-    Suggestion,
-    policy_for,
-    remember_policy,
-    suggest_items,
-)
+from relnotes.triage.learned import policy_for, remember_policy
+from relnotes.triage.planning import Advance, Run, Suggestion, suggest_items
 from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import RevertPairs, TitleKeys, find_revert_pairs, title_keys
 
@@ -42,12 +35,12 @@ log = logging.getLogger(__name__)
 
 # Below this many items one process takes a few seconds at most: not worth a pool.
 PARALLEL_FROM = 10_000
-_CHUNK = 2_000
+_SLICE = 2_000  # items per task
 
 # What forked workers read (set by the parent just before the pool starts).
 _SHARED: tuple[Run, Any] | None = None
 
-Chunk = tuple[int, int, int]  # worksheet index, first item, end
+ItemSlice = tuple[int, int, int]  # worksheet index, first item, end (one worker's task)
 Compact = tuple[Any, ...]  # a Suggestion's fields without its item
 
 
@@ -59,7 +52,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def triage_in_parallel(run: Run, *, jobs: int | None = None, progress: Progress | None = None,
+def triage_in_parallel(run: Run, *, jobs: int | None = None, advance: Advance | None = None,
                        ) -> list[list[Suggestion]] | None:
     """Suggestions for every item of the run from ``jobs`` processes (default: one per
     core), or None when this run is better done in one process (see the module doc)."""
@@ -67,10 +60,14 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, progress: Progress 
     items = [run.items(i) for i in range(len(run.worksheets))]
     total = sum(len(i) for i in items)
     jobs = default_jobs() if jobs is None else jobs
-    if jobs < 2 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or total < PARALLEL_FROM:
         return None
-    chunks = [(i, start, min(start + _CHUNK, len(its)))
-              for i, its in enumerate(items) for start in range(0, len(its), _CHUNK)]
+    import multiprocessing  # only for large runs: a worksheet's triage does not need it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    slices = [(i, start, min(start + _SLICE, len(its)))
+              for i, its in enumerate(items) for start in range(0, len(its), _SLICE)]
     context = multiprocessing.get_context("fork")
     # Objects that exist now are only read by the workers: out of the collector's sight,
     # its passes do not write to (and so copy) every page the workers share.
@@ -78,7 +75,7 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, progress: Progress 
     try:
         counter = context.Value("q", 0)
         _SHARED = (run, counter)
-        pool = context.Pool(min(jobs, len(chunks)))
+        pool = context.Pool(min(jobs, len(slices)))
     except OSError as exc:  # e.g. no /dev/shm for the pool's semaphores
         _SHARED = None
         gc.unfreeze()
@@ -87,31 +84,31 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, progress: Progress 
     try:
         with pool:
             learning = pool.apply_async(_learn_policy) if run.history is not None else None
-            keys = [k for part in pool.map(_title_keys, chunks, chunksize=1) for k in part]
+            keys = [k for part in pool.map(_title_keys, slices, chunksize=1) for k in part]
             policy = learning.get() if learning is not None else None
             if policy is not None and run.history is not None:
                 remember_policy(run.history, policy)
             flat = [item for its in items for item in its]
             pairs = find_revert_pairs(flat, run.metadata, keys=keys)
-            tasks = [(chunk, policy, {id(item): pairs.partner[id(item)]
-                                      for item in items[chunk[0]][chunk[1]:chunk[2]]
-                                      if id(item) in pairs.partner})
-                     for chunk in chunks]
+            tasks = [(part, policy, {id(item): pairs.partner[id(item)]
+                                     for item in items[part[0]][part[1]:part[2]]
+                                     if id(item) in pairs.partner})
+                     for part in slices]
             pending = pool.map_async(_suggest, tasks, chunksize=1)
             shown = 0
             while not pending.ready():
                 pending.wait(0.2)
-                if progress is not None and counter.value > shown:
-                    progress.advance(counter.value - shown)
+                if advance is not None and counter.value > shown:
+                    advance(counter.value - shown)
                     shown = counter.value
             results = pending.get()
     finally:
         _SHARED = None
         gc.unfreeze()
-    if progress is not None and total > shown:
-        progress.advance(total - shown)
+    if advance is not None and total > shown:
+        advance(total - shown)
     out: list[list[Suggestion]] = [[] for _ in items]
-    for (i, start, stop), compact in zip(chunks, results):
+    for (i, start, stop), compact in zip(slices, results):
         out[i] += [Suggestion(item, *fields) for item, fields in zip(items[i][start:stop], compact)]
     return out
 
@@ -126,14 +123,14 @@ def _learn_policy() -> Policy:
     return policy_for(_run()[0].history)
 
 
-def _title_keys(chunk: Chunk) -> list[TitleKeys]:
+def _title_keys(part: ItemSlice) -> list[TitleKeys]:
     """In a worker: what revert pairing compares, for one slice of one worksheet."""
     run, _ = _run()
-    i, start, stop = chunk
+    i, start, stop = part
     return title_keys(run.items(i)[start:stop])
 
 
-def _suggest(task: tuple[Chunk, Policy | None, dict[int, str]]) -> list[Compact]:
+def _suggest(task: tuple[ItemSlice, Policy | None, dict[int, str]]) -> list[Compact]:
     """In a worker: the suggestions of one slice of one worksheet's items."""
     run, counter = _run()
     (i, start, stop), policy, partner = task

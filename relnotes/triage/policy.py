@@ -9,7 +9,7 @@ detector's score flags an item for BC-breaking/deprecation from ``flag_at`` on (
 as "consider") and suggests the section from ``suggest_at`` on.
 
 Every number of a :class:`Policy` is learned from history by :func:`fit_policy`, on
-items the model did not see (cross-validation, see ``engine.policy_for``): the margin
+items the model did not see (cross-validation, ``learned.fit_from_history``): the margin
 that maximises agreement with maintainers, the detector thresholds under a budget of
 flagged items, and a calibration of confidence (isotonic, per kind of decision), so
 that "0.9" means "maintainers agreed 9 times in 10 on releases the model had not seen".
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
+from relnotes.categories import HIGH_STAKES
 from relnotes.triage.stakes import HISTORY_SCALE, history_term
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
     "fit_policy",
 ]
 
-HIGH_STAKES = ("bc breaking", "deprecation")
 # Published sections a section vote may pick (BC/deprecation are the detector's call).
 PUBLISHED_OUTCOMES = frozenset({"new features", "improvements", "bug fixes", "performance",
                                 "docs", "devs", "security"})
@@ -114,6 +114,30 @@ class Policy:
     # score (defaults: the words as stakes.assess_stakes counts them, no domain share)
     stakes_words: float = HISTORY_SCALE
     stakes_domain: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The policy as JSON data (floats round-trip exactly: the same suggestions)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["calibration"] = {kind: {"xs": list(cal.xs), "ys": list(cal.ys)}
+                               for kind, cal in self.calibration.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Policy:
+        """A policy from :meth:`to_json` data; ValueError when it is not one."""
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or set(data) != names:
+            raise ValueError(f"a policy has the keys {', '.join(sorted(names))}")
+        try:
+            cal = {kind: Calibration(tuple(map(float, c["xs"])), tuple(map(float, c["ys"])))
+                   for kind, c in dict(data["calibration"]).items()}
+            numbers = {k: float(v) for k, v in data.items()
+                       if k not in ("calibration", "learned_from")}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a policy: {exc}") from None
+        if any(len(c.xs) != len(c.ys) for c in cal.values()):
+            raise ValueError("calibration xs and ys differ in length")
+        return cls(**numbers, calibration=cal, learned_from=str(data["learned_from"]))
 
     def confidence(self, kind: str, raw: float) -> float:
         cal = self.calibration.get(kind)
@@ -352,7 +376,7 @@ class _RowAssessment:
 @dataclass
 class _RowStakes:
     score: float
-    kind: str = "bc breaking"
+    kind: str = HIGH_STAKES[0]
     reasons: list[str] = field(default_factory=list)
     labelled: bool = False
     evidence: float = 0.0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relnotes.apply import Decision
-from relnotes.triage.engine import Suggestion
+from relnotes.triage.planning import Suggestion
 from relnotes.worksheet import Worksheet
 
 __all__ = ["WorksheetTriage", "decisions", "render_text", "summary_counts", "triage_json"]
@@ -52,15 +52,31 @@ def summary_counts(suggestions: Iterable[Suggestion], *, min_confidence: float =
     return counts
 
 
+def _summary(suggestions: list[Suggestion], summary_at: float, *, short: bool) -> str:
+    """What applying at ``summary_at`` would do, in words (``short``: one worksheet of
+    several, whose threshold the total states)."""
+    c = summary_counts(suggestions, min_confidence=summary_at)
+    flagged = sum(1 for s in suggestions if s.high_stakes)
+    if short:
+        return (f"{c['stay']} stay, {c['move']} move, {c['drop']} drop, {c['leave']} leave, "
+                f"{c['review']} for review; {flagged} BC/deprecation")
+    return (f"{c['stay']} stay, {c['move']} move, {c['drop']} drop, {c['leave']} leave the "
+            f"domain, {c['review']} changes below the threshold left for review; "
+            f"{flagged} suggested or flagged for BC-breaking/deprecation")
+
+
 def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0.0,
                 list_from: float | None = None, show_stays: bool = True) -> str:
     """Per worksheet: proposed moves grouped by target section, then what stays (least
-    confident first), each with its reasons, then a summary line.
+    confident first), each with its reasons, then a summary line; for several
+    worksheets, short summaries and a total at the end.
 
     Moves are listed from ``list_from`` (default: ``min_confidence``) on; the summary says
     what applying the suggestions at ``min_confidence`` would do."""
     summary_at = min_confidence
     min_confidence = summary_at if list_from is None else list_from
+    results = list(results)
+    several = len(results) > 1
     out: list[str] = []
     for r in results:
         out.append(f"{r.worksheet.path} ({r.worksheet.domain}): {len(r.suggestions)} items")
@@ -90,13 +106,17 @@ def render_text(results: Iterable[WorksheetTriage], *, min_confidence: float = 0
                     out.append(f"    {s.item.line:>5}  {s.confidence:.2f}  {s.clean_title}{moved}")
                     out.append("           " + "; ".join(s.reasons))
                     out += [f"           consider {c}" for c in s.consider]
-        c = summary_counts(r.suggestions, min_confidence=summary_at)
-        flagged = sum(1 for s in r.suggestions if s.high_stakes)
-        out.append(f"  summary at confidence >= {summary_at:.2f}: {c['stay']} stay, "
-                   f"{c['move']} move, {c['drop']} drop, {c['leave']} leave the domain, "
-                   f"{c['review']} changes below the threshold left for review; "
-                   f"{flagged} suggested or flagged for BC-breaking/deprecation")
+        if several:
+            out.append(f"  summary: {_summary(r.suggestions, summary_at, short=True)}")
+        else:
+            out.append(f"  summary at confidence >= {summary_at:.2f}: "
+                       f"{_summary(r.suggestions, summary_at, short=False)}")
         out.append("")
+    if several:
+        everything = [s for r in results for s in r.suggestions]
+        out.append(f"total of {len(results)} worksheets, {len(everything)} items, at "
+                   f"confidence >= {summary_at:.2f}: "
+                   f"{_summary(everything, summary_at, short=False)}")
     return "\n".join(out).rstrip() + "\n"
 
 

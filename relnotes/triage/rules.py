@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from relnotes.triage.tables import tables
 from relnotes.triage.textscan import GateSet
 
 __all__ = ["REVERT_RE", "RULES", "Rule", "match_rules", "reverted_title"]
@@ -28,8 +29,9 @@ class Rule:
     not_in: frozenset[str] = frozenset()  # domains whose own subject this is
 
 
-# CI, pins, runners and build flags are what the releng and build worksheets publish.
-_INFRA = frozenset({"releng", "build_frontend"})
+# CI, pins, runners and build flags are what the releng and build worksheets publish
+# (``infrastructure`` of relnotes/data/triage_domains.toml).
+_INFRA = tables().infrastructure
 
 
 def _r(id: str, pattern: str, publish: float, section: str | None, vote: float,
@@ -113,7 +115,6 @@ RULES: tuple[Rule, ...] = (
        _INFRA),
 )
 
-_GATES = GateSet([rule.pattern for rule in RULES])
 
 REVERT_RE = re.compile(r'^\s*Revert\s+"(?P<title>.+?)"?\s*(\(\[#\d+\]|\(#\d+\)|$)', re.IGNORECASE)
 
@@ -127,7 +128,13 @@ def match_rules(title: str, *, domain: str = "") -> list[Rule]:
 def _matching(title: str) -> tuple[Rule, ...]:
     """Every rule whose pattern occurs in ``title``, whatever the domain (cached: a
     title's rules are asked for again by the policy and by repeated titles)."""
-    return tuple(RULES[i] for i in _GATES.matching(title))
+    return tuple(RULES[i] for i in _gates().matching(title))
+
+
+@lru_cache(maxsize=1)
+def _gates() -> GateSet:
+    """The rules' patterns with their needles (derived on first use, not at import)."""
+    return GateSet([rule.pattern for rule in RULES])
 
 
 def reverted_title(title: str) -> str | None:

@@ -22,15 +22,16 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from relnotes.categories import HIGH_STAKES
 from relnotes.triage.apidiff import ApiDiff
 from relnotes.triage.history import History, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
+from relnotes.triage.tables import tables
 from relnotes.triage.textscan import GateSet
 
 __all__ = ["BC", "DEPRECATION", "WORDING", "Stakes", "assess_stakes", "history_term"]
 
-BC = "bc breaking"
-DEPRECATION = "deprecation"
+BC, DEPRECATION = HIGH_STAKES
 
 _API_OBJECT = (r"(api|apis|argument|arg|args|kwarg|kwargs|parameter|param|option|flag|config|"
                r"setting|function|method|class|module|attribute|alias|backend|field|property|"
@@ -92,8 +93,6 @@ _INTERNAL = re.compile(
     r"\bunused\b|\bdead code\b|\btests?\b|\btest_\w+|\bci\b|\btyping\b|\bmypy\b|\blint|"
     r"\brefactor|\binternal\b|\bbenchmark|^\s*revert\b|\bcodemod|\bflaky\b|\bdocs?\b|\btypo",
     re.IGNORECASE)
-# Worksheets whose subject is CI and builds: "CI" is not internal wording there.
-_INFRA = frozenset({"releng", "build_frontend"})
 _LIKELY_DEP = re.compile(r"\bdeprecat|\bwarn", re.IGNORECASE)
 # Clip of the history's word evidence, so words alone cannot outvote the wording.
 HISTORY_SCALE = 0.8
@@ -137,7 +136,8 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
         if rule.needs_name and not public:
             weight = 0.5
         out.add(rule.kind, weight, f"{rule.id} {rule.reason}", scores)
-    if internal and out.score > 0 and domain not in _INFRA:
+    if internal and out.score > 0 and domain not in tables().infrastructure:
+        # worksheets whose subject is CI and builds: "CI" is not internal wording there
         out.add(BC, -min(out.score, 2.0), "internal wording (tests, CI, typing, unused...)",
                 scores)
     for change in changes:
@@ -184,12 +184,15 @@ def history_term(words: float, scale: float = HISTORY_SCALE) -> float:
 @lru_cache(maxsize=1 << 16)
 def _scan(title: str) -> tuple[tuple[Wording, ...], bool, bool]:
     """(wording rules that match, internal wording?, warning wording?) of a title."""
-    hits = _GATES.matching(title)
+    hits = _gates().matching(title)
     n = len(WORDING)
     return (tuple(WORDING[i] for i in hits if i < n), n in hits, n + 1 in hits)
 
 
-_GATES = GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
+@lru_cache(maxsize=1)
+def _gates() -> GateSet:
+    """The wording patterns with their needles (derived on first use, not at import)."""
+    return GateSet([*(w.pattern for w in WORDING), _INTERNAL, _LIKELY_DEP])
 
 _CODE = re.compile(r"`[^`]+`|\btorch\.\w+|\b[a-z]\w*_\w+\b|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
 
