@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from relnotes.cli.app import command, emit_json, print_notes
 from relnotes.release import ReleaseFolder, scan_folder
 from relnotes.triage.history import DEFAULT_RECENCY
 from relnotes.versions import require_version
+
+if TYPE_CHECKING:
+    from relnotes.summaries.evaluate import Quality
 
 
 @command("eval")
@@ -30,16 +35,22 @@ from relnotes.versions import require_version
 @click.option("--release", default=None, metavar="X.Y.Z",
               help="Release evaluated, for the API profiles (default: the todo folder's "
                    "parent name).")
+@click.option("--grouping/--no-grouping", default=True, show_default=True,
+              help="Also score summaries' grouping (pair precision, bullet recall).")
+@click.option("--grouping-weights", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Pair-model weights for the grouping (default: the shipped ones).")
 def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str, ...],
              history_path: str | None, include_history: tuple[str, ...], recency: float,
-             release: str | None, fmt: str) -> None:
+             release: str | None, grouping: bool, grouping_weights: str | None,
+             fmt: str) -> None:
     """Score triage against maintainers' decisions, next to the pre-sorting baseline.
 
     Items are matched by PR number across all done worksheets; todo files without a done
     counterpart are not scored. Always exclude the evaluated release from the history.
     The text report ends with the reliability table: per confidence bucket, how often
     maintainers agreed; and the high-stakes line (BC-breaking + deprecation recall, items
-    flagged for them).
+    flagged for them). Then summaries' grouping of the todo worksheets, scored against
+    the multi-PR bullets of done/ (``--no-grouping`` leaves it out).
 
     \b
     Example:
@@ -57,8 +68,23 @@ def eval_cmd(todo: str, done: str, misc: str | None, exclude_history: tuple[str,
                       exclude_history=exclude_history, include_history=include_history,
                       recency=recency, history_path=history_path or folder.history,
                       release=release)
+    scores: list[Quality] = []
+    trained_on: tuple[str, ...] = ()
+    if grouping:
+        from relnotes.summaries.evaluate import grouping_quality
+        from relnotes.summaries.model import load_weights
+
+        weights = load_weights(grouping_weights)
+        trained_on = weights.trained_on
+        scores = grouping_quality(folder.root, weights=weights, todo=todo, done=done)
     if fmt == "json":
-        emit_json(report.to_json())
+        from relnotes.summaries.evaluate import quality_json
+
+        emit_json({**report.to_json(), **(quality_json(scores) if grouping else {})})
     else:
         click.echo(render_eval_text(report))
+        if grouping:
+            from relnotes.summaries.evaluate import render_quality_text
+
+            click.echo("\n" + render_quality_text(scores, trained_on=trained_on))
     print_notes(folder)

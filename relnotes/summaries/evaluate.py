@@ -30,8 +30,8 @@ from relnotes.summaries.model import Weights, fit_logistic, learn_common_words, 
 from relnotes.summaries.truth import Truth, read_truth
 from relnotes.worksheet import Item, Worksheet, read_worksheet
 
-__all__ = ["Quality", "backtest", "grouping_quality", "learn", "naive_groups",
-           "quality_json", "score_groups"]
+__all__ = ["Quality", "backtest", "grouping_quality", "learn", "naive_groups", "quality_json",
+           "render_quality_text", "score_groups"]
 
 Grouper = Callable[[Sequence[Item]], list[list[int]]]
 
@@ -55,8 +55,9 @@ class Quality:
         return asdict(self)
 
 
-def _todo(release: Path) -> list[Worksheet]:
-    return [read_worksheet(p) for p in worksheet_files(release / "todo")]
+def _todo(todo: Path) -> list[Worksheet]:
+    """The generated worksheets of a ``todo/`` folder."""
+    return [read_worksheet(p) for p in worksheet_files(todo)]
 
 
 def score_groups(groups: Sequence[Sequence[int]], truth: Truth, *, release: str,
@@ -121,9 +122,9 @@ def _unique(groups: Sequence[Sequence[int]]) -> list[list[int]]:
     return unique
 
 
-def _release_groups(release: Path, grouper: Grouper) -> list[list[int]]:
+def _release_groups(todo: Path, grouper: Grouper) -> list[list[int]]:
     out: list[list[int]] = []
-    for ws in _todo(release):
+    for ws in _todo(todo):
         items = groupable_items(ws)
         for cluster in grouper(items):
             out.append([pr for i in cluster for pr in items[i].prs])
@@ -139,31 +140,51 @@ def _model_groups(worksheets: Sequence[tuple[list[Item], Any]], weights: Weights
     return _unique(out)
 
 
-def _scored(folder: Path, weights: Weights) -> list[tuple[list[Item], Any]]:
+def _scored(todo: Path, weights: Weights) -> list[tuple[list[Item], Any]]:
     out: list[tuple[list[Item], Any]] = []
-    for ws in _todo(folder):
+    for ws in _todo(todo):
         items = groupable_items(ws)
         out.append((items, score_pairs(items, weights)))
     return out
 
 
 def grouping_quality(release: str | Path, *, weights: Weights | None = None,
-                     baseline: bool = True) -> list[Quality]:
-    """Scores of a release folder (``todo/`` and ``done/``): the model's grouping with
-    ``weights`` (default: the shipped ones, which may have seen this release: pass
-    weights learned without it for a fair score) and, with ``baseline``, the naive
-    one. ``relnotes eval`` reports this; :func:`quality_json` is its JSON."""
+                     baseline: bool = True, todo: str | Path | None = None,
+                     done: str | Path | None = None) -> list[Quality]:
+    """Scores of a release folder (its ``todo/`` and ``done/``, or the folders given):
+    the model's grouping with ``weights`` (default: the shipped ones, which may have
+    seen this release: pass weights learned without it for a fair score) and, with
+    ``baseline``, the naive one. ``relnotes eval`` reports this; :func:`quality_json`
+    is its JSON."""
     from relnotes.summaries.model import load_weights
 
     folder = Path(release)
-    truth = read_truth(folder / "done")
+    todo_dir = Path(todo) if todo is not None else folder / "todo"
+    truth = read_truth(Path(done) if done is not None else folder / "done")
     chosen = weights or load_weights()
-    out = [score_groups(_model_groups(_scored(folder, chosen), chosen), truth,
+    out = [score_groups(_model_groups(_scored(todo_dir, chosen), chosen), truth,
                         release=folder.name, method="summaries")]
     if baseline:
-        out.append(score_groups(_release_groups(folder, naive_groups), truth,
+        out.append(score_groups(_release_groups(todo_dir, naive_groups), truth,
                                 release=folder.name, method="naive (titles >= 85% alike)"))
     return out
+
+
+def render_quality_text(scores: Sequence[Quality], *, trained_on: Sequence[str] = ()) -> str:
+    """The grouping lines of ``relnotes eval``'s text report; says when the weights were
+    learned from the release scored (an in-sample figure, not an estimate)."""
+    lines = ["Grouping (summaries) against the maintainers' multi-PR bullets of done/:"]
+    for q in scores:
+        precision = "-" if q.pair_precision is None else f"{q.pair_precision:.2f}"
+        lines.append(f"  {q.method}: pair precision {precision} ({q.pairs_right}/{q.pairs} "
+                     f"pairs), bullet recall {q.bullet_recall:.2f} ({q.bullets_found}/"
+                     f"{q.bullets} bullets), {q.groups} groups")
+    release = scores[0].release if scores else ""
+    if release and release in trained_on:
+        lines.append(f"  note: the weights were learned from {release} itself "
+                     f"({', '.join(trained_on)}): in-sample; bench/bench_summaries.py gives "
+                     "the leave-one-release-out figures")
+    return "\n".join(lines)
 
 
 def quality_json(scores: Sequence[Quality]) -> dict[str, Any]:
@@ -172,7 +193,7 @@ def quality_json(scores: Sequence[Quality]) -> dict[str, Any]:
 
 
 def _title_words(release: Path) -> list[frozenset[str]]:
-    return [f.words | f.idents for ws in _todo(release) for f in features_of(ws.items())]
+    return [f.words | f.idents for ws in _todo(release / "todo") for f in features_of(ws.items())]
 
 
 def _training_pairs(releases: Sequence[Path], common: frozenset[str]
@@ -185,7 +206,7 @@ def _training_pairs(releases: Sequence[Path], common: frozenset[str]
         corpus = learn_corpus(w for r in releases if r != release for w in words[r])
         base = Weights(bias=0.0, coef={}, threshold=1.0, common=common, corpus=corpus)
         truth = read_truth(release / "done")
-        for ws in _todo(release):
+        for ws in _todo(release / "todo"):
             items = groupable_items(ws)
             for (a, b), s in score_pairs(items, base).items():
                 pa, pb = items[a].prs[0], items[b].prs[0]
@@ -204,13 +225,13 @@ def learn(releases: Sequence[str | Path], *, min_precision: float = 0.6,
     folders = [Path(r) for r in releases]
     common = learn_common_words([
         {w for f in features_of(ws.items()) for w in f.words}
-        for release in folders for ws in _todo(release)])
+        for release in folders for ws in _todo(release / "todo")])
     bias, coef = fit_logistic(_training_pairs(folders, common))
     corpus = learn_corpus(w for r in folders for w in _title_words(r))
     names = tuple(f.name for f in folders)
     model = Weights(bias=bias, coef=coef, threshold=1.0, common=common, corpus=corpus,
                     trained_on=names)
-    prepared = [(read_truth(f / "done"), f.name, _scored(f, model)) for f in folders]
+    prepared = [(read_truth(f / "done"), f.name, _scored(f / "todo", model)) for f in folders]
     chosen = max(thresholds)
     for t in sorted(thresholds, reverse=True):
         weights = replace(model, threshold=t)
