@@ -120,7 +120,7 @@ def build_final(release_dir: str | Path, *, version: str | None = None,
     release = _version(root, version, config)
     table = areas or load_area_table(config)
     repo = config.repo if config else "pytorch/pytorch"
-    sources = read_done(root / "done", release=release)
+    sources = read_done(root / "done", release=release, repo=repo)
     warnings: list[Finding] = []
     layout: dict[str, dict[str, _Area]] = {c: {} for c in SECTION_TITLES}
     stats = {"template": 0, "verbatim": 0}

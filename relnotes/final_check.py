@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relnotes.errors import UsageError
-from relnotes.final_sources import Source, read_done, refs_in_text, shorten_links
+from relnotes.final_sources import Source, read_done
 from relnotes.finalnotes import (
     SECTION_TITLES,
     FinalNotes,
     StructureFinding,
     read_final_notes,
 )
+from relnotes.prrefs import DEFAULT_REPO, refs_in_text, shorten_links
 
 if TYPE_CHECKING:
     from relnotes.config import Config
@@ -116,24 +117,24 @@ class _Published:
 
 
 def _published(sources: list[Source], *, repo: str) -> tuple[dict[int, _Published], set[int]]:
-    """PR -> where done/ first publishes it (with every section it is in), and every number
-    the published text mentions (a title that says "merging #1" publishes #1 as text)."""
+    """PR -> where done/ first publishes it (with every section it is in: each PR of a
+    multi-PR bullet), and every number the published text names (a title that says
+    "merging #1" publishes #1 as text, a mention)."""
     first: dict[int, _Published] = {}
     mentioned: set[int] = set()
     for source in sources:
         for unit in source.units:
             if not unit.published or unit.category is None:
                 continue
-            refs = refs_in_text(shorten_links("".join(unit.chunk.lines), repo=repo), repo=repo)
-            mentioned |= refs
-            # a link to another repository's PR is not a PR of this release
-            for pr in (p for p in unit.prs if p in refs):
+            mentioned |= refs_in_text(shorten_links("".join(unit.chunk.lines), repo=repo),
+                                      repo=repo)
+            for pr in unit.prs:
                 first.setdefault(pr, _Published(unit.domain, unit.category, unit.file,
                                                 unit.pr_line(pr))).categories.add(unit.category)
     return first, mentioned | set(first)
 
 
-def reconcile(notes: FinalNotes, sources: list[Source], *, repo: str = "pytorch/pytorch",
+def reconcile(notes: FinalNotes, sources: list[Source], *, repo: str = DEFAULT_REPO,
               allow_extra: bool = False) -> Reconciliation:
     """Compare final notes with what ``sources`` publish (see the module docstring)."""
     published, mentioned = _published(sources, repo=repo)
@@ -188,11 +189,11 @@ def check_final(release_dir: str | Path, *, final: str | Path | None = None,
                 release: str | None = None) -> Reconciliation:
     """Read ``release_dir/done`` and ``final`` (default ``release_dir/final.md``); reconcile."""
     root = Path(release_dir)
-    repo = config.repo if config else "pytorch/pytorch"
+    repo = config.repo if config else DEFAULT_REPO
     path = Path(final) if final else root / "final.md"
     if not path.is_file():
         raise UsageError("no final notes to check (build them with `relnotes final`)",
                          file=path)
     notes = read_final_notes(path, repo=repo)
-    sources = read_done(root / "done", release=release or notes.version)
+    sources = read_done(root / "done", release=release or notes.version, repo=repo)
     return reconcile(notes, sources, repo=repo, allow_extra=allow_extra)

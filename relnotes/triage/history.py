@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 from relnotes.categories import PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
 from relnotes.triage.textscan import without_refs

@@ -1,0 +1,316 @@
+"""PR references: which PRs an item stands for, which it only mentions, and their short form.
+
+One rule, used by every reader (worksheets, the pool, cherry-picks, final notes) and
+every writer (clean titles, final notes):
+
+- An item's **own** PRs are the links it is made of: every markdown link to a pull
+  request of the repository (``[#152909](https://github.com/pytorch/pytorch/pull/152909)``,
+  wherever it stands: ``` `scatter_add_` ([#1](..)), `matrix_exp` ([#2](..))```), plus
+  ``#N`` written after such a link in the trailing references (``([#1](..)) (#2)``).
+  Without links, its own PRs are the **trailing** references of the title (``Title (#171628,
+  #163487)``, ``... https://github.com/pytorch/pytorch/pull/5``) and parenthesised groups
+  that start with one (```addmv` (#143792) New meta ...``) -- unless the title ends in a
+  commit hash, which is then what the item is.
+- Every other PR number of the repository in the title is a **mention**: the revert's
+  target in ``Revert "Foo (#123)" ([#456](..))``, ``Partially revert
+  https://github.com/pytorch/pytorch/pull/152288 ([#152909](..))``, ``Fix #155016 for ...``.
+  References inside a quoted title (``"..."``) are always mentions.
+- A PR of **another repository** (``https://github.com/pytorch/ao/pull/5``,
+  ``pytorch/test-infra/pull/7561``) is never the repository's PR, neither own nor a
+  mention, and is never shortened to ``#5``.
+
+The repository is the ``repo`` setting (:data:`DEFAULT_REPO` when none is given).
+Reading happens on :mod:`relnotes.markdown`'s inline pieces, so code spans are never
+references and the fast path for plain bullets reads exactly what markdown-it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from relnotes.fileio import split_lines
+from relnotes.markdown import (
+    Block,
+    Piece,
+    inline_pieces,
+    parse_inline,
+    parse_tokens,
+)
+
+__all__ = [
+    "DEFAULT_REPO",
+    "LONG_PR_LINK",
+    "Refs",
+    "long_links",
+    "normalise_title",
+    "refs_of_block",
+    "refs_of_pieces",
+    "refs_of_title",
+    "refs_in_text",
+    "shorten_links",
+    "shorten_title",
+    "strip_pr_refs",
+]
+
+DEFAULT_REPO = "pytorch/pytorch"
+
+# "[#123](https://github.com/o/r/pull/123)" and "[\#123](...)", any repository: the
+# long links of a title as written (review carries them into an edited title).
+LONG_PR_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)\s]+/pull/\d+\)")
+
+_PULL = r"(?:https?://)?(?:www\.)?github\.com/([\w.-]+/[\w.-]+)/pull/(\d+)"
+_PULL_HREF = re.compile(_PULL, re.IGNORECASE)
+_LINK, _OPAQUE, _REF = "\ue000", "\ue001", "\ue002"  # stand-ins in the flat text
+_MARKS = re.compile("[\ue000-\ue002]")
+_TEXT_REF = re.compile(
+    rf"(?P<link>{_LINK})"
+    r"|(?P<url>(?:https?://)?(?:www\.)?github\.com/(?P<owner>[\w.-]+/[\w.-]+)/pull/(?P<pr>\d+)"
+    r"(?:[/#?][^\s()<>\[\]\"]*)?)"
+    # "#N" not glued to a word ("issue#5", "&#35;", "a/#5"); "_" is emphasis, not a word
+    r"|(?<![^\W_])(?<![&/])#(?P<hash>\d{1,7})(?![^\W_])", re.IGNORECASE)
+# What may stand between and around the trailing references: "(#1, #2)", "([#1](..)) and
+# ([#2](..)).", "([#153150]https://...))"; emphasis marks count as nothing, so reading a
+# bullet with or without markdown-it (which drops them) gives the same answer.
+_TRAILING = re.compile(
+    rf"(?:[\s()\[\],;.:&*_!?\\#/+|-]|(?<![A-Za-z0-9])and(?![A-Za-z0-9])|{_REF})*\Z")
+# A parenthesised group that starts with a reference: "(#143792)", "(#1, #2m  #3)".
+_GROUP = re.compile(rf"\([\s,;&*_#\[\]]*{_REF}[^()]*\)")
+_QUOTES = re.compile("[\"\u201c\u201d]")
+_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)")
+_TRAILING_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)\W*$")
+
+
+@dataclass(frozen=True)
+class Refs:
+    """The references of one title (or one run of inline markdown).
+
+    ``prs``: the PRs of the repository the item stands for, in order. ``mentions``: PRs of
+    the repository it names without standing for them. ``commits``: commit hashes, only
+    where it has no PR of its own. ``elsewhere``: other repositories' PRs, as
+    ``owner/name#N``. ``named``: every PR number of the repository, own or mentioned, in
+    order -- what final notes count, where every ``#N`` is a reference.
+    """
+
+    prs: tuple[int, ...] = ()
+    mentions: tuple[int, ...] = ()
+    commits: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+    named: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Ref:
+    kind: str  # link | url | hash
+    number: int
+    repo: str  # "" for "#N": always the repository's
+    at: int  # index of its stand-in in the shape string
+
+
+def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs:
+    """The references of inline pieces (see the module docstring for the rule)."""
+    flat, links, joined = _flatten(pieces)
+    if "#" not in flat and "pull/" not in flat and _LINK not in flat:
+        return Refs(commits=_commits_only(joined))
+    ours_repo = repo.lower()
+    found: list[_Ref] = []
+    shape: list[str] = []
+    pos = 0
+    link_no = 0
+    for match in _TEXT_REF.finditer(flat):
+        shape.append(flat[pos:match.start()])
+        pos = match.end()
+        if match.group("link"):
+            href = links[link_no]
+            link_no += 1
+            pull = _PULL_HREF.search(href)
+            if pull is None:
+                shape.append(_OPAQUE)  # a link to anything else is words
+                continue
+            ref = _Ref("link", int(pull.group(2)), pull.group(1).lower(), 0)
+        elif match.group("url"):
+            ref = _Ref("url", int(match.group("pr")), match.group("owner").lower(), 0)
+        else:
+            ref = _Ref("hash", int(match.group("hash")), "", 0)
+        found.append(_Ref(ref.kind, ref.number, ref.repo, len("".join(shape))))
+        shape.append(_REF)
+    shape.append(flat[pos:])
+    text = "".join(shape)
+    ours = [r for r in found if r.repo in ("", ours_repo)]
+    quoted = _quoted(text)
+    own = _own(ours, text, quoted, has_commit=bool(_TRAILING_COMMIT.search(joined.rstrip())))
+    prs = _unique(r.number for r in ours if id(r) in own)
+    named = _unique(r.number for r in ours)
+    return Refs(
+        prs=prs,
+        mentions=tuple(n for n in named if n not in prs),
+        commits=() if prs else _commits_only(joined),
+        elsewhere=tuple(dict.fromkeys(f"{r.repo}#{r.number}" for r in found
+                                      if r.repo not in ("", ours_repo))),
+        named=named)
+
+
+def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], str]:
+    """(flat text with one stand-in per link and code span, link targets in order, the
+    text with link labels but without code: what commit hashes are read from)."""
+    flat: list[str] = []
+    links: list[str] = []
+    joined: list[str] = []
+    for kind, text, href in pieces:
+        text = _MARKS.sub(" ", text)
+        if kind == "text":
+            flat.append(text)
+            joined.append(text)
+        elif kind == "link":
+            flat.append(_LINK)
+            links.append(href)
+            joined.append(text)
+        else:
+            flat.append(_OPAQUE)
+    return "".join(flat), links, "".join(joined)
+
+
+def _quoted(text: str) -> tuple[int, int]:
+    """The span between the first and the last double quote (a quoted title, perhaps with
+    quotes inside: ``Revert "Reapply "X (#1)" (#2)"``); empty with fewer than two."""
+    quotes = [m.start() for m in _QUOTES.finditer(text)]
+    return (quotes[0], quotes[-1]) if len(quotes) >= 2 else (0, 0)
+
+
+def _own(ours: list[_Ref], text: str, quoted: tuple[int, int], *, has_commit: bool) -> set[int]:
+    """ids of the references the item stands for."""
+    def inside(ref: _Ref) -> bool:
+        return quoted[0] < ref.at < quoted[1]
+
+    trail = _TRAILING.search(text)
+    trailing_from = trail.start() if trail is not None else len(text)
+    links = [r for r in ours if r.kind == "link" and not inside(r)]
+    if links:  # links win; "#N" after the first of them in the trailing run count too
+        first = links[0].at
+        return {id(r) for r in links} | {id(r) for r in ours if r.kind != "link"
+                                         and r.at >= trailing_from and r.at > first}
+    if has_commit:  # 'Revert "X (#139903)" (6356690b3d2)' is that commit
+        return set()
+    grouped: set[int] = set()
+    for group in _GROUP.finditer(text):
+        if not quoted[0] < group.start() < quoted[1]:
+            grouped.update(range(group.start(), group.end()))
+    return {id(r) for r in ours if not inside(r) and (r.at >= trailing_from or r.at in grouped)}
+
+
+def _unique(numbers: Iterable[int]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(numbers))
+
+
+def _commits_only(joined: str) -> tuple[str, ...]:
+    trailing = _TRAILING_COMMIT.search(joined.rstrip())
+    if trailing:
+        return (trailing.group(1),)
+    return tuple(dict.fromkeys(_COMMIT.findall(joined)))
+
+
+def refs_of_title(title: str, *, repo: str = DEFAULT_REPO) -> Refs:
+    """The references of one line of markdown (a title as written or rewritten)."""
+    return refs_of_pieces(inline_pieces(parse_inline(title)), repo=repo)
+
+
+def refs_of_block(block: Block, *, repo: str = DEFAULT_REPO) -> tuple[Refs, list[int]]:
+    """The references of a block's title, and the own PRs of its nested bullets (a
+    grouping bullet such as ``- c10d`` carries its PRs there), not repeating the title's."""
+    refs = refs_of_pieces(block.pieces, repo=repo)
+    nested = [pr for run in block.nested_pieces
+              for pr in refs_of_pieces(run, repo=repo).prs]
+    return refs, [pr for pr in dict.fromkeys(nested) if pr not in refs.prs]
+
+
+# ----------------------------------------------------------------------------- short form
+
+
+def shorten_links(text: str, *, repo: str = DEFAULT_REPO) -> str:
+    """``[#N](https://github.com/<repo>/pull/N)``, ``<url>`` and bare pull URLs of ``repo``
+    as ``#N``, outside code fences and code spans (what the final notes use, whatever the
+    worksheet wrote). Links to other repositories are left alone: ``#N`` would name the
+    wrong PR."""
+    if "pull/" not in text:
+        return text
+    lines = split_lines(text)
+    # one line that is not indented code holds no fence: markdown-it need not look
+    code = _code_lines(text) if len(lines) > 1 or text[:1] in " \t" else set()
+    pull = rf"https?://github\.com/{re.escape(repo)}/pull/(\d+)(?:[/#?][^\s)>]*)?"
+    link = re.compile(rf"\[\\?#\d+\]\({pull}\)|<{pull}>|(?<![(<\w/]){pull}", re.IGNORECASE)
+
+    def short(match: re.Match[str]) -> str:
+        number = next(g for g in match.groups() if g)
+        # "#1/#2": a "#" right after "/" or a letter is not read as a reference
+        glued = match.start() > 0 and re.match(r"[\w&/]", match.string[match.start() - 1])
+        return (" #" if glued else "#") + number
+
+    def one(line: str) -> str:
+        parts = re.split(r"(`+[^`]*`+)", line)  # leave code spans alone
+        return "".join(p if p.startswith("`") else link.sub(short, p) for p in parts)
+
+    return "".join(line if n in code else one(line) for n, line in enumerate(lines))
+
+
+def refs_in_text(text: str, *, repo: str = DEFAULT_REPO) -> set[int]:
+    """Every PR number of ``repo`` a piece of markdown names outside code, own or
+    mentioned: what final notes count as referenced (:attr:`Refs.named`)."""
+    found: set[int] = set()
+    for tok in parse_tokens(text):
+        if tok.type == "inline":
+            found.update(refs_of_pieces(inline_pieces(tok.children or []), repo=repo).named)
+    return found
+
+
+def _code_lines(text: str) -> set[int]:
+    out: set[int] = set()
+    for tok in parse_tokens(text):
+        if tok.type in ("fence", "code_block") and tok.map:
+            out.update(range(tok.map[0], tok.map[1]))
+    return out
+
+
+def shorten_title(title: str, *, repo: str = DEFAULT_REPO) -> str:
+    """``title`` with its long links of ``repo`` as ``#N``, when that keeps what the item
+    stands for; else ``title`` as it is. ``Reapply "X (#1)" (#2) ([#3](..))`` stays long:
+    ``(#2) (#3)`` would make it stand for two PRs."""
+    short = shorten_links(title, repo=repo)
+    if short == title:
+        return title
+    before, after = refs_of_title(title, repo=repo), refs_of_title(short, repo=repo)
+    if set(before.prs) != set(after.prs) or set(before.commits) != set(after.commits):
+        return title
+    return short
+
+
+def long_links(text: str, *, repo: str = DEFAULT_REPO) -> list[str]:
+    """The long PR links of ``repo`` in ``text`` (what the short form would replace)."""
+    pull = re.compile(rf"github\.com/{re.escape(repo)}/pull/", re.IGNORECASE)
+    return [m.group(0) for m in LONG_PR_LINK.finditer(text) if pull.search(m.group(0))]
+
+
+# ----------------------------------------------------------------------------- title key
+
+# A PR reference as titles carry it: a long link, "#N", or a pull URL.
+_ANY_PR_REF = re.compile(
+    r"\[\\?#\d+\]\([^)\s]*\)|https?://github\.com/[\w.-]+/[\w.-]+/pull/\d+(?:[/#?][^\s)]*)?"
+    r"|(?<![\w&/])#\d{1,7}\b")
+# What is left of "(#1, #2)" or "([#1](...))" once the references are gone.
+_EMPTY_GROUP = re.compile(r"\(\s*(?:[,;&]|and\b|\s)*\)")
+
+
+def strip_pr_refs(title: str) -> str:
+    """``title`` without its PR references (links, ``#N``, URLs, of any repository) and
+    the brackets around them, nor a trailing commit hash: the words a person wrote."""
+    text = _ANY_PR_REF.sub("", title)
+    text = _EMPTY_GROUP.sub("", _TRAILING_COMMIT.sub("", text))
+    return re.sub(r"\s+([\"'])$", r"\1", re.sub(r"\s+", " ", text).strip())
+
+
+def normalise_title(title: str) -> str:
+    """The one key under which two spellings of a title match (items without a PR,
+    revert pairs, history): no PR references, lower case, punctuation and underscores as
+    single spaces. ``"Fix  Foo_bar. (#12, #13)"`` -> ``"fix foo bar"``."""
+    words = re.sub(r"[\W_]+", " ", strip_pr_refs(title).lower())
+    return words.strip()
