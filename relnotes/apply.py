@@ -26,8 +26,8 @@ from relnotes.categories import CATEGORIES
 from relnotes.config import Config
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
-from relnotes.prrefs import refs_of_title
 from relnotes.miscategorized import Miscategorized, read_miscategorized
+from relnotes.prrefs import refs_of_title
 from relnotes.worksheet import Document, Item, Worksheet, release_parts
 
 __all__ = [

@@ -8,9 +8,10 @@ every writer (clean titles, final notes):
   wherever it stands: ``` `scatter_add_` ([#1](..)), `matrix_exp` ([#2](..))```), plus
   ``#N`` written after such a link in the trailing references (``([#1](..)) (#2)``).
   Without links, its own PRs are the **trailing** references of the title (``Title (#171628,
-  #163487)``, ``... https://github.com/pytorch/pytorch/pull/5``) and parenthesised groups
-  that start with one (```addmv` (#143792) New meta ...``) -- unless the title ends in a
-  commit hash, which is then what the item is.
+  #163487)``, ``... https://github.com/pytorch/pytorch/pull/5``, also before a note: ``Title
+  #149033 -- added to be with ...``) and parenthesised groups that start with one
+  (```addmv` (#143792) New meta ...``) -- unless the title ends in a commit hash, which is
+  then what the item is.
 - Every other PR number of the repository in the title is a **mention**: the revert's
   target in ``Revert "Foo (#123)" ([#456](..))``, ``Partially revert
   https://github.com/pytorch/pytorch/pull/152288 ([#152909](..))``, ``Fix #155016 for ...``.
@@ -45,10 +46,10 @@ __all__ = [
     "Refs",
     "long_links",
     "normalise_title",
+    "refs_in_text",
     "refs_of_block",
     "refs_of_pieces",
     "refs_of_title",
-    "refs_in_text",
     "shorten_links",
     "shorten_title",
     "strip_pr_refs",
@@ -62,6 +63,10 @@ LONG_PR_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)\s]+/pull/\d+
 
 _PULL = r"(?:https?://)?(?:www\.)?github\.com/([\w.-]+/[\w.-]+)/pull/(\d+)"
 _PULL_HREF = re.compile(_PULL, re.IGNORECASE)
+# "[#N](https://github.com/o/r/issues/N)": an issue's number, named but never a PR's
+_ISSUE_LINK = re.compile(r"\\?#(?P<n>\d{1,7}) (?:https?://)?(?:www\.)?github\.com/"
+                         r"(?P<owner>[\w.-]+/[\w.-]+)/(?:issues|discussions)/(?P=n)\b.*",
+                         re.IGNORECASE)
 _LINK, _OPAQUE, _REF = "\ue000", "\ue001", "\ue002"  # stand-ins in the flat text
 _MARKS = re.compile("[\ue000-\ue002]")
 _TEXT_REF = re.compile(
@@ -70,11 +75,14 @@ _TEXT_REF = re.compile(
     r"(?:[/#?][^\s()<>\[\]\"]*)?)"
     # "#N" not glued to a word ("issue#5", "&#35;", "a/#5"); "_" is emphasis, not a word
     r"|(?<![^\W_])(?<![&/])#(?P<hash>\d{1,7})(?![^\W_])", re.IGNORECASE)
-# What may stand between and around the trailing references: "(#1, #2)", "([#1](..)) and
-# ([#2](..)).", "([#153150]https://...))"; emphasis marks count as nothing, so reading a
-# bullet with or without markdown-it (which drops them) gives the same answer.
-_TRAILING = re.compile(
-    rf"(?:[\s()\[\],;.:&*_!?\\#/+|-]|(?<![A-Za-z0-9])and(?![A-Za-z0-9])|{_REF})*\Z")
+# The trailing references: parenthesised groups holding one ("(#1, #2)", "([#1](..)) and
+# ([#2](..)).", "(#1, #2m  #3)"); else, where the title does not end in such a group, a
+# run of references ("Title #5", "([#153150]https://...))"). "Fix #1 (#2)" stands for #2.
+_SEP = r"[\s,;.:&*_!?\\/+|-]|(?<![A-Za-z0-9])and(?![A-Za-z0-9])"
+_TRAILING_GROUPS = re.compile(rf"(?:(?:{_SEP})*\([^()]*{_REF}[^()]*\))+(?:{_SEP})*\Z")
+_TRAILING_RUN = re.compile(rf"(?:{_SEP}|[()\[\]#]|{_REF})*\Z")
+# A note after the title: "Fix pin_memory() ... #149033 -- added to be with 145752".
+_NOTE = re.compile(r"\s(?:--|\u2014)\s")
 # A parenthesised group that starts with a reference: "(#143792)", "(#1, #2m  #3)".
 _GROUP = re.compile(rf"\([\s,;&*_#\[\]]*{_REF}[^()]*\)")
 _QUOTES = re.compile("[\"\u201c\u201d]")
@@ -110,7 +118,7 @@ class _Ref:
 
 def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs:
     """The references of inline pieces (see the module docstring for the rule)."""
-    flat, links, joined = _flatten(pieces)
+    flat, links, labels, joined = _flatten(pieces)
     if "#" not in flat and "pull/" not in flat and _LINK not in flat:
         return Refs(commits=_commits_only(joined))
     ours_repo = repo.lower()
@@ -125,10 +133,15 @@ def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs
             href = links[link_no]
             link_no += 1
             pull = _PULL_HREF.search(href)
-            if pull is None:
+            issue = _ISSUE_LINK.fullmatch(f"{labels[link_no - 1]} {href}")
+            if pull is not None:
+                ref = _Ref("link", int(pull.group(2)), pull.group(1).lower(), 0)
+            elif issue is not None and issue.group("owner").lower() == ours_repo:
+                # "see issue [#157921](.../issues/157921)": a number the text names
+                ref = _Ref("label", int(issue.group("n")), "", 0)
+            else:
                 shape.append(_OPAQUE)  # a link to anything else is words
                 continue
-            ref = _Ref("link", int(pull.group(2)), pull.group(1).lower(), 0)
         elif match.group("url"):
             ref = _Ref("url", int(match.group("pr")), match.group("owner").lower(), 0)
         else:
@@ -139,7 +152,8 @@ def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs
     text = "".join(shape)
     ours = [r for r in found if r.repo in ("", ours_repo)]
     quoted = _quoted(text)
-    own = _own(ours, text, quoted, has_commit=bool(_TRAILING_COMMIT.search(joined.rstrip())))
+    own = _own([r for r in ours if r.kind != "label"], text, quoted,
+               has_commit=bool(_TRAILING_COMMIT.search(joined.rstrip())))
     prs = _unique(r.number for r in ours if id(r) in own)
     named = _unique(r.number for r in ours)
     return Refs(
@@ -151,11 +165,13 @@ def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs
         named=named)
 
 
-def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], str]:
-    """(flat text with one stand-in per link and code span, link targets in order, the
-    text with link labels but without code: what commit hashes are read from)."""
+def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], list[str], str]:
+    """(flat text with one stand-in per link and code span, link targets and labels in
+    order, the text with link labels but without code: what commit hashes are read
+    from)."""
     flat: list[str] = []
     links: list[str] = []
+    labels: list[str] = []
     joined: list[str] = []
     for kind, text, href in pieces:
         text = _MARKS.sub(" ", text)
@@ -165,10 +181,11 @@ def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], str]:
         elif kind == "link":
             flat.append(_LINK)
             links.append(href)
+            labels.append(text)
             joined.append(text)
         else:
             flat.append(_OPAQUE)
-    return "".join(flat), links, "".join(joined)
+    return "".join(flat), links, labels, "".join(joined)
 
 
 def _quoted(text: str) -> tuple[int, int]:
@@ -183,20 +200,38 @@ def _own(ours: list[_Ref], text: str, quoted: tuple[int, int], *, has_commit: bo
     def inside(ref: _Ref) -> bool:
         return quoted[0] < ref.at < quoted[1]
 
-    trail = _TRAILING.search(text)
-    trailing_from = trail.start() if trail is not None else len(text)
+    trailing = _trailing_spans(text)
+
+    def at_end(ref: _Ref) -> bool:
+        return any(start <= ref.at < end for start, end in trailing)
+
     links = [r for r in ours if r.kind == "link" and not inside(r)]
     if links:  # links win; "#N" after the first of them in the trailing run count too
         first = links[0].at
         return {id(r) for r in links} | {id(r) for r in ours if r.kind != "link"
-                                         and r.at >= trailing_from and r.at > first}
+                                         and at_end(r) and r.at > first}
     if has_commit:  # 'Revert "X (#139903)" (6356690b3d2)' is that commit
         return set()
     grouped: set[int] = set()
     for group in _GROUP.finditer(text):
         if not quoted[0] < group.start() < quoted[1]:
             grouped.update(range(group.start(), group.end()))
-    return {id(r) for r in ours if not inside(r) and (r.at >= trailing_from or r.at in grouped)}
+    return {id(r) for r in ours if not inside(r) and (at_end(r) or r.at in grouped)}
+
+
+def _trailing_spans(text: str) -> list[tuple[int, int]]:
+    """Where the trailing references stand: at the end of the title, and at the end of
+    what comes before a note (`` -- ...``) when there is one."""
+    ends = [len(text)]
+    note = _NOTE.search(text)
+    if note is not None:
+        ends.append(note.start())
+    spans = []
+    for end in ends:
+        match = _TRAILING_GROUPS.search(text, 0, end) or _TRAILING_RUN.search(text, 0, end)
+        if match is not None and match.start() < end:
+            spans.append((match.start(), end))
+    return spans
 
 
 def _unique(numbers: Iterable[int]) -> tuple[int, ...]:

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from relnotes.categories import CATEGORIES
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
-from relnotes.prrefs import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
+from relnotes.prrefs import LONG_PR_LINK
 from relnotes.worksheet import domain_of_file, release_domains, release_parts, worksheet_files
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from relnotes.config import Config
 from relnotes.entries import extract_entries_from_text
 from relnotes.final_build import build_final
 from relnotes.final_sources import read_done
-from relnotes.prrefs import shorten_links
 from relnotes.finalnotes import parse_final_notes
+from relnotes.prrefs import shorten_links
 from tests.final_fixtures import built
 from tests.helpers import DATA, run_cli
 

@@ -16,7 +16,7 @@ from tests.helpers import REPO
 # Lowest first. A package (github, snippets, triage, testing, cli, quantizer) is one unit.
 LAYERS = [
     "errors", "versions", "categories", "findings", "fileio", "gitops", "config",
-    "markdown", "worksheet", "templating", "final_areas", "miscategorized", "entries",
+    "markdown", "prrefs", "worksheet", "templating", "final_areas", "miscategorized", "entries",
     "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts", "decisions",
     "quantizer", "snippets", "triage", "final_sources", "audit", "review", "final_render",
     "final_check", "final_build", "submit", "testing", "", "cli",

@@ -58,7 +58,12 @@ _LINE = st.one_of(
                                                     "<!--", "```", "  ", "x_y", "(abc1234)", "[BE]", "[ref]",
                                                     "_#5_", "*#7*", "#8_", "(abc1234)_",
                                                     "__init__", "![i](u)", "[a](b c)", "torch._x",
-                                                    "(_abc1234_)", "#12__", "_"]),
+                                                    "(_abc1234_)", "#12__", "_",
+                                                    # what tells own PRs from mentions
+                                                    '"', " -- ", "**", " and ",
+                                                    "https://github.com/o/r/pull/4",
+                                                    "[#5](https://github.com/x/y/pull/5)",
+                                                    "[#6](https://github.com/o/r/issues/6)"]),
                        max_size=12).map("".join)),
     st.sampled_from(["", "## fx", "### bug fixes", "```", "~~~", "  ```", "<!-- x -->",
                      "<div>", "text", "  continued", "    code", "---", "===", "> quote",

@@ -20,7 +20,7 @@ from relnotes.fileio import read_text, split_lines
 from relnotes.testing.fake_github import RunningServer
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, run_cli
-from tests.test_submit_e2e import REPO, published, sh
+from tests.workflow_fixtures import REPO, published
 
 NAME = "result_releng.md"
 TODO = DATA / "2.9.0" / "todo" / NAME

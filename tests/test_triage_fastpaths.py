@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.triage import parallel
 from relnotes.triage.engine import (
     Run,
