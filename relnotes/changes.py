@@ -74,7 +74,8 @@ class ChangeSummary:
                  f"| titles rewritten | {len(self.retitled)} |",
                  f"| items grouped into multi-PR bullets | "
                  f"{sum(len(g['items']) for g in self.grouped)}"
-                 + (f" (in {len(self.grouped)} bullets)" if self.grouped else "") + " |",
+                 + (f" (in {len(self.grouped)} bullet{'s' * (len(self.grouped) > 1)})"
+                    if self.grouped else "") + " |",
                  f"| BC-breaking / deprecation entries written | {self.entries} |",
                  f"| snippet checks | {checks} |"]
         if self.baseline is None:

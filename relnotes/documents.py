@@ -66,7 +66,8 @@ class CherryPicks(worksheet.Document):
             "name": section.name, "category": canonical_category(section.name),
             "line": section.line,
             "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
-                       "prs": i.all_prs, "commits": i.commits, "domain": domain}
+                       "prs": i.all_prs, "mentions": i.mentions, "commits": i.commits,
+                       "domain": domain}
                       for i, domain in with_subheadings(section)],
         } for section in self.sections]}
 

@@ -104,3 +104,24 @@ def test_a_revert_pairs_with_the_pr_its_title_names() -> None:
                          f'- Revert "Speed up tracing (#123)" ({LINK.format(n=456)})\n')
     pairs = find_revert_pairs(ws.items())
     assert len(pairs.partner) == 2
+
+
+def test_grouping_items_into_one_bullet_keeps_every_pr() -> None:
+    """The Item API a grouping step uses (CONTRIBUTING.md): take the others out, retitle
+    the first with every PR; nothing is lost and the change table says grouped."""
+    from relnotes.changes import summarise_changes
+
+    text = ("## releng\n### improvements\n### Untopiced\n"
+            f"- Create pallas test shard ({LINK.format(n=167143)})\n"
+            f"- Swap pallas test shard to 12.8 ({LINK.format(n=167428)})\n")
+    generated, ws = parse_worksheet(text), parse_worksheet(text)
+    first, other = ws.items()
+    ws.remove(other)
+    ws.set_title(first, "Add Pallas CI testing (#167143, #167428)")
+    ws.move(first, "improvements")
+    assert first.prs == [167143, 167428] and first.key == "pr:167143"
+    assert first.keys == ["pr:167143", "pr:167428"] and ws.items() == [first]
+    summary = summarise_changes(generated, ws)
+    assert summary.removed == [] and len(summary.moved) == 2
+    assert summary.grouped == [{"key": "pr:167143", "prs": [167143, 167428],
+                                "items": ["pr:167143", "pr:167428"]}]
