@@ -19,7 +19,7 @@ from relnotes.categories import PUBLISHED, canonical_category
 from relnotes.documents import read_document
 from relnotes.entries import Entry, extract_entries
 from relnotes.errors import UsageError
-from relnotes.prrefs import DEFAULT_REPO
+from relnotes.prrefs import DEFAULT_REPO, line_naming
 from relnotes.worksheet import (
     Chunk,
     Item,
@@ -66,11 +66,7 @@ class Unit:
 
     def pr_line(self, pr: int) -> int:
         """The 1-based line of ``pr`` in the file (a nested bullet's own line)."""
-        pattern = re.compile(rf"(?:#|/pull/){pr}\b")
-        for offset, text in enumerate(self.chunk.lines):
-            if pattern.search(text):
-                return self.chunk.line + offset
-        return self.chunk.line
+        return self.chunk.line + line_naming(self.chunk.lines, pr)
 
 
 @dataclass

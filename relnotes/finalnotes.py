@@ -29,7 +29,7 @@ from relnotes.categories import canonical_category
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.markdown import Block, inline_pieces, parse_tokens, scan_blocks
-from relnotes.prrefs import DEFAULT_REPO, refs_of_pieces
+from relnotes.prrefs import DEFAULT_REPO, line_naming, refs_of_pieces
 from relnotes.versions import parse_version
 from relnotes.worksheet import Chunk, Item, build_containers, make_item
 
@@ -264,11 +264,9 @@ def _ref_lines(lines: list[str], repo: str) -> list[tuple[int, int]]:
         if tok.type != "inline" or tok.map is None:
             continue
         first, last = tok.map
+        span = lines[first:max(last, first + 1)]
         for pr in refs_of_pieces(inline_pieces(tok.children or []), repo=repo).named:
-            pattern = re.compile(rf"(?:#|/pull/){pr}\b")
-            line = next((n for n in range(first, max(last, first + 1))
-                         if n < len(lines) and pattern.search(lines[n])), first)
-            found.append((line, pr))
+            found.append((first + line_naming(span, pr), pr))
     return sorted(found)
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_REPO",
     "LONG_PR_LINK",
     "Refs",
+    "line_naming",
     "long_links",
     "normalise_title",
     "refs_in_text",
@@ -257,6 +258,13 @@ def refs_of_block(block: Block, *, repo: str = DEFAULT_REPO) -> tuple[Refs, list
     nested = [pr for run in block.nested_pieces
               for pr in refs_of_pieces(run, repo=repo).prs]
     return refs, [pr for pr in dict.fromkeys(nested) if pr not in refs.prs]
+
+
+def line_naming(lines: Sequence[str], pr: int, *, default: int = 0) -> int:
+    """The index of the first of ``lines`` that names ``pr`` (``#N`` or ``/pull/N``), else
+    ``default``: where a reference stands, for messages that point at it."""
+    pattern = re.compile(rf"(?:#|/pull/){pr}(?!\d)")
+    return next((n for n, line in enumerate(lines) if pattern.search(line)), default)
 
 
 # ----------------------------------------------------------------------------- short form
