@@ -11,7 +11,6 @@ finished one of the real 2.9.0 bullets that group them; every count must be true
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from relnotes.fileio import read_text, split_lines
 from relnotes.testing.fake_github import RunningServer
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, run_cli
-from tests.workflow_fixtures import REPO, published
+from tests.workflow_fixtures import REPO, new_release, published
 
 NAME = "result_releng.md"
 TODO = DATA / "2.9.0" / "todo" / NAME
@@ -82,17 +81,9 @@ def release(tmp_path: Path, fake_github: RunningServer,
             monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     generated = _generated()
 
-    def fill(work: Path) -> None:
-        folder = work / "2.9.0"
-        (folder / "todo").mkdir(parents=True)
-        (folder / "done").mkdir()
-        (folder / "done" / ".gitkeep").write_text("")
-        (folder / "todo" / NAME).write_text(generated)
-        (folder / "miscategorized.md").write_text(MISC)
-
-    remote, work = published(tmp_path, fake_github, monkeypatch, fill)
-    return {"work": work, "remote": remote, "folder": work / "2.9.0", "text": Path(
-        shutil.copy(work / "2.9.0" / "todo" / NAME, tmp_path / "generated.md"))}
+    remote, work = published(tmp_path, fake_github, monkeypatch, lambda work: new_release(
+        work, "2.9.0", {NAME: generated}, MISC))
+    return {"work": work, "remote": remote, "folder": work / "2.9.0"}
 
 
 def test_grouped_bullets_go_through_done_submit_and_final_with_true_counts(

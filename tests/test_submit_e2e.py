@@ -20,7 +20,7 @@ from relnotes.miscategorized import read_miscategorized
 from relnotes.testing.fake_github import RunningServer
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-from tests.workflow_fixtures import REPO, TOKEN_ENV, published, sh
+from tests.workflow_fixtures import REPO, TOKEN_ENV, new_release, published, sh
 
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
 NAME = "result_quantization.md"
@@ -73,13 +73,7 @@ def repo(tmp_path: Path, fake_github: RunningServer,
     change, an unstaged change and an untracked file; settings pointing at the server."""
 
     def fill(work: Path) -> None:
-        release = work / "2.8.0"
-        (release / "todo").mkdir(parents=True)
-        (release / "done").mkdir()
-        (release / "done" / ".gitkeep").write_text("")
-        (release / "todo" / NAME).write_text(WORKSHEET)
-        (release / "todo" / "result_cuda.md").write_text(CUDA)
-        (release / "miscategorized.md").write_text(MISC)
+        new_release(work, "2.8.0", {NAME: WORKSHEET, "result_cuda.md": CUDA}, MISC)
 
     remote, work = published(tmp_path, fake_github, monkeypatch, fill)
     release = work / "2.8.0"

@@ -68,6 +68,19 @@ def sh(*args: str, cwd: Path) -> str:
     return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+def new_release(work: Path, version: str, todo: dict[str, str], misc: str) -> Path:
+    """A release folder as generated: the ``todo/`` worksheets (by name), an empty
+    ``done/`` (kept by a ``.gitkeep``) and the pool."""
+    release = work / version
+    (release / "todo").mkdir(parents=True)
+    (release / "done").mkdir()
+    (release / "done" / ".gitkeep").write_text("")
+    for name, text in todo.items():
+        (release / "todo" / name).write_text(text)
+    (release / "miscategorized.md").write_text(misc)
+    return release
+
+
 def published(tmp_path: Path, fake_github: RunningServer, monkeypatch: pytest.MonkeyPatch,
               fill: Callable[[Path], None]) -> tuple[Path, Path]:
     """(bare remote, clone): the files ``fill`` writes, a NOTES.txt and settings pointing
