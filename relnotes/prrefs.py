@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from relnotes.fileio import split_lines
 from relnotes.markdown import (
@@ -69,7 +69,7 @@ _ISSUE_LINK = re.compile(r"\\?#(?P<n>\d{1,7}) (?:https?://)?(?:www\.)?github\.co
                          r"(?P<owner>[\w.-]+/[\w.-]+)/(?:issues|discussions)/(?P=n)\b.*",
                          re.IGNORECASE)
 _LINK, _OPAQUE, _REF = "\ue000", "\ue001", "\ue002"  # stand-ins in the flat text
-_MARKS = re.compile("[\ue000-\ue002]")
+_NO_MARKS = str.maketrans({_LINK: " ", _OPAQUE: " ", _REF: " "})
 _TEXT_REF = re.compile(
     rf"(?P<link>{_LINK})"
     r"|(?P<url>(?:https?://)?(?:www\.)?github\.com/(?P<owner>[\w.-]+/[\w.-]+)/pull/(?P<pr>\d+)"
@@ -91,8 +91,7 @@ _COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)")
 _TRAILING_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)\W*$")
 
 
-@dataclass(frozen=True)
-class Refs:
+class Refs(NamedTuple):
     """The references of one title (or one run of inline markdown).
 
     ``prs``: the PRs of the repository the item stands for, in order. ``mentions``: PRs of
@@ -109,8 +108,7 @@ class Refs:
     named: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Ref:
+class _Ref(NamedTuple):
     kind: str  # link | url | hash
     number: int
     repo: str  # "" for "#N": always the repository's
@@ -120,50 +118,70 @@ class _Ref:
 def refs_of_pieces(pieces: Sequence[Piece], *, repo: str = DEFAULT_REPO) -> Refs:
     """The references of inline pieces (see the module docstring for the rule)."""
     flat, links, labels, joined = _flatten(pieces)
-    if "#" not in flat and "pull/" not in flat and _LINK not in flat:
-        return Refs(commits=_commits_only(joined))
     ours_repo = repo.lower()
+    if "#" not in flat and "pull/" not in flat and not _QUOTES.search(flat):
+        # only links can be references, none quoted: the generator's "Title ([#N](..))"
+        linked = [ref for href, label in zip(links, labels)
+                  if (ref := _link_ref(href, label, ours_repo, 0)) is not None]
+        prs = _unique(r.number for r in linked if r.kind == "link" and r.repo == ours_repo)
+        named = _unique(r.number for r in linked if r.repo in ("", ours_repo))
+        return Refs(prs=prs, mentions=tuple(n for n in named if n not in prs),
+                    commits=() if prs else _commits_only(joined),
+                    elsewhere=_elsewhere(linked, ours_repo), named=named)
     found: list[_Ref] = []
-    shape: list[str] = []
-    pos = 0
-    link_no = 0
+    shape: list[str] = []  # flat, with one _REF per reference: what the rule reads
+    pos = at = link_no = 0
     for match in _TEXT_REF.finditer(flat):
-        shape.append(flat[pos:match.start()])
+        before = flat[pos:match.start()]
+        shape.append(before)
+        at += len(before)
         pos = match.end()
         if match.group("link"):
-            href = links[link_no]
+            ref = _link_ref(links[link_no], labels[link_no], ours_repo, at)
             link_no += 1
-            pull = _PULL_HREF.search(href)
-            issue = _ISSUE_LINK.fullmatch(f"{labels[link_no - 1]} {href}")
-            if pull is not None:
-                ref = _Ref("link", int(pull.group(2)), pull.group(1).lower(), 0)
-            elif issue is not None and issue.group("owner").lower() == ours_repo:
-                # "see issue [#157921](.../issues/157921)": a number the text names
-                ref = _Ref("label", int(issue.group("n")), "", 0)
-            else:
+            if ref is None:
                 shape.append(_OPAQUE)  # a link to anything else is words
+                at += 1
                 continue
         elif match.group("url"):
-            ref = _Ref("url", int(match.group("pr")), match.group("owner").lower(), 0)
+            ref = _Ref("url", int(match.group("pr")), match.group("owner").lower(), at)
         else:
-            ref = _Ref("hash", int(match.group("hash")), "", 0)
-        found.append(_Ref(ref.kind, ref.number, ref.repo, len("".join(shape))))
+            ref = _Ref("hash", int(match.group("hash")), "", at)
+        found.append(ref)
         shape.append(_REF)
+        at += 1
     shape.append(flat[pos:])
     text = "".join(shape)
     ours = [r for r in found if r.repo in ("", ours_repo)]
-    quoted = _quoted(text)
-    own = _own([r for r in ours if r.kind != "label"], text, quoted,
-               has_commit=bool(_TRAILING_COMMIT.search(joined.rstrip())))
+    if all(r.kind == "link" for r in ours) and not _QUOTES.search(text):
+        own = {id(r) for r in ours}  # the generator's shape: links, nothing quoted
+    else:
+        own = _own([r for r in ours if r.kind != "label"], text, _quoted(text),
+                   has_commit=bool(_TRAILING_COMMIT.search(joined.rstrip())))
     prs = _unique(r.number for r in ours if id(r) in own)
     named = _unique(r.number for r in ours)
     return Refs(
         prs=prs,
         mentions=tuple(n for n in named if n not in prs),
         commits=() if prs else _commits_only(joined),
-        elsewhere=tuple(dict.fromkeys(f"{r.repo}#{r.number}" for r in found
-                                      if r.repo not in ("", ours_repo))),
-        named=named)
+        elsewhere=_elsewhere(found, ours_repo), named=named)
+
+
+def _elsewhere(found: list[_Ref], repo: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f"{r.repo}#{r.number}" for r in found
+                               if r.repo not in ("", repo)))
+
+
+def _link_ref(href: str, label: str, repo: str, at: int) -> _Ref | None:
+    """A link's reference: a pull request (any repository's), or a number of ``repo``'s
+    issue named by its label (``see issue [#157921](.../issues/157921)``), else None."""
+    pull = _PULL_HREF.search(href)
+    if pull is not None:
+        return _Ref("link", int(pull.group(2)), pull.group(1).lower(), at)
+    issue = _ISSUE_LINK.fullmatch(f"{label} {href}") if "#" in label else None
+    if issue is not None and issue.group("owner").lower() == repo:
+        return _Ref("label", int(issue.group("n")), "", at)
+    return None
 
 
 def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], list[str], str]:
@@ -175,7 +193,6 @@ def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], list[str], str]:
     labels: list[str] = []
     joined: list[str] = []
     for kind, text, href in pieces:
-        text = _MARKS.sub(" ", text)
         if kind == "text":
             flat.append(text)
             joined.append(text)
@@ -186,7 +203,12 @@ def _flatten(pieces: Sequence[Piece]) -> tuple[str, list[str], list[str], str]:
             joined.append(text)
         else:
             flat.append(_OPAQUE)
-    return "".join(flat), links, labels, "".join(joined)
+    text = "".join(flat)
+    if (text.count(_LINK) != len(links) or _REF in text
+            or text.count(_OPAQUE) != len(flat) - len(joined)):
+        # a stand-in character written in the text itself: read it as a space
+        return _flatten([(kind, t.translate(_NO_MARKS), href) for kind, t, href in pieces])
+    return text, links, labels, "".join(joined)
 
 
 def _quoted(text: str) -> tuple[int, int]:
