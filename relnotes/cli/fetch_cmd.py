@@ -92,8 +92,8 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
 
     if not files and not prs:
         raise UsageError("give release FILES or --prs N[,N...]")
-    numbers = document_prs(files) + _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
+    numbers = document_prs(files, repo=config.repo) + _parse_prs(prs)
     bar = ProgressBar() if fmt != "json" and _stderr_is_tty() else None
     try:
         result = fetch_metadata(numbers, config=config, offline=offline, refresh=refresh,

@@ -17,6 +17,7 @@ from relnotes.config import Config
 from relnotes.errors import GitHubError
 from relnotes.github.cache import MetadataCache, resolve_cache_path
 from relnotes.github.records import PRRecord
+from relnotes.prrefs import DEFAULT_REPO
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
@@ -226,17 +227,18 @@ def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = Fals
     return lookup.records
 
 
-def document_prs(paths: Iterable[str | Path]) -> list[int]:
-    """Every PR number the given release files reference, in file order: the items of
-    worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (title PRs and those of
-    nested bullets), and every PR final notes mention (entries and text, outside code).
-    The kind of each file comes from :func:`relnotes.documents.read_document`."""
+def document_prs(paths: Iterable[str | Path], *, repo: str = DEFAULT_REPO) -> list[int]:
+    """Every PR number of ``repo`` the given release files reference, in file order: the
+    items of worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (the PRs each stands
+    for, nested bullets' too; not those a title only mentions), and every PR final notes
+    mention (entries and text, outside code). The kind of each file comes from
+    :func:`relnotes.documents.read_document`."""
     from relnotes.documents import read_document
     from relnotes.finalnotes import FinalNotes
 
     numbers: list[int] = []
     for path in paths:
-        doc = read_document(path)
+        doc = read_document(path, repo=repo)
         if isinstance(doc, FinalNotes):
             numbers.extend(doc.pr_places())
             continue
