@@ -125,3 +125,23 @@ def test_grouping_items_into_one_bullet_keeps_every_pr() -> None:
     assert summary.removed == [] and len(summary.moved) == 2
     assert summary.grouped == [{"key": "pr:167143", "prs": [167143, 167428],
                                 "items": ["pr:167143", "pr:167428"]}]
+
+
+def test_the_repo_setting_decides_whose_prs_a_file_holds(tmp_path) -> None:
+    """``relnotes parse`` reads the PR numbers of the ``repo`` setting: in a
+    torchao release folder ``[#5](.../pytorch/ao/pull/5)`` is the item's PR."""
+    import json
+
+    from tests.helpers import run_cli
+
+    sheet = tmp_path / "result_quantization.md"
+    sheet.write_text("## quantization\n### bug fixes\n"
+                     "- Fix it ([#5](https://github.com/pytorch/ao/pull/5))\n"
+                     f"- Port it ({LINK.format(n=7)})\n")
+    items = json.loads(run_cli("parse", str(sheet), "--format", "json").stdout)[
+        "sections"][0]["items"]
+    assert [i["prs"] for i in items] == [[], [7]]
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nrepo = "pytorch/ao"\n')
+    items = json.loads(run_cli("parse", str(sheet), "--format", "json").stdout)[
+        "sections"][0]["items"]
+    assert [i["prs"] for i in items] == [[5], []]
