@@ -79,9 +79,10 @@ _TEXT_REF = re.compile(
 # The trailing references: parenthesised groups holding one ("(#1, #2)", "([#1](..)) and
 # ([#2](..)).", "(#1, #2m  #3)"); else, where the title does not end in such a group, a
 # run of references ("Title #5", "([#153150]https://...))"). "Fix #1 (#2)" stands for #2.
-_SEP = r"[\s,;.:&*_!?\\/+|-]|(?<![A-Za-z0-9])and(?![A-Za-z0-9])"
-_TRAILING_GROUPS = re.compile(rf"(?:(?:{_SEP})*\([^()]*{_REF}[^()]*\))+(?:{_SEP})*\Z")
-_TRAILING_RUN = re.compile(rf"(?:{_SEP}|[()\[\]#]|{_REF})*\Z")
+# Matched from the end, on the reversed text: a search for "...\Z" is quadratic.
+_SEP = r"[\s,;.:&*_!?\\/+|-]|(?<![A-Za-z0-9])dna(?![A-Za-z0-9])"  # "and", reversed
+_TRAILING_GROUPS = re.compile(rf"(?:{_SEP})*(?:\)[^()]*{_REF}[^()]*\((?:{_SEP})*)+")
+_TRAILING_RUN = re.compile(rf"(?:{_SEP}|[()\[\]#]|{_REF})*")
 # A note after the title: "Fix pin_memory() ... #149033 -- added to be with 145752".
 _NOTE = re.compile(r"\s(?:--|\u2014)\s")
 # A parenthesised group that starts with a reference: "(#143792)", "(#1, #2m  #3)".
@@ -109,7 +110,7 @@ class Refs(NamedTuple):
 
 
 class _Ref(NamedTuple):
-    kind: str  # link | url | hash
+    kind: str  # link | url | hash | label (an issue link's number: never own)
     number: int
     repo: str  # "" for "#N": always the repository's
     at: int  # index of its stand-in in the shape string
@@ -251,9 +252,10 @@ def _trailing_spans(text: str) -> list[tuple[int, int]]:
         ends.append(note.start())
     spans = []
     for end in ends:
-        match = _TRAILING_GROUPS.search(text, 0, end) or _TRAILING_RUN.search(text, 0, end)
-        if match is not None and match.start() < end:
-            spans.append((match.start(), end))
+        backwards = text[end - 1::-1] if end else ""
+        match = _TRAILING_GROUPS.match(backwards) or _TRAILING_RUN.match(backwards)
+        if match is not None and match.end():
+            spans.append((end - match.end(), end))
     return spans
 
 
