@@ -145,3 +145,11 @@ def test_the_repo_setting_decides_whose_prs_a_file_holds(tmp_path) -> None:
     items = json.loads(run_cli("parse", str(sheet), "--format", "json").stdout)[
         "sections"][0]["items"]
     assert [i["prs"] for i in items] == [[5], []]
+
+
+def test_lint_reads_every_pr_of_a_bullet_and_no_mention() -> None:
+    text = ("## fx\n### improvements\n- Add it and extend it (#1, #2)\n"
+            f"- Extend it again ({LINK.format(n=2)})\n"
+            f'- Revert "Add it (#1)" ({LINK.format(n=3)})\n')
+    found = [(f.line, f.code) for f in lint_worksheet(parse_worksheet(text, path="w.md"))]
+    assert found == [(4, "duplicate-pr")]  # #2 twice; the revert only names #1
