@@ -25,7 +25,7 @@ import tracemalloc
 from pathlib import Path
 
 from relnotes.fileio import atomic_write
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.release import worksheet_files
 from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
 from relnotes.triage.history import load_history

@@ -25,8 +25,8 @@ from typing import Any
 from relnotes.categories import CATEGORIES
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
-from relnotes.markdown import parse_inline, refs_in_inline
 from relnotes.miscategorized import Miscategorized, read_miscategorized
+from relnotes.prrefs import refs_of_title
 from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
@@ -90,9 +90,8 @@ def same_references(a: str, b: str) -> bool:
     item, one that gained one (a ``#N`` quoted in the text counts once long links are
     shortened) would list a PR twice.
     """
-    pa, ca = refs_in_inline(parse_inline(a))
-    pb, cb = refs_in_inline(parse_inline(b))
-    return (set(pa), set(ca)) == (set(pb), set(cb))
+    ra, rb = refs_of_title(a), refs_of_title(b)
+    return (set(ra.prs), set(ra.commits)) == (set(rb.prs), set(rb.commits))
 
 
 def acceptable_title(new: str, old: str) -> bool:

@@ -5,9 +5,13 @@ Two questions ``submit`` asks, answered from documents only (no git, no GitHub):
 - :func:`summarise_changes`: against the worksheet *as generated* (not against whatever
   the remote's default branch holds, which may already contain the finished file), how
   many items were moved, dropped, sent to other domains (only those the pool holds),
-  adopted (only those the pool gave up), retitled, and how many BC-breaking/deprecation
-  entries were written. A generated item that is neither in the worksheet nor in the
-  pool is *removed*: reported as a problem, never counted as sent.
+  adopted (only those the pool gave up), retitled, grouped into multi-PR bullets, and how
+  many BC-breaking/deprecation entries were written. A generated item that is neither in
+  the worksheet nor in the pool is *removed*: reported as a problem, never counted as sent.
+
+Items are matched by every identity they stand for (:attr:`relnotes.worksheet.Item.keys`):
+a bullet ``Title (#1, #2)`` is where the generated items ``pr:1`` and ``pr:2`` went, so
+each of them counts (moved, retitled, ...) as the item it was.
 - :func:`pool_update`: of everything in the local ``miscategorized.md``, the changes that
   belong to this worksheet -- the items it sent (``## <target> (from <domain>)``) and
   the items it adopted from the pool -- applied to the pool as it is on the remote, so
@@ -41,6 +45,8 @@ class ChangeSummary:
     added: list[str] = field(default_factory=list)    # new, and not from the pool
     removed: list[str] = field(default_factory=list)  # generated, now nowhere to be seen
     retitled: list[str] = field(default_factory=list)
+    # bullets holding several generated items: {"key", "prs", "items" (generated keys)}
+    grouped: list[dict[str, Any]] = field(default_factory=list)
     entries: int = 0
     checks: dict[str, int] | None = None  # {"results", "failed"} of the saved check run
 
@@ -64,6 +70,10 @@ class ChangeSummary:
                  f"| adopted from miscategorized.md | {len(self.adopted)} |",
                  f"| items added (not generated, not from the pool) | {len(self.added)} |",
                  f"| titles rewritten | {len(self.retitled)} |",
+                 f"| items grouped into multi-PR bullets | "
+                 f"{sum(len(g['items']) for g in self.grouped)}"
+                 + (f" (in {len(self.grouped)} bullet{'s' * (len(self.grouped) > 1)})"
+                    if self.grouped else "") + " |",
                  f"| BC-breaking / deprecation entries written | {self.entries} |",
                  f"| snippet checks | {checks} |"]
         if self.baseline is None:
@@ -78,6 +88,7 @@ class ChangeSummary:
         details = [f"- {m['key']}: {m['from']} -> {m['to']}" for m in self.moved]
         details += [f"- {k}: dropped" for k in self.dropped]
         details += [f"- {s['key']}: sent to {s['domain']}" for s in self.sent]
+        details += [f"- {', '.join(g['items'])}: one bullet ({g['key']})" for g in self.grouped]
         details += [f"- {k}: adopted" for k in self.adopted]
         details += [f"- {k}: added" for k in self.added]
         if details:
@@ -92,12 +103,27 @@ def _first_by_key(items: list[Item]) -> dict[str, Item]:
     return out
 
 
+def _by_every_key(items: Iterable[Item]) -> dict[str, Item]:
+    """Each identity an item stands for -> the first item standing for it."""
+    out: dict[str, Item] = {}
+    for item in items:
+        for key in item.keys:
+            out.setdefault(key, item)
+    return out
+
+
+def _holder(index: dict[str, Item], item: Item) -> Item | None:
+    """The item of ``index`` that stands for (one of) what ``item`` stands for."""
+    return next((index[key] for key in item.keys if key in index), None)
+
+
 def _pool_targets(pool: Miscategorized | None) -> dict[str, str]:
     targets: dict[str, str] = {}
     for section in pool.sections if pool is not None else []:
         target = group_target(section.name)[0] or section.name
         for item in section.items:
-            targets.setdefault(item.key, target)
+            for key in item.keys:
+                targets.setdefault(key, target)
     return targets
 
 
@@ -117,23 +143,27 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
     if checks is not None:
         summary.checks = {"results": checks[0], "failed": checks[1]}
     before = _first_by_key(generated.items()) if generated is not None else {}
+    old_index = _by_every_key(before.values())
     for item in after.items():
         if item.category in HIGH_STAKES and item.body.strip():
-            old = before.get(item.key)
+            old = _holder(old_index, item)
             if old is None or old.body.strip() != item.body.strip():
                 summary.entries += 1
     if generated is None:
         return summary
-    now = _first_by_key(after.items())
+    now = _by_every_key(after.items())
     targets = _pool_targets(pool)
+    holding: dict[int, list[str]] = {}  # id(after item) -> generated keys it holds
     for key, old in before.items():
-        new = now.get(key)
+        new = _holder(now, old)
         if new is None:
-            if key in targets:
-                summary.sent.append({"key": key, "domain": targets[key]})
+            target = next((targets[k] for k in old.keys if k in targets), None)
+            if target is not None:
+                summary.sent.append({"key": key, "domain": target})
             else:
                 summary.removed.append(key)
             continue
+        holding.setdefault(id(new), []).append(key)
         was, is_ = old.placement, new.placement
         if is_ != was and is_ == "not user facing":
             summary.dropped.append(key)
@@ -141,10 +171,16 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
             summary.moved.append({"key": key, "from": was, "to": is_})
         if new.title.strip() != old.title.strip():
             summary.retitled.append(key)
-    from_pool = set(adopted)
-    for key in now:
-        if key not in before:
-            (summary.adopted if key in from_pool else summary.added).append(key)
+    # adopted: what the pool gave up, wherever it now stands (a bullet of its own or
+    # one it shares with generated items); added: items standing for nothing else
+    summary.adopted = [k for k in dict.fromkeys(adopted) if k in now and k not in old_index]
+    from_pool = set(summary.adopted)
+    for item in _first_by_key(after.items()).values():
+        held = holding.get(id(item), [])
+        if len(held) > 1:
+            summary.grouped.append({"key": item.key, "prs": item.all_prs, "items": held})
+        if not held and not from_pool & set(item.keys):
+            summary.added.append(item.key)
     return summary
 
 
@@ -170,7 +206,7 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
 
     Sent items are those the local pool files under ``## <target> (from <domain>)`` that
     the remote's pool lacks; adopted ones are items of the remote's pool that now stand
-    in the worksheet. When the result holds the same items in the same groups as the
+    in the worksheet (matched by every PR they stand for: a multi-PR bullet holds each). When the result holds the same items in the same groups as the
     local file, the local file is used byte for byte. ``local``: ``local_text`` already
     parsed.
     """
@@ -178,15 +214,17 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
     if local is None and local_text is not None:
         local = parse_miscategorized(local_text, path=path)
     mine = normalise_heading(domain)
-    remote_keys = {item.key for item in remote.items()}
+    remote_keys = {key for item in remote.items() for key in item.keys}
     sent: list[tuple[str, Item]] = []
     for section in local.sections if local is not None else []:
         target, source = group_target(section.name)
         if target is None or source is None or normalise_heading(source) != mine:
             continue
-        sent += [(target, item) for item in section.items if item.key not in remote_keys]
-    in_worksheet = {item.key for item in after.items()}
-    adopted = [item for item in remote.items() if item.key in in_worksheet]
+        sent += [(target, item) for item in section.items
+                 if not remote_keys & set(item.keys)]
+    in_worksheet = {key for item in after.items() for key in item.keys}
+    # adopted, also when the worksheet wrote it into a bullet with other PRs
+    adopted = [item for item in remote.items() if in_worksheet & set(item.keys)]
     if not sent and not adopted:
         return PoolUpdate(None, remote)
     local_entries = _entries(local) if local is not None else None

@@ -16,6 +16,7 @@ from typing import Any
 from relnotes import worksheet
 from relnotes.errors import UsageError
 from relnotes.fileio import read_text
+from relnotes.prrefs import DEFAULT_REPO
 
 __all__ = ["KINDS", "ReleaseFile", "detect_kind", "document_json", "parse_document",
            "read_document"]
@@ -69,39 +70,43 @@ class CherryPicks(worksheet.Document):
             "name": section.name, "category": canonical_category(section.name),
             "line": section.line,
             "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
-                       "prs": i.all_prs, "commits": i.commits, "domain": domain}
+                       "prs": i.all_prs, "mentions": i.mentions, "commits": i.commits,
+                       "domain": domain}
                       for i, domain in with_subheadings(section)],
         } for section in self.sections]}
 
 
-def parse_document(text: str, *, path: str | Path, kind: str = "auto") -> ReleaseFile:
-    """Parse ``text`` with the reader for ``kind`` (``auto``: :func:`detect_kind`)."""
+def parse_document(text: str, *, path: str | Path, kind: str = "auto",
+                   repo: str = DEFAULT_REPO) -> ReleaseFile:
+    """Parse ``text`` with the reader for ``kind`` (``auto``: :func:`detect_kind`); PR
+    numbers are ``repo``'s."""
     if kind == "auto":
         kind = detect_kind(text, path)
     if kind == "worksheet":
         from relnotes.worksheet import parse_worksheet
 
-        return parse_worksheet(text, path=path)
+        return parse_worksheet(text, path=path, repo=repo)
     if kind == "pool":
         from relnotes.miscategorized import parse_miscategorized
         from relnotes.release import release_domains
 
-        return parse_miscategorized(text, path=path,
+        return parse_miscategorized(text, path=path, repo=repo,
                                     known_domains=release_domains(Path(path).parent))
     if kind == "final":
         from relnotes.finalnotes import parse_final_notes
 
-        return parse_final_notes(text, path=path)
+        return parse_final_notes(text, path=path, repo=repo)
     if kind == "cherrypicks":
         from relnotes.miscategorized import parse_grouped
 
-        return parse_grouped(text, path=path, cls=CherryPicks)
+        return parse_grouped(text, path=path, cls=CherryPicks, repo=repo)
     raise UsageError(f"unknown kind {kind!r}; use one of auto, {', '.join(KINDS)}")
 
 
-def read_document(path: str | Path, *, kind: str = "auto") -> ReleaseFile:
+def read_document(path: str | Path, *, kind: str = "auto",
+                  repo: str = DEFAULT_REPO) -> ReleaseFile:
     """Read and parse a release-folder file (errors name the file and line)."""
-    return parse_document(read_text(path), path=str(path), kind=kind)
+    return parse_document(read_text(path), path=str(path), kind=kind, repo=repo)
 
 
 def document_json(doc: ReleaseFile) -> dict[str, Any]:

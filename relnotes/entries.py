@@ -31,6 +31,7 @@ from markdown_it.token import Token
 from relnotes.categories import HIGH_STAKES, canonical_category
 from relnotes.fileio import split_lines
 from relnotes.markdown import parse_tokens, scan_blocks
+from relnotes.prrefs import refs_of_block
 from relnotes.versions import parse_version
 
 if TYPE_CHECKING:
@@ -372,14 +373,14 @@ def extract_entries_from_text(
             continue
         if block.kind == "heading":
             if block.level >= 3 and block.level > region_level:
-                prs, _ = block.refs
+                prs = list(refs_of_block(block)[0].prs)
                 starts.append((idx, kind, prs, block.end - block.start))
                 heading_open = True
             else:  # a domain grouping heading ("## Python Frontend") ends the entry
                 bounds.append(idx)
                 heading_open = False
         elif block.kind == "item" and not heading_open:
-            prs, _ = block.refs
+            prs = list(refs_of_block(block)[0].prs)
             starts.append((idx, kind, prs, block.title_end - block.start))
     bounds.append(len(blocks))
     for n, (idx, entry_kind, prs, title_lines) in enumerate(starts):

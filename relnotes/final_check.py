@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.errors import UsageError
-from relnotes.final_sources import Source, read_done, refs_in_text, shorten_links
+from relnotes.final_sources import Source, read_done
 from relnotes.finalnotes import (
     SECTION_TITLES,
     FinalNotes,
     StructureFinding,
     read_final_notes,
 )
+from relnotes.prrefs import DEFAULT_REPO, refs_in_text, shorten_links
 from relnotes.release import ReleaseFolder
 
 __all__ = ["Extra", "Misplaced", "Missing", "Reconciliation", "check_final", "done_sources",
@@ -115,24 +116,24 @@ class _Published:
 
 
 def _published(sources: list[Source], *, repo: str) -> tuple[dict[int, _Published], set[int]]:
-    """PR -> where done/ first publishes it (with every section it is in), and every number
-    the published text mentions (a title that says "merging #1" publishes #1 as text)."""
+    """PR -> where done/ first publishes it (with every section it is in: each PR of a
+    multi-PR bullet), and every number the published text names (a title that says
+    "merging #1" publishes #1 as text, a mention)."""
     first: dict[int, _Published] = {}
     mentioned: set[int] = set()
     for source in sources:
         for unit in source.units:
             if not unit.published or unit.category is None:
                 continue
-            refs = refs_in_text(shorten_links("".join(unit.chunk.lines), repo=repo), repo=repo)
-            mentioned |= refs
-            # a link to another repository's PR is not a PR of this release
-            for pr in (p for p in unit.prs if p in refs):
+            mentioned |= refs_in_text(shorten_links("".join(unit.chunk.lines), repo=repo),
+                                      repo=repo)
+            for pr in unit.prs:
                 first.setdefault(pr, _Published(unit.domain, unit.category, unit.file,
                                                 unit.pr_line(pr))).categories.add(unit.category)
     return first, mentioned | set(first)
 
 
-def reconcile(notes: FinalNotes, sources: list[Source], *, repo: str = "pytorch/pytorch",
+def reconcile(notes: FinalNotes, sources: list[Source], *, repo: str = DEFAULT_REPO,
               allow_extra: bool = False) -> Reconciliation:
     """Compare final notes with what ``sources`` publish (see the module docstring)."""
     published, mentioned = _published(sources, repo=repo)
@@ -185,7 +186,8 @@ def _section_findings(notes: FinalNotes, published: dict[int, _Published],
 def done_sources(folder: ReleaseFolder, *, release: str | None) -> list[Source]:
     """What ``done/`` publishes (its worksheets, files that are none skipped, and
     ``cherrypicks.md``): the one reading of done/ both halves of ``final`` share."""
-    return read_done(folder.done, release=release, files=folder.worksheets("done"))
+    return read_done(folder.done, release=release, files=folder.worksheets("done"),
+                     repo=folder.config.repo)
 
 
 def check_final(folder: ReleaseFolder, *, final: str | Path | None = None,

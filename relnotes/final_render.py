@@ -16,9 +16,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from relnotes.entries import PYTHON_LANGS, Entry, pr_refs
-from relnotes.final_sources import shorten_links
 from relnotes.finalnotes import lenient_blocks
 from relnotes.markdown import ITEM_MARKER, parse_tokens
+from relnotes.prrefs import shorten_links
 from relnotes.templating import render
 from relnotes.worksheet import Chunk, Item
 

@@ -20,13 +20,11 @@ from relnotes.categories import HIGH_STAKES, PUBLISHED, canonical_category
 from relnotes.documents import read_document
 from relnotes.entries import Entry, extract_entries
 from relnotes.errors import UsageError
-from relnotes.fileio import split_lines
-from relnotes.finalnotes import inline_refs
-from relnotes.markdown import parse_tokens
+from relnotes.prrefs import DEFAULT_REPO, line_naming
 from relnotes.release import worksheet_files
 from relnotes.worksheet import Chunk, Item, parse_worksheet, read_worksheet
 
-__all__ = ["CHERRYPICKS", "Source", "Unit", "read_done", "refs_in_text", "shorten_links"]
+__all__ = ["CHERRYPICKS", "Source", "Unit", "read_done"]
 
 CHERRYPICKS = "cherrypicks.md"
 
@@ -54,7 +52,8 @@ class Unit:
 
     @property
     def prs(self) -> list[int]:
-        """The PRs the item stands for (links win over numbers quoted in titles)."""
+        """The PRs the item stands for, every one of a multi-PR bullet; not those its
+        title only mentions (:mod:`relnotes.prrefs`)."""
         return self.item.all_prs if self.item is not None else []
 
     @property
@@ -63,11 +62,7 @@ class Unit:
 
     def pr_line(self, pr: int) -> int:
         """The 1-based line of ``pr`` in the file (a nested bullet's own line)."""
-        pattern = re.compile(rf"(?:#|/pull/){pr}\b")
-        for offset, text in enumerate(self.chunk.lines):
-            if pattern.search(text):
-                return self.chunk.line + offset
-        return self.chunk.line
+        return self.chunk.line + line_naming(self.chunk.lines, pr)
 
 
 @dataclass
@@ -79,58 +74,18 @@ class Source:
     units: list[Unit] = field(default_factory=list)
 
 
-def shorten_links(text: str, *, repo: str = "pytorch/pytorch") -> str:
-    """``[#N](https://github.com/<repo>/pull/N)`` and bare pull URLs of ``repo`` as ``#N``,
-    outside code fences and code spans (what the final notes use, whatever the worksheet
-    wrote). Links to other repositories are left alone: ``#N`` would mean the wrong PR."""
-    lines = split_lines(text)
-    code = _code_lines(text)
-    pull = rf"https?://github\.com/{re.escape(repo)}/pull/(\d+)(?:[/#?][^\s)>]*)?"
-    link = re.compile(rf"\[\\?#\d+\]\({pull}\)|<{pull}>|(?<![(<\w/]){pull}")
-
-    def short(match: re.Match[str]) -> str:
-        number = next(g for g in match.groups() if g)
-        # "#1/#2": a "#" right after "/" or a letter is not read as a reference
-        glued = match.start() > 0 and re.match(r"[\w&/]", match.string[match.start() - 1])
-        return (" #" if glued else "#") + number
-
-    def one(line: str) -> str:
-        parts = re.split(r"(`+[^`]*`+)", line)  # leave code spans alone
-        return "".join(p if p.startswith("`") else link.sub(short, p) for p in parts)
-
-    return "".join(line if n in code else one(line) for n, line in enumerate(lines))
-
-
-def _code_lines(text: str) -> set[int]:
-    out: set[int] = set()
-    for tok in parse_tokens(text):
-        if tok.type in ("fence", "code_block") and tok.map:
-            out.update(range(tok.map[0], tok.map[1]))
-    return out
-
-
-def refs_in_text(text: str, *, repo: str = "pytorch/pytorch") -> set[int]:
-    """Every PR number a piece of markdown references outside code, counted as the
-    final-notes reader counts them (:func:`relnotes.finalnotes.inline_refs`)."""
-    found: set[int] = set()
-    for tok in parse_tokens(text):
-        if tok.type == "inline":
-            found.update(inline_refs(tok.children or [], repo=repo))
-    return found
-
-
 def read_done(done: str | Path, *, release: str | None = None,
-              files: Sequence[Path] | None = None) -> list[Source]:
+              files: Sequence[Path] | None = None, repo: str = DEFAULT_REPO) -> list[Source]:
     """Every worksheet under ``done`` (``files``, else found there: sub-folders too) and
-    ``cherrypicks.md``."""
+    ``cherrypicks.md``; PR numbers are ``repo``'s."""
     folder = Path(done)
     if not folder.is_dir():
         raise UsageError(f"no done/ folder: {folder} is not a directory", file=folder)
     found = worksheet_files(folder) if files is None else files
-    sources = [_worksheet_source(path, release) for path in found]
+    sources = [_worksheet_source(path, release, repo) for path in found]
     picks = folder / CHERRYPICKS
     if picks.is_file():
-        sources.append(_cherrypick_source(picks, release))
+        sources.append(_cherrypick_source(picks, release, repo))
     if not sources:
         raise UsageError("done/ holds no worksheets (result_<domain>.md)", file=folder)
     for source in sources:
@@ -138,8 +93,8 @@ def read_done(done: str | Path, *, release: str | None = None,
     return sources
 
 
-def _worksheet_source(path: Path, release: str | None) -> Source:
-    ws = read_worksheet(path)
+def _worksheet_source(path: Path, release: str | None, repo: str) -> Source:
+    ws = read_worksheet(path, repo=repo)
     entries = {e.line: e for e in extract_entries(ws, release=release)}
     source = Source(file=str(path), domain=ws.domain)
     # "### heading (#N)" inside a section is an item there: the worksheet model says so
@@ -153,11 +108,11 @@ def _worksheet_source(path: Path, release: str | None) -> Source:
     return source
 
 
-def _cherrypick_source(path: Path, release: str | None) -> Source:
+def _cherrypick_source(path: Path, release: str | None, repo: str) -> Source:
     """``## <section>`` groups of ``### <domain>`` lists (the domain may be a display name),
     read by the one cherry-picks reader (:mod:`relnotes.documents`)."""
     file = str(path)
-    picks = read_document(path, kind="cherrypicks")
+    picks = read_document(path, kind="cherrypicks", repo=repo)
     source = Source(file=file, domain="cherry picks")
     # items above the first "## <section>" have no section: reported as not placed
     for section in [picks.intro, *picks.sections]:
@@ -170,19 +125,20 @@ def _cherrypick_source(path: Path, release: str | None) -> Source:
             if chunk.kind == "blank":
                 continue
             # an item before any "### <domain>" has the file's own name as its domain
-            entry = _entry_of(chunk, category, file, release)
+            entry = _entry_of(chunk, category, file, release, repo)
             source.units.append(Unit(domain=domain or source.domain, category=category,
                                      heading=section.name, file=file, chunk=chunk,
                                      entry=entry))
     return source
 
 
-def _entry_of(chunk: Chunk, category: str | None, file: str, release: str | None) -> Entry | None:
+def _entry_of(chunk: Chunk, category: str | None, file: str, release: str | None,
+              repo: str) -> Entry | None:
     """The entry of a cherry-picked BC/deprecation item, read as a one-item worksheet."""
     if category not in HIGH_STAKES or not isinstance(chunk, Item):
         return None
     text = f"## cherry picks\n### {category}\n" + "".join(chunk.lines)
-    found = extract_entries(parse_worksheet(text, path=file), release=release)
+    found = extract_entries(parse_worksheet(text, path=file, repo=repo), release=release)
     if not found:
         return None
     entry = found[0]

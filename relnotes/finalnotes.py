@@ -23,17 +23,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from relnotes.categories import canonical_category
 from relnotes.errors import StructureError, WorksheetError
 from relnotes.fileio import read_text, split_lines
-from relnotes.markdown import Block, parse_tokens, refs_in_inline, scan_blocks
+from relnotes.markdown import Block, inline_pieces, parse_tokens, scan_blocks
+from relnotes.prrefs import DEFAULT_REPO, line_naming, refs_of_pieces
 from relnotes.versions import parse_version
 from relnotes.worksheet import Chunk, Item, build_containers, make_item
-
-if TYPE_CHECKING:
-    from markdown_it.token import Token
 
 __all__ = [
     "FRONT_MATTER",
@@ -43,7 +41,6 @@ __all__ = [
     "FinalNotes",
     "FinalSection",
     "StructureFinding",
-    "inline_refs",
     "lenient_blocks",
     "looks_like_final_notes",
     "parse_final_notes",
@@ -247,47 +244,33 @@ def _as_final(item: Item, kind: str) -> FinalItem:
     return FinalItem(kind=kind, **values)
 
 
-def _heading_item(lines: list[str], block: Block, kind: str) -> FinalItem:
-    item = _as_final(make_item(lines, block), kind)
+def _heading_item(lines: list[str], block: Block, kind: str, repo: str) -> FinalItem:
+    item = _as_final(make_item(lines, block, repo=repo), kind)
     item.start = block.start
     return item
 
 
-def inline_refs(children: list[Token], *, repo: str = "pytorch/pytorch") -> list[int]:
-    """The PRs one run of inline tokens references in final notes: every ``#N`` in its
-    text and every link to a pull request of ``repo``, in order.
-
-    Worksheets let links win over numbers quoted in generated titles; final notes have
-    no links left (everything is ``#N``), so both count, and a link to another
-    repository's PR (``pytorch/ao``) is not a PR of this release.
-    """
-    pull = re.compile(rf"github\.com/{re.escape(repo)}/pull/(\d+)")
-    linked = [int(m.group(1)) for tok in children if tok.type == "link_open"
-              for m in [pull.search(str(tok.attrs.get("href", "")))] if m]
-    plain = [tok for tok in children if tok.type not in ("link_open", "link_close")]
-    mentioned, _ = refs_in_inline(plain)
-    ordered = sorted(set(linked) | set(mentioned),
-                     key=lambda n: (mentioned + linked).index(n))
-    return ordered
-
-
 def _ref_lines(lines: list[str], repo: str) -> list[tuple[int, int]]:
-    """(0-based line, PR) for every PR reference outside code, in file order."""
+    """(0-based line, PR) for every PR reference outside code, in file order.
+
+    Worksheets tell an item's own PRs from those its title mentions; final notes have no
+    links left (everything is ``#N``), so every number of ``repo`` counts
+    (:attr:`relnotes.prrefs.Refs.named`), and a link to another repository's PR
+    (``pytorch/ao``) is not a PR of this release.
+    """
     found: list[tuple[int, int]] = []
     for tok in parse_tokens("".join(lines)):
         if tok.type != "inline" or tok.map is None:
             continue
         first, last = tok.map
-        for pr in inline_refs(tok.children or [], repo=repo):
-            pattern = re.compile(rf"(?:#|/pull/){pr}\b")
-            line = next((n for n in range(first, max(last, first + 1))
-                         if n < len(lines) and pattern.search(lines[n])), first)
-            found.append((line, pr))
+        span = lines[first:max(last, first + 1)]
+        for pr in refs_of_pieces(inline_pieces(tok.children or []), repo=repo).named:
+            found.append((first + line_naming(span, pr), pr))
     return sorted(found)
 
 
 def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
-                      repo: str = "pytorch/pytorch") -> FinalNotes:
+                      repo: str = DEFAULT_REPO) -> FinalNotes:
     """Parse final release notes; every line stays in exactly one chunk.
 
     A ``# `` heading that is neither the title, nor front matter, nor a release-note
@@ -301,7 +284,7 @@ def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
                              "Notes'", file=file, line=1)
     blocks, refused = lenient_blocks(lines)
     by_start = {b.start: b for b in blocks if b.kind == "heading"}
-    intro_chunks, groups = build_containers(lines, blocks, 0, level=1, file=file)
+    intro_chunks, groups = build_containers(lines, blocks, 0, level=1, file=file, repo=repo)
     pos = 0
     for chunk in intro_chunks:
         chunk.start, pos = pos, pos + len(chunk.lines)
@@ -325,14 +308,14 @@ def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
     chunks: list[Chunk] = []
     intro: list[FinalItem] = []
     sections: list[FinalSection] = []
-    _walk(intro_chunks, None, lines, by_start, chunks, intro)
+    _walk(intro_chunks, None, lines, by_start, chunks, intro, repo)
     for heading, group in merged:
         chunks.append(heading)
         name = chunk_text(heading)
         section = FinalSection(name=name, category=section_category(name),
                                line=heading.start + 1)
         sections.append(section)
-        _walk(group, section, lines, by_start, chunks, section.items)
+        _walk(group, section, lines, by_start, chunks, section.items, repo)
     _fix_starts(chunks)
     _assign_refs(chunks, _ref_lines(lines, repo))
     title = None
@@ -349,7 +332,8 @@ def parse_final_notes(text: str, *, path: str | Path = "<final notes>",
 
 
 def _walk(group: list[Chunk], section: FinalSection | None, lines: list[str],
-          by_start: dict[int, Block], chunks: list[Chunk], loose: list[FinalItem]) -> None:
+          by_start: dict[int, Block], chunks: list[Chunk], loose: list[FinalItem],
+          repo: str) -> None:
     """Turn one section's chunks into areas, sub-areas, entries and items (in place)."""
     area: Area | None = None
     sub: Area | None = None
@@ -373,7 +357,7 @@ def _walk(group: list[Chunk], section: FinalSection | None, lines: list[str],
         if chunk.kind == "subheading" or is_heading_item:
             block = by_start.get(chunk.start)
             if level == 3 and block is not None:  # an entry: everything up to the next heading
-                entry = _heading_item(lines, block, "entry")
+                entry = _heading_item(lines, block, "entry", repo)
                 entry.lines = list(chunk.lines)
                 place(entry)
                 continue
@@ -536,6 +520,6 @@ def _backtick_findings(lines: list[str]) -> list[StructureFinding]:
     return out
 
 
-def read_final_notes(path: str | Path, *, repo: str = "pytorch/pytorch") -> FinalNotes:
+def read_final_notes(path: str | Path, *, repo: str = DEFAULT_REPO) -> FinalNotes:
     """Read and parse a final notes file (errors name the file and line)."""
     return parse_final_notes(read_text(path), path=str(path), repo=repo)

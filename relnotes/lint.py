@@ -9,7 +9,7 @@ from relnotes.config import Config
 from relnotes.entries import ENTRY_KINDS, Entry, extract_entries, parse_label, previous_minor
 from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
-from relnotes.markdown import LONG_PR_LINK
+from relnotes.prrefs import long_links
 from relnotes.release import release_of
 from relnotes.worksheet import Worksheet, read_worksheet
 
@@ -57,7 +57,7 @@ def lint_worksheet(ws: Worksheet, *, release: str | None = None,
                             f"PR #{pr} is also listed at line {seen[pr]}"))
             else:
                 seen[pr] = item.line
-        if short_links and category in PUBLISHED and LONG_PR_LINK.search(item.lines[0]):
+        if short_links and category in PUBLISHED and long_links(item.lines[0], repo=ws.repo):
             add(Finding(file, item.line, "long-link",
                         "use #N instead of a long PR link, as the worksheet asks"))
     findings.extend(lint_entries(ws, release=release))
@@ -77,7 +77,7 @@ def lint_paths(paths: list[str | Path], *, config: Config | None = None) -> list
     for path in paths:
         version = release_of(path, config.release)
         try:
-            ws = read_worksheet(path)
+            ws = read_worksheet(path, repo=config.repo)
         except WorksheetError as exc:
             findings.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
                                     exc.message))

@@ -2,9 +2,10 @@
 
 Worksheets and ``miscategorized.md`` are both a run of headings, list items and other
 blocks. This module turns a file's lines into :class:`Block` records (what kind of block,
-which lines) and extracts PR numbers and commit hashes from inline tokens. Nothing here
-decides what a block *means*; :mod:`relnotes.worksheet` and :mod:`relnotes.miscategorized`
-do that.
+which lines) and a title's inline tokens into :data:`Piece` records (text, code, links).
+Nothing here decides what a block *means*: which PRs a title stands for is
+:mod:`relnotes.prrefs`'s rule; :mod:`relnotes.worksheet` and :mod:`relnotes.miscategorized`
+build items.
 
 Lines are the file's own lines with their endings (see :func:`relnotes.fileio.split_lines`),
 so every block maps to an exact slice of the input and rendering is lossless.
@@ -24,30 +25,20 @@ from relnotes.errors import StructureError
 
 __all__ = [
     "ITEM_MARKER",
-    "LONG_PR_LINK",
     "Block",
-    "normalise_title",
+    "Piece",
+    "StructureError",
+    "inline_pieces",
     "parse_inline",
     "parse_tokens",
-    "refs_in_inline",
     "scan_blocks",
-    "strip_pr_refs",
 ]
 
 # A list item's marker with its indentation and following spaces: "- ", "  * ", "1. ".
 ITEM_MARKER = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=\r?\n?$)))")
-_PR_URL = re.compile(r"github\.com/[\w.-]+/[\w.-]+/pull/(\d+)")
-_PR_HASH = re.compile(r"(?<![\w&/])#(\d{1,7})\b")
-_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)")
-_TRAILING_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)\W*$")
-# "[#123](https://github.com/o/r/pull/123)" and "[\#123](...)": what "#N" replaces.
-LONG_PR_LINK = re.compile(r"\[\\?#(\d+)\]\(https?://github\.com/[^)\s]+/pull/\d+\)")
-# A PR reference as titles carry it: a long link, "#N", or a pull URL.
-_ANY_PR_REF = re.compile(
-    r"\[\\?#\d+\]\([^)\s]*\)|https?://github\.com/[\w.-]+/[\w.-]+/pull/\d+(?:[/#?][^\s)]*)?"
-    r"|(?<![\w&/])#\d{1,7}\b")
-# What is left of "(#1, #2)" or "([#1](...))" once the references are gone.
-_EMPTY_GROUP = re.compile(r"\(\s*(?:[,;&]|and\b|\s)*\)")
+# One piece of a title's inline markdown, in order: ("text", text, ""), ("code", "", "")
+# for a code span (never a reference), ("link", label text, href). Autolinks are text.
+Piece = tuple[str, str, str]
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +67,7 @@ class Block:
     nested_inline: list[list[Token]] = field(default_factory=list)
     ordered: bool = False
     _inline: list[Token] | None = field(default=None, repr=False)
-    _refs: tuple[list[int], list[str]] | None = field(default=None, repr=False)
+    _pieces: list[Piece] | None = field(default=None, repr=False)
 
     @property
     def inline(self) -> list[Token]:
@@ -86,11 +77,17 @@ class Block:
         return self._inline
 
     @property
-    def refs(self) -> tuple[list[int], list[str]]:
-        """(PR numbers, commit hashes) of the title; see :func:`refs_in_inline`."""
-        if self._refs is None:
-            self._refs = refs_in_inline(self.inline)
-        return self._refs
+    def pieces(self) -> list[Piece]:
+        """The title as :data:`Piece` records (read without markdown-it on the fast path,
+        where that gives the same references; see :func:`_plain_pieces`)."""
+        if self._pieces is None:
+            self._pieces = inline_pieces(self.inline)
+        return self._pieces
+
+    @property
+    def nested_pieces(self) -> list[list[Piece]]:
+        """The pieces of each nested bullet's inline run."""
+        return [inline_pieces(run) for run in self.nested_inline]
 
 
 def _for_markdown_it(text: str) -> str:
@@ -244,7 +241,7 @@ def _item_block(lines: list[str], tokens: list[Token], j: int) -> Block:
 # the first of them is: nothing in a one-paragraph item can swallow the next "- " line.
 # So markdown-it parses the file with each run reduced to its first line; where that line
 # comes out as a one-line top-level item, the rest of the run are one-line items too,
-# and their titles are read by _plain_refs. Anything else falls back to markdown-it.
+# and their titles are read by _plain_pieces. Anything else falls back to markdown-it.
 
 _PLAIN_BULLET = re.compile(r"([-*+])( {1,4})(\S.*?)[ ]*\r?\n?")
 _BLOCK_START = re.compile(
@@ -313,11 +310,11 @@ def _scan_fast(lines: list[str]) -> list[Block] | None:
         expanded += 1
         for k in range(first + 1, first + length):
             text = plain[k][1]  # type: ignore[index]
-            refs = _plain_refs(text, literal_brackets=literal)
+            pieces = _plain_pieces(text, literal_brackets=literal)
             # otherwise markdown-it, with the file's link references ("[ref]: url")
-            inline = parse_inline(text, env=env) if refs is None else None
+            inline = parse_inline(text, env=env) if pieces is None else None
             out.append(Block("item", k, k + 1, text=text, title_start=k, title_end=k + 1,
-                             _inline=inline, _refs=refs))
+                             _inline=inline, _pieces=pieces))
     if expanded != len(runs):
         return None  # a run inside an HTML block or a paragraph: not items at all
     return out
@@ -336,13 +333,14 @@ _LOOSE_UNDERSCORE = re.compile(
 _BAD_SCHEME = re.compile(r"(?i)^(?:javascript|vbscript|file|data):")
 
 
-def _plain_refs(text: str, *, literal_brackets: bool = True,
-                ) -> tuple[list[int], list[str]] | None:
-    """What :func:`refs_in_inline` gives for the inline tokens of ``text``, read without
-    markdown-it; None (parse it properly) for anything beyond text, emphasis, code spans,
-    plain ``[label](url)`` links and -- when the file defines no link references --
-    bracketed tags such as ``[BE]``, which markdown-it leaves as text."""
-    pieces: list[tuple[str, str]] = []
+def _plain_pieces(text: str, *, literal_brackets: bool = True) -> list[Piece] | None:
+    """The pieces of ``text`` read without markdown-it, for which the references
+    (:func:`relnotes.prrefs.refs_of_pieces`) are those of markdown-it's inline tokens;
+    None (parse it properly) for anything beyond text, emphasis, code spans, plain
+    ``[label](url)`` links and -- when the file defines no link references -- bracketed
+    tags such as ``[BE]``, which markdown-it leaves as text. Emphasis marks stay in the
+    text, as :func:`inline_pieces` keeps them."""
+    pieces: list[Piece] = []
     pos = plain_start = 0
     while (found := _CODE_OR_LINK.search(text, pos)) is not None:
         pos = found.start()
@@ -352,7 +350,7 @@ def _plain_refs(text: str, *, literal_brackets: bool = True,
                           if len(m.group(0)) == width), None)
             if close is None:
                 return None  # a lone backtick run is literal text: leave it to markdown-it
-            pieces.append(("text", text[plain_start:pos]))
+            pieces += [("text", text[plain_start:pos], ""), ("code", "", "")]
             pos = plain_start = close.end()
             continue
         if pos and text[pos - 1] == "!":
@@ -361,8 +359,8 @@ def _plain_refs(text: str, *, literal_brackets: bool = True,
         if link is not None:
             if _BAD_SCHEME.match(link.group(2)):
                 return None
-            pieces += [("text", text[plain_start:pos]), ("href", link.group(2)),
-                       ("text", link.group(1))]
+            pieces += [("text", text[plain_start:pos], ""),
+                       ("link", link.group(1), link.group(2))]
             pos = plain_start = link.end()
             continue
         end = text.find("]", pos + 1)
@@ -370,12 +368,12 @@ def _plain_refs(text: str, *, literal_brackets: bool = True,
                 or text[end + 1:end + 2] == "(":
             return None  # a reference, a link of another form, or code in the brackets
         pos = pos + 1 if end == -1 else end + 1  # "[BE]": text, kept in this piece
-    pieces.append(("text", text[plain_start:]))
-    joined = "\0".join(content for kind, content in pieces if kind == "text")
+    pieces.append(("text", text[plain_start:], ""))
+    joined = "\0".join(content for kind, content, _ in pieces if kind != "code")
     if _UNSAFE.search(joined) or _LOOSE_UNDERSCORE.search(joined) or (
             "/pull/" in joined and re.search(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", joined)):
         return None
-    return _refs(pieces)
+    return pieces
 
 
 def parse_inline(text: str, *, env: dict[str, Any] | None = None) -> list[Token]:
@@ -385,66 +383,36 @@ def parse_inline(text: str, *, env: dict[str, Any] | None = None) -> list[Token]
     return toks[0].children or [] if toks else []
 
 
-def refs_in_inline(children: list[Token]) -> tuple[list[int], list[str]]:
-    """PR numbers and (where there is no PR) commit hashes referenced by inline tokens.
-
-    When the item has PR links, only the links count; otherwise bare ``#N`` do.
-    Recognised: ``(#N)``, ``[#N](.../pull/N)``, ``[\\#N]`` (markdown-it unescapes it to
-    text ``#N``), bare ``.../pull/N`` URLs and several of them in one item. Code spans
-    are not references.
-    """
-    pieces: list[tuple[str, str]] = []  # ("href" | "text", content) in token order
+def inline_pieces(children: list[Token]) -> list[Piece]:
+    """A title's inline tokens as :data:`Piece` records: text (line breaks as spaces,
+    emphasis marks as written), code spans, links with their label text; HTML and images
+    are dropped. An autolink (``<https://...>``) is its URL as text, like a bare URL."""
+    pieces: list[Piece] = []
+    href: str | None = None  # inside a link: its target, and its label so far
+    label: list[str] = []
     for tok in children:
-        if tok.type == "link_open":
-            pieces.append(("href", str(tok.attrs.get("href", ""))))
-        elif tok.type == "text":
-            pieces.append(("text", tok.content))
-        elif tok.type in ("softbreak", "hardbreak"):
-            pieces.append(("text", " "))
-    return _refs(pieces)
+        kind = tok.type
+        if kind == "link_open":
+            if tok.markup != "autolink":
+                href, label = str(tok.attrs.get("href", "")), []
+        elif kind == "link_close":
+            if href is not None:
+                pieces.append(("link", "".join(label), href))
+                href = None
+        elif kind in ("text", "softbreak", "hardbreak"):
+            text = tok.content if kind == "text" else " "
+            if href is not None:
+                label.append(text)
+            else:
+                pieces.append(("text", text, ""))
+        elif kind == "code_inline" and href is None:
+            pieces.append(("code", "", ""))
+        elif kind in _EMPHASIS and href is None:
+            # the marks as written: the fast path keeps them too, and "*#7*a" must not
+            # read as "#7a"
+            pieces.append(("text", tok.markup, ""))
+    return pieces
 
 
-def _refs(pieces: list[tuple[str, str]]) -> tuple[list[int], list[str]]:
-    linked: list[int] = []
-    mentioned: list[int] = []
-    texts: list[str] = []
-    for kind, content in pieces:
-        if kind == "href":
-            if match := _PR_URL.search(content):
-                linked.append(int(match.group(1)))
-            continue
-        texts.append(content)
-        if "/pull/" in content:  # the cheap test first: this runs for every item
-            linked += [int(n) for n in _PR_URL.findall(content)]
-        if "#" in content:
-            mentioned += [int(n) for n in _PR_HASH.findall(content)]
-    # Links are authoritative: generated titles quote other PRs in their text, e.g.
-    # 'Back out "Fix ... (#142372)" ([#143356](.../pull/143356))' is PR 143356; likewise
-    # an item that ends in a commit hash is that commit ('Revert "X (#139903)" (6356690b3d2)').
-    joined = "".join(texts).rstrip()
-    trailing = _TRAILING_COMMIT.search(joined)
-    if linked:
-        return list(dict.fromkeys(linked)), []
-    if trailing:
-        return [], [trailing.group(1)]
-    unique = list(dict.fromkeys(mentioned))
-    commits: list[str] = []
-    if not unique:
-        commits = list(dict.fromkeys(_COMMIT.findall(joined)))
-    return unique, commits
-
-
-def strip_pr_refs(title: str) -> str:
-    """``title`` without its PR references (links, ``#N``, URLs) and the brackets around
-    them, nor a trailing commit hash: the words a person wrote."""
-    text = _ANY_PR_REF.sub("", title)
-    text = _EMPTY_GROUP.sub("", _TRAILING_COMMIT.sub("", text))
-    return re.sub(r"\s+([\"'])$", r"\1", re.sub(r"\s+", " ", text).strip())
-
-
-def normalise_title(title: str) -> str:
-    """The one key under which two spellings of a title match (items without a PR,
-    revert pairs, history): no PR references, lower case, punctuation and underscores as
-    single spaces. ``"Fix  Foo_bar. (#12, #13)"`` -> ``"fix foo bar"``."""
-    words = re.sub(r"[\W_]+", " ", strip_pr_refs(title).lower())
-    return words.strip()
+_EMPHASIS = frozenset({"em_open", "em_close", "strong_open", "strong_close", "s_open",
+                       "s_close"})

@@ -27,6 +27,7 @@ from relnotes.categories import canonical_category, normalise_heading
 from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.final_areas import domains_by_display_name
+from relnotes.prrefs import DEFAULT_REPO
 from relnotes.release import release_domains
 from relnotes.worksheet import (
     Chunk,
@@ -238,7 +239,7 @@ class Miscategorized(Document):
                 "name": group.name, "line": group.line, "category": group.category,
                 "target": group.target, "domains": group.domains, "source": group.source,
                 "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
-                           "prs": i.all_prs, "commits": i.commits,
+                           "prs": i.all_prs, "mentions": i.mentions, "commits": i.commits,
                            "source": item_source(i) or group.source,
                            "category": (canonical_category(sub) if sub else None)
                            or group.category}
@@ -260,14 +261,16 @@ def with_subheadings(section: Section) -> list[tuple[Item, str | None]]:
 
 
 def parse_miscategorized(text: str, *, path: str | Path = "miscategorized.md",
-                         known_domains: list[str] | None = None) -> Miscategorized:
+                         known_domains: list[str] | None = None,
+                         repo: str = DEFAULT_REPO) -> Miscategorized:
     """Parse the pool; an empty text gives the usual header and no groups."""
-    pool = parse_grouped(text or DEFAULT_HEADER, path=path, cls=Miscategorized)
+    pool = parse_grouped(text or DEFAULT_HEADER, path=path, cls=Miscategorized, repo=repo)
     pool.known_domains = list(known_domains or [])
     return pool
 
 
-def parse_grouped(text: str, *, path: str | Path, cls: type[D]) -> D:
+def parse_grouped(text: str, *, path: str | Path, cls: type[D],
+                  repo: str = DEFAULT_REPO) -> D:
     """A ``# title``, then ``##`` groups of items (``###`` subheadings inside them): the
     pool's shape, also that of ``cherrypicks.md``. Items above the first group are the
     intro; a second ``#`` heading is an error (it would hide the groups after it)."""
@@ -283,21 +286,23 @@ def parse_grouped(text: str, *, path: str | Path, cls: type[D]) -> D:
             "this file has one '#' title; this second '#' heading would hide the groups "
             "after it: make it '##'", file=file, line=extra.start + 1)
     head = [Chunk("text", lines[:split])] if split else []
-    intro_chunks, groups = build_containers(lines, blocks, split, level=2, file=file)
+    intro_chunks, groups = build_containers(lines, blocks, split, level=2, file=file,
+                                            repo=repo)
     intro = Section(name="", category=None, heading=None, chunks=intro_chunks)
     sections = [
         Section(name=block.text, category=canonical_category(block.text),
                 heading=Chunk("heading", lines[block.start:block.end]), chunks=chunks)
         for block, chunks in groups
     ]
-    return cls(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines))
+    return cls(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines),
+               repo=repo)
 
 
-def read_miscategorized(path: str | Path, *,
-                        known_domains: list[str] | None = None) -> Miscategorized:
+def read_miscategorized(path: str | Path, *, known_domains: list[str] | None = None,
+                        repo: str = DEFAULT_REPO) -> Miscategorized:
     """Read the pool; a missing file starts from the usual header. Targets are matched
     against ``known_domains``, by default the domains of the worksheets beside it."""
     p = Path(path)
     text = read_text(p) if p.exists() else DEFAULT_HEADER
     known = known_domains if known_domains is not None else release_domains(p.parent)
-    return parse_miscategorized(text, path=p, known_domains=known)
+    return parse_miscategorized(text, path=p, known_domains=known, repo=repo)

@@ -27,8 +27,8 @@ from relnotes.categories import CATEGORIES, normalise_heading
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
 from relnotes.github.fetch import item_prs
-from relnotes.markdown import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
+from relnotes.prrefs import LONG_PR_LINK
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
 
 if TYPE_CHECKING:

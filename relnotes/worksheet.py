@@ -30,14 +30,8 @@ from typing import Any
 from relnotes.categories import CATEGORIES, canonical_category, normalise_heading
 from relnotes.errors import StructureError, WorksheetError
 from relnotes.fileio import read_text, split_lines
-from relnotes.markdown import (
-    ITEM_MARKER,
-    Block,
-    normalise_title,
-    parse_inline,
-    refs_in_inline,
-    scan_blocks,
-)
+from relnotes.markdown import ITEM_MARKER, Block, scan_blocks
+from relnotes.prrefs import DEFAULT_REPO, Refs, normalise_title, refs_of_block, refs_of_title
 
 __all__ = [
     "Chunk",
@@ -75,15 +69,21 @@ class Item(Chunk):
     marker: str = "- "
     title_lines: int = 1  # how many of ``lines`` hold the title paragraph
     title: str = ""
-    prs: list[int] = field(default_factory=list)
+    prs: list[int] = field(default_factory=list)  # the PRs it stands for (own links)
     commits: list[str] = field(default_factory=list)
     body_prs: list[int] = field(default_factory=list)  # PRs of nested bullets
+    mentions: list[int] = field(default_factory=list)  # PRs its title only names
     section: Section | None = None
 
     @property
     def all_prs(self) -> list[int]:
         """Title PRs, then those of nested bullets (grouping items like "- c10d")."""
         return list(dict.fromkeys([*self.prs, *self.body_prs]))
+
+    def set_refs(self, refs: Refs) -> None:
+        """Take the references of a (re)written title."""
+        self.prs, self.mentions, self.commits = (list(refs.prs), list(refs.mentions),
+                                                 list(refs.commits))
 
     @property
     def end_line(self) -> int:
@@ -102,11 +102,18 @@ class Item(Chunk):
     @property
     def key(self) -> str:
         """A stable identity across runs and files: first PR, else commit, else title."""
+        return self.keys[0]
+
+    @property
+    def keys(self) -> list[str]:
+        """Every identity the item stands for: ``pr:<N>`` for each of its PRs (a bullet of
+        several PRs stands for each), else ``commit:<hash>`` for each commit, else its
+        ``title:<normalised title>``. Two items are the same work when they share one."""
         if self.all_prs:
-            return f"pr:{self.all_prs[0]}"
+            return [f"pr:{pr}" for pr in self.all_prs]
         if self.commits:
-            return f"commit:{self.commits[0]}"
-        return "title:" + normalise_title(self.title)
+            return [f"commit:{commit}" for commit in self.commits]
+        return ["title:" + normalise_title(self.title)]
 
     @property
     def category(self) -> str | None:
@@ -154,8 +161,9 @@ class Section:
         return ([self.heading] if self.heading else []) + self.chunks
 
 
-def make_item(lines: list[str], block: Block) -> Item:
-    """An :class:`Item` from the block (list item, heading or paragraph) it came from."""
+def make_item(lines: list[str], block: Block, *, repo: str = DEFAULT_REPO) -> Item:
+    """An :class:`Item` from the block (list item, heading or paragraph) it came from;
+    its PRs are those of ``repo`` (:mod:`relnotes.prrefs`)."""
     lines = lines[block.start:block.end]
     if block.kind != "item":  # a heading ("#### Title (#N)") or a paragraph naming PRs
         marker_match = re.match(r"^\s*#+[ \t]*", lines[0])
@@ -167,15 +175,16 @@ def make_item(lines: list[str], block: Block) -> Item:
         marker = marker_match.group(1) if marker_match else ""
         title_lines = max(1, block.title_end - block.start) if block.text else 1
         title = block.text.replace("\n", " ")
-    prs, commits = block.refs
-    body_prs = [p for run in block.nested_inline for p in refs_in_inline(run)[0]]
-    return Item(lines=lines, marker=marker, title_lines=title_lines, title=title,
-                prs=prs, commits=commits,
-                body_prs=[p for p in dict.fromkeys(body_prs) if p not in prs])
+    refs, body_prs = refs_of_block(block, repo=repo)
+    item = Item(lines=lines, marker=marker, title_lines=title_lines, title=title,
+                body_prs=body_prs)
+    item.set_refs(refs)
+    return item
 
 
 def build_containers(
-    lines: list[str], blocks: list[Block], start: int, *, level: int, file: str
+    lines: list[str], blocks: list[Block], start: int, *, level: int, file: str,
+    repo: str = DEFAULT_REPO,
 ) -> tuple[list[Chunk], list[tuple[Block, list[Chunk]]]]:
     """Chunks of ``lines[start:]``: those before the first heading of ``level``, then one
     (heading block, chunks) pair per heading of that level.
@@ -202,7 +211,7 @@ def build_containers(
                 file=file, line=block.start + 1,
             )
         if block.kind == "heading" and block.level == level:
-            candidate = make_item(lines, block) if groups else None
+            candidate = make_item(lines, block, repo=repo) if groups else None
             if candidate is not None and (candidate.prs or candidate.commits) \
                     and canonical_category(block.text) is None:
                 # "### `verify_onnx_program` (#148396)" under "### new features": an item
@@ -215,7 +224,7 @@ def build_containers(
             last_item = None
             continue
         if block.kind == "heading":
-            candidate = make_item(lines, block)
+            candidate = make_item(lines, block, repo=repo)
             if (candidate.prs or candidate.commits) and canonical_category(block.text) is None:
                 last_item = candidate
                 current.append(last_item)
@@ -223,16 +232,18 @@ def build_containers(
                 current.append(Chunk("subheading", lines[block.start:block.end]))
                 last_item = None
             continue
-        if block.kind == "item" and not (last_item is not None and _is_step(block)):
-            last_item = make_item(lines, block)
+        if block.kind == "item" and not (last_item is not None and _is_step(block, repo)):
+            last_item = make_item(lines, block, repo=repo)
             current.append(last_item)
             continue
-        if last_item is None and block.text and (block.refs[0] or block.refs[1]):
+        if last_item is None and block.text:
             # a paragraph naming PRs that belongs to no item ("**`print_lr()` is
             # removed** (#147301)" opening a section) is an item: nothing hides a PR
-            last_item = make_item(lines, block)
-            current.append(last_item)
-            continue
+            candidate = make_item(lines, block, repo=repo)
+            if candidate.prs or candidate.commits:
+                last_item = candidate
+                current.append(last_item)
+                continue
         if last_item is not None:
             # absorb blank chunks between the item and this block into the item
             while current and current[-1] is not last_item:
@@ -246,14 +257,13 @@ def build_containers(
     return intro, groups
 
 
-def _is_step(block: Block) -> bool:
+def _is_step(block: Block, repo: str) -> bool:
     """A numbered list item without any PR or commit: the steps of the entry above it
     ("For migrations: 1. ... 2. ..."), not an item of its own."""
     if not block.ordered:
         return False
-    prs, commits = block.refs
-    return not prs and not commits and not any(
-        refs_in_inline(run)[0] for run in block.nested_inline)
+    refs, body_prs = refs_of_block(block, repo=repo)
+    return not refs.prs and not refs.commits and not body_prs
 
 
 def line_ending(lines: list[str]) -> str:
@@ -270,8 +280,9 @@ class Document:
     """
 
     def __init__(self, *, path: str, head: list[Chunk], intro: Section,
-                 sections: list[Section], eol: str) -> None:
+                 sections: list[Section], eol: str, repo: str = DEFAULT_REPO) -> None:
         self.path = path
+        self.repo = repo  # whose PR numbers the items hold (edits read titles for it)
         self.head = head
         self.intro = intro
         self.sections = sections
@@ -389,12 +400,13 @@ class Worksheet(Document):
     """A parsed worksheet; edits keep every untouched line as it was."""
 
     def __init__(self, *, path: str, preamble: list[Chunk], domain: str, domain_chunk: Chunk,
-                 intro: Section, sections: list[Section], eol: str) -> None:
+                 intro: Section, sections: list[Section], eol: str,
+                 repo: str = DEFAULT_REPO) -> None:
         self.preamble = preamble
         self.domain = domain
         self.domain_chunk = domain_chunk
         super().__init__(path=path, head=[*preamble, domain_chunk], intro=intro,
-                         sections=sections, eol=eol)
+                         sections=sections, eol=eol, repo=repo)
 
     @property
     def domain_line(self) -> int:
@@ -409,7 +421,8 @@ class Worksheet(Document):
             "sections": [{
                 "name": section.name, "category": section.category, "line": section.line,
                 "items": [{"line": i.line, "end_line": i.end_line, "title": i.title,
-                           "prs": i.all_prs, "commits": i.commits, "body": i.body}
+                           "prs": i.all_prs, "mentions": i.mentions, "commits": i.commits,
+                           "body": i.body}
                           for i in section.items],
             } for section in sections],
         }
@@ -443,7 +456,7 @@ class Worksheet(Document):
         item.lines[: item.title_lines] = [item.marker + title + ending]
         item.title_lines = 1
         item.title = title
-        item.prs, item.commits = refs_in_inline(parse_inline(title))
+        item.set_refs(refs_of_title(title, repo=self.repo))
         self._renumber()
         return item
 
@@ -451,8 +464,8 @@ class Worksheet(Document):
         """Add ``- text`` at the end of ``category``'s section and return the new item."""
         if "\n" in text or "\r" in text:
             raise WorksheetError("an item title is one line", file=self.path)
-        prs, commits = refs_in_inline(parse_inline(text))
-        item = Item(lines=[f"- {text}{self.eol}"], title=text, prs=prs, commits=commits)
+        item = Item(lines=[f"- {text}{self.eol}"], title=text)
+        item.set_refs(refs_of_title(text, repo=self.repo))
         return self.insert_item(category, item)
 
     def insert_item(self, category: str, item: Item) -> Item:
@@ -480,8 +493,10 @@ def _ensure_newline(chunk: Chunk | None, eol: str) -> None:
         chunk.lines[-1] += eol
 
 
-def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet:
-    """Parse worksheet text; raise :class:`WorksheetError` naming the line when it is not one."""
+def parse_worksheet(text: str, *, path: str | Path = "<worksheet>",
+                    repo: str = DEFAULT_REPO) -> Worksheet:
+    """Parse worksheet text; raise :class:`WorksheetError` naming the line when it is not one.
+    ``repo``: whose PR numbers the items hold (the ``repo`` setting)."""
     file = str(path)
     lines = split_lines(text)
     if not lines or not text.strip():
@@ -502,7 +517,8 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
                 file=file, line=block.start + 1)
     preamble = [Chunk("text", lines[: domain_block.start])] if domain_block.start else []
     domain_chunk = Chunk("heading", lines[domain_block.start:domain_block.end])
-    intro_chunks, groups = build_containers(lines, blocks, domain_block.end, level=3, file=file)
+    intro_chunks, groups = build_containers(lines, blocks, domain_block.end, level=3, file=file,
+                                            repo=repo)
     intro = Section(name="", category=None, heading=None, chunks=intro_chunks)
     sections = [
         Section(name=block.text, category=canonical_category(block.text),
@@ -510,7 +526,7 @@ def parse_worksheet(text: str, *, path: str | Path = "<worksheet>") -> Worksheet
         for block, chunks in groups
     ]
     return Worksheet(path=file, preamble=preamble, domain=domain, domain_chunk=domain_chunk,
-                     intro=intro, sections=sections, eol=line_ending(lines))
+                     intro=intro, sections=sections, eol=line_ending(lines), repo=repo)
 
 
 def scan(lines: list[str], *, file: str) -> list[Block]:
@@ -557,7 +573,7 @@ def find_domain_heading(blocks: list[Block], *, file: str) -> Block:
         "or a '### bc breaking' section would tell", file=file, line=level2[1].start + 1)
 
 
-def read_worksheet(path: str | Path) -> Worksheet:
+def read_worksheet(path: str | Path, *, repo: str = DEFAULT_REPO) -> Worksheet:
     """Read and parse a worksheet file (errors name the file and line)."""
-    return parse_worksheet(read_text(path), path=str(path))
+    return parse_worksheet(read_text(path), path=str(path), repo=repo)
 

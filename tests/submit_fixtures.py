@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,8 @@ from relnotes.miscategorized import read_miscategorized
 from relnotes.worksheet import read_worksheet
 from tests.github_server import RunningServer
 from tests.helpers import run_cli
+from tests.workflow_fixtures import REPO, new_release, published, sh
 
-REPO = "acme/release-notes"
-TOKEN_ENV = "RELNOTES_E2E_TOKEN"
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
 NAME = "result_quantization.md"
 BRANCH = "relnotes/2.8.0-quantization"
@@ -64,36 +61,6 @@ Welcome to the Pool of Miscategorized commits.
 """
 
 
-def sh(*args: str, cwd: Path) -> str:
-    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def published(tmp_path: Path, fake_github: RunningServer, monkeypatch: pytest.MonkeyPatch,
-              fill: Callable[[Path], None]) -> tuple[Path, Path]:
-    """(bare remote, clone): the files ``fill`` writes, a NOTES.txt and settings pointing
-    at the server, committed on master of the remote (its default branch) and pushed; the
-    clone then on the maintainer's own branch ``my-work``."""
-    remote = tmp_path / "remote.git"
-    work = tmp_path / "work"
-    sh("git", "init", "-q", "--bare", "-b", "master", str(remote), cwd=tmp_path)
-    sh("git", "init", "-q", "-b", "master", str(work), cwd=tmp_path)
-    for key, value in (("user.name", "Maintainer"), ("user.email", "m@example.com"),
-                       ("commit.gpgsign", "false")):
-        sh("git", "config", key, value, cwd=work)
-    fill(work)
-    (work / "NOTES.txt").write_text("team notes\n")
-    (work / "pyproject.toml").write_text(
-        f'[tool.relnotes]\napi_url = "{fake_github.url}"\ntoken_env = "{TOKEN_ENV}"\n')
-    sh("git", "add", "-A", cwd=work)
-    sh("git", "commit", "-q", "-m", "generated worksheets", cwd=work)
-    sh("git", "remote", "add", "origin", str(remote), cwd=work)
-    sh("git", "push", "-q", "-u", "origin", "master", cwd=work)
-    sh("git", "checkout", "-q", "-b", "my-work", cwd=work)
-    fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
-    monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
-    return remote, work
-
-
 def release_repo(tmp_path: Path, fake_github: RunningServer,
                  monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """(The ``repo`` fixture of the submit tests.) A bare remote (default branch master) with the generated worksheets, a clone on the
@@ -101,13 +68,7 @@ def release_repo(tmp_path: Path, fake_github: RunningServer,
     change, an unstaged change and an untracked file; settings pointing at the server."""
 
     def fill(work: Path) -> None:
-        release = work / "2.8.0"
-        (release / "todo").mkdir(parents=True)
-        (release / "done").mkdir()
-        (release / "done" / ".gitkeep").write_text("")
-        (release / "todo" / NAME).write_text(WORKSHEET)
-        (release / "todo" / "result_cuda.md").write_text(CUDA)
-        (release / "miscategorized.md").write_text(MISC)
+        new_release(work, "2.8.0", {NAME: WORKSHEET, "result_cuda.md": CUDA}, MISC)
 
     remote, work = published(tmp_path, fake_github, monkeypatch, fill)
     release = work / "2.8.0"

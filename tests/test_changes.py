@@ -113,3 +113,74 @@ def test_items_the_pool_does_not_hold_are_removed_not_sent() -> None:
     assert "| items added (not generated, not from the pool) | 1 |" in table
     adopted = summarise_changes(generated, after, pool=pool, adopted=["pr:9"])
     assert adopted.adopted == ["pr:9"] and adopted.added == []
+
+
+# The case reported on a 2.11.0 worksheet (issue 17): a hand-written bullet "(#171628,
+# #163487)" and a 4-PR deprecation bullet made the change table report "3 item(s) neither
+# in it nor in miscategorized.md" and count 2 moves instead of 6.
+GROUPED_GENERATED = f"""# Release Notes worksheet releng
+
+## releng
+### bc breaking
+### deprecation
+### improvements
+### Untopiced
+- Remove Python 3.9 nightly builds {LINK.format(n=161427)}
+- [CD][BE] Delete Python-3.9 case {LINK.format(n=162265)}
+- [CD][EZ] Update libtorch python version to 3.10 {LINK.format(n=162297)}
+- Use py3.10 for ONNX CI jobs {LINK.format(n=160852)}
+- Add a thing {LINK.format(n=171628)}
+- Extend the thing {LINK.format(n=163487)}
+- Left alone {LINK.format(n=170001)}
+### not user facing
+"""
+GROUPED_DONE = f"""# Release Notes worksheet releng
+
+## releng
+### bc breaking
+### deprecation
+- Remove Python 3.9 support in CD builds. Move CI to Python 3.10.{LINK.format(n=161427)} \
+{LINK.format(n=162265)} {LINK.format(n=162297)} {LINK.format(n=160852)}
+
+  Python 3.9 reached its end of life; use Python 3.10 or newer.
+
+### improvements
+- Add the thing and extend it (#171628, #163487)
+### Untopiced
+- Left alone {LINK.format(n=170001)}
+### not user facing
+"""
+
+
+def test_multi_pr_bullets_count_every_pr_they_stand_for() -> None:
+    generated = parse_worksheet(GROUPED_GENERATED, path="gen.md")
+    after = parse_worksheet(GROUPED_DONE, path="done.md")
+    summary = summarise_changes(generated, after, pool=parse_miscategorized(""),
+                                baseline="gen.md")
+    assert summary.removed == [] and summary.added == [] and summary.sent == []
+    assert sorted(m["key"] for m in summary.moved) == [
+        "pr:160852", "pr:161427", "pr:162265", "pr:162297", "pr:163487", "pr:171628"]
+    assert {m["to"] for m in summary.moved} == {"deprecation", "improvements"}
+    assert len(summary.retitled) == 6 and summary.entries == 1
+    assert summary.grouped == [
+        {"key": "pr:161427", "prs": [161427, 162265, 162297, 160852],
+         "items": ["pr:161427", "pr:162265", "pr:162297", "pr:160852"]},
+        {"key": "pr:171628", "prs": [171628, 163487], "items": ["pr:171628", "pr:163487"]}]
+    table = summary.markdown()
+    assert "| moved to another section | 6 |" in table
+    assert "| items grouped into multi-PR bullets | 6 (in 2 bullets) |" in table
+    assert "neither in it nor" not in table
+
+
+def test_a_pool_item_merged_into_a_bullet_is_adopted() -> None:
+    """An item adopted from the pool and written into a multi-PR bullet is still adopted:
+    the pool update takes it out of the pool, the change table says so."""
+    after = parse_worksheet(_finished().replace(
+        f"- Tracing is faster {LINK.format(n=2)}\n- Adopt me {LINK.format(n=9)}\n",
+        f"- Tracing is faster {LINK.format(n=2)} {LINK.format(n=9)}\n"), path="done.md")
+    update = pool_update("fx", after, remote_text=POOL, local_text=POOL)
+    assert update.adopted == ["pr:9"] and update.text is not None and "#9" not in update.text
+    generated = parse_worksheet(GENERATED, path="gen.md")
+    summary = summarise_changes(generated, after, pool=update.pool, adopted=update.adopted)
+    assert summary.adopted == ["pr:9"] and summary.added == []
+    assert summary.removed == ["pr:3"]

@@ -56,7 +56,11 @@ def test_safe_title_keeps_exactly_the_same_references(tmp_path: Path) -> None:
     item = read_worksheet(make_release(tmp_path)).find("pr:102")
     assert safe_title(item, "Add foo (#102)") == "Add foo (#102)"
     assert safe_title(item, "Add foo") is None                 # lost the PR
-    assert safe_title(item, "Add foo, see #99 (#102)") is None  # gained one
+    assert safe_title(item, "Add foo (#99, #102)") is None      # gained one
+    assert safe_title(item, "Add foo [#99](https://github.com/pytorch/pytorch/pull/99) "
+                            "(#102)") is None                   # gained a link
+    # a number the title only mentions is not the item's PR (relnotes.prrefs)
+    assert safe_title(item, "Add foo, see #99 (#102)") == "Add foo, see #99 (#102)"
     assert safe_title(item, "two\nlines (#102)") is None
     assert safe_title(item, item.title) is None                 # no change
 

@@ -11,8 +11,9 @@ import pytest
 from relnotes.config import Config
 from relnotes.entries import extract_entries_from_text
 from relnotes.final_build import build_final
-from relnotes.final_sources import read_done, shorten_links
+from relnotes.final_sources import read_done
 from relnotes.finalnotes import parse_final_notes
+from relnotes.prrefs import shorten_links
 from relnotes.release import ReleaseFolder
 from tests.final_fixtures import built
 from tests.helpers import DATA, run_cli

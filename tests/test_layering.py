@@ -20,7 +20,7 @@ from tests.helpers import REPO
 # Lowest first. A package (github, snippets, triage, summaries, cli, quantizer) is one unit.
 LAYERS = [
     "errors", "versions", "categories", "findings", "fileio", "gitops", "config",
-    "markdown", "worksheet", "release", "templating", "final_areas", "miscategorized",
+    "markdown", "prrefs", "worksheet", "release", "templating", "final_areas", "miscategorized",
     "entries", "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts",
     "decisions", "quantizer", "snippets", "triage", "summaries", "final_sources", "audit",
     "review", "status", "final_render",

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.release import worksheet_files
 from relnotes.triage import parallel
 from relnotes.triage.history import History, HistoryRecord, WordModel, title_words

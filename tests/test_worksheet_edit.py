@@ -169,7 +169,7 @@ def test_apply_refuses_a_title_that_changes_the_prs(text: str) -> None:
     ws = parse_worksheet(text)
     item = ws.section("improvements").items[0]
     result = apply_decisions(ws, [
-        Decision(key=item.key, section="improvements", title="Add an option, see #99 (#141049)"),
+        Decision(key=item.key, section="improvements", title="Add an option (#99, #141049)"),
         Decision(key="pr:144726", section="improvements",
                  title="Support meta tensors in FX quantization (#144726)"),
     ])

@@ -98,9 +98,9 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
 
     if not files and not prs:
         raise UsageError("give release FILES or --prs N[,N...]")
-    numbers, commits = document_refs(files)
-    numbers += _parse_prs(prs)
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
+    numbers, commits = document_refs(files, repo=config.repo)
+    numbers += _parse_prs(prs)
     show = fmt != "json" and _stderr_is_tty()
     bar = ProgressBar(label="commits") if show and commits else None
     try:

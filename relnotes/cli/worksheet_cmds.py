@@ -72,7 +72,8 @@ def parse(file: str, kind: str, fmt: str) -> None:
     """Parse a worksheet, a miscategorized.md pool, final notes or cherry-picks.
 
     markdown re-renders the file (byte-identical when valid); json gives, for a
-    worksheet, domain, sections and items with their lines and PR numbers; for a pool,
+    worksheet, domain, sections and items with their lines, the PRs each stands for and
+    the numbers its title only mentions (of the repo setting's repository); for a pool,
     its groups (target as written, canonical domains, source) and items; for final
     notes, sections, areas and items.
 
@@ -83,7 +84,7 @@ def parse(file: str, kind: str, fmt: str) -> None:
       relnotes parse miscategorized.md
       relnotes parse final.md --format json
     """
-    doc = read_document(file, kind=kind)
+    doc = read_document(file, kind=kind, repo=config_for(file).repo)
     if fmt == "markdown":
         click.echo(doc.render(), nl=False)
     elif fmt == "json":

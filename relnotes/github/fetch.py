@@ -22,6 +22,7 @@ from relnotes.errors import GitHubError
 from relnotes.github.cache import MetadataCache, resolve_cache_path
 from relnotes.github.commits import cached_commit_prs
 from relnotes.github.records import PRRecord
+from relnotes.prrefs import DEFAULT_REPO
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
@@ -272,17 +273,18 @@ def metadata_for(numbers: Iterable[int], *, config: Config, offline: bool = Fals
     return Metadata(lookup.records, commit_prs=tied)
 
 
-def document_refs(paths: Iterable[str | Path]) -> tuple[list[int], list[str]]:
-    """(PR numbers, commit hashes) the given release files reference, each file read
-    once: :func:`document_prs`, and the hashes of the items that link no PR (final notes
-    have none: their items are all PRs)."""
+def document_refs(paths: Iterable[str | Path], *, repo: str = DEFAULT_REPO
+                  ) -> tuple[list[int], list[str]]:
+    """(PR numbers of ``repo``, commit hashes) the given release files reference, each
+    file read once: :func:`document_prs`, and the hashes of the items that link no PR
+    (final notes have none: their items are all PRs)."""
     from relnotes.documents import read_document
     from relnotes.finalnotes import FinalNotes
 
     numbers: list[int] = []
     commits: list[str] = []
     for path in paths:
-        doc = read_document(path)
+        doc = read_document(path, repo=repo)
         if isinstance(doc, FinalNotes):
             numbers.extend(doc.pr_places())
             continue
@@ -293,9 +295,10 @@ def document_refs(paths: Iterable[str | Path]) -> tuple[list[int], list[str]]:
     return list(dict.fromkeys(numbers)), list(dict.fromkeys(commits))
 
 
-def document_prs(paths: Iterable[str | Path]) -> list[int]:
-    """Every PR number the given release files reference, in file order: the items of
-    worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (title PRs and those of
-    nested bullets), and every PR final notes mention (entries and text, outside code).
-    The kind of each file comes from :func:`relnotes.documents.read_document`."""
-    return document_refs(paths)[0]
+def document_prs(paths: Iterable[str | Path], *, repo: str = DEFAULT_REPO) -> list[int]:
+    """Every PR number of ``repo`` the given release files reference, in file order: the
+    items of worksheets, ``miscategorized.md`` and ``cherrypicks.md`` (the PRs each stands
+    for, nested bullets' too; not those a title only mentions), and every PR final notes
+    mention (entries and text, outside code). The kind of each file comes from
+    :func:`relnotes.documents.read_document`."""
+    return document_refs(paths, repo=repo)[0]

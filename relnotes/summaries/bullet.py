@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from relnotes.markdown import LONG_PR_LINK
+from relnotes.prrefs import LONG_PR_LINK
 from relnotes.summaries.features import core_title
 from relnotes.triage.titles import clean_title
 from relnotes.worksheet import Item, Worksheet

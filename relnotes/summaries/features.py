@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.triage.domains import normalise_tag, title_tags
 from relnotes.triage.titles import INTERNAL_TAGS
 from relnotes.worksheet import Item

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relnotes.categories import PUBLISHED
-from relnotes.markdown import parse_inline, refs_in_inline
+from relnotes.markdown import ITEM_MARKER
+from relnotes.prrefs import refs_of_title
 from relnotes.release import worksheet_files
 from relnotes.worksheet import Worksheet, read_worksheet
 
@@ -46,9 +47,9 @@ def _nested_bullets(body: str) -> list[list[int]]:
     found: list[list[int]] = []
     for line in body.splitlines():
         if line.strip():
-            prs, _ = refs_in_inline(parse_inline(line.strip()))
+            prs = refs_of_title(ITEM_MARKER.sub("", line, count=1).strip()).prs
             if prs:
-                found.append(prs)
+                found.append(list(prs))
     return found
 
 

@@ -37,7 +37,7 @@ from typing import Any
 from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import ConfigError
 from relnotes.fileio import atomic_write
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
 from relnotes.triage.similar import TitleIndex

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from relnotes.categories import PUBLISHED
 from relnotes.errors import RelnotesError, UsageError
-from relnotes.markdown import normalise_title
 from relnotes.miscategorized import group_target, read_miscategorized
+from relnotes.prrefs import normalise_title
 from relnotes.release import worksheet_files
 from relnotes.triage.domains import normalise_domain
 from relnotes.worksheet import Item, Worksheet, read_worksheet

@@ -1,7 +1,9 @@
 """Revert pairs: ``Revert "X"`` and X in the same release, both to be dropped.
 
-Items are paired by title (the reverted title inside the revert's) or, when PR metadata
-is cached, by the PR numbers GitHub says a revert reverts. Triage, eval and audit use it.
+Items are paired by title (the reverted title inside the revert's), by the PR a revert's
+title names (``Revert "X (#123)" ([#456](..))`` mentions #123: :attr:`Item.mentions`) or,
+when PR metadata is cached, by the PR numbers GitHub says a revert reverts. Triage, eval
+and audit use it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from relnotes.markdown import normalise_title
+from relnotes.prrefs import normalise_title
 from relnotes.triage.rules import reverted_title
 from relnotes.triage.textscan import without_refs
 from relnotes.worksheet import Item
@@ -64,6 +66,8 @@ def find_revert_pairs(items: Iterable[Item], metadata: Mapping[int, Any] | None 
         targets: list[Item] = []
         if inner is not None:
             targets += [t for t in by_title.get(inner, []) if t is not item]
+            targets += [by_pr[pr] for pr in item.mentions
+                        if pr in by_pr and by_pr[pr] is not item]
         for pr in item.prs:
             record = (metadata or {}).get(pr)
             for reverted in getattr(record, "reverts", None) or []:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from relnotes.markdown import strip_pr_refs
+from relnotes.prrefs import strip_pr_refs
 
 # The parser behind re.compile (named sre_parse before Python 3.11; relnotes needs 3.11).
 _p: Any = importlib.import_module("re._parser")
@@ -162,7 +162,7 @@ class GateSet:
 
 @lru_cache(maxsize=1 << 16)
 def without_refs(title: str) -> str:
-    """:func:`relnotes.markdown.strip_pr_refs`, once per title: rules, history and the
+    """:func:`relnotes.prrefs.strip_pr_refs`, once per title: rules, history and the
     revert pairing all read a title without its PR links. A title with no ``#``, ``(``
     or URL and single spaces only (what stripping leaves) is returned as it is, which
     is what stripping would give."""

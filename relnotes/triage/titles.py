@@ -2,16 +2,17 @@
 
 Only ever removes noise or adds markup around words already there: internal tags
 (``[BE]``, ``[Ez]``, ``[codemod]``, series ``[2/N]``, ...), tags that restate the
-worksheet's domain, long PR links (-> ``(#N)``), a trailing period; the first letter is
-capitalised and code identifiers get backticks. It never rewords: meaning stays the
-author's.
+worksheet's domain, long PR links of the repository (-> ``(#N)``; another repository's
+link stays long, see :func:`relnotes.prrefs.shorten_title`), a trailing period; the first
+letter is capitalised and code identifiers get backticks. It never rewords: meaning stays
+the author's.
 """
 
 from __future__ import annotations
 
 import re
 
-from relnotes.markdown import LONG_PR_LINK
+from relnotes.prrefs import DEFAULT_REPO, shorten_title
 from relnotes.triage.domains import normalise_tag, tags_repeating_domain, title_tags
 from relnotes.triage.textscan import Gate, lowered
 
@@ -43,11 +44,13 @@ _LEADING_TAG = re.compile(r"^\s*(?:(?:BE|Ez|Easy)\s*:|[:\-](?=\s))\s*")
 _SPACES = re.compile(r"\s+")
 
 
-def short_links(title: str) -> str:
-    """``([#12](https://.../pull/12))`` -> ``(#12)``; the number is what readers need."""
+def short_links(title: str, *, repo: str = DEFAULT_REPO) -> str:
+    """``([#12](https://github.com/<repo>/pull/12))`` -> ``(#12)``: the number is what
+    readers need. Only ``repo``'s links, and only where the title still stands for the
+    same PRs (:func:`relnotes.prrefs.shorten_title`)."""
     if "#" not in title:
         return title
-    return LONG_PR_LINK.sub(lambda m: f"#{m.group(1)}", title)
+    return shorten_title(title, repo=repo)
 
 
 def _strip_tags(text: str, domain: str | None) -> str:
@@ -77,9 +80,9 @@ def _backtick(text: str) -> str:
     return "".join(out)
 
 
-def clean_title(title: str, *, domain: str | None = None) -> str:
+def clean_title(title: str, *, domain: str | None = None, repo: str = DEFAULT_REPO) -> str:
     """The title as a release note would print it (see the module docstring)."""
-    text = short_links(title.strip())
+    text = short_links(title.strip(), repo=repo)
     links = ""
     m = _LINK_GROUP.search(text)
     if m:
