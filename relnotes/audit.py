@@ -51,7 +51,7 @@ from relnotes.github import metadata_for
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.release import Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
-from relnotes.worksheet import Document, Item, Worksheet, read_worksheet
+from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
     "UNFINISHABLE_FILES",
@@ -176,7 +176,7 @@ class _Auditor:
 
     def read(self, path: Path) -> Worksheet | None:
         try:
-            return read_worksheet(path)
+            return self.release.read_worksheet(path)
         except WorksheetError as exc:
             self.problem(exc.file or str(path), exc.line or 1, "parse-error", exc.message)
             return None
@@ -315,14 +315,14 @@ def audit(release: ReleaseFolder, *, generated: str | Path | Generated | None = 
         auditor.count(pool, "miscategorized")
     elif release.pool.exists():
         try:
-            auditor.count(read_miscategorized(release.pool,
+            auditor.count(read_miscategorized(release.pool, repo=release.repo,
                                               known_domains=sorted(release.domains())),
                           "miscategorized")
         except WorksheetError as exc:
             auditor.problem(exc.file or str(release.pool), exc.line or 1, "parse-error",
                             exc.message)
     if generated is not None and not isinstance(generated, Generated):
-        generated = read_generated(generated)
+        generated = read_generated(generated, repo=release.repo)
         release.skip(generated.skipped.items())
     gen_counts: Counter[str] | None = None
     gen_places: dict[str, _Place] = {}

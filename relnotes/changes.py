@@ -28,6 +28,7 @@ from typing import Any
 
 from relnotes.categories import HIGH_STAKES, normalise_heading
 from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
+from relnotes.prrefs import DEFAULT_REPO
 from relnotes.worksheet import Item, Worksheet
 
 __all__ = ["ChangeSummary", "PoolUpdate", "pool_update", "summarise_changes"]
@@ -201,7 +202,7 @@ def _entries(pool: Miscategorized) -> Counter[tuple[str, str]]:
 
 def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
                 local_text: str | None, path: str = "miscategorized.md",
-                local: Miscategorized | None = None) -> PoolUpdate:
+                local: Miscategorized | None = None, repo: str = DEFAULT_REPO) -> PoolUpdate:
     """This worksheet's changes to the pool, applied to the remote's pool.
 
     Sent items are those the local pool files under ``## <target> (from <domain>)`` that
@@ -210,9 +211,9 @@ def pool_update(domain: str, after: Worksheet, *, remote_text: str | None,
     local file, the local file is used byte for byte. ``local``: ``local_text`` already
     parsed.
     """
-    remote = parse_miscategorized(remote_text or "", path=path)
+    remote = parse_miscategorized(remote_text or "", path=path, repo=repo)
     if local is None and local_text is not None:
-        local = parse_miscategorized(local_text, path=path)
+        local = parse_miscategorized(local_text, path=path, repo=repo)
     mine = normalise_heading(domain)
     remote_keys = {key for item in remote.items() for key in item.keys}
     sent: list[tuple[str, Item]] = []

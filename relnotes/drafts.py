@@ -28,7 +28,7 @@ from relnotes.github import lookup_metadata
 from relnotes.release import ReleaseFolder, release_of
 from relnotes.templating import render
 from relnotes.versions import require_version
-from relnotes.worksheet import parse_worksheet, read_worksheet
+from relnotes.worksheet import parse_worksheet
 
 __all__ = ["Draft", "Placement", "draft_context", "draft_entry", "find_worksheet",
            "place_entry", "pr_note"]
@@ -184,7 +184,7 @@ def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
     found = []
     for path in folder.worksheets():
         if str(number) in read_text(path) and any(
-                number in item.all_prs for item in read_worksheet(path).items()):
+                number in item.all_prs for item in folder.read_worksheet(path).items()):
             found.append(Path(_shown(path)))
     if len(found) != 1:
         where = (f"in {', '.join(_shown(p) for p in found)}" if found else

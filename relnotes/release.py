@@ -30,6 +30,7 @@ from relnotes.config import Config, load_config
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.findings import Finding
 from relnotes.gitops import first_adding_commit, read_folder, repo_root
+from relnotes.prrefs import DEFAULT_REPO
 from relnotes.versions import Version, parse_version
 from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 
@@ -206,6 +207,7 @@ class Generated:
     worksheets: dict[str, Worksheet] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    repo: str = DEFAULT_REPO  # whose PR numbers the worksheets link
 
     def add(self, name: str, text: str, *, label: str) -> None:
         """Parse one generated file (``name`` below todo/), or record why it is none."""
@@ -214,21 +216,22 @@ class Generated:
             self.skipped[label] = why
             return
         try:
-            self.worksheets[name] = parse_worksheet(text, path=label)
+            self.worksheets[name] = parse_worksheet(text, path=label, repo=self.repo)
         except WorksheetError as exc:
             self.errors.append(Finding(exc.file or label, exc.line or 1, "parse-error",
                                        exc.message))
 
 
-def read_generated(folder: str | Path) -> Generated:
-    """Every worksheet below ``folder`` (sub-folders too), parsed once."""
+def read_generated(folder: str | Path, *, repo: str = DEFAULT_REPO) -> Generated:
+    """Every worksheet below ``folder`` (sub-folders too), parsed once; PR numbers are
+    ``repo``'s."""
     root = Path(folder)
-    found = Generated(source=str(folder))
+    found = Generated(source=str(folder), repo=repo)
     scan = scan_folder(root)
     found.skipped = {str(p): why for p, why in scan.skipped.items()}
     for path in scan.worksheets:
         try:
-            found.worksheets[path.relative_to(root).as_posix()] = read_worksheet(path)
+            found.worksheets[path.relative_to(root).as_posix()] = read_worksheet(path, repo=repo)
         except WorksheetError as exc:
             found.errors.append(Finding(exc.file or str(path), exc.line or 1, "parse-error",
                                         exc.message))
@@ -382,6 +385,16 @@ class ReleaseFolder:
         self._noted.update(self._skipped)
         return out
 
+    @property
+    def repo(self) -> str:
+        """The repository whose PR numbers the release's files link (the ``repo``
+        setting): every reader of this folder's files is given it."""
+        return self.config.repo
+
+    def read_worksheet(self, path: str | Path) -> Worksheet:
+        """A worksheet of this release, its PR references read as :attr:`repo`'s."""
+        return read_worksheet(path, repo=self.repo)
+
     def repo_root(self) -> Path:
         """The top of the git work tree holding this folder."""
         return repo_root(self.root)
@@ -397,7 +410,7 @@ class ReleaseFolder:
         """
         name = PurePosixPath(Path(worksheet).as_posix()).as_posix()
         if folder is not None:
-            generated = read_generated(folder)
+            generated = read_generated(folder, repo=self.repo)
             self.skip(generated.skipped.items())
             if name not in generated.worksheets:
                 raise UsageError(f"{folder} has no {name} (--generated names the folder of "
@@ -414,7 +427,8 @@ class ReleaseFolder:
                                  "found (pass --generated DIR to check them); only "
                                  "duplicates are")
         # repository paths: the change table is read on GitHub
-        generated = Generated(source=f"{todo}/ as first committed ({commit[:12]})")
+        generated = Generated(source=f"{todo}/ as first committed ({commit[:12]})",
+                              repo=self.repo)
         for path, data in read_folder(root, commit, todo).items():
             below = PurePosixPath(path).relative_to(todo)
             if below.suffix != ".md" or below.name in NOT_WORKSHEETS \

@@ -29,7 +29,7 @@ from relnotes.entries import Entry, extract_entries
 from relnotes.errors import WorksheetError
 from relnotes.fileio import sidecar_path
 from relnotes.release import ReleaseFolder
-from relnotes.worksheet import Worksheet, read_worksheet
+from relnotes.worksheet import Worksheet
 
 __all__ = ["DOMAIN_STATES", "ENTRY_STATES", "DomainStatus", "EntryStatus", "ReleaseStatus", "release_status"]
 
@@ -136,10 +136,11 @@ def _saved_before_edit(worksheet: Path) -> bool:
         return False
 
 
-def _domain_status(domain: str, state: str, path: Path, release: str | None) -> DomainStatus:
+def _domain_status(domain: str, state: str, path: Path, release: str | None, *,
+                   folder: ReleaseFolder) -> DomainStatus:
     status = DomainStatus(domain=domain, state=state, file=str(path))
     try:
-        ws: Worksheet = read_worksheet(path)
+        ws: Worksheet = folder.read_worksheet(path)
         checks = read_check_results(path)
     except WorksheetError as exc:
         status.error = str(exc)
@@ -168,6 +169,6 @@ def release_status(release: ReleaseFolder) -> ReleaseStatus:
         path = done[domain] if state == "done" else todo[domain]
         if path.name in UNFINISHABLE_FILES:
             state = "set-aside"
-        report.domains.append(_domain_status(domain, state, path, version))
+        report.domains.append(_domain_status(domain, state, path, version, folder=release))
     report.skipped = {str(p): why for p, why in release.skipped.items()}
     return report

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from relnotes.audit import AuditReport, audit
 from relnotes.changes import ChangeSummary, PoolUpdate, pool_update, summarise_changes
-from relnotes.config import Config
+from relnotes.config import Config, repo_problem
 from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
 from relnotes.fileio import read_text, sidecar_path
 from relnotes.findings import Finding
@@ -62,7 +62,7 @@ from relnotes.gitops import (
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.release import Baseline, ReleaseFolder, display, release_parts
 from relnotes.submit_branch import TRAILER, BranchEdits, commit_merge, read_branch
-from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
+from relnotes.worksheet import Worksheet, parse_worksheet
 
 if TYPE_CHECKING:
     from relnotes.github.client import GitHubClient
@@ -196,11 +196,13 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
     their commits are not here yet, which only updates remote-tracking refs. Each file
     is parsed once: the worksheet, the local and the remote pool, the generated ones.
     """
-    if repo is not None:  # the one OWNER/NAME check
-        release = release.with_config(release.config.with_overrides(repo=repo))
+    # --repo is where the pull request goes (the release-notes repository); the PR
+    # numbers of the worksheet stay the ``repo`` setting's (pytorch/pytorch)
+    if repo is not None and (problem := repo_problem(repo)) is not None:
+        raise UsageError(f"--repo {repo!r} {problem}")
     release_dir, kind, below = release_parts(worksheet)
     ws_path = release.root / kind / below if kind else Path(_display(Path(worksheet)))
-    ws = read_worksheet(ws_path)
+    ws = release.read_worksheet(ws_path)
     root = repo_root(ws_path)
     rel = ws_path.resolve().relative_to(root)
     url = remote_url(root, remote)
@@ -227,7 +229,7 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
     notes: list[str] = []
     misc = release.pool
     pool_bytes = misc.read_bytes() if misc.exists() else None
-    pool = read_miscategorized(misc) if pool_bytes is not None else None
+    pool = read_miscategorized(misc, repo=release.repo) if pool_bytes is not None else None
     update: PoolUpdate | None = None
     try:
         misc_rel: str | None = misc.resolve().relative_to(root).as_posix()
@@ -236,7 +238,8 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
         notes.append(f"{misc} is outside the repository: not submitted")
     if misc_rel is not None:
         update = pool_update(ws.domain, ws, remote_text=_text(read_blob(root, base_sha, misc_rel)),
-                             local_text=_text(pool_bytes), path=misc_rel, local=pool)
+                             local_text=_text(pool_bytes), path=misc_rel, local=pool,
+                             repo=release.repo)
         if update.text is not None:
             files[misc_rel] = update.text.encode("utf-8")
             if not update.verbatim:
@@ -259,7 +262,8 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
         files = {p: d for p, d in edits.files.items() if d != read_blob(root, base_sha, p)}
         merged = edits.files.get(rel.as_posix())
         if rel.as_posix() in edits.merged and merged is not None:
-            submitted = parse_worksheet(merged.decode("utf-8", "replace"), path=str(ws_path))
+            submitted = parse_worksheet(merged.decode("utf-8", "replace"), path=str(ws_path),
+                                        repo=release.repo)
     conflicts += edits.conflicts if edits is not None else []
 
     baseline = release.generated_baseline(below, refs=["HEAD", base_sha], folder=generated)
@@ -434,7 +438,7 @@ def finish_worksheet(worksheet: str | Path, *, release: ReleaseFolder,
         raise UsageError(f"{worksheet} is not in a todo/ folder")
     source = release.todo / below
     misc = release.pool
-    ws = read_worksheet(source)
+    ws = release.read_worksheet(source)
     root = repo_root(source)
     baseline = release.generated_baseline(below, refs=["HEAD"], folder=generated)
     report = _audit(release, ws, baseline=baseline)

@@ -342,7 +342,7 @@ def test_bad_input_is_named_and_changes_nothing(repo: dict[str, Path], tmp_path:
     (release / "todo" / NAME).rename(done)
     before = local_state(work)
     bad_repo = run_cli("submit", str(done), "--repo", "nope", "--yes", expect=2)
-    assert "'repo' must be OWNER/NAME, got 'nope'" in bad_repo.stderr
+    assert "--repo 'nope' must be OWNER/NAME" in bad_repo.stderr
     no_remote = run_cli("submit", str(done), "--repo", REPO, "--remote", "upstream", expect=1)
     assert "'upstream'" in no_remote.stderr
     no_base = run_cli("submit", str(done), "--repo", REPO, "--base", "main", expect=1)

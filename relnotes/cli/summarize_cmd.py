@@ -76,7 +76,7 @@ def summarize(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     config = config_for(files[0])
     threshold = config.min_confidence if min_confidence is None else min_confidence
     weights = load_weights(weights_path)
-    worksheets = [read_worksheet(f) for f in files]
+    worksheets = [read_worksheet(f, repo=config.repo) for f in files]
     if write:
         check_writable(*files)
     metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()

@@ -1,0 +1,49 @@
+"""The ``repo`` setting says whose PR numbers a release's files link; every command that
+reads the release folder reads them so (the audit, status and submit took pytorch's)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import run_cli
+
+FORK = "https://github.com/acme/fork/pull/{n}"
+
+
+def _release(tmp_path: Path) -> tuple[Path, Path]:
+    generated = tmp_path / "generated"
+    generated.mkdir()
+    head = "# Release Notes worksheet widgets\n\n## widgets\n"
+    (generated / "result_widgets.md").write_text(
+        head + "### Untopiced\n"
+        f"- Add frobnicate ([#5]({FORK.format(n=5)}))\n"
+        f"- Fix a typo ([#6]({FORK.format(n=6)}))\n")
+    release = tmp_path / "3.0.0"
+    (release / "done").mkdir(parents=True)
+    (release / "done" / "result_widgets.md").write_text(
+        head + "### new features\n"
+        f"- `frobnicate` turns widgets inside out ([#5]({FORK.format(n=5)}))\n"
+        "### not user facing\n"
+        f"- Fix a typo ([#6]({FORK.format(n=6)}))\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nrepo = "acme/fork"\n')
+    return release, generated
+
+
+def test_audit_reads_pr_numbers_of_the_repo_setting(tmp_path: Path) -> None:
+    release, generated = _release(tmp_path)
+    out = run_cli("audit", str(release), "--generated", str(generated), "--format", "json")
+    report = json.loads(out.stdout)
+    assert report["ok"] and report["lost"] == []
+    assert "2 of 2 generated PRs accounted for" in report["summary"]
+    # the same files read as pytorch/pytorch's link no PR at all: nothing to account for
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nrepo = "pytorch/pytorch"\n')
+    out = run_cli("audit", str(release), "--generated", str(generated), "--format", "json",
+                  expect=1)
+    assert [f["code"] for f in json.loads(out.stdout)["findings"]] == ["no-generated"]
+
+
+def test_status_counts_the_repo_settings_items(tmp_path: Path) -> None:
+    release, _ = _release(tmp_path)
+    data = json.loads(run_cli("status", str(release), "--format", "json").stdout)
+    assert data["totals"]["items"] == 2 and data["totals"]["done"] == 1
