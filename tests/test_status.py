@@ -125,3 +125,9 @@ def test_an_unreadable_worksheet_is_named_and_exits_1(release: Path) -> None:
     out = run_cli("status", str(release), expect=1)
     assert f"Error: {release / 'todo' / 'result_fx.md'}:14: code fence" in out.stderr
     assert out.stdout.splitlines()[2].split()[:3] == ["fx", "todo", "?"]
+
+
+def test_a_folder_that_is_no_release_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# notes\n")
+    out = run_cli("status", str(tmp_path), expect=2)
+    assert "holds no todo/ or done/ folder" in out.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from relnotes.cli.app import command, emit_json, exit_with, print_notes
+from relnotes.errors import UsageError
 from relnotes.release import ReleaseFolder
 from relnotes.status import ReleaseStatus, release_status
 
@@ -53,6 +54,8 @@ def status_cmd(release_dir: str | None, fmt: str) -> None:
       relnotes status --format json
     """
     release = ReleaseFolder.of(release_dir) if release_dir else ReleaseFolder.from_cwd()
+    if not (release.todo.is_dir() or release.done.is_dir()):
+        raise UsageError(f"{release.root} holds no todo/ or done/ folder: not a release folder")
     report = release_status(release)
     if fmt == "json":
         emit_json(report.to_json())
