@@ -312,3 +312,11 @@ def test_a_torch_error_that_only_mentions_a_backend_is_still_judged():
     bug = _classify(Outcome("error", error=Failure(
         "ValueError", "device must be 'cpu' or 'cuda', got 'gpu'", line=1)))
     assert (bug.verdict, bug.kind) == ("fail", "snippet-bug")
+
+
+def test_code_of_comments_only_is_no_pass():
+    """A drafted entry's TODO code (`entry new --write`) ran "without error" and was
+    reported PASS; there is nothing to run, so it is a skip that says so."""
+    todo = "# pytorch 2.8\n# TODO: code that works in 2.8 and breaks in 2.9\n"
+    found, _ = verdict.pre_run(todo, code_line=40)
+    assert found is not None and (found.verdict, found.kind) == ("skip", "empty")

@@ -180,3 +180,11 @@ def test_claimed_import_error_on_a_multiline_import_is_not_missing_api() -> None
                     code="from torch._export import capture_pre_autograd_graph\n",
                     lang="python", is_output=False, entry_title="t")
     assert static_check(part).kind == "missing-api"
+
+
+def test_bc_claim_unknown_when_the_before_code_is_a_todo() -> None:
+    """`entry new --write` leaves comment-only code; "every name exists unchanged"
+    (not-confirmed) was a verdict on nothing."""
+    claim = bc_claim(_entry("# TODO: code that works in 2.8 and breaks in 2.9",
+                            "# TODO: the same code, updated", "2.8", "2.9"))
+    assert claim.status == "unknown" and "comments only" in claim.message

@@ -267,6 +267,8 @@ def bc_claim(entry: Entry, *, release: str | None = None) -> ClaimResult:
     before = [p for p in entry.parts if p.role == "before" and p.is_python]
     if not before:
         return ClaimResult("unknown", "no before-code with a version label")
+    if not any(_has_statement(p.code) for p in before):
+        return ClaimResult("unknown", "the before-code is comments only (a TODO to fill in?)")
     older = before[0].label
     after_labels = [p.label for p in entry.parts if p.role == "after" and p.label]
     newer = after_labels[0] if after_labels else _release(release)
@@ -308,6 +310,14 @@ def bc_claim(entry: Entry, *, release: str | None = None) -> ClaimResult:
         "the break is not visible in the code (behavioural change, or wrong example)",
         older, newer,
     )
+
+
+def _has_statement(code: str) -> bool:
+    """Whether ``code`` holds anything to run (a syntax error counts: it is reported)."""
+    try:
+        return bool(ast.parse(runnable_source(code)).body)
+    except SyntaxError:
+        return True
 
 
 def _release(release: str | None) -> str | None:

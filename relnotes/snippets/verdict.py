@@ -8,7 +8,8 @@ with kind ``needs-cuda`` (CUDA or one of its libraries, cuSOLVER, cuDNN, ...),
 ``needs-backend`` (another device or library this torch build or machine lacks: MPS,
 XPU, ...; :mod:`relnotes.snippets.backends` reads it from torch's message),
 ``needs-distributed``, ``not-python``, ``needs-setup`` (free names nobody provides, or an
-API relnotes cannot emulate) or ``not-run`` (no sandbox or no torch to run it with).
+API relnotes cannot emulate), ``empty`` (comments only, such as a template's TODOs) or
+``not-run`` (no sandbox or no torch to run it with).
 
 :func:`pre_run` gives the verdicts that need no run; :func:`classify` reads the typed
 :class:`~relnotes.snippets.outcome.Outcome` of a run -- whatever sandbox produced it --
@@ -103,6 +104,9 @@ def pre_run(code: str, *, code_line: int) -> tuple[Verdict | None, list[str]]:
     except SyntaxError as exc:
         line = _at(code_line, exc.lineno)
         return Verdict("fail", "syntax", f"SyntaxError: {exc.msg}{_where(line)}", line=line), []
+    if not ast.parse(code).body:  # comments only: a template's TODO, nothing to run
+        return Verdict("skip", "empty",
+                       "no statement to run (only comments: a TODO left to fill in?)"), []
     if _DIST_USE.search(code):
         return Verdict(
             "skip",
