@@ -46,7 +46,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from relnotes.apply import (
     KEEP,
@@ -82,6 +82,9 @@ __all__ = [
 ACTIONS = ("accept", "reject", "section", "domain", "group")
 GROUP_ACTIONS = ("accept", "reject")
 _VERSION = 2  # 2: groups; a version-1 file (no groups) reads as it is
+
+
+_R = TypeVar("_R")
 
 
 def _now() -> str:
@@ -205,10 +208,13 @@ class DecisionStore:
 
     def restore(self, key: str, previous: Record | None) -> None:
         """Undo: put back what was there before (or nothing) and save."""
+        self._restore(self.records, key, previous)
+
+    def _restore(self, table: dict[str, _R], key: str, previous: _R | None) -> None:
         if previous is None:
-            self.records.pop(key, None)
+            table.pop(key, None)
         else:
-            self.records[key] = previous
+            table[key] = previous
         self.save()
 
     def put_group(self, record: GroupRecord) -> GroupRecord | None:
@@ -222,11 +228,7 @@ class DecisionStore:
 
     def restore_group(self, gid: str, previous: GroupRecord | None) -> None:
         """Undo a group decision: put back what was there before (or nothing) and save."""
-        if previous is None:
-            self.groups.pop(gid, None)
-        else:
-            self.groups[gid] = previous
-        self.save()
+        self._restore(self.groups, gid, previous)
 
     def is_decided(self, item: Item) -> bool:
         """Decided, and the item's text is still what it was when decided.

@@ -29,7 +29,7 @@ from relnotes.errors import UsageError
 from relnotes.markdown import LONG_PR_LINK
 from relnotes.miscategorized import read_miscategorized
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
-from relnotes.review_groups import GroupOffer, GroupReview, run_group_session
+from relnotes.review_groups import GroupOffer, GroupReview, UndoLog, run_group_session
 
 if TYPE_CHECKING:
     from relnotes.triage.engine import Suggestion
@@ -271,29 +271,22 @@ class _Session:
         self.domains = list(domains)
         self.own_domain = own_domain
         self.clean_titles = clean_titles
-        self.history: list[tuple[int, str, Record | None]] = []  # index, key, previous
-        self.result = ReviewResult()
+        self.log = UndoLog(store.restore)
+        self.result = ReviewResult(decided=self.log.decided)
 
     def decide(self, index: int, record: Record) -> None:
-        previous = self.store.put(record)
-        self.history.append((index, record.key, previous))
-        if record.key in self.result.decided:
-            self.result.decided.remove(record.key)
-        self.result.decided.append(record.key)
+        self.log.record(index, record.key, self.store.put(record))
         self.say(f"  -> {record.action}: {record.section}"
                  + (f" ({record.domain})" if record.domain else "")
                  + (f"; title: {record.title}" if record.title else ""))
 
     def undo(self) -> int | None:
-        if not self.history:
+        back = self.log.undo()
+        if back is None:
             self.say("  nothing to undo in this session")
             return None
-        index, key, previous = self.history.pop()
-        self.store.restore(key, previous)
-        if key in self.result.decided and not any(k == key for _, k, _ in self.history):
-            self.result.decided.remove(key)
-        self.say(f"  undone: {key}")
-        return index
+        self.say(f"  undone: {back[1]}")
+        return back[0]
 
     def choose_section(self) -> str | None:
         for n, name in enumerate(_PICKABLE, 1):

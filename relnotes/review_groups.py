@@ -32,7 +32,8 @@ from relnotes.summaries.grouping import best_place
 from relnotes.summaries.merge import DraftedGroup, group_id
 from relnotes.worksheet import Item, Worksheet
 
-__all__ = ["GROUP_KEYS", "GroupOffer", "GroupResult", "GroupReview", "run_group_session"]
+__all__ = ["GROUP_KEYS", "GroupOffer", "GroupResult", "GroupReview", "UndoLog",
+           "run_group_session"]
 
 Ask = Callable[[str], "str | None"]
 Say = Callable[[str], None]
@@ -194,6 +195,32 @@ def describe_group(offer: GroupOffer, *, index: int, total: int, bullet: str,
     return "\n".join(lines)
 
 
+class UndoLog:
+    """The decisions of one review session, newest last, with what each replaced: ``u``
+    puts that back (``restore``). ``decided`` lists the keys decided in the session."""
+
+    def __init__(self, restore: Callable[[str, Any], None]) -> None:
+        self.restore = restore
+        self.entries: list[tuple[int, str, Any]] = []  # queue index, key, previous
+        self.decided: list[str] = []
+
+    def record(self, index: int, key: str, previous: Any) -> None:
+        self.entries.append((index, key, previous))
+        if key in self.decided:
+            self.decided.remove(key)
+        self.decided.append(key)
+
+    def undo(self) -> tuple[int, str] | None:
+        """Take back the newest decision; returns its queue index and key (None: none)."""
+        if not self.entries:
+            return None
+        index, key, previous = self.entries.pop()
+        self.restore(key, previous)
+        if key in self.decided and not any(k == key for _, k, _ in self.entries):
+            self.decided.remove(key)
+        return index, key
+
+
 @dataclass
 class GroupResult:
     """What one run did with the groups."""
@@ -217,28 +244,22 @@ class _GroupSession:
     def __init__(self, review: GroupReview, queue: list[GroupOffer], store: DecisionStore,
                  ask: Ask, say: Say) -> None:
         self.review, self.queue, self.store, self.ask, self.say = review, queue, store, ask, say
-        self.history: list[tuple[int, str, GroupRecord | None]] = []
-        self.result = GroupResult()
+        self.log = UndoLog(store.restore_group)
+        self.result = GroupResult(decided=self.log.decided)
 
     def decide(self, index: int, record: GroupRecord) -> None:
-        self.history.append((index, record.id, self.store.put_group(record)))
-        if record.id in self.result.decided:
-            self.result.decided.remove(record.id)
-        self.result.decided.append(record.id)
+        self.log.record(index, record.id, self.store.put_group(record))
         what = f"merge {len(record.members)} items into: {record.bullet}" \
             if record.action == "accept" else "keep the items apart"
         self.say(f"  -> {record.action}: {what}")
 
     def undo(self) -> int | None:
-        if not self.history:
+        back = self.log.undo()
+        if back is None:
             self.say("  nothing to undo among the groups of this session")
             return None
-        index, gid, previous = self.history.pop()
-        self.store.restore_group(gid, previous)
-        if gid in self.result.decided and not any(g == gid for _, g, _ in self.history):
-            self.result.decided.remove(gid)
-        self.say(f"  undone: group {gid}")
-        return index
+        self.say(f"  undone: group {back[1]}")
+        return back[0]
 
     def edit(self, draft: _Draft) -> str | None:
         answer = self.ask("bullet (empty: keep) > ")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from relnotes.review import bulk_accept, order_suggestions, pending_suggestions,
 from relnotes.triage import Suggestion
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-from tests.workflow_fixtures import LINK, WORKSHEET, make_release
+from tests.workflow_fixtures import LINK, WORKSHEET, Script, make_release
 
 # confidence per PR: review goes lowest first -> 103, 104, 102, 101
 CONF = {101: 0.95, 102: 0.6, 103: 0.2, 104: 0.4}
@@ -31,31 +30,6 @@ def suggestions(path: Path) -> list[Suggestion]:
             confidence=CONF[pr], reasons=[f"reason for {pr}"],
             clean_title=f"Clean title {pr} (#{pr})"))
     return out
-
-
-class Script:
-    """An ``ask`` that answers from a list and records the prompts and screen."""
-
-    def __init__(self, answers: list[str], *, interrupt_after: int | None = None) -> None:
-        self.answers: Iterator[str] = iter(answers)
-        self.asked = 0
-        self.interrupt_after = interrupt_after
-        self.screen: list[str] = []
-        self.prompts: list[str] = []
-
-    def ask(self, prompt: str) -> str | None:
-        if self.interrupt_after is not None and self.asked == self.interrupt_after:
-            raise KeyboardInterrupt
-        self.asked += 1
-        self.prompts.append(prompt)
-        return next(self.answers, None)
-
-    def say(self, text: str) -> None:
-        self.screen.append(text)
-
-    def shown_keys(self) -> list[str]:
-        """Item keys in the order their blocks were shown."""
-        return [line.split()[1] for line in self.screen if line.startswith("[")]
 
 
 def review(path: Path, answers: list[str], **kw: object) -> tuple[Script, object]:

@@ -16,7 +16,7 @@ from relnotes.review_groups import GroupReview
 from relnotes.summaries import load_weights, summarize_worksheet
 from relnotes.worksheet import read_worksheet
 from tests.helpers import DATA, REPO, copy_data, run_cli
-from tests.test_review import Script
+from tests.workflow_fixtures import Script
 
 NEWER = REPO / "tests/data/shapes/newer_worksheet.md"
 

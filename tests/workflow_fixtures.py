@@ -1,8 +1,9 @@
-"""A small release folder (one quantization worksheet, a pool) and a recorded decision:
-what the review, decisions, apply and audit tests share."""
+"""A small release folder (one quantization worksheet, a pool), a recorded decision and a
+scripted review session: what the review, decisions, apply and audit tests share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from relnotes.decisions import DecisionStore, Record
@@ -53,3 +54,28 @@ Welcome.
 ## inductor (from cuda)
 - Fuse things {LINK.format(n=202)}
 """
+
+
+class Script:
+    """An ``ask`` that answers from a list and records the prompts and screen."""
+
+    def __init__(self, answers: list[str], *, interrupt_after: int | None = None) -> None:
+        self.answers: Iterator[str] = iter(answers)
+        self.asked = 0
+        self.interrupt_after = interrupt_after
+        self.screen: list[str] = []
+        self.prompts: list[str] = []
+
+    def ask(self, prompt: str) -> str | None:
+        if self.interrupt_after is not None and self.asked == self.interrupt_after:
+            raise KeyboardInterrupt
+        self.asked += 1
+        self.prompts.append(prompt)
+        return next(self.answers, None)
+
+    def say(self, text: str) -> None:
+        self.screen.append(text)
+
+    def shown_keys(self) -> list[str]:
+        """Item keys in the order their blocks were shown."""
+        return [line.split()[1] for line in self.screen if line.startswith("[")]
