@@ -82,8 +82,8 @@ def replicated(folder: Path, data: Path, n: int) -> Path:
     for n_item in range(n):
         section, title = items[n_item % len(items)]
         shift = 1_000_000 * (n_item // len(items))
-        title = re.sub(r"(#|/pull/)(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + shift}",
-                       title)
+        title = re.sub(r"(#|/pull/)(\d+)",
+                       lambda m, k=shift: f"{m.group(1)}{int(m.group(2)) + k}", title)
         by_section.setdefault(section, []).append(f"- {title}")
     lines = ["# Release Notes worksheet inductor", "", "## inductor"]
     for section in ("bc breaking", "deprecation", "new features", "improvements", "bug fixes",

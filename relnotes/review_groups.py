@@ -137,8 +137,8 @@ class GroupReview:
             if self.by_key.get(item.key) is not item:  # decisions name the first of a key
                 left.append((item.key, f"repeats the PR of line {self.by_key[item.key].line}"))
             elif split is not None:
-                left.append((item.key, f"kept apart from {split.key} by the group decision "
-                             f"{apart[(item.key, split.key)]}"))
+                left.append((item.key, (f"kept apart from {split.key} by the group "
+                                        f"decision {apart[(item.key, split.key)]}")))
             elif taken.get(item.key, gid) != gid:
                 left.append((item.key, f"in the accepted group {taken[item.key]}"))
             elif decided is not None and decided.section == "miscategorized":
@@ -177,8 +177,8 @@ def describe_group(offer: GroupOffer, *, index: int, total: int, bullet: str,
                    members: Sequence[Item], store: DecisionStore) -> str:
     """The block shown for one group: its bullet, members (numbered for ``x``), who left
     and why, and the reasons it was found."""
-    lines = [f"group [{index}/{total}] {offer.section}, confidence "
-             f"{offer.drafted.confidence:.2f}, {len(members)} items",
+    lines = [(f"group [{index}/{total}] {offer.section}, confidence "
+              f"{offer.drafted.confidence:.2f}, {len(members)} items"),
              f"  - {bullet}"]
     for n, item in enumerate(members, 1):
         record = store.get(item.key)

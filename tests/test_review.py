@@ -417,7 +417,7 @@ def test_undo_after_an_edit_undoes_the_edit(tmp_path: Path) -> None:
     """``e`` then ``u`` takes back the edited title, not the previous item's decision."""
     path = make_release(tmp_path)
     # 103 accepted; 104: edit the title, undo, accept
-    script, result = review(path, ["a", "e", "Edited (#104)", "u", "a", "q"])
+    script, _ = review(path, ["a", "e", "Edited (#104)", "u", "a", "q"])
     store = DecisionStore.for_worksheet(path)
     assert store.get("pr:103") is not None and store.get("pr:103").action == "accept"
     assert store.get("pr:104").title is None
@@ -450,3 +450,22 @@ def test_cli_says_once_when_metadata_is_missing(tmp_path: Path) -> None:
     out = run_cli("review", str(path), "--offline", input="s\ns\nq\n")
     assert out.stderr.count("no PR metadata") == 1
     assert "relnotes fetch" in out.stderr and "by ?" not in out.stdout
+
+
+def test_review_of_a_big_worksheet_shows_triage_progress(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bulk review of thousands of items is mostly triage: its progress is on stderr."""
+    import types
+
+    from relnotes.triage import engine
+
+    ticks = iter(range(0, 10**7, 2))  # two seconds between any two looks at the clock
+    monkeypatch.setattr(engine, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    lines = ["# Release Notes worksheet quantization", "", "## quantization", "### Untopiced"]
+    lines += [f"- item {i} {LINK.format(n=100000 + i)}" for i in range(1200)]
+    (tmp_path / "todo").mkdir()
+    path = tmp_path / "todo" / "result_quantization.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = run_cli("review", str(path), "--offline", "--accept-above", "0", "--format", "json")
+    assert "triage: 1200/1200 items, done" in out.stderr
+    assert len(json.loads(out.stdout)["bulk_accepted"]) == 1200

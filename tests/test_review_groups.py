@@ -290,3 +290,18 @@ def test_a_version_1_sidecar_reads_and_gains_groups(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         store.put_group(GroupRecord(id="x", action="maybe", members=[], hashes={},
                                     section="docs"))
+
+
+def test_g_goes_to_the_groups_before_the_items_are_done(tmp_path: Path) -> None:
+    path = newer_worksheet(tmp_path)
+    first = review_json(path)["groups"]["pending"][0]
+    out = run_cli("review", str(path), "--offline", input="a\ng\na\nq\n")
+    assert "[g]roups" in out.stdout
+    store = DecisionStore.for_worksheet(path)
+    assert len(store.records) == 1  # one item decided, the rest stay pending
+    assert store.groups[first["id"]].action == "accept"
+    assert "groups: 1 decided in this run" in out.stderr
+    # without groups offered, g is no key: it shows the help
+    old = copy_data(DATA / "2.9.0/todo/result_mps.md", tmp_path / "old/todo/result_mps.md")
+    out = run_cli("review", str(old), "--offline", input="g\nq\n")
+    assert "[g]roups" not in out.stdout and "press Enter" in out.stdout
