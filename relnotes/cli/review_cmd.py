@@ -272,7 +272,7 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     for key in report.stale:
         click.echo(f"  {key}: edited since it was reviewed; review it again", err=True)
     for merged in report.result.merged:
-        click.echo(f"  group {merged['group']}: {len(merged['keys'])} items merged into one "
+        click.echo(f"  group {merged['group']}: {', '.join(merged['keys'])} merged into one "
                    f"bullet in {merged['section']}")
     for refused in report.result.groups_refused:
         click.echo(f"  group {refused['group']}: not merged: {refused['why']}; review it "
