@@ -10,6 +10,12 @@ growing size and on the largest real worksheet (2.8.0 ``result_skip.md``):
 - the whole command, ``relnotes review FILE --accept-above 0 --format json`` in a
   subprocess (start-up, triage and the accepts), once.
 
+Then, on one worksheet made of every 2.8.0 ``todo/`` item, read again with new PR numbers
+until it holds 5,000, 10,000 and 20,000 items (the generator's sections; triage sends some
+to other domains), ``apply`` of every accepted suggestion in a subprocess (the whole
+command: start-up, parsing, moves, sends to ``miscategorized.md``, writing), to see it
+grow linearly.
+
 Suggestions come from the real triage (offline, shipped history) and are not timed.
 Writes go to a temporary folder on the machine's disk. Results -> bench/results/review.md.
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,8 +35,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from relnotes.decisions import DecisionStore, apply_recorded, sidecar_path
-from relnotes.fileio import atomic_write
+from relnotes.decisions import DecisionStore, apply_recorded
+from relnotes.fileio import atomic_write, sidecar_path
 from relnotes.review import bulk_accept, pending_suggestions
 from relnotes.triage import Suggestion, triage_worksheet
 from relnotes.triage.history import load_history
@@ -59,6 +66,55 @@ def synthetic(folder: Path, n: int) -> Path:
     return path
 
 
+def replicated(folder: Path, data: Path, n: int) -> Path:
+    """One worksheet of ``n`` items: every 2.8.0 ``todo/`` item in its section, again and
+    again, each copy with PR numbers a million higher (so every item has a key of its own)."""
+    from relnotes.worksheet import read_worksheet as read
+
+    unique: dict[int, tuple[str, str]] = {}  # first PR -> section, title (one per PR)
+    for path in sorted((data / "2.8.0" / "todo").glob("result_*.md")):
+        for item in read(path).items():
+            if item.prs and not set(item.all_prs) & set(unique):
+                unique[item.all_prs[0]] = (item.placement, item.title)
+    items = list(unique.values())
+    by_section: dict[str, list[str]] = {}
+    for n_item in range(n):
+        section, title = items[n_item % len(items)]
+        shift = 1_000_000 * (n_item // len(items))
+        title = re.sub(r"(#|/pull/)(\d+)",
+                       lambda m, k=shift: f"{m.group(1)}{int(m.group(2)) + k}", title)
+        by_section.setdefault(section, []).append(f"- {title}")
+    lines = ["# Release Notes worksheet inductor", "", "## inductor"]
+    for section in ("bc breaking", "deprecation", "new features", "improvements", "bug fixes",
+                    "performance", "docs", "devs", "Untopiced", "not user facing", "security"):
+        lines += [f"### {section}", *by_section.get(section, [])]
+    path = folder / "todo" / "result_inductor.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def command(*args: str) -> float:
+    """Seconds one ``relnotes ARGS`` takes in a subprocess (offline, stdout discarded)."""
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "relnotes"), *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def measure_big(path: Path) -> dict[str, str]:
+    """review --accept-above 0, then apply --dry-run and apply: each command once."""
+    items = len(read_worksheet(path).items())
+    review = command("review", str(path), "--offline", "--accept-above", "0", "--format",
+                     "json")
+    store = DecisionStore.for_worksheet(path)
+    dry = command("apply", str(path), "--no-adopt", "--dry-run")
+    real = command("apply", str(path), "--no-adopt")
+    return {"items": str(items), "decisions": str(len(store.records)),
+            "sent": str(sum(1 for r in store.records.values() if r.section == "miscategorized")),
+            "review": f"{review:.2f}", "dry": f"{dry:.2f}", "apply": f"{real:.2f}"}
+
+
 def best_of(runs: int, setup: Callable[[], None], work: Callable[[], int]) -> tuple[float, int]:
     times, count = [], 0
     for _ in range(runs):
@@ -82,7 +138,8 @@ def measure(path: Path, history: object, *, old_way: bool) -> dict[str, str]:
 
     def fresh() -> None:
         path.write_text(pristine, encoding="utf-8")
-        for p in (sidecar_path(path), misc, Path(str(path) + ".bak"), Path(str(misc) + ".bak")):
+        for p in (sidecar_path(path, "decisions"), misc, Path(str(path) + ".bak"),
+                  Path(str(misc) + ".bak")):
             p.unlink(missing_ok=True)
 
     def store() -> DecisionStore:
@@ -103,11 +160,7 @@ def measure(path: Path, history: object, *, old_way: bool) -> dict[str, str]:
     applied, _ = best_of(3, accept_all, lambda: len(apply_recorded(path).result.to_json()))
     row["apply"] = f"{applied:.3f}"
     fresh()
-    start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "relnotes"), "review", str(path),
-                    "--accept-above",
-                    "0", "--format", "json"], check=True, stdout=subprocess.DEVNULL)
-    row["cli"] = f"{time.perf_counter() - start:.2f}"
+    row["cli"] = f"{command('review', str(path), '--offline', '--accept-above', '0', '--format', 'json'):.2f}"
     return row
 
 
@@ -132,12 +185,21 @@ def main() -> None:
             copy.parent.mkdir(parents=True)
             shutil.copy(real, copy)
             rows.append(("2.8.0 result_skip.md", measure(copy, history, old_way=True)))
+        big: list[dict[str, str]] = []
+        for n in (5000, 10000, 20000):
+            print(f"2.8.0 items in one worksheet, {n} items", file=sys.stderr)
+            big.append(measure_big(replicated(Path(tmp) / f"big{n}", args.data, n)))
     table = [("| worksheet | items | accepts | bulk_accept (s) | one write per item (s) "
               "| apply (s) | `review --accept-above 0` command (s) |"),
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in rows:
         table.append(f"| {name} | {r['items']} | {r['accepts']} | {r['bulk']} | {r['old']} "
                      f"| {r['apply']} | {r['cli']} |")
+    big_table = [("| items | decisions | of them sent to other domains | `review --accept-above 0` "
+                  "(s) | `apply --dry-run` (s) | `apply` (s) |"),
+                 "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    big_table += [f"| {r['items']} | {r['decisions']} | {r['sent']} | {r['review']} | "
+                  f"{r['dry']} | {r['apply']} |" for r in big]
     text = "\n".join([
         "# Review benchmark",
         "",
@@ -148,6 +210,11 @@ def main() -> None:
         "accepts in under 1 s.",
         "",
         *table,
+        "",
+        "Every 2.8.0 `todo/` item in one worksheet, read again with new PR numbers up to the",
+        "size; each command once, in a subprocess (start-up, parsing, triage for review):",
+        "",
+        *big_table,
         "",
         (f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} at the start, "
          f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every "

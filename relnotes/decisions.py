@@ -16,25 +16,44 @@ file is rewritten atomically after every interactive decision, so an interrupted
 loses nothing; a bulk of decisions (``review --accept-above``) is one write.
 
 ``action`` is ``accept`` (the suggestion; its cleaned title only when asked for),
-``reject`` (keep the item where it is), ``section`` (another section picked by hand) or
-``domain`` (send to ``miscategorized.md`` for ``domain``). ``section`` is always where
-the item ends up (``miscategorized`` for ``domain``). A record that leaves an item in
-``Untopiced`` is no decision: the item stays pending.
+``reject`` (keep the item where it is), ``section`` (another section picked by hand),
+``domain`` (send to ``miscategorized.md`` for ``domain``) or ``group`` (the bullet a
+reviewed group was merged into: it stays where the group put it). ``section`` is always
+where the item ends up (``miscategorized`` for ``domain``). A record that leaves an item
+in ``Untopiced`` is no decision: the item stays pending.
+
+Decisions about groups (``relnotes summarize``'s, offered by ``review``) are a kind of
+their own, under ``"groups"``, by the group's id (its items' keys, ``+``-joined)::
+
+    "groups": {"pr:167143+pr:167428+pr:169494": {
+        "action": "accept", "members": ["pr:167143", "pr:167428"],
+        "hashes": {"pr:167143": "9c1e...", "pr:167428": "02ab..."},
+        "section": "improvements", "bullet": "Add Pallas CI ... (#167143, #167428)",
+        "drafted": "...", "split": ["pr:169494"], "left": [], "confidence": 0.71,
+        "applied": false, "at": "..."}}
+
+``members`` are the items merged (the offered ones less those split off and those that
+left because their own decision sends them elsewhere); ``hashes`` their text when
+decided: when one changes, the decision is stale and the group is offered again.
+``reject`` keeps the items apart. ``apply`` merges accepted groups after the moves and
+marks them applied.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from relnotes.apply import (
     KEEP,
     ApplyResult,
     Decision,
+    GroupDecision,
+    Progress,
     acceptable_title,
     apply_decisions,
     take_from_pool,
@@ -48,17 +67,28 @@ from relnotes.worksheet import Item, Worksheet, read_worksheet
 
 __all__ = [
     "ACTIONS",
+    "GROUP_ACTIONS",
     "ApplyReport",
     "DecisionStore",
+    "GroupRecord",
     "Record",
     "adoption_candidates",
     "apply_recorded",
     "safe_title",
     "to_decisions",
+    "to_group_decisions",
 ]
 
-ACTIONS = ("accept", "reject", "section", "domain")
-_VERSION = 1
+ACTIONS = ("accept", "reject", "section", "domain", "group")
+GROUP_ACTIONS = ("accept", "reject")
+_VERSION = 2  # 2: groups; a version-1 file (no groups) reads as it is
+
+
+_R = TypeVar("_R")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 @dataclass
@@ -74,7 +104,7 @@ class Record:
     suggested: str | None = None
     confidence: float | None = None
     applied: bool = False
-    at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    at: str = field(default_factory=_now)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -82,14 +112,44 @@ class Record:
         return data
 
 
+@dataclass
+class GroupRecord:
+    """One decision about one group (see the module docstring for the fields)."""
+
+    id: str
+    action: str
+    members: list[str]
+    hashes: dict[str, str]
+    section: str
+    bullet: str | None = None
+    drafted: str | None = None
+    split: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    applied: bool = False
+    at: str = field(default_factory=_now)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["id"]
+        return data
+
+    def current(self, by_key: Mapping[str, Item]) -> bool:
+        """Every member is there with the text it had when the group was decided."""
+        return all((item := by_key.get(k)) is not None and item.text_hash == h
+                   for k, h in self.hashes.items())
+
+
 class DecisionStore:
     """The sidecar in memory; every change is written through at once (a batch: once)."""
 
     def __init__(self, path: str | Path, *, worksheet: str = "",
-                 records: dict[str, Record] | None = None) -> None:
+                 records: dict[str, Record] | None = None,
+                 groups: dict[str, GroupRecord] | None = None) -> None:
         self.path = Path(path)
         self.worksheet = worksheet
         self.records: dict[str, Record] = records or {}
+        self.groups: dict[str, GroupRecord] = groups or {}
 
     @classmethod
     def for_worksheet(cls, worksheet: str | Path) -> DecisionStore:
@@ -105,14 +165,20 @@ class DecisionStore:
             data = json.loads(read_text(p))
             raw = data["decisions"]
             records = {key: Record(key=key, **value) for key, value in raw.items()}
-        except (ValueError, KeyError, TypeError) as exc:
+            groups = {gid: GroupRecord(id=gid, **value)
+                      for gid, value in data.get("groups", {}).items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise WorksheetError(f"not a decisions file ({exc}); delete it to start over",
                                  file=p) from None
-        return cls(p, worksheet=data.get("worksheet", worksheet), records=records)
+        return cls(p, worksheet=data.get("worksheet", worksheet), records=records,
+                   groups=groups)
 
     def save(self) -> None:
-        data = {"version": _VERSION, "worksheet": self.worksheet,
-                "decisions": {k: r.to_json() for k, r in self.records.items()}}
+        data: dict[str, Any] = {
+            "version": _VERSION, "worksheet": self.worksheet,
+            "decisions": {k: r.to_json() for k, r in self.records.items()}}
+        if self.groups:
+            data["groups"] = {g: r.to_json() for g, r in self.groups.items()}
         atomic_write(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def get(self, key: str) -> Record | None:
@@ -142,11 +208,27 @@ class DecisionStore:
 
     def restore(self, key: str, previous: Record | None) -> None:
         """Undo: put back what was there before (or nothing) and save."""
+        self._restore(self.records, key, previous)
+
+    def _restore(self, table: dict[str, _R], key: str, previous: _R | None) -> None:
         if previous is None:
-            self.records.pop(key, None)
+            table.pop(key, None)
         else:
-            self.records[key] = previous
+            table[key] = previous
         self.save()
+
+    def put_group(self, record: GroupRecord) -> GroupRecord | None:
+        """Store a group decision (replacing the group's earlier one, returned) and save."""
+        if record.action not in GROUP_ACTIONS:
+            raise ValueError(f"unknown group action {record.action!r}")
+        previous = self.groups.get(record.id)
+        self.groups[record.id] = record
+        self.save()
+        return previous
+
+    def restore_group(self, gid: str, previous: GroupRecord | None) -> None:
+        """Undo a group decision: put back what was there before (or nothing) and save."""
+        self._restore(self.groups, gid, previous)
 
     def is_decided(self, item: Item) -> bool:
         """Decided, and the item's text is still what it was when decided.
@@ -205,8 +287,33 @@ def to_decisions(ws: Worksheet, store: DecisionStore) -> tuple[list[Decision], l
         if not store.is_decided(item):
             continue
         # titles are checked where they are applied (apply_decisions), and refusals reported
-        section = KEEP if record.action == "reject" else record.section
+        section = KEEP if record.action in ("reject", "group") else record.section
         out.append(Decision(key=key, section=section, domain=record.domain, title=record.title))
+    return out, stale
+
+
+def to_group_decisions(ws: Worksheet, store: DecisionStore
+                       ) -> tuple[list[GroupDecision], list[str]]:
+    """The store's accepted, unapplied group decisions for ``ws``; and the ids gone stale
+    (a member edited or gone since: the group is offered again in review).
+
+    A member with a decision of its own is ``placed``: if that decision put it in another
+    section than the group's, the group is not merged (see :class:`GroupDecision`).
+    """
+    by_key: dict[str, Item] = {}
+    for each in ws.items():
+        by_key.setdefault(each.key, each)
+    out: list[GroupDecision] = []
+    stale: list[str] = []
+    for gid, record in store.groups.items():
+        if record.applied or record.action != "accept":
+            continue
+        if not record.current(by_key):
+            stale.append(gid)
+            continue
+        placed = frozenset(k for k in record.members if store.is_decided(by_key[k]))
+        out.append(GroupDecision(id=gid, keys=tuple(record.members), bullet=record.bullet or "",
+                                 section=record.section, placed=placed))
     return out, stale
 
 
@@ -227,6 +334,7 @@ class ApplyReport:
     adopted: list[str] = field(default_factory=list)
     not_adopted: list[str] = field(default_factory=list)  # asked for, not in the pool
     stale: list[str] = field(default_factory=list)
+    groups_stale: list[str] = field(default_factory=list)  # a member edited since review
     applied_before: int = 0
     undecided: int = 0
     items: int = 0           # one per key: what decisions are about
@@ -253,6 +361,9 @@ class ApplyReport:
         if self.stale:
             rest.append(f"{len(self.stale)} edited since review (review again)")
         rest.append(f"{self.undecided} without a decision")
+        if self.groups_stale:
+            rest.append(f"{len(self.groups_stale)} group(s) with an item edited since review "
+                        "(review again)")
         return text + "; " + ", ".join(rest)
 
     def to_json(self) -> dict[str, Any]:
@@ -260,6 +371,7 @@ class ApplyReport:
                 "decisions_file": self.decisions_file, "has_decisions": self.has_decisions,
                 **self.result.to_json(), "adopted": self.adopted,
                 "not_adopted": self.not_adopted, "stale": self.stale,
+                "groups_stale": self.groups_stale,
                 "applied_before": self.applied_before, "undecided": self.undecided,
                 "items": self.items, "repeats": self.repeats, "backups": self.backups,
                 "written": bool(self.written) and not self.dry_run,
@@ -273,14 +385,16 @@ def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
 
 def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = None,
                    adopt: Sequence[str] = (), backup: bool = True,
-                   dry_run: bool = False) -> ApplyReport:
+                   dry_run: bool = False, progress: Progress | None = None) -> ApplyReport:
     """Write the reviewed decisions into the worksheet and ``miscategorized.md``.
 
     ``release``: the release folder (default: the one ``worksheet`` is in), whose pool is
     written. ``adopt`` names keys of ``miscategorized.md`` items for this domain to take in (``all``
-    takes every one); they land in ``Untopiced`` so the next review places them. The
+    takes every one); they land in ``Untopiced`` so the next review places them. Accepted
+    groups are merged after the moves (:func:`relnotes.apply.apply_decisions`). The
     files are written by :func:`relnotes.apply.write_changes`, so a failed write cannot
     lose an item; ``dry_run`` writes nothing and puts the diff in the report.
+    ``progress(stage, done, total)`` hears how far it got.
     """
     ws = read_worksheet(worksheet)
     misc_path = (release or ReleaseFolder.of(worksheet)).pool
@@ -291,7 +405,8 @@ def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = Non
     for each in every:
         by_key.setdefault(each.key, each)
     decisions, stale = to_decisions(ws, store)
-    result = apply_decisions(ws, decisions, misc=misc)
+    groups, groups_stale = to_group_decisions(ws, store)  # before any edit changes a hash
+    result = apply_decisions(ws, decisions, misc=misc, groups=groups, progress=progress)
     taken: list[Item] = []
     wanted = set(adopt)
     for item in misc.items_for(ws.domain):
@@ -299,28 +414,47 @@ def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = Non
             take_from_pool(ws, item)
             taken.append(item)
     adopted = [item.key for item in taken]
-    applied_before = sum(1 for key, item in by_key.items()
-                         if (r := store.get(key)) is not None and r.applied
-                         and r.hash == item.text_hash)
+    now = {d.key for d in decisions} | {k for m in result.merged for k in m["keys"]}
+    before = {key for key, item in by_key.items() if key not in now
+              and (r := store.get(key)) is not None and r.applied
+              and r.hash == item.text_hash}
     report = ApplyReport(
         worksheet=str(worksheet), miscategorized=str(misc_path),
         decisions_file=str(store.path), result=result, has_decisions=store.exists(),
         adopted=adopted, not_adopted=sorted(wanted - {"all"} - set(adopted)), stale=stale,
-        applied_before=applied_before, items=len(by_key),
+        groups_stale=groups_stale, applied_before=len(before), items=len(by_key),
         repeats=len(every) - len(by_key),
-        undecided=len(by_key) - len(decisions) - applied_before - len(stale),
-        dry_run=dry_run)
+        undecided=len(set(by_key) - now - before - set(stale)), dry_run=dry_run)
+    if progress is not None:
+        progress("write", 0, 1)
     written = write_changes([ws], [misc], taken=taken, backup=backup, dry_run=dry_run)
+    if progress is not None:
+        progress("write", 1, 1)
     report.written = [str(p) for p in written.paths]
     report.backups = [str(p) for p in written.backups]
     report.diff = written.diff
     if dry_run:
         return report
-    done = [d.key for d in decisions if d.key not in set(result.missing)]
-    for key in done:
-        record = store.records[key]
-        record.hash = by_key[key].text_hash  # the same object, moved or retitled
-        record.applied = True
-    if done:
-        store.save()
+    _mark_applied(ws, store, decisions, result, by_key)
     return report
+
+
+def _mark_applied(ws: Worksheet, store: DecisionStore, decisions: Sequence[Decision],
+                  result: ApplyResult, by_key: Mapping[str, Item]) -> None:
+    """Re-stamp what was applied so applying does not reopen it: item decisions get the
+    hash of the item as written, merged groups are marked applied, and each merged bullet
+    gets a ``group`` record (it is decided: the group put it where it is)."""
+    gone = set(result.missing)
+    for decision in decisions:
+        if decision.key not in gone:
+            record = store.records[decision.key]
+            record.hash = by_key[decision.key].text_hash  # the same object, moved or retitled
+            record.applied = True
+    for merged in result.merged:
+        store.groups[merged["group"]].applied = True
+        head = ws.find(merged["key"])
+        if head is not None:
+            store.records[head.key] = Record(key=head.key, hash=head.text_hash, action="group",
+                                             section=merged["section"], applied=True)
+    if decisions or result.merged:
+        store.save()

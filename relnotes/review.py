@@ -30,6 +30,7 @@ from relnotes.github.fetch import item_prs
 from relnotes.miscategorized import read_miscategorized
 from relnotes.prrefs import LONG_PR_LINK
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
+from relnotes.review_groups import GroupOffer, GroupReview, UndoLog, run_group_session
 
 if TYPE_CHECKING:
     from relnotes.triage import Suggestion
@@ -38,9 +39,11 @@ if TYPE_CHECKING:
 __all__ = [
     "KEYS",
     "ORDERS",
+    "GroupReview",
     "ReviewResult",
     "bulk_accept",
     "describe",
+    "groups_json",
     "known_domains",
     "order_suggestions",
     "pending_json",
@@ -59,7 +62,8 @@ KEYS: dict[str, str] = {
     "c": "use the cleaned title (then decide where the item goes)",
     "d": "send to another domain (miscategorized.md): pick one of the release's domains",
     "s": "skip for now",
-    "u": "undo the last decision",
+    "g": "go to the groups now (when groups are offered; the items left stay pending)",
+    "u": "undo the last decision (first a title edit not yet decided)",
     "q": "quit (decisions so far are saved)",
     "?": "help",
 }
@@ -81,6 +85,11 @@ class ReviewResult:
     quit: bool = False        # stopped by q or end of input before the end
     items: int = 0            # items of the worksheet to decide (one per key)
     repeats: int = 0          # further items with the key of an earlier one: not reviewed
+    groups_offered: bool = False
+    groups_decided: list[str] = field(default_factory=list)  # group ids decided in this run
+    groups_skipped: list[str] = field(default_factory=list)
+    groups_pending: int = 0   # groups offered and still without a decision
+    groups_dissolved: int = 0  # groups whose items were decided apart (not offered)
 
     def counts(self) -> dict[str, int]:
         """items = decided_now + decided_before + pending; skipped and bulk are parts."""
@@ -95,14 +104,18 @@ class ReviewResult:
         c = self.counts()
         repeats = (f" (and {c['repeats']} repeating an earlier item's PR, not reviewed: "
                    "relnotes lint lists them)" if c["repeats"] else "")
+        groups = (f"; groups: {len(self.groups_decided)} decided in this run, "
+                  f"{self.groups_pending} pending ({len(self.groups_skipped)} of them skipped)"
+                  if self.groups_offered else "")
         return (f"{c['items']} items{repeats}: {c['decided_now']} decided in this run "
                 f"({c['bulk_accepted']} of them in bulk), {c['decided_before']} decided "
-                f"before, {c['pending']} pending ({c['skipped']} of them skipped)")
+                f"before, {c['pending']} pending ({c['skipped']} of them skipped){groups}")
 
     def to_json(self) -> dict[str, Any]:
         return {"decided": self.decided, "skipped": self.skipped,
                 "bulk_accepted": self.bulk_accepted, "remaining": self.remaining,
-                "quit": self.quit, "counts": self.counts()}
+                "quit": self.quit, "counts": self.counts(),
+                "groups_decided": self.groups_decided, "groups_pending": self.groups_pending}
 
 
 def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None,
@@ -221,12 +234,12 @@ def describe(sug: Suggestion, *, index: int, total: int,
         lines.append(f"  cleaned title ({how}): {sug.clean_title}")
     for pr in item_prs(item, metadata or {}):
         meta = (metadata or {}).get(pr)
-        if meta is None:
-            continue
+        if meta is None or not getattr(meta, "found", True):
+            continue  # no metadata: the CLI says so once, not once per PR
         files = list(getattr(meta, "files", []) or [])
         more = f" (+{len(files) - 3})" if len(files) > 3 else ""
         of = "" if item.prs else f" (of commit {', '.join(item.commits)})"
-        lines.append(f"  PR #{pr}{of}: {meta.title}  by {meta.author or '?'}")
+        lines.append(f"  PR #{pr}{of}: {meta.title}" + (f"  by {meta.author}" if meta.author else ""))
         if meta.labels:
             lines.append(f"    labels: {', '.join(meta.labels)}")
         if files:
@@ -249,7 +262,9 @@ class _Session:
 
     def __init__(self, queue: list[Suggestion], store: DecisionStore, ask: Ask, say: Say, *,
                  metadata: Mapping[int, Any] | None, domains: Sequence[str],
-                 own_domain: str, clean_titles: bool) -> None:
+                 own_domain: str, clean_titles: bool, groups: bool = False) -> None:
+        self.groups = groups  # groups follow: g goes to them at once
+        self.to_groups = False
         self.queue = queue
         self.store = store
         self.ask = ask
@@ -258,29 +273,22 @@ class _Session:
         self.domains = list(domains)
         self.own_domain = own_domain
         self.clean_titles = clean_titles
-        self.history: list[tuple[int, str, Record | None]] = []  # index, key, previous
-        self.result = ReviewResult()
+        self.log = UndoLog(store.restore)
+        self.result = ReviewResult(decided=self.log.decided)
 
     def decide(self, index: int, record: Record) -> None:
-        previous = self.store.put(record)
-        self.history.append((index, record.key, previous))
-        if record.key in self.result.decided:
-            self.result.decided.remove(record.key)
-        self.result.decided.append(record.key)
+        self.log.record(index, record.key, self.store.put(record))
         self.say(f"  -> {record.action}: {record.section}"
                  + (f" ({record.domain})" if record.domain else "")
                  + (f"; title: {record.title}" if record.title else ""))
 
     def undo(self) -> int | None:
-        if not self.history:
+        back = self.log.undo()
+        if back is None:
             self.say("  nothing to undo in this session")
             return None
-        index, key, previous = self.history.pop()
-        self.store.restore(key, previous)
-        if key in self.result.decided and not any(k == key for _, k, _ in self.history):
-            self.result.decided.remove(key)
-        self.say(f"  undone: {key}")
-        return index
+        self.say(f"  undone: {back[1]}")
+        return back[0]
 
     def choose_section(self) -> str | None:
         for n, name in enumerate(_PICKABLE, 1):
@@ -354,13 +362,17 @@ class _Session:
                               metadata=self.metadata, title=title,
                               clean_titles=self.clean_titles,
                               record=self.store.get(sug.item.key)))
-            answer = self.ask(_PROMPT)
+            answer = self.ask(_PROMPT.replace("[u]ndo", "[g]roups [u]ndo") if self.groups
+                              else _PROMPT)
             if answer is None:
                 self.result.quit = True
                 break
             key = answer.strip().lower()[:1]
             if key == "q":
                 self.result.quit = True
+                break
+            if key == "g" and self.groups:
+                self.to_groups = True
                 break
             if key == "a":
                 self.decide(index, _accept(sug, title, clean_titles=self.clean_titles))
@@ -397,6 +409,10 @@ class _Session:
                 if sug.item.key not in self.result.skipped:
                     self.result.skipped.append(sug.item.key)
             elif key == "u":
+                if title is not None:  # a title edited (or cleaned) but not yet decided
+                    title = None
+                    self.say("  title edit undone")
+                    continue
                 back = self.undo()
                 if back is not None:
                     index, title = back, None
@@ -433,9 +449,11 @@ def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: 
                metadata: Mapping[int, Any] | None = None, order: str = "confidence",
                accept_above: float | None = None, clean_titles: bool = False,
                domains: Sequence[str] = (), own_domain: str = "",
-               revisit: Collection[str] = ()) -> ReviewResult:
-    """Review the pending suggestions (and the decided ones in ``revisit``); decisions are
-    saved as they are made.
+               revisit: Collection[str] = (), groups: GroupReview | None = None
+               ) -> ReviewResult:
+    """Review the pending suggestions (and the decided ones in ``revisit``), then the
+    pending ``groups`` (see :mod:`relnotes.review_groups`); decisions are saved as they
+    are made.
 
     ``domains`` are offered by number for ``d``; another name needs a confirmation.
     """
@@ -452,9 +470,18 @@ def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: 
                               order)
     if not queue:
         say("nothing to review: every item has a decision")
-    result = _Session(queue, store, ask, say, metadata=metadata, domains=domains,
-                      own_domain=own_domain, clean_titles=clean_titles).run() \
-        if queue else ReviewResult()
+    session = _Session(queue, store, ask, say, metadata=metadata, domains=domains,
+                       own_domain=own_domain, clean_titles=clean_titles,
+                       groups=groups is not None)
+    result = session.run() if queue else ReviewResult()
+    if groups is not None:
+        result.groups_offered = True
+        if not result.quit:
+            done = run_group_session(groups, store, ask=ask, say=say)
+            result.quit = done.quit
+            result.groups_decided, result.groups_skipped = done.decided, done.skipped
+        result.groups_pending = len(groups.pending(store))
+        result.groups_dissolved = len(groups.offers(store)[1])
     result.bulk_accepted = bulk
     pending = pending_suggestions(suggestions, store)
     result.remaining = len(pending)
@@ -463,3 +490,15 @@ def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: 
     result.items = len({s.item.key for s in suggestions})
     result.repeats = len(suggestions) - result.items
     return result
+
+
+def groups_json(groups: GroupReview, store: DecisionStore) -> dict[str, Any]:
+    """The documented ``groups`` of ``review --format json``: why they are offered, the
+    pending ones, how many are decided and how many not offered."""
+    offered, not_offered = groups.offers(store)
+    pending: list[GroupOffer] = groups.pending(store)
+    return {"why": groups.why, "pending": [o.to_json() for o in pending],
+            "decided": len(offered) - len(pending),
+            "not_offered": [{"id": o.id, "items": [i.key for i in o.drafted.group.items],
+                             "left": [{"key": k, "why": why} for k, why in o.left]}
+                            for o in not_offered]}

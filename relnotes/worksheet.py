@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -446,6 +446,36 @@ class Worksheet(Document):
     def drop(self, item: Item) -> Item:
         """Dropped items go to ``not user facing``: they never disappear."""
         return self.move(item, "not user facing")
+
+    def remove_many(self, items: Iterable[Item]) -> None:
+        """Take every one of ``items`` out (the caller puts them somewhere else), as
+        :meth:`remove` one by one in file order would, in one pass over each section they
+        are in: thousands of removals in linear time (``remove`` looks each one up)."""
+        by_section: dict[int, tuple[Section, set[int]]] = {}
+        for item in items:
+            if item.section is None:
+                raise WorksheetError("item is not in this file", file=self.path, line=item.line)
+            by_section.setdefault(id(item.section), (item.section, set()))[1].add(id(item))
+        for section, gone in by_section.values():
+            chunks, found, skip = section.chunks, 0, -1
+            kept: list[Chunk] = []
+            for idx, chunk in enumerate(chunks):
+                if idx == skip:
+                    continue
+                if id(chunk) not in gone:
+                    kept.append(chunk)
+                    continue
+                found += 1
+                # as remove(): an item that sat between two blank runs leaves one
+                if kept and kept[-1].kind == "blank" and idx + 1 < len(chunks) \
+                        and chunks[idx + 1].kind == "blank":
+                    skip = idx + 1
+                if isinstance(chunk, Item):
+                    chunk.section = None
+            if found != len(gone):
+                raise WorksheetError("item is not in this file", file=self.path)
+            section.chunks[:] = kept
+        self._renumber()
 
     def set_title(self, item: Item, title: str) -> Item:
         """Rewrite the title paragraph as one line; keep the marker and the body."""

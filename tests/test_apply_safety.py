@@ -156,3 +156,86 @@ def test_a_read_only_pool_is_refused_before_the_worksheet_is_written(tmp_path: P
         apply_recorded(path, adopt=["all"])
     assert err.value.file == str(pool) and "read-only" in err.value.message
     assert (path.read_text(), pool.read_text()) == before
+
+
+# --- issue 19: apply of many decisions is linear and says how far it got -----------------
+
+
+def test_remove_many_is_remove_one_by_one(tmp_path: Path) -> None:
+    """One pass per section gives exactly what removing the items one at a time gives, in
+    file order or any other (real curated files: bodies, blank-separated entries)."""
+    import random
+
+    from tests.helpers import data_files
+
+    files = data_files("2.7.0/done/result_*.md", "2.8.0/done/result_*.md",
+                       "2.9.0/todo/result_*.md")
+    assert len(files) > 60
+    for n, path in enumerate(files):
+        rng = random.Random(n)
+        batched, single = read_worksheet(path), read_worksheet(path)
+        picks = [i for i in range(len(batched.items())) if rng.random() < 0.4]
+        batched.remove_many([batched.items()[i] for i in picks])
+        items = single.items()
+        rng.shuffle(picks)
+        for i in picks:
+            single.remove(items[i])
+        assert batched.render() == single.render(), path
+        assert all(item.section is None for item in items if items.index(item) in picks)
+
+
+def _big_release(tmp_path: Path, n: int) -> Path:
+    lines = ["# Release Notes worksheet quantization", "", "## quantization", "### Untopiced"]
+    lines += [f"- item {i} {LINK.format(n=100000 + i)}" for i in range(n)]
+    (tmp_path / "todo").mkdir(parents=True)
+    path = tmp_path / "todo" / "result_quantization.md"
+    path.write_text("\n".join(lines) + "\n### not user facing\n", encoding="utf-8")
+    return path
+
+
+def test_apply_reports_its_progress(tmp_path: Path) -> None:
+    from relnotes.decisions import DecisionStore, Record
+
+    path = _big_release(tmp_path, 2500)
+    ws = read_worksheet(path)
+    DecisionStore.for_worksheet(path).put_many(
+        Record(key=i.key, hash=i.text_hash, action="section",
+               section="bug fixes" if n % 3 else "not user facing")
+        for n, i in enumerate(ws.items()))
+    calls: list[tuple[str, int, int]] = []
+    report = apply_recorded(path, progress=lambda *a: calls.append(a))
+    assert len(report.result.moved) + len(report.result.dropped) == 2500
+    assert calls == [("decisions", 1000, 2500), ("decisions", 2000, 2500),
+                     ("decisions", 2500, 2500), ("write", 0, 1), ("write", 1, 1)]
+
+
+def test_cli_apply_of_many_decisions_shows_progress_on_stderr(tmp_path: Path) -> None:
+    path = _big_release(tmp_path, 1200)
+    from tests.helpers import run_cli
+
+    run_cli("review", str(path), "--offline", "--accept-above", "0", "--format", "json")
+    out = run_cli("apply", str(path), "--no-adopt")
+    assert "apply: decisions 1200/1200" in out.stderr
+    assert "apply: write 1/1" in out.stderr and "apply:" not in out.stdout
+    # a small apply stays quiet
+    small = make_release(tmp_path / "small")
+    decide(small, "pr:101", "reject", "bug fixes")
+    assert "apply:" not in run_cli("apply", str(small), "--no-adopt").stderr
+
+
+def test_progress_lines_at_most_once_a_second_off_a_terminal() -> None:
+    import io
+
+    from relnotes.cli.review_cmd import StageProgress
+
+    now = [0.0]
+    stream = io.StringIO()
+    bar = StageProgress("apply", items=5000, stream=stream, clock=lambda: now[0])
+    for done in range(1000, 5001, 1000):
+        now[0] += 0.6
+        bar("decisions", done, 5000)
+    assert stream.getvalue().splitlines() == [
+        "apply: decisions 2000/5000", "apply: decisions 4000/5000", "apply: decisions 5000/5000"]
+    quiet = io.StringIO()
+    StageProgress("apply", items=999, stream=quiet)("decisions", 999, 999)
+    assert quiet.getvalue() == ""

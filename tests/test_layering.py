@@ -23,7 +23,7 @@ LAYERS = [
     "markdown", "prrefs", "worksheet", "release", "templating", "final_areas", "miscategorized",
     "entries", "finalnotes", "documents", "lint", "apply", "changes", "github", "drafts",
     "decisions", "quantizer", "snippets", "triage", "summaries", "final_sources", "audit",
-    "review", "status", "final_render",
+    "review_groups", "review", "status", "final_render",
     "final_check", "final_build", "submit_branch", "submit", "", "cli",
 ]
 RANK = {name: n for n, name in enumerate(LAYERS)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from relnotes.review import bulk_accept, order_suggestions, pending_suggestions,
 from relnotes.triage import Suggestion
 from relnotes.worksheet import read_worksheet
 from tests.helpers import run_cli
-from tests.workflow_fixtures import LINK, WORKSHEET, make_release
+from tests.workflow_fixtures import LINK, WORKSHEET, Script, make_release
 
 # confidence per PR: review goes lowest first -> 103, 104, 102, 101
 CONF = {101: 0.95, 102: 0.6, 103: 0.2, 104: 0.4}
@@ -31,31 +30,6 @@ def suggestions(path: Path) -> list[Suggestion]:
             confidence=CONF[pr], reasons=[f"reason for {pr}"],
             clean_title=f"Clean title {pr} (#{pr})"))
     return out
-
-
-class Script:
-    """An ``ask`` that answers from a list and records the prompts and screen."""
-
-    def __init__(self, answers: list[str], *, interrupt_after: int | None = None) -> None:
-        self.answers: Iterator[str] = iter(answers)
-        self.asked = 0
-        self.interrupt_after = interrupt_after
-        self.screen: list[str] = []
-        self.prompts: list[str] = []
-
-    def ask(self, prompt: str) -> str | None:
-        if self.interrupt_after is not None and self.asked == self.interrupt_after:
-            raise KeyboardInterrupt
-        self.asked += 1
-        self.prompts.append(prompt)
-        return next(self.answers, None)
-
-    def say(self, text: str) -> None:
-        self.screen.append(text)
-
-    def shown_keys(self) -> list[str]:
-        """Item keys in the order their blocks were shown."""
-        return [line.split()[1] for line in self.screen if line.startswith("[")]
 
 
 def review(path: Path, answers: list[str], **kw: object) -> tuple[Script, object]:
@@ -403,3 +377,95 @@ def test_accept_above_in_a_script_is_the_whole_request(tmp_path: Path) -> None:
     path = make_release(tmp_path)
     out = run_cli("review", str(path), "--accept-above", "0.99", input="")
     assert "pending" in out.stderr and "not a terminal" not in out.stderr
+
+
+# --- issue 19: review's defects, each from its failing case ----------------------------
+
+
+def _pr_fixture(number: int, title: str, author: str) -> dict:
+    return {"number": number, "title": title, "body": "", "state": "MERGED", "merged": True,
+            "mergedAt": "2025-03-01T00:00:00Z", "updatedAt": "2025-03-01T00:00:00Z",
+            "author": author, "labels": ["release notes: quantization"], "files": ["torch/a.py"]}
+
+
+def test_review_offline_uses_only_the_cache(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``review --offline`` asks no server; without it review fetches what is missing."""
+    from tests.github_server import FakeGitHub, start_server
+
+    running = start_server(FakeGitHub(fixtures={"pytorch/pytorch": {
+        101: _pr_fixture(101, "Fix a thing", "alice")}}))
+    try:
+        path = make_release(tmp_path)
+        monkeypatch.setenv("RELNOTES_CACHE", str(tmp_path / "cache.sqlite"))
+        monkeypatch.setenv("GITHUB_API_URL", running.url)
+        out = run_cli("review", str(path), "--offline", "--order", "section", input="q\n")
+        assert running.requests == []
+        assert "by alice" not in out.stdout
+        out = run_cli("review", str(path), "--order", "section", input="q\n")
+        assert running.requests, "without --offline review fetches the missing metadata"
+        assert "PR #101: Fix a thing  by alice" in out.stdout
+        # now cached: offline shows it, still without asking the server
+        running.requests.clear()
+        out = run_cli("review", str(path), "--offline", "--order", "section", input="q\n")
+        assert running.requests == [] and "by alice" in out.stdout
+    finally:
+        running.stop()
+
+
+def test_undo_after_an_edit_undoes_the_edit(tmp_path: Path) -> None:
+    """``e`` then ``u`` takes back the edited title, not the previous item's decision."""
+    path = make_release(tmp_path)
+    # 103 accepted; 104: edit the title, undo, accept
+    script, _ = review(path, ["a", "e", "Edited (#104)", "u", "a", "q"])
+    store = DecisionStore.for_worksheet(path)
+    assert store.get("pr:103") is not None and store.get("pr:103").action == "accept"
+    assert store.get("pr:104").title is None
+    assert script.shown_keys() == ["pr:103", "pr:104", "pr:104", "pr:104", "pr:102"]
+    assert any("title edit undone" in line for line in script.screen)
+    # c (the cleaned title) is undone the same way
+    path2 = make_release(tmp_path / "c")
+    review(path2, ["c", "u", "a", "q"], clean_titles=False)
+    assert DecisionStore.for_worksheet(path2).get("pr:103").title is None
+
+
+def test_no_question_mark_for_an_unknown_author(tmp_path: Path) -> None:
+    """A PR whose metadata has no author (or was not found) never shows "by ?"."""
+    from relnotes.github import PRRecord
+
+    path = make_release(tmp_path)
+    meta = {103: PRRecord(number=103, title="[BE] rename bar", author=None, labels=["x"]),
+            104: PRRecord(number=104, found=False)}
+    script = Script(["s", "q"])
+    run_review(suggestions(path), DecisionStore.for_worksheet(path), ask=script.ask,
+               say=script.say, metadata=meta)
+    text = "\n".join(script.screen)
+    assert "by ?" not in text
+    assert "PR #103: [BE] rename bar" in text
+    assert "PR #104" not in text  # not found: there is nothing to show
+
+
+def test_cli_says_once_when_metadata_is_missing(tmp_path: Path) -> None:
+    path = make_release(tmp_path)
+    out = run_cli("review", str(path), "--offline", input="s\ns\nq\n")
+    assert out.stderr.count("no PR metadata") == 1
+    assert "relnotes fetch" in out.stderr and "by ?" not in out.stdout
+
+
+def test_review_of_a_big_worksheet_shows_triage_progress(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bulk review of thousands of items is mostly triage: its progress is on stderr."""
+    import types
+
+    from relnotes.cli import review_cmd
+
+    ticks = iter(range(0, 10**7, 2))  # two seconds between any two looks at the clock
+    monkeypatch.setattr(review_cmd, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    lines = ["# Release Notes worksheet quantization", "", "## quantization", "### Untopiced"]
+    lines += [f"- item {i} {LINK.format(n=100000 + i)}" for i in range(1200)]
+    (tmp_path / "todo").mkdir()
+    path = tmp_path / "todo" / "result_quantization.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = run_cli("review", str(path), "--offline", "--accept-above", "0", "--format", "json")
+    assert "review: triage 1200/1200" in out.stderr
+    assert len(json.loads(out.stdout)["bulk_accepted"]) == 1200

@@ -1,11 +1,11 @@
-"""A small release folder (one quantization worksheet, a pool) and a recorded decision:
-what the review, decisions, apply and audit tests share; a release repository published
-to a bare remote, what the done/submit tests share."""
+"""A small release folder (one quantization worksheet, a pool), a recorded decision and a
+scripted review session: what the review, decisions, apply and audit tests share; a
+release repository published to a bare remote, what the done/submit tests share."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -105,3 +105,28 @@ def published(tmp_path: Path, fake_github: RunningServer, monkeypatch: pytest.Mo
     fake_github.add_repo(REPO, default_branch="master", git_dir=remote)
     monkeypatch.setenv(TOKEN_ENV, "test-token-not-secret")
     return remote, work
+
+
+class Script:
+    """An ``ask`` that answers from a list and records the prompts and screen."""
+
+    def __init__(self, answers: list[str], *, interrupt_after: int | None = None) -> None:
+        self.answers: Iterator[str] = iter(answers)
+        self.asked = 0
+        self.interrupt_after = interrupt_after
+        self.screen: list[str] = []
+        self.prompts: list[str] = []
+
+    def ask(self, prompt: str) -> str | None:
+        if self.interrupt_after is not None and self.asked == self.interrupt_after:
+            raise KeyboardInterrupt
+        self.asked += 1
+        self.prompts.append(prompt)
+        return next(self.answers, None)
+
+    def say(self, text: str) -> None:
+        self.screen.append(text)
+
+    def shown_keys(self) -> list[str]:
+        """Item keys in the order their blocks were shown."""
+        return [line.split()[1] for line in self.screen if line.startswith("[")]

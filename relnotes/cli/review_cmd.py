@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from relnotes.cli.app import command, emit_json
+from relnotes.cli.app import command, emit_json, note
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
@@ -17,19 +19,62 @@ from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Worksheet, read_worksheet
 
 if TYPE_CHECKING:
+    from relnotes.review_groups import GroupReview
     from relnotes.triage import Suggestion
     from relnotes.triage.history import History
 
 log = logging.getLogger(__name__)
 
 
-
-
 def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any],
                  history: History) -> list[Suggestion]:
-    from relnotes.triage import triage_worksheet
+    from relnotes.triage import triage_worksheets
 
-    return triage_worksheet(ws, metadata=metadata, history=history, config=config)
+    bar = StageProgress("review", items=len(ws.items()))  # triage is most of review's time
+    found = triage_worksheets([ws], metadata=metadata, history=history, config=config,
+                              progress=lambda done, total: bar("triage", done, total))[0]
+    bar.close()
+    return found
+
+
+class StageProgress:
+    """Progress of a long ``apply`` on stderr, drawn from the core's
+    ``progress(stage, done, total)`` calls: on a terminal one line redrawn in place; else
+    (a log, CI) a line at most once a second, and only for 1,000 items or more."""
+
+    def __init__(self, command: str, *, items: int, stream: IO[str] | None = None,
+                 every: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.command = command
+        self.stream = stream or sys.stderr
+        self.tty = _isatty(self.stream)
+        self.quiet = not self.tty and items < 1000
+        self.every, self.clock = every, clock
+        self.last = clock()
+        self.drawn = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = self.clock()
+        if not self.tty and now - self.last < self.every and done < total:
+            return
+        self.last = now
+        line = f"{self.command}: {stage} {done}/{total}"
+        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.tty and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _shown(path: str) -> str:
@@ -71,55 +116,93 @@ class _StdinAnswers:
                    "shown first. Without it titles stay as written (c takes one by hand).")
 @click.option("--revisit", multiple=True, metavar="KEY|all",
               help="Also go through this decided item again (e.g. pr:1234), or all of them.")
+@click.option("--summaries/--no-summaries", default=None,
+              help="Offer the groups relnotes summarize finds, after the items [default: "
+                   "when the worksheet's preamble asks for summaries].")
+@click.option("--offline", is_flag=True, help="Use no network: only cached PR metadata.")
 def review(file: str, order: str, accept_above: float | None, clean_titles: bool,
-           revisit: tuple[str, ...], fmt: str) -> None:
-    """Go through the triage suggestions of a worksheet and decide each one.
+           revisit: tuple[str, ...], summaries: bool | None, offline: bool, fmt: str) -> None:
+    """Go through the triage suggestions of a worksheet and decide each one, then the
+    groups of one change's PRs.
 
     Answer each item with a letter and Enter: a accept, r reject (keep where it is), p pick
     a section, e edit the title, c use the cleaned title, d send to another domain (the
     release's domains are listed by number), s skip, u undo, q quit, ? help. Each decision
     is saved at once in .relnotes/<name>.decisions.json beside the worksheet; the next run
     shows only undecided items and items edited since (--revisit reopens decided ones).
+
+    Then, where the worksheet's preamble asks for summaries (or with --summaries), the
+    groups relnotes summarize finds: a accept the group and its bullet, e edit the bullet,
+    x split a member off, r reject, s skip, u undo, q quit (g goes to them before the items
+    are done). Items decided for another section or domain leave their group.
+
     Answers can be piped; with standard input not a terminal and no answers, review stops
-    with exit 2. --format json does not ask anything: it lists the pending items (after
-    --accept-above, if given).
+    with exit 2. --format json does not ask anything: it lists the pending items and groups
+    (after --accept-above, if given).
 
     \b
     Example:
       relnotes review todo/result_quantization.md --accept-above 0.95
       printf 'a\\nr\\nq\\n' | relnotes review todo/quantization.md
+      printf 'g\\na\\nq\\n' | relnotes review todo/result_mps.md --summaries --offline
     """
     from relnotes.decisions import DecisionStore
-    from relnotes.review import bulk_accept, known_domains, pending_json, run_review
+    from relnotes.review import (
+        bulk_accept,
+        groups_json,
+        known_domains,
+        pending_json,
+        run_review,
+    )
     from relnotes.triage.history import load_history
 
     release = ReleaseFolder.of(file)
     config = release.config
     ws = read_worksheet(file)
-    metadata = metadata_for(sorted({p for i in ws.items() for p in i.all_prs}), config=config,
-                            offline=True, commits=unlinked_commits(ws.items()))
+    prs = sorted({p for i in ws.items() for p in i.all_prs})
+    metadata = metadata_for(prs, config=config, offline=offline, sources=[file],
+                            commits=unlinked_commits(ws.items()))
+    unknown = sum(1 for p in prs if p not in metadata or not metadata[p].found)
+    if offline and unknown:  # online, a failed fetch has said so already
+        note(f"no PR metadata cached for {unknown} of {len(prs)} PR(s): authors, labels "
+             f"and files are not shown (run relnotes fetch {file})")
     history = load_history(release.history)
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)
+    groups = _groups(ws, metadata, summaries)
     if fmt == "json":
         bulk = bulk_accept(suggestions, store, threshold=accept_above,
                            clean_titles=clean_titles) if accept_above is not None else []
         emit_json({"worksheet": file, "decisions_file": str(store.path), "bulk_accepted": bulk,
-                   "pending": pending_json(suggestions, store, order=order)})
+                   "pending": pending_json(suggestions, store, order=order),
+                   "groups": groups_json(groups, store) if groups is not None else None})
         return
     domains = known_domains(release, worksheet=file, own=ws.domain, history=history)
     ask = _StdinAnswers()
     result = run_review(suggestions, store, ask=ask, say=click.echo, metadata=metadata,
                         order=order, accept_above=accept_above, clean_titles=clean_titles,
-                        domains=domains, own_domain=ws.domain, revisit=revisit)
+                        domains=domains, own_domain=ws.domain, revisit=revisit,
+                        groups=groups)
     click.echo(f"{result.summary()}; saved in {store.path}", err=True)
     # --accept-above in a script is a complete request: the bulk decisions are its work
     if ask.answers == 0 and result.quit and not sys.stdin.isatty() and accept_above is None:
         raise UsageError("standard input is not a terminal and gave no answers: run review "
                          "in a terminal, pipe the answers (e.g. printf 'a\\nq\\n' | relnotes "
                          "review FILE), or use --format json to list what is pending")
-    if result.remaining < result.items:
+    if result.remaining < result.items or result.groups_decided:
         click.echo(f"next: relnotes apply {file}", err=True)
+
+
+def _groups(ws: Worksheet, metadata: dict[int, Any], asked: bool | None) -> GroupReview | None:
+    """summarize's groups, when review offers them: asked, or (not told) when the
+    worksheet's preamble asks for summaries."""
+    from relnotes.review_groups import GroupReview
+    from relnotes.summaries import asks_for_summaries, load_weights, summarize_worksheet
+
+    if asked is False or (asked is None and not asks_for_summaries(ws)):
+        return None
+    found = summarize_worksheet(ws, load_weights(None), meta=metadata)
+    return GroupReview(ws, found.groups, why="asked" if asked else "preamble")
 
 
 @command("apply")
@@ -137,7 +220,9 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
     """Write the reviewed decisions into the worksheet and miscategorized.md.
 
     Items for other domains go to miscategorized.md under "## <domain> (from <this
-    domain>)". Items of miscategorized.md filed for this domain are offered for adoption:
+    domain>)". Accepted groups are merged after the moves, each into one bullet in its
+    section carrying every PR of its items (their titles kept in a comment, their bodies
+    under it). Items of miscategorized.md filed for this domain are offered for adoption:
     in a terminal you are asked about each; otherwise they are listed and taken only with
     --adopt KEY or --adopt all. Adopted items land in Untopiced for the next review.
 
@@ -146,7 +231,7 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
       relnotes apply todo/quantization.md --dry-run
       relnotes apply todo/result_quantization.md --adopt all
     """
-    from relnotes.decisions import adoption_candidates, apply_recorded
+    from relnotes.decisions import DecisionStore, adoption_candidates, apply_recorded
 
     release = ReleaseFolder.of(file)
     misc_path = release.pool
@@ -158,8 +243,13 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
         for item in offered:
             if click.confirm(f"  adopt {item.key}: {item.title}?", default=False):
                 chosen.append(item.key)
-    report = apply_recorded(file, release=release, adopt=chosen, backup=backup,
-                            dry_run=dry_run)
+    store = DecisionStore.for_worksheet(file)
+    bar = StageProgress("apply", items=len(store.records))
+    try:
+        report = apply_recorded(file, release=release, adopt=chosen, backup=backup,
+                                dry_run=dry_run, progress=bar)
+    finally:
+        bar.close()
     not_taken = [{"key": i.key, "title": i.title} for i in offered
                  if i.key not in report.adopted]
     if fmt == "json":
@@ -181,6 +271,15 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
                    err=True)
     for key in report.stale:
         click.echo(f"  {key}: edited since it was reviewed; review it again", err=True)
+    for merged in report.result.merged:
+        click.echo(f"  group {merged['group']}: {', '.join(merged['keys'])} merged into one "
+                   f"bullet in {merged['section']}")
+    for refused in report.result.groups_refused:
+        click.echo(f"  group {refused['group']}: not merged: {refused['why']}; review it "
+                   "again", err=True)
+    for gid in report.groups_stale:
+        click.echo(f"  group {gid}: an item was edited since the group was reviewed; "
+                   "review it again", err=True)
     if not_taken:
         click.echo(f"{len(not_taken)} item(s) of {_shown(str(misc_path))} belong to this domain "
                    "(take them with --adopt KEY or --adopt all):")

@@ -23,8 +23,8 @@ from relnotes.summaries.model import Weights
 from relnotes.summaries.signals import Meta, PairSignals, candidate_pairs, pair_signals
 from relnotes.worksheet import Item, Worksheet
 
-__all__ = ["GROUPED_SECTIONS", "Group", "PairScore", "best_section", "group_items",
-           "groupable_items"]
+__all__ = ["GROUPED_SECTIONS", "Group", "PairScore", "best_place", "best_section",
+           "group_items", "groupable_items"]
 
 # BC-breaking changes and deprecations are written in full, one change each.
 GROUPED_SECTIONS: tuple[str, ...] = tuple(
@@ -69,10 +69,16 @@ def groupable_items(ws: Worksheet, *, sections: Collection[str] = GROUPED_SECTIO
 def best_section(items: Sequence[Item]) -> str:
     """Where the group's bullet goes: the published section most members are in (ties:
     the more prominent one); with none published, the first member's place."""
-    published = Counter(i.placement for i in items if i.placement in PUBLISHED)
+    return best_place([i.placement for i in items])
+
+
+def best_place(places: Sequence[str]) -> str:
+    """:func:`best_section` of members that are (or will be) in ``places``: review asks
+    it with the sections the members' own decisions send them to."""
+    published = Counter(p for p in places if p in PUBLISHED)
     if published:
         return min(published, key=lambda c: (-published[c], CATEGORIES.index(c)))
-    return items[0].placement
+    return places[0]
 
 
 def score_pairs(items: Sequence[Item], weights: Weights,
