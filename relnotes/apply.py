@@ -317,7 +317,7 @@ def apply_to_files(plans: Sequence[tuple[Worksheet, Sequence[Decision]]], *,
     results = []
     for ws, chosen in plans:
         path = pool_path(ws)
-        misc = pools.get(path) or pools.setdefault(path, read_miscategorized(path))
+        misc = pools.get(path) or pools.setdefault(path, read_miscategorized(path, repo=ws.repo))
         results.append(apply_decisions(ws, chosen, misc=misc))
     write_changes([ws for ws, _ in plans], list(pools.values()), backup=backup)
     return results

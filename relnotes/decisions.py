@@ -63,7 +63,7 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text, sidecar_path
 from relnotes.miscategorized import read_miscategorized
 from relnotes.release import ReleaseFolder
-from relnotes.worksheet import Item, Worksheet, read_worksheet
+from relnotes.worksheet import Item, Worksheet
 
 __all__ = [
     "ACTIONS",
@@ -380,7 +380,7 @@ class ApplyReport:
 
 def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
     """Items of ``miscategorized.md`` filed for this worksheet's domain."""
-    return read_miscategorized(misc_path).items_for(ws.domain)
+    return read_miscategorized(misc_path, repo=ws.repo).items_for(ws.domain)
 
 
 def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = None,
@@ -396,9 +396,10 @@ def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = Non
     lose an item; ``dry_run`` writes nothing and puts the diff in the report.
     ``progress(stage, done, total)`` hears how far it got.
     """
-    ws = read_worksheet(worksheet)
-    misc_path = (release or ReleaseFolder.of(worksheet)).pool
-    misc = read_miscategorized(misc_path)
+    folder = release or ReleaseFolder.of(worksheet)
+    ws = folder.read_worksheet(worksheet)
+    misc_path = folder.pool
+    misc = read_miscategorized(misc_path, repo=folder.repo)
     store = DecisionStore.for_worksheet(worksheet)
     every = ws.items()
     by_key: dict[str, Item] = {}

@@ -200,7 +200,8 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     draft below that text; nothing is ever removed. The file is written atomically."""
     path = Path(worksheet)
     text = read_text(path)
-    ws = parse_worksheet(text, path=str(path))
+    repo = ReleaseFolder.of(path).repo
+    ws = parse_worksheet(text, path=str(path), repo=repo)
     item = next((i for i in ws.items() if draft.pr in i.all_prs), None)
     if item is None:
         raise WorksheetError(f"no item with PR #{draft.pr}: add it to the worksheet first, or "
@@ -222,7 +223,7 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     # item gets its blank lines where it lands)
     after = [ws.eol] if not moving and end < len(lines) and lines[end].strip() else []
     placed = parse_worksheet("".join(lines[:start] + own + body + after + lines[end:]),
-                             path=str(path))
+                             path=str(path), repo=repo)
     entry = next(i for i in placed.items() if draft.pr in i.all_prs)
     kept = [i.text for i in placed.items() if i is not entry]
     if kept != [i.text for i in ws.items() if i is not item]:

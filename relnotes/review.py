@@ -134,7 +134,8 @@ def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None
         files.update(domain_of_file(p, beside) for p in worksheet_files(beside))
     named: set[str] = set()
     if release.pool.is_file():
-        pool = read_miscategorized(release.pool, known_domains=sorted(release.domains()))
+        pool = read_miscategorized(release.pool, known_domains=sorted(release.domains()),
+                                   repo=release.repo)
         for section in pool.sections:
             group = pool.describe(section)
             named.update(group.domains or ([group.target] if group.target else []))

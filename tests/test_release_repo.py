@@ -47,3 +47,13 @@ def test_status_counts_the_repo_settings_items(tmp_path: Path) -> None:
     release, _ = _release(tmp_path)
     data = json.loads(run_cli("status", str(release), "--format", "json").stdout)
     assert data["totals"]["items"] == 2 and data["totals"]["done"] == 1
+
+
+def test_review_lists_the_repo_settings_prs(tmp_path: Path) -> None:
+    _, generated = _release(tmp_path)
+    todo = tmp_path / "3.0.0" / "todo"
+    todo.mkdir()
+    (todo / "result_widgets.md").write_text((generated / "result_widgets.md").read_text())
+    out = run_cli("review", str(todo / "result_widgets.md"), "--offline", "--format", "json")
+    assert sorted(pr for item in json.loads(out.stdout)["pending"] for pr in item["prs"]) \
+        == [5, 6]

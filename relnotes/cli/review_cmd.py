@@ -16,7 +16,7 @@ from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
 from relnotes.release import ReleaseFolder
-from relnotes.worksheet import Worksheet, read_worksheet
+from relnotes.worksheet import Worksheet
 
 if TYPE_CHECKING:
     from relnotes.review_groups import GroupReview
@@ -158,7 +158,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
 
     release = ReleaseFolder.of(file)
     config = release.config
-    ws = read_worksheet(file)
+    ws = release.read_worksheet(file)
     prs = sorted({p for i in ws.items() for p in i.all_prs})
     metadata = metadata_for(prs, config=config, offline=offline, sources=[file],
                             commits=unlinked_commits(ws.items()))
@@ -235,7 +235,7 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
 
     release = ReleaseFolder.of(file)
     misc_path = release.pool
-    offered = [] if no_adopt else adoption_candidates(read_worksheet(file), misc_path)
+    offered = [] if no_adopt else adoption_candidates(release.read_worksheet(file), misc_path)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
         click.echo(f"{len(offered)} item(s) in {_shown(str(misc_path))} are filed for this "
