@@ -33,7 +33,12 @@ from relnotes.final_render import (
     render_text,
 )
 from relnotes.final_sources import Source, Unit
-from relnotes.finalnotes import SECTION_TITLES, lenient_blocks, parse_final_notes
+from relnotes.finalnotes import (
+    SECTION_TITLES,
+    backtick_findings,
+    lenient_blocks,
+    parse_final_notes,
+)
 from relnotes.findings import Finding
 from relnotes.release import ReleaseFolder
 from relnotes.versions import parse_version
@@ -148,9 +153,22 @@ def build_final(folder: ReleaseFolder, *, version: str | None = None,
     report.self_check = reconcile(parse_final_notes(text, path=report.output, repo=repo),
                                   sources, repo=repo)
     if not report.self_check.ok:
-        report.warnings.append(Finding(report.output, 1, "self-check", "the generated notes "
-                                       "fail their own check (a relnotes bug): see self_check"))
+        report.warnings.append(_self_check_warning(report.output, report.self_check, warnings))
     return report
+
+
+def _self_check_warning(output: str, check: Reconciliation, warnings: list[Finding]
+                        ) -> Finding:
+    """Why the generated notes fail their own check: structure problems copied from
+    done/ (each already warned about at its line there), else a relnotes bug."""
+    copied = sum(1 for w in warnings if w.code == "structure")
+    if copied and not (check.missing or check.extra or check.misplaced) \
+            and len(check.structure) <= copied:
+        return Finding(output, 1, "self-check", f"the generated notes carry {copied} "
+                       "structure problem(s) of done/ (warned about above, at their lines in "
+                       "done/): fix them there and build again")
+    return Finding(output, 1, "self-check", "the generated notes fail their own check (a "
+                   "relnotes bug): see self_check")
 
 
 def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, _Area]],
@@ -180,6 +198,9 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
             else:
                 sub = re.sub(r"^\s*#+\s*", "", chunk.lines[0]).strip() or None
             continue
+        for found in backtick_findings(chunk.lines):  # copied as it is into final.md
+            warnings.append(Finding(unit.file, unit.line + found.line - 1, "structure",
+                                    found.message))
         item = unit.item
         if item is not None and not item.all_prs and not item.commits:
             warnings.append(Finding(unit.file, unit.line, "no-pr", "published without a PR "

@@ -41,6 +41,7 @@ __all__ = [
     "FinalNotes",
     "FinalSection",
     "StructureFinding",
+    "backtick_findings",
     "lenient_blocks",
     "looks_like_final_notes",
     "parse_final_notes",
@@ -427,7 +428,7 @@ def _structure(notes: FinalNotes, title: FinalSection | None, strays: list[Chunk
     findings.extend(_top_level_findings(notes, title, strays))
     known = {f.line for f in refused}
     findings.extend(f for f in _fence_findings(notes) if f.line not in known)
-    findings.extend(_backtick_findings(notes.lines))
+    findings.extend(backtick_findings(notes.lines))
     return sorted(set(findings))
 
 
@@ -503,8 +504,9 @@ def _unescaped_backticks(line: str) -> int:
     return len(re.findall(r"(?<!\\)`", line))
 
 
-def _backtick_findings(lines: list[str]) -> list[StructureFinding]:
-    """A backtick markdown-it left as text: an unmatched code span (odd count on a line)."""
+def backtick_findings(lines: list[str]) -> list[StructureFinding]:
+    """A backtick markdown-it left as text: an unmatched code span (odd count on a line).
+    Lines are 1-based within ``lines``; ``final`` runs it on each done/ item it copies."""
     out: list[StructureFinding] = []
     for tok in parse_tokens("".join(lines)):
         if tok.type != "inline" or tok.map is None:
