@@ -1,6 +1,6 @@
 """Measure ``relnotes final`` on the real releases (the numbers in the README).
 
-For 2.7.0 and 2.8.0:
+For every release of the data folder with done/ and final.md (2.7.0, 2.8.0, 2.9.0):
 
 1. build final.md from done/ (in memory, shipped area table): time, items, warnings;
 2. every PR of a published section of done/ is in the generated file (counted here from
@@ -37,7 +37,6 @@ from relnotes.release import ReleaseFolder
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = Path(os.environ.get("RELNOTES_DATA", HERE.parent / "data/torch-release-notes"))
-RELEASES = ("2.7.0", "2.8.0")
 
 
 def pct(part: int, whole: int) -> str:
@@ -177,7 +176,10 @@ def main() -> None:
     args = parser.parse_args()
     lines = ["# `relnotes final` on the real releases", "",
              "`bench/bench_final.py`; paths are relative to the data folder.", ""]
-    for release in RELEASES:
+    releases = sorted((p.parent.name for p in args.data.glob("*/final.md")
+                       if (p.parent / "done").is_dir()),
+                      key=lambda name: tuple(int(x) for x in name.split(".") if x.isdigit()))
+    for release in releases:
         lines += release_report(args.data, release)
     text = "\n".join(lines).replace(str(args.data) + "/", "") + "\n"
     atomic_write(HERE / "results" / "final.md", text)

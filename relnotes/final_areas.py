@@ -3,10 +3,11 @@
 Worksheets are per domain (``## nn_frontend``); the published notes group items under
 display names (``## torch.nn``), in a fixed order, some of them as ``#### Dynamo`` under a
 shared ``## torch.compile``. That knowledge is data, not code: the shipped table
-(``relnotes/data/final_areas.toml``) was learned from the 2.7.0 and 2.8.0 notes, and a
-project extends or renames it with a file of the same form named by the ``final_areas``
-setting, because releases rename areas (2.7.0's ``torch.optim`` is 2.8.0's
-``Optimizer``). A domain nobody named gets a readable default and a warning, never an
+(``relnotes/data/final_areas.toml``) was learned from the 2.7.0, 2.8.0 and 2.9.0 notes
+(the newest names win; ``[former]`` keeps the names older releases used, which people
+still write in pool headings and cherry-pick lists), and a project extends or renames it
+with a file of the same form named by the ``final_areas`` setting, because releases rename
+areas (2.7.0's ``torch.optim`` is 2.8.0's ``Optimizer``). A domain nobody named gets a readable default and a warning, never an
 error: a new domain must not stop the release.
 """
 
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "final_areas.toml"
-_KEYS = {"order", "domains", "options"}
+_KEYS = {"order", "domains", "options", "former"}
 _OPTIONS = {"entries_by_area": bool}
 # Words a readable default writes in capitals (``cpu (riscv)`` -> ``CPU (riscv)``).
 _ACRONYMS = {"api", "aoti", "cpu", "cuda", "fx", "gpu", "jit", "mps", "mtia", "njt", "onnx",
@@ -131,6 +132,12 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError("`order` must be a list of area names", file=path)
     if not isinstance(data.get("domains", {}), dict):
         raise ConfigError("[domains] must be a table of domain = \"display name\"", file=path)
+    former = data.get("former", {})
+    if not isinstance(former, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(a, str) for a in v)
+            for v in former.values()):
+        raise ConfigError("[former] must be a table of \"old name\" = [\"area\", ...]",
+                          file=path)
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError("[options] must be a table", file=path)
@@ -152,6 +159,7 @@ def load_area_table(path: str | Path | None = None) -> AreaTable:
     domains: dict[str, Place] = {}
     order: list[str] = []
     options: dict[str, Any] = {}
+    former: dict[str, list[str]] = {}
     for file in files:
         data = _read(file)
         for key, value in data.get("domains", {}).items():
@@ -159,11 +167,16 @@ def load_area_table(path: str | Path | None = None) -> AreaTable:
         if "order" in data:
             order = list(data["order"])
         options.update(data.get("options", {}))
+        former.update(data.get("former", {}))
     by_display: dict[str, Place] = {}
     for place in domains.values():
         by_display.setdefault(normalise_heading(place.area), Place(place.area))
         if place.sub:
             by_display.setdefault(normalise_heading(place.sub), place)
+    for old, areas in former.items():  # a cherry-pick list of an older release
+        now = by_display.get(normalise_heading(areas[0]))
+        if now is not None:
+            by_display.setdefault(normalise_heading(old), now)
     return AreaTable(domains=domains, order=tuple(order),
                      entries_by_area=bool(options.get("entries_by_area", True)),
                      sources=tuple(str(f) for f in files), _by_display=by_display)
@@ -176,10 +189,16 @@ def domains_by_display_name() -> dict[str, tuple[str, ...]]:
     heading (``## Linear Algebra`` is ``linalg_frontend``). A trailing "frontend" is
     optional."""
     found: dict[str, list[str]] = {}
-    for domain, value in _read(SHIPPED).get("domains", {}).items():  # names as written
+    shipped = _read(SHIPPED)
+    for domain, value in shipped.get("domains", {}).items():  # names as written
         place = _parse_place(value, key=domain, source=str(SHIPPED))
         for name in filter(None, (place.area, place.sub)):
             key = normalise_heading(name)
             for form in {key, key.removesuffix(" frontend")}:
                 found.setdefault(form, []).append(domain)
+    for old, areas in shipped.get("former", {}).items():  # names of older releases
+        now = [d for area in areas for d in found.get(normalise_heading(area), [])]
+        key = normalise_heading(old)
+        for form in {key, key.removesuffix(" frontend")}:
+            found.setdefault(form, []).extend(d for d in now if d not in found[form])
     return {name: tuple(domains) for name, domains in found.items()}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from relnotes.categories import HIGH_STAKES, PUBLISHED
 from relnotes.errors import UsageError
 from relnotes.fileio import atomic_write, split_lines
-from relnotes.final_areas import AreaTable, load_area_table
+from relnotes.final_areas import AreaTable, Place, load_area_table
 from relnotes.final_check import Reconciliation, done_sources, reconcile
 from relnotes.final_render import (
     document,
@@ -32,7 +32,7 @@ from relnotes.final_render import (
     render_group_body,
     render_text,
 )
-from relnotes.final_sources import Source, Unit
+from relnotes.final_sources import CHERRY_PICKS_DOMAIN, Source, Unit
 from relnotes.finalnotes import (
     SECTION_TITLES,
     backtick_findings,
@@ -184,12 +184,18 @@ def _place_source(source: Source, table: AreaTable, layout: dict[str, dict[str, 
         if unit.category not in PUBLISHED:
             _warn_unplaced(unit, warnings)
             continue
-        place, problem = table.place(unit.domain)
+        problem: str | None
+        if unit.domain == CHERRY_PICKS_DOMAIN:  # a cherry-pick before any "### <domain>"
+            place, problem = Place(""), ("a cherry-pick under no '### <domain>' heading: "
+                                         "placed first, without an area (name its domain "
+                                         "there)")
+        else:
+            place, problem = table.place(unit.domain)
         if problem:
             warnings.append(Finding(unit.file, unit.line, "unknown-domain", problem))
         entries = unit.category in HIGH_STAKES
         area_name = place.area if (table.entries_by_area or not entries) else None
-        area = layout[unit.category].setdefault(area_name or "", _Area(area_name))
+        area = layout[unit.category].setdefault(area_name or "", _Area(area_name or None))
         home = None if entries else place.sub
         chunk = unit.chunk
         if chunk.kind == "subheading":
@@ -252,7 +258,9 @@ def _warn_unplaced(unit: Unit, warnings: list[Finding]) -> None:
 
 
 def _sorted_areas(areas: dict[str, _Area], table: AreaTable) -> list[_Area]:
-    return sorted(areas.values(), key=lambda a: table.area_rank(a.name or ""))
+    # items of no area first: after an area's items they would read as that area's
+    return sorted(areas.values(),
+                  key=lambda a: (0, 0, "") if a.name is None else (1, *table.area_rank(a.name)))
 
 
 def _join(blocks: list[_Block]) -> str:

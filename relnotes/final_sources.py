@@ -24,9 +24,11 @@ from relnotes.prrefs import DEFAULT_REPO, line_naming
 from relnotes.release import worksheet_files
 from relnotes.worksheet import Chunk, Item, parse_worksheet, read_worksheet
 
-__all__ = ["CHERRYPICKS", "Source", "Unit", "read_done"]
+__all__ = ["CHERRYPICKS", "CHERRY_PICKS_DOMAIN", "Source", "Unit", "read_done"]
 
 CHERRYPICKS = "cherrypicks.md"
+# the domain of a cherry-pick listed before any "### <domain>" heading (it has none)
+CHERRY_PICKS_DOMAIN = "cherry picks"
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ def _cherrypick_source(path: Path, release: str | None, repo: str) -> Source:
     read by the one cherry-picks reader (:mod:`relnotes.documents`)."""
     file = str(path)
     picks = read_document(path, kind="cherrypicks", repo=repo)
-    source = Source(file=file, domain="cherry picks")
+    source = Source(file=file, domain=CHERRY_PICKS_DOMAIN)
     # items above the first "## <section>" have no section: reported as not placed
     for section in [picks.intro, *picks.sections]:
         category = canonical_category(section.name) if section.name else None

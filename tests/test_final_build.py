@@ -28,6 +28,8 @@ def release(tmp_path: Path) -> Path:
     """A writable copy of the golden release folder (done/ only)."""
     root = tmp_path / "2.9.0"
     shutil.copytree(GOLDEN / "done", root / "done")
+    shutil.copyfile(GOLDEN.parent / "areas-grouped.toml", tmp_path / "areas.toml")
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nfinal_areas = "areas.toml"\n')
     return root
 
 
