@@ -13,6 +13,8 @@ one title into a probability for each place it can end up:
 3. *Which section?* Votes of the pre-sorted section, the rules, metadata labels, the
    domain's usual sections and the title words' lean in past releases.
 
+Then the fate model (:mod:`relnotes.triage.model`), when the history has one, gives its
+own probability for each place; the two are mixed with a weight learned across releases.
 Besides, :mod:`relnotes.triage.stakes` adds up the evidence that the item is BC-breaking
 or a deprecation. How much each signal counts is one named table
 (:mod:`relnotes.triage.weights`). The decision rule (:mod:`relnotes.triage.policy`)
@@ -27,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from relnotes.categories import CATEGORIES, HIGH_STAKES, PUBLISHED, same_domain
+from relnotes.categories import HIGH_STAKES, PUBLISHED, same_domain
 from relnotes.triage.apidiff import ApiDiff
 from relnotes.triage.domains import (
     owner_from_paths,
@@ -37,6 +39,7 @@ from relnotes.triage.domains import (
 )
 from relnotes.triage.history import History, Prior, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
+from relnotes.triage.model import OUTCOMES, FateModel, high_stakes_logodds
 from relnotes.triage.reverts import short_title
 from relnotes.triage.rules import match_rules
 from relnotes.triage.stakes import Stakes, assess_stakes
@@ -44,8 +47,7 @@ from relnotes.triage.weights import WEIGHTS
 
 __all__ = ["OUTCOMES", "Assessment", "Context", "assess", "known_domains_for"]
 
-_ORDER = tuple(c for c in CATEGORIES if c in PUBLISHED)  # published sections, in sheet order
-OUTCOMES: tuple[str, ...] = (*_ORDER, "not user facing", "miscategorized")
+_ORDER = OUTCOMES[:-2]  # published sections, in sheet order
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Assessment:
     reasons: list[str]
     stakes: Stakes
     strong_exit: str | None = None  # evidence strong enough to leave bc breaking/deprecation
+    engine: dict[str, float] | None = None  # the engine's probabilities, before the mix
+    model: dict[str, float] | None = None  # the fate model's (places the item can go)
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Context:
     metadata: Mapping[int, Any] = field(default_factory=dict)
     known: set[str] | None = None  # domains a move may target
     api: ApiDiff | None = None
+    fate: FateModel | None = None  # the history's fate model, if it has one
+    alpha: float = 0.0  # its weight in the mix (learned with the decision rule)
 
 
 def _sigmoid(x: float) -> float:
@@ -179,7 +185,32 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     probs["not user facing"] = (1 - p_move) * (1 - p_publish)
     probs["miscategorized"] = p_move
     stakes = assess_stakes(title, domain, history=history, api=ctx.api, meta=meta)
-    return Assessment(probs, target, reasons, stakes, strong_exit)
+    if ctx.fate is None:
+        return Assessment(probs, target, reasons, stakes, strong_exit, probs)
+    model = ctx.fate.probs(title, domain, presorted)
+    stakes.lr = high_stakes_logodds(model)
+    if target is None:  # no domain to send it to: the places it can go
+        rest = 1.0 - model.get("miscategorized", 0.0)
+        model = {k: (0.0 if k == "miscategorized" else v / rest) for k, v in model.items()}
+    mixed = _mix(probs, model, ctx.alpha)
+    mixed_best = _top(mixed)
+    if mixed_best != _top(probs) and mixed_best == _top(model):  # the model changed it
+        releases = ctx.fate.releases
+        span = releases[0] if len(releases) == 1 else f"{releases[0]}-{releases[-1]}"
+        reasons.append(f"a model of {span}'s decisions: {mixed_best} "
+                       f"p={model.get(mixed_best, 0.0):.2f} (weight {ctx.alpha:.1f})")
+    return Assessment(mixed, target, reasons, stakes, strong_exit, probs, model)
+
+
+def _mix(engine: dict[str, float], model: dict[str, float], alpha: float) -> dict[str, float]:
+    if not alpha:
+        return engine
+    return {k: (1 - alpha) * v + alpha * model.get(k, 0.0) for k, v in engine.items()}
+
+
+def _top(probs: dict[str, float]) -> str:
+    """The likeliest place but BC-breaking/deprecation (the detector's call)."""
+    return max((s for s in probs if s not in HIGH_STAKES), key=lambda s: probs[s])
 
 
 def _prior_reason(prior: Prior, presorted: str, domain: str) -> str:

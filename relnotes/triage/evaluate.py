@@ -16,7 +16,9 @@ dropped"):
   agrees with maintainers at >= 95% (the baseline has no confidence: one block);
 - reliability: per confidence bucket, how many items and how often maintainers agreed.
 
-History must not contain the evaluated release; pass ``exclude_history``.
+By default the history holds only the releases older than the evaluated one (what a
+maintainer of that release had); ``include_history``/``exclude_history`` choose the
+releases instead (leave-one-release-out backtests, :mod:`relnotes.triage.backtest`).
 """
 
 from __future__ import annotations
@@ -29,14 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from relnotes.categories import HIGH_STAKES, PUBLISHED
+from relnotes.release import release_of
 from relnotes.triage.assessment import known_domains_for
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history
 from relnotes.triage.learned import policy_for
 from relnotes.triage.outcomes import Outcome, read_outcomes
 from relnotes.triage.planning import Suggestion
-from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.run import triage_worksheet
+from relnotes.versions import parse_version
 
 __all__ = ["BUCKETS", "EvalReport", "EvalRow", "Scores", "evaluate", "render_eval_markdown",
            "render_eval_text", "score"]
@@ -80,6 +83,7 @@ class EvalReport:
     todo: str
     done: str
     history_releases: list[str]
+    history_rule: str  # how the history's releases were chosen
     policy: str
     unscored_files: list[str]
     triage: Scores
@@ -181,11 +185,21 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
              ) -> EvalReport:
     """Run triage on every todo worksheet with a done counterpart and score both ways.
 
-    ``release`` (else the todo folder's name) picks the API profiles compared.
+    ``release`` (else the todo folder's parent name) picks the API profiles compared and,
+    unless ``include_history``/``exclude_history`` choose, the history's releases: those
+    older than it. A ``history`` object given is used as it is.
     """
-    if history is None:
+    version = parse_version(release) if release else release_of(todo)
+    chosen = bool(include_history or exclude_history)
+    if history is not None:
+        rule = "as given"
+    elif chosen or version is None:
+        rule = "as chosen" if chosen else "all (the evaluated release is not known)"
         history = load_history(history_path, exclude=exclude_history,
                                include=include_history, recency=recency)
+    else:
+        rule = f"the releases older than {version}"
+        history = load_history(history_path, recency=recency, before=version)
     outcomes, unscored = read_outcomes(todo=todo, done=done, miscategorized=miscategorized)
     start = time.perf_counter()
     worksheets = list({id(o.worksheet): o.worksheet for o in outcomes}.values())
@@ -194,7 +208,7 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
     suggestion_of: dict[int, Suggestion] = {}
     for ws in worksheets:
         for s in triage_worksheet(ws, history=history, revert_pairs=pairs,
-                                  known_domains=known, release=release):
+                                  known_domains=known, release=release, older_only=False):
             suggestion_of[id(s.item)] = s
     seconds = time.perf_counter() - start
     tri: list[EvalRow] = []
@@ -207,16 +221,10 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
         base_pred = _baseline(o)
         base.append(EvalRow(base_pred, None, 1.0, o.fate.section, o.fate.domain, placement,
                             base_pred in HIGH_STAKES))
-    return EvalReport(todo=str(todo), done=str(done), history_releases=history.releases,
-                      policy=_describe(policy_for(history)), unscored_files=unscored,
-                      triage=score(tri), baseline=score(base), seconds=round(seconds, 3))
-
-
-def _describe(policy: Policy) -> str:
-    return (f"margin {policy.margin:.2f}, flag at {policy.flag_at:.1f}, suggest at "
-            f"{policy.suggest_at:.1f}, BC/deprecation score = evidence + "
-            f"{policy.stakes_words:.1f} x history words + {policy.stakes_domain:.1f} x domain "
-            f"share (learned from {policy.learned_from})")
+    return EvalReport(todo=str(todo), done=str(done), history_releases=list(history.releases),
+                      history_rule=rule, policy=policy_for(history).describe(),
+                      unscored_files=unscored, triage=score(tri), baseline=score(base),
+                      seconds=round(seconds, 3))
 
 
 def _rows(report: EvalReport) -> list[tuple[str, str, str]]:
@@ -255,7 +263,8 @@ def _sec(s: Scores, section: str, key: str) -> str:
 def render_eval_text(report: EvalReport) -> str:
     """The headline figures (triage against baseline), per section, and reliability."""
     lines = [f"todo: {report.todo}", f"done: {report.done}",
-             f"history: {', '.join(report.history_releases) or 'none'}",
+             f"history: {', '.join(report.history_releases) or 'none'} "
+             f"({report.history_rule})",
              f"decision rule: {report.policy}"]
     if report.unscored_files:
         lines.append(f"not scored (no done counterpart): {', '.join(report.unscored_files)}")
@@ -278,7 +287,8 @@ def render_eval_text(report: EvalReport) -> str:
 def render_eval_markdown(title: str, report: EvalReport) -> str:
     """The same figures as markdown tables (bench/results/eval.md, README)."""
     t = report.triage
-    about = (f"History: {', '.join(report.history_releases) or 'none'}; decision rule: "
+    about = (f"History: {', '.join(report.history_releases) or 'none'} "
+             f"({report.history_rule}); decision rule: "
              f"{report.policy}. Scored {t.items} items; not scored (no done counterpart): "
              f"{', '.join(report.unscored_files) or 'none'}.")
     lines = [f"## {title}", "", about, "",
