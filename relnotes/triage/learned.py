@@ -346,9 +346,9 @@ def write_fitted(history_path: str | Path, *, recency: float = DEFAULT_RECENCY,
         fitted = learn_fitted(history, models=models, rows=rows)
         entries.append({"releases": list(selection), "recency": recency, "model": True,
                         "policy": fitted.policy.to_json()})
-        doc = {"history_sha256": origin.sha256, "model": models[selection].to_json()}
+        stored = {"history_sha256": origin.sha256, "model": models[selection].to_json()}
         atomic_write(model_path(origin.path, selection),
-                     gzip.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"),
+                     gzip.compress(json.dumps(stored, separators=(",", ":")).encode("utf-8"),
                                    mtime=0))
     doc = {"format": FORMAT_VERSION, "history_file": origin.path.name,
            "history_sha256": origin.sha256, "policies": entries}

@@ -69,6 +69,7 @@ class StakesLike(Protocol):
     words: float
     domain_rate: float
     words_note: str
+    lr: float
 
 
 @dataclass(frozen=True)
