@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from relnotes.triage.evaluate import EvalReport, evaluate
+from relnotes.triage.evaluate import TARGETS, EvalReport, Target, evaluate, figures
 from relnotes.triage.history import DEFAULT_RECENCY, load_history, release_key
 
 __all__ = ["KINDS", "Backtest", "Direction", "Target", "acceptance", "directions",
@@ -92,63 +92,10 @@ def run_backtests(data: str | Path, *, history_path: str | Path | None = None,
     return out
 
 
-def figures(report: EvalReport) -> dict[str, float]:
-    """The headline figures of one evaluation (issue 18's acceptance figures)."""
-    t, b = report.triage, report.baseline
-    hs = t.high_stakes
-
-    def recall(section: str) -> tuple[float, float]:
-        m = t.per_section.get(section, {})
-        return m.get("recall", 0.0), m.get("support", 0.0)
-
-    devs, devs_n = recall("devs")
-    misc, misc_n = recall("miscategorized")
-    return {"accuracy": t.fate_accuracy, "presort": b.fate_accuracy,
-            "gain": round(100 * (t.fate_accuracy - b.fate_accuracy), 2),
-            "bc_found": hs["found"], "bc_n": hs["published"], "bc_recall": hs["recall"],
-            "flagged": hs["flagged_share"], "kept_moved": hs["presorted_kept_proposed_to_move"],
-            "kept": hs["presorted_kept"], "pub_p": t.publish_precision,
-            "pub_r": t.publish_recall, "cov95": t.decided_at_95,
-            "devs_r": devs, "devs_n": devs_n, "misc_r": misc, "misc_n": misc_n}
-
-
-@dataclass(frozen=True)
-class Target:
-    """One acceptance target of issue 18, against the directions it applies to."""
-
-    name: str
-    values: tuple[str, ...]  # per direction, as shown
-    met: bool
-    missed_in: tuple[str, ...]
-
-
-_TARGETS: tuple[tuple[str, Callable[[dict[str, float]], str],
-                      Callable[[dict[str, float]], bool]], ...] = (
-    ("fate accuracy >= pre-sort + 4 points", lambda f: f"{f['gain']:+.1f}",
-     lambda f: f["gain"] >= 4.0),
-    ("BC+deprecation recall >= 0.80", lambda f: f"{f['bc_recall']:.2f}",
-     lambda f: f["bc_recall"] >= 0.80),
-    ("... with <= 3% of items flagged", lambda f: f"{f['flagged']:.1%}",
-     lambda f: f["flagged"] <= 0.03),
-    ("no kept pre-sorted BC/deprecation item proposed to move",
-     lambda f: f"{f['kept_moved']:.0f}/{f['kept']:.0f}", lambda f: f["kept_moved"] == 0),
-    ("publish recall >= 0.60", lambda f: f"{f['pub_r']:.2f}", lambda f: f["pub_r"] >= 0.60),
-    ("... at publish precision >= 0.65", lambda f: f"{f['pub_p']:.2f}",
-     lambda f: f["pub_p"] >= 0.65),
-    ("coverage at 95% agreement >= 0.35", lambda f: f"{f['cov95']:.2f}",
-     lambda f: f["cov95"] >= 0.35),
-    ("devs recall >= 0.20", lambda f: f"{f['devs_r']:.2f}", lambda f: f["devs_r"] >= 0.20),
-    ("other-domain recall >= 0.25", lambda f: f"{f['misc_r']:.2f}",
-     lambda f: f["misc_r"] >= 0.25),
-    ("fate accuracy not below the pre-sort", lambda f: f"{f['gain']:+.1f}",
-     lambda f: f["gain"] >= 0.0),
-)
-
-
 def acceptance(results: Sequence[Backtest]) -> list[Target]:
     """Each target against each direction given ("met" only where all meet it)."""
     out = []
-    for name, show, ok in _TARGETS:
+    for name, show, ok in TARGETS:
         fs = [(b.direction.name, figures(b.report)) for b in results]
         missed = tuple(n for n, f in fs if not ok(f))
         out.append(Target(name, tuple(show(f) for _, f in fs), not missed, missed))
