@@ -159,6 +159,8 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     reasons += meta.reasons
     if meta.publish <= w.metadata_exit_at:
         strong_exit = "PR metadata says not user facing"
+    if meta.owner is not None and not same_domain(meta.owner, domain):
+        strong_exit = f"its PR label names domain {meta.owner}"
 
     # -- revert pairs ------------------------------------------------------------------------------
     if revert_note is not None:
@@ -175,7 +177,7 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
         reasons.append(f"a written {presorted} entry (rationale and code) is already here")
 
     p_publish = _sigmoid(logodds)
-    target, p_move = _ownership(title, domain, meta, ctx, move0, reasons)
+    target, p_move, moved_by_meta = _ownership(title, domain, meta, ctx, move0, reasons)
     if target is None:
         p_move = 0.0
     top = max(votes.values())
@@ -192,6 +194,7 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     if target is None:  # no domain to send it to: the places it can go
         rest = 1.0 - model.get("miscategorized", 0.0)
         model = {k: (0.0 if k == "miscategorized" else v / rest) for k, v in model.items()}
+    model = _with_metadata(model, meta, probs["miscategorized"] if moved_by_meta else 0.0)
     mixed = _mix(probs, model, ctx.alpha)
     mixed_best = _top(mixed)
     if mixed_best != _top(probs) and mixed_best == _top(model):  # the model changed it
@@ -200,6 +203,34 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
         reasons.append(f"a model of {span}'s decisions: {mixed_best} "
                        f"p={model.get(mixed_best, 0.0):.2f} (weight {ctx.alpha:.1f})")
     return Assessment(mixed, target, reasons, stakes, strong_exit, probs, model)
+
+
+def _with_metadata(p: dict[str, float], meta: MetadataSignals, p_move: float,
+                   ) -> dict[str, float]:
+    """The fate model's probabilities with what the PR metadata says applied the way the
+    engine applies it (the model learned from titles only): section votes, publish
+    log-odds, and a move a label or the changed files decide (``p_move``, the engine's
+    probability of it; 0: none)."""
+    if not (meta.votes or meta.publish or p_move):
+        return p
+    out = dict(p)
+    published = [s for s in _ORDER if s in out]
+    mass = sum(out[s] for s in published)
+    if meta.votes and mass > 0:
+        raw = {s: out[s] * math.exp(meta.votes.get(s, 0.0)) for s in published}
+        total = sum(raw.values())
+        out.update({s: mass * v / total for s, v in raw.items()})
+    if meta.publish:
+        kept = mass + out["not user facing"]
+        odds = (mass / max(out["not user facing"], 1e-9)) * math.exp(meta.publish)
+        new_mass = kept * odds / (1 + odds)
+        out.update({s: out[s] * new_mass / mass for s in published} if mass > 0 else {})
+        out["not user facing"] = kept - new_mass
+    if p_move > out["miscategorized"]:
+        scale = (1 - p_move) / max(1 - out["miscategorized"], 1e-9)
+        out = {k: v * scale for k, v in out.items()}
+        out["miscategorized"] = p_move
+    return out
 
 
 def _mix(engine: dict[str, float], model: dict[str, float], alpha: float) -> dict[str, float]:
@@ -232,21 +263,31 @@ def _items(n: int, domain: str) -> str:
 
 
 def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, move0: float,
-               reasons: list[str]) -> tuple[str | None, float]:
-    """(target domain, probability the item leaves) from tags, paths and past moves."""
+               reasons: list[str]) -> tuple[str | None, float, bool]:
+    """(target domain, probability the item leaves, whether PR metadata decided it) from
+    a label, changed paths, tags and past moves, in that order of strength."""
     w = WEIGHTS
     history, known = ctx.history, ctx.known
+    if meta.owner is not None and not same_domain(meta.owner, domain):
+        # the author's `release notes:` label: whose item it is, stronger than any guess
+        reasons.append(f"label '{meta.owner_label}' -> {meta.owner}")
+        return meta.owner, max(w.move_by_label, move0), True
+    if meta.labelled_here:  # the label names this worksheet: no tag or file says otherwise
+        return None, move0, False
+    if meta.files and not meta.ci_only:  # CI work is dropped where it is, not sent away
+        by_paths = owner_from_paths(meta.files, known=known)
+        if by_paths is not None:
+            if same_domain(by_paths.domain, domain):
+                return None, move0, False  # the files are this worksheet's
+            reasons.append(f"{by_paths.evidence} -> {by_paths.domain}")
+            return by_paths.domain, max(w.move_by_paths, move0), True
     owner = owner_from_tags(title, known=known)
     if owner is None and history is not None:
         by_words = _moved_by_words(title, domain, known, history, reasons)
         if by_words is not None:
-            return by_words
-    if meta.files:
-        by_paths = owner_from_paths(meta.files, known=known)
-        if by_paths is not None:
-            owner = by_paths
+            return (*by_words, False)
     if owner is None or same_domain(owner.domain, domain):
-        return None, move0
+        return None, move0, False
     # Sub-domains of one family (distributed / distributed (dtensor)) trade items both
     # ways; outside a family a tag is strong evidence. Past items with the same kind of
     # tag in the same worksheet say how often maintainers acted on it.
@@ -267,7 +308,7 @@ def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, mov
         reasons.append(f"{owner.evidence} -> {owner.domain}; {told}")
     else:
         reasons.append(f"{owner.evidence} -> {owner.domain}")
-    return owner.domain, max(p, move0)
+    return owner.domain, max(p, move0), False
 
 
 def _moved_by_words(title: str, domain: str, known: set[str] | None, history: History,

@@ -145,7 +145,7 @@ def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = Non
     out = []
     for item in plan.items if items is None else items:
         meta = metadata_signals([ctx.metadata[p] for p in item_prs(item, ctx.metadata)
-                                 if p in ctx.metadata])
+                                 if p in ctx.metadata], domain=domain, known=ctx.known)
         title = without_refs(item.title)
         a = assess(title, domain, item.placement, ctx, meta=meta,
                    revert_note=pairs.partner.get(id(item)), has_entry=item.line in plan.written)
