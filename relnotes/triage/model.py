@@ -69,10 +69,19 @@ class FateModel:
 
     releases: tuple[str, ...]  # what it was fitted on
     index: dict[str, int]  # feature -> its row
-    weights: array  # type: ignore[type-arg]  # ints of 1e-4, row-major: len(index) x len(OUTCOMES)
+    weights: array[int]  # ints of 1e-4, row-major: len(index) x len(OUTCOMES)
     l2: float = DEFAULT_L2
     _cache: dict[tuple[str, str, str], dict[str, float]] = field(
         default_factory=dict, repr=False, compare=False)
+    _by_row: list[tuple[int, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def _rows(self) -> list[tuple[int, ...]]:
+        """Each feature's weights as one tuple (made on first use: summing tuples
+        column-wise is what makes an item's probabilities cheap)."""
+        if self._by_row is None:
+            k, w = len(OUTCOMES), self.weights
+            self._by_row = [tuple(w[i:i + k]) for i in range(0, len(w), k)]
+        return self._by_row
 
     def probs(self, title: str, domain: str, presorted: str) -> dict[str, float]:
         """Probability of each outcome for one item (cached per title and place)."""
@@ -80,16 +89,11 @@ class FateModel:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        k = len(OUTCOMES)
-        z = [0.0] * k
-        w = self.weights
-        for name in features(title, domain, presorted):
-            row = self.index.get(name)
-            if row is not None:
-                base = row * k
-                for j in range(k):
-                    z[j] += w[base + j]
-        z = [v / _SCALE for v in z]
+        rows = self._rows()
+        index = self.index
+        found = [rows[i] for i in map(index.get, features(title, domain, presorted))
+                 if i is not None]
+        z = [sum(col) / _SCALE for col in zip(*found)] if found else [0.0] * len(OUTCOMES)
         top = max(z)
         e = [math.exp(v - top) for v in z]
         total = sum(e)
