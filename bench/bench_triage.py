@@ -150,10 +150,10 @@ def main() -> None:
         print(text)
     results = run_backtests(args.data)
     table = render_markdown(results)
-    atomic_write(HERE / "results" / "eval.md", "\n".join([
-        "# Triage backtests (`relnotes eval --backtest all`)", "",
-        "Produced by `bench/bench_triage.py`. Baseline = keep the pre-sorted section,",
-        "Untopiced counts as dropped.", "", table]))
+    atomic_write(HERE / "results" / "eval.md",
+                 "# Triage backtests (`relnotes eval --backtest all`)\n\n"
+                 "Produced by `bench/bench_triage.py`. Baseline = keep the pre-sorted "
+                 f"section, Untopiced counts as dropped.\n\n{table}")
     print(table)
     rules = "\n".join(f"- {b.direction.name}: {b.report.policy}" for b in results)
     speed = (HERE / "results" / "triage.md").read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ import pytest
 from relnotes.errors import ConfigError
 from relnotes.triage import triage_worksheet
 from relnotes.triage.apidiff import api_diff_for
-from relnotes.triage.history import History, HistoryRecord, load_history, write_history
 from relnotes.triage.fitting import Row, fit_across_releases, fit_one_release
+from relnotes.triage.history import History, HistoryRecord, load_history, write_history
 from relnotes.triage.policy import NEVER, Calibration, Policy, decide
 from relnotes.triage.stakes import BC, DEPRECATION, Stakes, assess_stakes
 from relnotes.versions import parse_version

@@ -9,7 +9,6 @@ shipped history's three releases, like a maintainer of the next release."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,8 +65,8 @@ PRS = [
 ]
 INDUCTOR = {
     "improvements": [f"Remove the deprecated `fallback_random` config {link(910001)}",
-                     f"Warn when `max_autotune_gemm_backends` lists an unknown backend "
-                     f"{link(910002)}"],
+                     (f"Warn when `max_autotune_gemm_backends` lists an unknown backend "
+                      f"{link(910002)}")],
     "bc breaking": [f"Split the test for foreach kernels {link(910006)}"],
     "Untopiced": [f"Fix observer placement for int8 linear {link(910003)}",
                   f"Fix all-gather lowering {link(910004)}",

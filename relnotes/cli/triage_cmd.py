@@ -13,11 +13,11 @@ import click
 
 from relnotes.apply import apply_decisions, apply_to_files
 from relnotes.cli.app import command, emit_json, note, warn
+from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
 from relnotes.release import ReleaseFolder
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history, release_key
-from relnotes.config import Config
 from relnotes.versions import Version, parse_version, require_version
 from relnotes.worksheet import Worksheet, read_worksheet
 
@@ -132,7 +132,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     if fmt == "markdown" and len(files) != 1 and not write:
         raise UsageError("--format markdown prints one worksheet: give one file")
     worksheets = [read_worksheet(f) for f in files]
-    versions = [folder.release_of(f) if release is None else config_release(config)
+    versions = [folder.release_of(f) if release is None else _config_release(config)
                 for f in files]
     history = _history(history_path or folder.history, worksheets, versions,
                        exclude=exclude, include=include, recency=recency)
@@ -146,7 +146,6 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
                                                  config=config, progress=progress,
                                                  jobs=jobs, older_only=not include))]
     progress.close()
-    groups = _groups(worksheets, metadata, summaries)
     if write or fmt == "markdown":
         _apply(results, threshold=threshold, write=write, misc_path=misc_path,
                clean_titles=clean_titles, fmt=fmt)
@@ -156,6 +155,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
             print(f"{below} suggested change(s) below confidence {threshold:.2f} left for "
                   "review (relnotes review)", file=sys.stderr)
         return
+    groups = _groups(worksheets, metadata, summaries)
     if fmt == "json":
         doc = triage_json(results)
         for entry, ws in zip(doc["worksheets"], worksheets):
@@ -176,7 +176,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
             click.echo(render_groups(list(groups.values()), min_confidence=threshold), nl=False)
 
 
-def config_release(config: Config) -> Version | None:
+def _config_release(config: Config) -> Version | None:
     """The release the settings (with ``--release``) name."""
     return parse_version(config.release) if config.release else None
 

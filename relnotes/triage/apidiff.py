@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from relnotes.errors import RelnotesError
 from relnotes.snippets.profiles import Profile, available_versions, load_profile
@@ -160,7 +161,7 @@ class ApiDiff:
             found += [ApiChange(p, "removed", "", "public name ") for p in paths
                       if self.new.lookup(p).status == "missing"]
         words = _PLAIN_WORD.findall(title.lower())
-        for word in sorted(set(words) | {a + "_" + b for a, b in zip(words, words[1:])}):
+        for word in sorted(set(words) | {a + "_" + b for a, b in pairwise(words)}):
             found += [ApiChange(m, "removed", "", "module ") for m in self._modules.get(word, [])]
         return list({c.name: c for c in found}.values())
 

@@ -140,8 +140,8 @@ def render_markdown(results: Sequence[Backtest]) -> str:
     ones = [g for _, one, _ in curve for g in one]
     twos = [g for _, _, two in curve for g in two]
     if ones and twos:
-        lines += ["", f"Mean gain: {sum(ones) / len(ones):+.2f} points with one release of "
-                      f"history, {sum(twos) / len(twos):+.2f} with two."]
+        lines += ["", (f"Mean gain: {sum(ones) / len(ones):+.2f} points with one release of "
+                       f"history, {sum(twos) / len(twos):+.2f} with two.")]
     lines += ["", _acceptance_markdown(results)]
     return "\n".join(lines) + "\n"
 
@@ -158,11 +158,11 @@ def _acceptance_markdown(results: Sequence[Backtest]) -> str:
         lines.append(f"| {t.name} | " + " | ".join(t.values) + f" | {met} |")
     if newest is not None:
         t = acceptance([newest])[-1]
-        lines += ["", f"Newest release ({newest.direction.name}): fate accuracy not below "
+        lines += ["", (f"Newest release ({newest.direction.name}): fate accuracy not below "
                       f"the pre-sort: {t.values[0]} points, "
                       f"{'met' if t.met else 'missed'}; worst of all "
                       f"{len(results)} directions: "
-                      f"{min(figures(b.report)['gain'] for b in results):+.1f} points."]
+                      f"{min(figures(b.report)['gain'] for b in results):+.1f} points.")]
     return "\n".join(lines)
 
 

@@ -316,8 +316,8 @@ def _sec(s: Scores, section: str, key: str) -> str:
 def render_eval_text(report: EvalReport) -> str:
     """The headline figures (triage against baseline), per section, and reliability."""
     lines = [f"todo: {report.todo}", f"done: {report.done}",
-             f"history: {', '.join(report.history_releases) or 'none'} "
-             f"({report.history_rule})",
+             (f"history: {', '.join(report.history_releases) or 'none'} "
+              f"({report.history_rule})"),
              f"decision rule: {report.policy}"]
     if report.unscored_files:
         lines.append(f"not scored (no done counterpart): {', '.join(report.unscored_files)}")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from relnotes.categories import HIGH_STAKES
 from relnotes.triage.policy import NEVER, Calibration, Policy, decide
-from relnotes.triage.stakes import history_term
+from relnotes.triage.stakes import Stakes, history_term
 
 __all__ = ["ALPHAS", "FLAG_BUDGET", "Row", "fit_across_releases", "fit_one_release"]
 
@@ -231,17 +231,4 @@ class _RowAssessment:
         self.target: str | None = None
         self.strong_exit: str | None = None
         evidence, words, rate, lr = row.stakes_parts
-        self.stakes = _RowStakes(evidence=evidence, words=words, domain_rate=rate, lr=lr)
-
-
-@dataclass
-class _RowStakes:
-    evidence: float = 0.0
-    words: float = 0.0
-    domain_rate: float = 0.0
-    lr: float = 0.0
-    score: float = 0.0
-    kind: str = HIGH_STAKES[0]
-    reasons: list[str] = field(default_factory=list)
-    labelled: bool = False
-    words_note: str = ""
+        self.stakes = Stakes(evidence=evidence, words=words, domain_rate=rate, lr=lr)
