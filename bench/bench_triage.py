@@ -1,7 +1,8 @@
 """Benchmark and backtest of triage on the real release data.
 
 1. Speed, two workloads of at least 50,000 items (``--items``), each timed from loading
-   the shipped history (and its stored decision rule) to the last suggestion,
+   the shipped history (and its stored fate model and decision rule: those of the
+   releases before the one triaged) to the last suggestion,
    best and worst of 3, and peak memory; -> bench/results/triage.md:
    a. every worksheet of a release (default 2.8.0), read again until the run holds 50,000
       items (each title recurs about 12 times, which per-title caches exploit);
@@ -107,8 +108,8 @@ def bench(data: Path, release: str, at_least: int) -> str:
     return "\n".join([
         "# Triage benchmark",
         "",
-        f"Offline triage of at least {at_least:,} items (load the shipped history and its",
-        "stored decision rule, triage; no metadata), `bench/bench_triage.py`, on this",
+        f"Offline triage of at least {at_least:,} items (load the shipped history, its stored",
+        "fate model and decision rule, triage; no metadata), `bench/bench_triage.py`, on this",
         f"{os.cpu_count()}-core machine (load average {load_avg:.1f} when it finished).",
         "",
         ("| workload | worksheets | items | processes | wall time, best of 3 | worst of 3 "
