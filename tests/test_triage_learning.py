@@ -144,3 +144,12 @@ def test_older_preambles_get_groups_only_when_asked(tmp_path: Path) -> None:
     assert "groups" not in _triage_json(str(sheet))["worksheets"][0]
     assert "summaries' groups" not in run_cli("triage", str(sheet), "--offline").stdout
     assert _triage_json(str(sheet), "--summaries")["worksheets"][0]["groups"]
+
+
+def test_the_release_setting_picks_the_history_too(tmp_path: Path) -> None:
+    """No release folder, but `release = "2.8.0"` in pyproject.toml: the history is 2.7.0."""
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nrelease = "2.8.0"\n')
+    sheet = copy_data(DATA / "2.8.0/todo/result_quantization.md", tmp_path / "quantization.md")
+    doc = _triage_json(str(sheet))
+    assert not _cited(doc, ("2.8.0", "2.9.0")) and _cited(doc, ("2.7.0",))
+    assert doc == _triage_json(str(sheet), "--history-release", "2.7.0")
