@@ -1,16 +1,19 @@
 """Benchmark and backtest of triage on the real release data.
 
 1. Speed, two workloads of at least 50,000 items (``--items``), each timed from loading
-   the shipped history (and its stored decision rule) to the last suggestion,
+   the shipped history (and its stored fate model and decision rule: those of the
+   releases before the one triaged) to the last suggestion,
    best and worst of 3, and peak memory; -> bench/results/triage.md:
    a. every worksheet of a release (default 2.8.0), read again until the run holds 50,000
       items (each title recurs about 12 times, which per-title caches exploit);
    b. one worksheet of 50,000 items with 50,000 *distinct* titles: the items of 2.7.0
       and 2.8.0 in their pre-sorted sections, each copy's titles made unique by a
       trailing word (``... v7``), so no per-title cache helps: the honest worst case.
-2. ``relnotes eval`` leave-one-release-out: 2.8.0 with history from 2.7.0 only, and 2.7.0
-   with history from 2.8.0 only (nothing is tuned on the release reported);
-   -> bench/results/eval.md. The README's triage tables are copied from it.
+2. ``relnotes eval --backtest all``: every release scored with the releases before it
+   (chronological), with all the others (leave-one-release-out) and with each other one
+   alone (the learning curve), each with the shipped history's fate model and rule of
+   exactly those releases (nothing fitted on the release reported), and issue 18's
+   acceptance table; -> bench/results/eval.md and the README's block.
 
 Run:  .venv/bin/python bench/bench_triage.py [--data DIR] [--release 2.8.0] [--items 50000]
 """
@@ -27,7 +30,7 @@ from pathlib import Path
 from relnotes.fileio import atomic_write
 from relnotes.prrefs import strip_pr_refs
 from relnotes.release import worksheet_files
-from relnotes.triage.evaluate import EvalReport, evaluate, render_eval_markdown
+from relnotes.triage.backtest import render_markdown, run_backtests
 from relnotes.triage.history import load_history
 from relnotes.triage.parallel import default_jobs
 from relnotes.triage.run import triage_worksheets
@@ -105,8 +108,8 @@ def bench(data: Path, release: str, at_least: int) -> str:
     return "\n".join([
         "# Triage benchmark",
         "",
-        f"Offline triage of at least {at_least:,} items (load the shipped history and its",
-        "stored decision rule, triage; no metadata), `bench/bench_triage.py`, on this",
+        f"Offline triage of at least {at_least:,} items (load the shipped history, its stored",
+        "fate model and decision rule, triage; no metadata), `bench/bench_triage.py`, on this",
         f"{os.cpu_count()}-core machine (load average {load_avg:.1f} when it finished).",
         "",
         ("| workload | worksheets | items | processes | wall time, best of 3 | worst of 3 "
@@ -117,51 +120,6 @@ def bench(data: Path, release: str, at_least: int) -> str:
         f"Peak RSS of the process: {rss:.0f} MiB. Target: < 10 s for 50,000 items.",
         "",
     ])
-
-
-def acceptance_table(reports: dict[str, EvalReport]) -> str:
-    """Issue 13's acceptance numbers for 2.8.0 and 2.7.0 (each with the other as
-    history); "met" only when both directions meet it."""
-    a, b = reports["2.8.0"], reports["2.7.0"]
-
-    def hs(r: EvalReport, key: str) -> float:
-        return r.triage.high_stakes[key]
-
-    def sec(r: EvalReport, name: str) -> float:
-        return r.triage.per_section.get(name, {}).get("recall", 0.0)
-
-    def gain(r: EvalReport) -> float:
-        return (r.triage.fate_accuracy - r.baseline.fate_accuracy) * 100
-
-    rows = [
-        ("BC+deprecation recall >= 0.85", lambda r: f"{hs(r, 'recall'):.3f}",
-         lambda r: hs(r, "recall") >= 0.85),
-        ("... with <= 3% of items flagged", lambda r: f"{hs(r, 'flagged_share'):.1%}",
-         lambda r: hs(r, "flagged_share") <= 0.03),
-        ("no kept pre-sorted BC/deprecation item proposed to move",
-         lambda r: f"{hs(r, 'presorted_kept_proposed_to_move'):.0f} of "
-                   f"{hs(r, 'presorted_kept'):.0f}",
-         lambda r: hs(r, "presorted_kept_proposed_to_move") == 0),
-        ("fate accuracy >= baseline + 2 points", lambda r: f"{gain(r):+.1f}",
-         lambda r: gain(r) >= 2.0),
-        ("publish recall >= 0.70", lambda r: f"{r.triage.publish_recall:.3f}",
-         lambda r: r.triage.publish_recall >= 0.70),
-        ("... at publish precision >= 0.62", lambda r: f"{r.triage.publish_precision:.3f}",
-         lambda r: r.triage.publish_precision >= 0.62),
-        ("decided at 95% agreement >= 0.40", lambda r: f"{r.triage.decided_at_95:.3f}",
-         lambda r: r.triage.decided_at_95 >= 0.40),
-        ("devs recall >= 0.30", lambda r: f"{sec(r, 'devs'):.3f}",
-         lambda r: sec(r, "devs") >= 0.30),
-        ("other-domain recall >= 0.30", lambda r: f"{sec(r, 'miscategorized'):.3f}",
-         lambda r: sec(r, "miscategorized") >= 0.30),
-    ]
-    lines = ["| target | 2.8.0 (history 2.7.0) | 2.7.0 (history 2.8.0) | met? |",
-             "| --- | --- | --- | --- |"]
-    for name, show, ok in rows:
-        missed = [rel for rel, r in (("2.8.0", a), ("2.7.0", b)) if not ok(r)]
-        met = "yes" if not missed else "no" if len(missed) == 2 else f"no ({missed[0]})"
-        lines.append(f"| {name} | {show(a)} | {show(b)} | {met} |")
-    return "\n".join(lines) + "\n"
 
 
 def update_readme(readme: Path, blocks: dict[str, str]) -> None:
@@ -191,31 +149,18 @@ def main() -> None:
         text = bench(args.data, args.release, args.items)
         atomic_write(HERE / "results" / "triage.md", text)
         print(text)
-    lines = ["# Triage backtest (`relnotes eval`), leave-one-release-out", "",
-             "Each release is triaged with history from the *other* release only; the",
-             "decision rule's margin, thresholds and calibration are learned from that",
-             "history. Baseline = keep the pre-sorted section, Untopiced counts as dropped.",
-             "Produced by `bench/bench_triage.py`.", ""]
-    reports: dict[str, EvalReport] = {}
-    sections = []
-    for release, other in (("2.8.0", "2.7.0"), ("2.7.0", "2.8.0")):
-        base = args.data / release
-        report = evaluate(todo=base / "todo", done=base / "done",
-                          miscategorized=base / "miscategorized.md",
-                          exclude_history=[release], release=release)
-        assert report.history_releases == [other], report.history_releases
-        reports[release] = report
-        sections.append(render_eval_markdown(f"{release} (history: {other} only)", report))
-    accept = acceptance_table(reports)
-    lines += sections + ["## Against issue 13's acceptance numbers", "", accept]
-    atomic_write(HERE / "results" / "eval.md", "\n".join(lines))
-    print("\n".join(lines))
+    results = run_backtests(args.data)
+    table = render_markdown(results)
+    atomic_write(HERE / "results" / "eval.md",
+                 "# Triage backtests (`relnotes eval --backtest all`)\n\n"
+                 "Produced by `bench/bench_triage.py`. Baseline = keep the pre-sorted "
+                 f"section, Untopiced counts as dropped.\n\n{table}")
+    print(table)
+    rules = "\n".join(f"- {b.direction.name}: {b.report.policy}" for b in results)
     speed = (HERE / "results" / "triage.md").read_text(encoding="utf-8")
     update_readme(args.readme, {
-        "eval": "\n".join([
-            *(s.replace("## ", "**", 1).replace("\n", "**\n", 1) for s in sections),
-            ('**Against issue 13\'s acceptance numbers** (both directions; "met" only when '
-             "both are):"), "", accept]),
+        "eval": table + "\nThe rules each direction used (learned from its history only):\n\n"
+                + rules,
         "speed": speed[speed.index("| workload"):]})
 
 

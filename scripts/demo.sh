@@ -8,9 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -x .venv/bin/relnotes ]; then BIN=.venv/bin/; else BIN=; fi
 WS=todo/quantization.md
-GENERATED=data/torch-release-notes/2.7.0/todo/result_quantization.md
+NEXT=2.9.0
+GENERATED=data/torch-release-notes/$NEXT/todo/result_quantization.md
 DEMO=${RELNOTES_DEMO_DIR:-.relnotes/demo}
-rm -rf "$DEMO/2.7.0" "$DEMO/2.7.0-before" "$DEMO/fixed" "$DEMO/cache.sqlite" "$DEMO/requests.jsonl"
+rm -rf "$DEMO/$NEXT" "$DEMO/$NEXT-before" "$DEMO/fixed" "$DEMO/cache.sqlite" "$DEMO/requests.jsonl"
 mkdir -p "$DEMO"
 export RELNOTES_CACHE="$DEMO/cache.sqlite"
 todo_state() { (cd todo && find . -type f -exec cksum {} + | sort); }
@@ -23,7 +24,7 @@ say() { printf '\n%s\n' "$*" | fmt -w 92; }  # one paragraph
 say "$WS is the 2.7.0 quantization worksheet part-way through curation: its items are" \
     "sorted and its BC-breaking and deprecation entries are written, with migration code." \
     "The demo reads it (parse, lint), fetches its PRs' metadata from a local stand-in for" \
-    "GitHub, triages it and the generated worksheet of the same domain, and runs its" \
+    "GitHub, triages it and a later release's generated worksheet of the same domain, and runs its" \
     "migration snippets (check), which is where it finds something."
 
 step "relnotes parse $WS   (its structure)"
@@ -49,24 +50,28 @@ step "relnotes fetch $WS   (warm: served from the cache, 0 requests)"
 "${BIN}relnotes" fetch "$WS"
 echo "requests the server saw: $(wc -l < "$DEMO/requests.jsonl")"
 
-# The shipped history holds 2.7.0's decisions: leave them out, or triage would be quoting
-# the answers back.
-step "relnotes triage $WS --exclude-history 2.7.0 --moves-only"
-"${BIN}relnotes" triage "$WS" --exclude-history 2.7.0 --moves-only
-say "Nothing to move: this worksheet is already sorted, and triage, which has not seen" \
-    "2.7.0's decisions, agrees with every placement. To see it work, take the same domain's" \
-    "worksheet as the generator wrote it ($GENERATED), in a scratch copy."
+# Triage learns only from releases older than the worksheet's own, so it never quotes a
+# release's answers back. This worksheet is 2.7.0's (it sits in no release folder: --release
+# says so), and the shipped history starts at 2.7.0: there is nothing older to learn from.
+step "relnotes triage $WS --release 2.7.0 --moves-only"
+"${BIN}relnotes" triage "$WS" --release 2.7.0 --moves-only
+say "Nothing to move, and honestly so: with no release before 2.7.0 in the history, triage" \
+    "keeps the pre-sort (this worksheet is already sorted). To see triage learn, take the" \
+    "same domain's worksheet of a later release as the generator wrote it ($GENERATED)," \
+    "in a scratch folder named $NEXT: it is triaged with the releases before it (2.7.0," \
+    "2.8.0), and no reason cites $NEXT's own decisions."
 
-SCRATCH="$DEMO/2.7.0"
+SCRATCH="$DEMO/$NEXT"
 mkdir -p "$SCRATCH/todo"
 cp "$GENERATED" "$SCRATCH/todo/result_quantization.md"
-cp data/torch-release-notes/2.7.0/miscategorized.md "$SCRATCH/miscategorized.md"
-cp -r "$SCRATCH" "$DEMO/2.7.0-before"
-step "relnotes triage $SCRATCH/todo/result_quantization.md --exclude-history 2.7.0 --moves-only"
-"${BIN}relnotes" triage "$SCRATCH/todo/result_quantization.md" --exclude-history 2.7.0 --moves-only
+cp "data/torch-release-notes/$NEXT/miscategorized.md" "$SCRATCH/miscategorized.md"
+chmod -R u+w "$SCRATCH"
+cp -r "$SCRATCH" "$DEMO/$NEXT-before"
+step "relnotes triage $SCRATCH/todo/result_quantization.md --offline --moves-only"
+"${BIN}relnotes" triage "$SCRATCH/todo/result_quantization.md" --offline --moves-only
 step "relnotes triage ... --write   (applies the suggestions at confidence >= 0.9; the diff)"
-"${BIN}relnotes" triage "$SCRATCH/todo/result_quantization.md" --exclude-history 2.7.0 --write
-diff -ru "$DEMO/2.7.0-before" "$SCRATCH" | sed -E "s#$DEMO/##g; s#\t[0-9]{4}-[0-9]{2}-[0-9]{2} .*##"
+"${BIN}relnotes" triage "$SCRATCH/todo/result_quantization.md" --offline --write
+diff -ru "$DEMO/$NEXT-before" "$SCRATCH" | sed -E "s#$DEMO/##g; s#\t[0-9]{4}-[0-9]{2}-[0-9]{2} .*##"
 say "The suggestions below the threshold wait for a person: relnotes review walks through" \
     "them, one keystroke each."
 

@@ -9,8 +9,9 @@ import pytest
 from relnotes.errors import ConfigError
 from relnotes.triage import triage_worksheet
 from relnotes.triage.apidiff import api_diff_for
+from relnotes.triage.fitting import Row, fit_across_releases, fit_one_release
 from relnotes.triage.history import History, HistoryRecord, load_history, write_history
-from relnotes.triage.policy import Calibration, Policy, Row, decide, fit_policy
+from relnotes.triage.policy import NEVER, Calibration, Policy, decide
 from relnotes.triage.stakes import BC, DEPRECATION, Stakes, assess_stakes
 from relnotes.versions import parse_version
 from relnotes.worksheet import parse_worksheet
@@ -32,6 +33,7 @@ class _A:
         self.strong_exit = strong_exit
         self.stakes = Stakes(score=score, kind=kind, reasons=["why"], labelled=labelled,
                              evidence=score)
+        self.engine = self.model = None
 
 
 POLICY = Policy(margin=0.3, publish_at=0.5, flag_at=2.0, suggest_at=5.0)
@@ -66,16 +68,36 @@ def test_untopiced_gets_the_best_section_and_bc_evidence_is_flagged_or_suggested
     assert labelled.section == BC
 
 
-def test_fit_policy_learns_a_margin_that_beats_staying() -> None:
-    # moving pays off only when the alternative leads by a lot
-    rows = [Row("improvements", "bug fixes" if lead > 0.5 else "improvements",
+def _lead_rows(release: str, moves_from: float) -> list[Row]:
+    """Items whose alternative leads by 0.1..0.9; maintainers moved those leading by
+    more than ``moves_from``."""
+    return [Row(release, "improvements", "bug fixes" if lead > moves_from else "improvements",
                 {"improvements": 0.5 - lead / 2, "bug fixes": 0.5 + lead / 2,
-                 "not user facing": 0.0}, 0.0)
+                 "not user facing": 0.0})
             for lead in (0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9) for _ in range(10)]
-    policy = fit_policy(rows, source="synthetic")
-    assert 0.4 < policy.margin <= 0.6
-    assert policy.learned_from == "synthetic"
-    assert fit_policy(rows[:10], source="tiny").learned_from.startswith("defaults")
+
+
+def test_the_margin_is_learned_across_releases_and_kept_only_where_it_beats_staying() -> None:
+    # moving pays off in both releases when the alternative leads by a lot
+    policy = fit_across_releases(_lead_rows("1.0", 0.5) + _lead_rows("1.1", 0.5),
+                                 source="synthetic")
+    assert 0.4 < policy.margin <= 0.6 and policy.learned_from == "synthetic"
+    # in one of the two releases maintainers never moved: any margin loses to staying
+    # there, so none is learned, though it would win on the two taken together
+    never = _lead_rows("1.1", 1.0)[-20:]  # leads 0.8 and 0.9, never moved
+    guarded = fit_across_releases(_lead_rows("1.0", 0.5) * 3 + never, source="synthetic")
+    assert guarded.margin == NEVER
+    stays = decide(_A({"improvements": 0.05, "bug fixes": 0.95}), "improvements", guarded)
+    assert stays.section == "improvements" and "no margin is learned" in stays.reasons[0]
+
+
+def test_one_release_of_history_learns_no_margin_and_no_publish_threshold() -> None:
+    policy = fit_one_release(_lead_rows("1.0", 0.5), source="one", has_model=True)
+    assert policy.margin == NEVER and policy.publish_at == NEVER and not policy.calibration
+    assert policy.alpha == 0.5  # nothing to learn the mix from
+    untopiced = decide(_A({"not user facing": 0.45, "bug fixes": 0.3, "docs": 0.25}),
+                       "Untopiced", policy)
+    assert untopiced.section == "not user facing"  # the likeliest place
 
 
 def test_calibration_is_increasing_and_smoothed() -> None:
@@ -162,10 +184,11 @@ def test_domain_share_of_bc_items_is_learned_and_weighed() -> None:
     assert only_domain.kind == DEPRECATION and only_domain.domain_rate == rate
     # a history where the domain's share alone finds the BC/deprecation items:
     # the fitted weight of the share is above zero and flags within the budget
-    rows = [Row("not user facing", "deprecation" if i < 10 else "not user facing",
-                {"not user facing": 0.9, "improvements": 0.1}, 0.0,
-                stakes_parts=(0.0, 0.0, 2.0 if i < 12 else -0.5)) for i in range(600)]
-    policy = fit_policy(rows, source="synthetic")
+    rows = [Row(f"1.{i % 2}", "not user facing",
+                "deprecation" if i < 10 else "not user facing",
+                {"not user facing": 0.9, "improvements": 0.1},
+                stakes_parts=(0.0, 0.0, 2.0 if i < 12 else -0.5, 0.0)) for i in range(600)]
+    policy = fit_across_releases(rows, source="synthetic")
     assert policy.stakes_domain > 0
     flagged = [r for r in rows if policy.stakes_score(_A({}, 0.0).stakes) >= policy.flag_at]
     assert not flagged  # nothing but the share: an average domain's item is not flagged

@@ -32,9 +32,10 @@ def test_one_suggestion_per_item_in_file_order_never_untopiced() -> None:
 
 
 def test_metadata_tests_only_pr_becomes_not_user_facing_with_the_reason() -> None:
-    ws = ws_of({"Untopiced": [f"Add support for int4 weights in torch.ao.quantize {link(10)}"]})
+    ws = ws_of({"improvements": [
+        f"Add support for int4 weights in torch.ao.quantize {link(10)}"]})
     without = triage_worksheet(ws, known_domains={"quantization"})[0]
-    assert without.section != "not user facing"
+    assert without.section == "improvements"  # no history: pre-sorted items stay
     meta = {10: PRRecord(number=10, title="x", files=["test/quantization/test_x.py"],
                          changed_files=1)}
     with_meta = triage_worksheet(ws, metadata=meta, known_domains={"quantization"})[0]

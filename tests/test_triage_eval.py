@@ -98,3 +98,29 @@ def test_readme_tables_are_the_bench_results() -> None:
         assert rows
         missing = [row for row in rows if row not in readme]
         assert not missing, f"README lacks rows of bench/results/{name}: {missing[:3]}"
+
+
+def test_backtests_use_the_releases_a_maintainer_had_and_hold_the_targets(tmp_path) -> None:
+    """`relnotes eval ROOT --backtest chrono`: each release with the ones before it, the
+    same figures as evaluating that release folder (whose default history is the older
+    releases), and issue 18's acceptance table."""
+    import json
+
+    from tests.helpers import DATA, run_cli
+
+    doc = json.loads(run_cli("eval", str(DATA), "--backtest", "chrono", "--format",
+                             "json").stdout)
+    runs = {(b["scored"], tuple(b["history"])): b for b in doc["backtests"]}
+    assert set(runs) == {("2.8.0", ("2.7.0",)), ("2.9.0", ("2.7.0", "2.8.0"))}
+    assert all(b["kind"] == "chronological" for b in runs.values())
+    single = json.loads(run_cli("eval", str(DATA / "2.9.0"), "--no-grouping", "--format",
+                                "json").stdout)
+    assert single["history_releases"] == ["2.7.0", "2.8.0"]
+    assert single["history_rule"] == "the releases older than 2.9.0"
+    assert single["triage"]["fate_accuracy"] == \
+        runs[("2.9.0", ("2.7.0", "2.8.0"))]["figures"]["accuracy"]
+    names = [t["name"] for t in doc["acceptance"]]
+    assert "BC+deprecation recall >= 0.80" in names and "devs recall >= 0.20" in names
+    assert all(isinstance(t["met"], bool) for t in doc["acceptance"])
+    text = run_cli("eval", str(DATA / "2.8.0"), "--no-grouping").stdout
+    assert "issue 18's acceptance figures" in text and "history: 2.7.0 (the releases older" in text

@@ -43,7 +43,7 @@ def server():
 
 
 def _suggestions(path: Path) -> dict[int, dict]:
-    out = run_cli("triage", str(path), "--offline", "--format", "json").output
+    out = run_cli("triage", str(path), "--offline", "--format", "json").stdout
     items = json.loads(out)["worksheets"][0]["items"]
     return {item["prs"][0]: item["suggestion"] for item in items}
 

@@ -8,7 +8,12 @@ import pytest
 
 from relnotes.errors import ConfigError
 from relnotes.triage.domains import owner_from_paths, owner_from_tags, table_domains
-from relnotes.triage.metadata_signals import is_doc_path, is_test_path, metadata_signals
+from relnotes.triage.metadata_signals import (
+    is_ci_path,
+    is_doc_path,
+    is_test_path,
+    metadata_signals,
+)
 from relnotes.triage.tables import (
     DOMAINS_FILE,
     LABELS_FILE,
@@ -32,7 +37,8 @@ def test_the_shipped_tables_are_read_once_and_used() -> None:
     assert "releng" in t.infrastructure
     assert owner_from_tags("[DTensor] fix", known={"distributed"}).domain == "distributed"
     assert owner_from_paths(["torch/_inductor/a.py", "torch/_inductor/b.py"]).domain == "inductor"
-    assert is_test_path(".github/workflows/x.yml") and is_test_path("test/test_x.py")
+    assert is_ci_path(".github/workflows/x.yml") and is_test_path("test/test_x.py")
+    assert not is_test_path(".github/workflows/x.yml")
     assert is_doc_path("docs/source/x.rst") and not is_test_path("torch/x.py")
     assert {"rocm", "inductor (aoti)", "nn_frontend"} <= table_domains()
 
@@ -70,7 +76,7 @@ def _error(files: tuple[Path, Path, Path]) -> ConfigError:
     (0, 'dtensor = ["distributed (dtensor)", "distributed"]', 'DTensor = ["distributed"]',
      "not a normalised tag"),
     (0, 'dcp = ["distributed (checkpoint)"]', "dcp = []", "must be a list of names"),
-    (1, '["torch/_dynamo/", "dynamo"],', '["torch/_dynamo/"],', "paths[3] must be"),
+    (1, '["torch/_dynamo/", "dynamo"],', '["torch/_dynamo/"],', "paths[4] must be"),
     (1, "'_test\\.(py|cpp)$',", "'_test\\.(py|cpp$',", "test_files[2] is not a regular"),
     (2, '"perf" = { section = "performance", vote = 2.5, publish = 1.5 }',
      '"perf" = { section = "speed", vote = 2.5, publish = 1.5 }', "section 'speed'"),

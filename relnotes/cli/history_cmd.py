@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -18,7 +17,8 @@ DEFAULT_OUT = "history.json.gz"
 
 @main.group()
 def history() -> None:
-    """Manage the triage history (what maintainers decided in past releases).
+    """Manage the triage history (what maintainers decided in past releases) and what
+    triage learns from it (fate models and decision rules; fitting them needs numpy).
 
     \b
     Example:
@@ -35,11 +35,10 @@ def _parse_pair(text: str) -> tuple[str, str, str, str | None]:
     return release, parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
-def _learning(selection: Sequence[str], n: int, total: int) -> None:
-    """Progress on stderr (a second or more per rule); not with --format json, whose
-    readers take stdout alone."""
-    print(f"history: learning the decision rule from {', '.join(selection)} ({n}/{total})",
-          file=sys.stderr, flush=True)
+def _learning(what: str, n: int, total: int) -> None:
+    """Progress on stderr (seconds per step); not with --format json, whose readers take
+    stdout alone."""
+    print(f"history: {what} ({n}/{total})", file=sys.stderr, flush=True)
 
 
 @command(group=history)
@@ -50,12 +49,14 @@ def _learning(selection: Sequence[str], n: int, total: int) -> None:
               help="Where to write the history; its decision rule goes beside it "
                    "(NAME.policy.json).")
 def build(pairs: tuple[str, ...], out: str, fmt: str) -> None:
-    """Build history data from todo/done pairs, and learn its decision rule.
+    """Build history data from todo/done pairs, fit its fate models and learn its rules.
 
-    The decision rule triage applies is learned from the history (seconds per release
-    selection), so it is learned here, once, and stored beside the history: for all
-    its releases, the releases before each one, and all but each one. Use the file with
-    `relnotes triage --history FILE` or the `history` setting.
+    What triage learns from the history (a fate model per selection of releases, seconds
+    each with numpy; the decision rule, learned on each release assessed by the others)
+    is done here, once, and stored beside the history (NAME.policy.json,
+    NAME.model-RELEASES.json.gz): for all its releases, the releases before each one,
+    all but each one, and each alone. Triage then needs neither numpy nor the time.
+    Use the file with `relnotes triage --history FILE` or the `history` setting.
 
     \b
     Example:
@@ -64,11 +65,11 @@ def build(pairs: tuple[str, ...], out: str, fmt: str) -> None:
         --pair 2.8.0=data/2.8.0/todo:data/2.8.0/done:data/2.8.0/miscategorized.md \\
         --out history.json.gz
     """
-    from relnotes.triage.learned import write_policies  # the model: not for --help
+    from relnotes.triage.learned import write_fitted  # the model: not for --help
 
     records = build_history(_parse_pair(p) for p in pairs)
     path = write_history(records, out)
-    policy, rules = write_policies(path, progress=_learning if fmt != "json" else None)
+    policy, rules = write_fitted(path, progress=_learning if fmt != "json" else None)
     per_release = Counter(r.release for r in records)
     if fmt == "json":
         emit_json({"file": str(path), "records": dict(per_release),
@@ -82,22 +83,22 @@ def build(pairs: tuple[str, ...], out: str, fmt: str) -> None:
 @command(group=history)
 @click.argument("history_file", type=click.Path(dir_okay=False))
 def fit(history_file: str, fmt: str) -> None:
-    """Learn the decision rule of an existing history file again and store it beside it.
+    """Fit the fate models and learn the rules of an existing history file again, and
+    store them beside it.
 
-    Needed after a change to triage's weights or tables (the stored rule was learned
-    with the old ones); `build` does it for a new history.
+    Needed after a change to triage's weights, tables or model (what is stored was
+    learned with the old ones); `build` does it for a new history. Needs numpy.
 
     \b
     Example:
       relnotes history fit history.json.gz
       relnotes history fit relnotes/data/history.json.gz
     """
-    from relnotes.triage.learned import write_policies  # the model: not for --help
+    from relnotes.triage.learned import write_fitted  # the model: not for --help
 
     if not Path(history_file).is_file():
         raise ConfigError("history file not found", file=history_file)
-    policy, rules = write_policies(history_file,
-                                   progress=_learning if fmt != "json" else None)
+    policy, rules = write_fitted(history_file, progress=_learning if fmt != "json" else None)
     if fmt == "json":
         emit_json({"file": history_file, "policy_file": str(policy), "policies": rules})
     else:

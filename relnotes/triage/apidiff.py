@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from relnotes.errors import RelnotesError
 from relnotes.snippets.profiles import Profile, available_versions, load_profile
@@ -30,6 +31,16 @@ _DOTTED = re.compile(r"\btorch(?:\.[A-Za-z_]\w*)+")
 _SNAKE = re.compile(r"(?<![\w.])([A-Za-z]\w*_\w+)(?![\w(])")
 _CAMEL = re.compile(r"(?<![\w.])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_REMOVAL = re.compile(r"\b(remov\w*|delet\w*|drop\w*|kill\w*|deprecat\w*|migrat\w*|get rid of|"
+                      r"retir\w*|moved? (out|away)|no longer)\b", re.IGNORECASE)
+_PLAIN_WORD = re.compile(r"[a-z][a-z0-9]*")
+# Module names too generic to stand for a removed module when written as a plain word.
+_GENERIC = frozenset({"utils", "util", "common", "base", "core", "types", "config", "api",
+                      "registration", "serialization", "patcher", "decomp", "passes", "ops",
+                      "helpers", "internal", "experimental", "error", "errors", "globals",
+                      "functional", "examples", "io", "runtime", "kernel", "template",
+                      "cache", "lib", "schema", "impl", "state", "init", "constants",
+                      "analysis", "watchdog", "options", "modules", "backend", "backends"})
 _CACHE_SIZE = 1 << 16
 
 
@@ -40,16 +51,47 @@ class ApiChange:
     name: str  # dotted path in the older release
     change: str  # "removed" | "signature" | "present"
     detail: str
+    what: str = ""  # "module " / "public name " for removals named in plain words
 
     def describe(self, old: str, new: str) -> str:
         if self.change == "removed":
-            return f"API profiles: {self.name} exists in torch {old} and not in {new}"
+            return f"API profiles: {self.what}{self.name} exists in torch {old} and not in {new}"
         if self.change == "signature":
             return f"API profiles: signature of {self.name} changed from {old} to {new} ({self.detail})"
         return f"API profiles: {self.name} exists in torch {old} and {new}"
 
 
 _UNSEEN = ApiChange("", "", "")  # a name not looked up yet
+
+
+def _public(path: str) -> bool:
+    return not any(part.startswith("_") for part in path.split("."))
+
+
+def _removed_modules(old: Profile, new: Profile) -> dict[str, list[str]]:
+    """Plain name (last part, leading ``_`` dropped) -> public top-most modules of
+    ``old`` that ``new`` lacks."""
+    gone = set(old.modules) - set(new.modules)
+    out: dict[str, list[str]] = defaultdict(list)
+    for module in sorted(gone):
+        if module.rsplit(".", 1)[0] in gone or not _public(module):
+            continue  # a sub-module of a removed package: the package stands for it
+        name = module.rsplit(".", 1)[-1].lstrip("_").lower()
+        if len(name) >= 3 and name not in _GENERIC:
+            out[name].append(module)
+    return out
+
+
+def _public_reexports(profile: Profile) -> dict[str, list[str]]:
+    """Short name -> dotted paths where a public module re-exports it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for module, record in profile.modules.items():
+        if record is None or not _public(module):
+            continue
+        for name, kind in record["names"].items():
+            if kind == "import" and not name.startswith("_"):
+                out[name].append(f"{module}.{name}")
+    return out
 
 
 def _index(profile: Profile) -> dict[str, list[str]]:
@@ -73,6 +115,8 @@ class ApiDiff:
         self._old_index = _index(old)
         self._changes: dict[str, tuple[ApiChange, ...]] = {}  # per title (profiles are fixed)
         self._path_changes: dict[str, ApiChange | None] = {}  # per dotted name
+        self._modules: dict[str, list[str]] | None = None  # made on first use
+        self._reexports: dict[str, list[str]] | None = None
 
     def names_in(self, title: str) -> list[str]:
         """Code-like names of a title: dotted torch paths, snake_case, CamelCase, `code`."""
@@ -99,6 +143,27 @@ class ApiDiff:
                 if change is not None:
                     out.append(change)
         return out
+
+    def removals_in(self, title: str) -> list[ApiChange]:
+        """Public re-exports and public modules the title removes (see the module doc):
+        only when the title says it removes something."""
+        if not _REMOVAL.search(title):
+            return []
+        if self._modules is None or self._reexports is None:
+            self._modules = _removed_modules(self.old, self.new)
+            self._reexports = _public_reexports(self.old)
+        found: list[ApiChange] = []
+        for name in _names_in(title):
+            if name.startswith("torch."):  # looked up as written, not by its last part
+                paths = [name] if self.old.lookup(name).kind == "import" else []
+            else:
+                paths = self._reexports.get(name.rsplit(".", 1)[-1], [])[:4]
+            found += [ApiChange(p, "removed", "", "public name ") for p in paths
+                      if self.new.lookup(p).status == "missing"]
+        words = _PLAIN_WORD.findall(title.lower())
+        for word in sorted(set(words) | {a + "_" + b for a, b in pairwise(words)}):
+            found += [ApiChange(m, "removed", "", "module ") for m in self._modules.get(word, [])]
+        return list({c.name: c for c in found}.values())
 
     def _change_of(self, path: str) -> ApiChange | None:
         """What happened to one dotted name (None: not a public name of the old release)."""

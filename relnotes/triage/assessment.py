@@ -13,6 +13,8 @@ one title into a probability for each place it can end up:
 3. *Which section?* Votes of the pre-sorted section, the rules, metadata labels, the
    domain's usual sections and the title words' lean in past releases.
 
+Then the fate model (:mod:`relnotes.triage.model`), when the history has one, gives its
+own probability for each place; the two are mixed with a weight learned across releases.
 Besides, :mod:`relnotes.triage.stakes` adds up the evidence that the item is BC-breaking
 or a deprecation. How much each signal counts is one named table
 (:mod:`relnotes.triage.weights`). The decision rule (:mod:`relnotes.triage.policy`)
@@ -27,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from relnotes.categories import CATEGORIES, HIGH_STAKES, PUBLISHED, same_domain
+from relnotes.categories import HIGH_STAKES, PUBLISHED, same_domain
 from relnotes.triage.apidiff import ApiDiff
 from relnotes.triage.domains import (
     owner_from_paths,
@@ -37,6 +39,7 @@ from relnotes.triage.domains import (
 )
 from relnotes.triage.history import History, Prior, top_words
 from relnotes.triage.metadata_signals import MetadataSignals
+from relnotes.triage.model import OUTCOMES, FateModel, high_stakes_logodds
 from relnotes.triage.reverts import short_title
 from relnotes.triage.rules import match_rules
 from relnotes.triage.stakes import Stakes, assess_stakes
@@ -44,8 +47,7 @@ from relnotes.triage.weights import WEIGHTS
 
 __all__ = ["OUTCOMES", "Assessment", "Context", "assess", "known_domains_for"]
 
-_ORDER = tuple(c for c in CATEGORIES if c in PUBLISHED)  # published sections, in sheet order
-OUTCOMES: tuple[str, ...] = (*_ORDER, "not user facing", "miscategorized")
+_ORDER = OUTCOMES[:-2]  # published sections, in sheet order
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Assessment:
     reasons: list[str]
     stakes: Stakes
     strong_exit: str | None = None  # evidence strong enough to leave bc breaking/deprecation
+    engine: dict[str, float] | None = None  # the engine's probabilities, before the mix
+    model: dict[str, float] | None = None  # the fate model's (places the item can go)
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Context:
     metadata: Mapping[int, Any] = field(default_factory=dict)
     known: set[str] | None = None  # domains a move may target
     api: ApiDiff | None = None
+    fate: FateModel | None = None  # the history's fate model, if it has one
+    alpha: float = 0.0  # its weight in the mix (learned with the decision rule)
 
 
 def _sigmoid(x: float) -> float:
@@ -153,6 +159,8 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     reasons += meta.reasons
     if meta.publish <= w.metadata_exit_at:
         strong_exit = "PR metadata says not user facing"
+    if meta.owner is not None and not same_domain(meta.owner, domain):
+        strong_exit = f"its PR label names domain {meta.owner}"
 
     # -- revert pairs ------------------------------------------------------------------------------
     if revert_note is not None:
@@ -169,7 +177,7 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
         reasons.append(f"a written {presorted} entry (rationale and code) is already here")
 
     p_publish = _sigmoid(logodds)
-    target, p_move = _ownership(title, domain, meta, ctx, move0, reasons)
+    target, p_move, moved_by_meta = _ownership(title, domain, meta, ctx, move0, reasons)
     if target is None:
         p_move = 0.0
     top = max(votes.values())
@@ -179,7 +187,61 @@ def assess(title: str, domain: str, presorted: str, ctx: Context, *,
     probs["not user facing"] = (1 - p_move) * (1 - p_publish)
     probs["miscategorized"] = p_move
     stakes = assess_stakes(title, domain, history=history, api=ctx.api, meta=meta)
-    return Assessment(probs, target, reasons, stakes, strong_exit)
+    if ctx.fate is None:
+        return Assessment(probs, target, reasons, stakes, strong_exit, probs)
+    model = ctx.fate.probs(title, domain, presorted)
+    stakes.lr = high_stakes_logodds(model)
+    if target is None:  # no domain to send it to: the places it can go
+        rest = 1.0 - model.get("miscategorized", 0.0)
+        model = {k: (0.0 if k == "miscategorized" else v / rest) for k, v in model.items()}
+    model = _with_metadata(model, meta, probs["miscategorized"] if moved_by_meta else 0.0)
+    mixed = _mix(probs, model, ctx.alpha)
+    mixed_best = _top(mixed)
+    if mixed_best != _top(probs) and mixed_best == _top(model):  # the model changed it
+        releases = ctx.fate.releases
+        span = releases[0] if len(releases) == 1 else f"{releases[0]}-{releases[-1]}"
+        reasons.append(f"a model of {span}'s decisions: {mixed_best} "
+                       f"p={model.get(mixed_best, 0.0):.2f} (weight {ctx.alpha:.1f})")
+    return Assessment(mixed, target, reasons, stakes, strong_exit, probs, model)
+
+
+def _with_metadata(p: dict[str, float], meta: MetadataSignals, p_move: float,
+                   ) -> dict[str, float]:
+    """The fate model's probabilities with what the PR metadata says applied the way the
+    engine applies it (the model learned from titles only): section votes, publish
+    log-odds, and a move a label or the changed files decide (``p_move``, the engine's
+    probability of it; 0: none)."""
+    if not (meta.votes or meta.publish or p_move):
+        return p
+    out = dict(p)
+    published = [s for s in _ORDER if s in out]
+    mass = sum(out[s] for s in published)
+    if meta.votes and mass > 0:
+        raw = {s: out[s] * math.exp(meta.votes.get(s, 0.0)) for s in published}
+        total = sum(raw.values())
+        out.update({s: mass * v / total for s, v in raw.items()})
+    if meta.publish:
+        kept = mass + out["not user facing"]
+        odds = (mass / max(out["not user facing"], 1e-9)) * math.exp(meta.publish)
+        new_mass = kept * odds / (1 + odds)
+        out.update({s: out[s] * new_mass / mass for s in published} if mass > 0 else {})
+        out["not user facing"] = kept - new_mass
+    if p_move > out["miscategorized"]:
+        scale = (1 - p_move) / max(1 - out["miscategorized"], 1e-9)
+        out = {k: v * scale for k, v in out.items()}
+        out["miscategorized"] = p_move
+    return out
+
+
+def _mix(engine: dict[str, float], model: dict[str, float], alpha: float) -> dict[str, float]:
+    if not alpha:
+        return engine
+    return {k: (1 - alpha) * v + alpha * model.get(k, 0.0) for k, v in engine.items()}
+
+
+def _top(probs: dict[str, float]) -> str:
+    """The likeliest place but BC-breaking/deprecation (the detector's call)."""
+    return max((s for s in probs if s not in HIGH_STAKES), key=lambda s: probs[s])
 
 
 def _prior_reason(prior: Prior, presorted: str, domain: str) -> str:
@@ -201,21 +263,31 @@ def _items(n: int, domain: str) -> str:
 
 
 def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, move0: float,
-               reasons: list[str]) -> tuple[str | None, float]:
-    """(target domain, probability the item leaves) from tags, paths and past moves."""
+               reasons: list[str]) -> tuple[str | None, float, bool]:
+    """(target domain, probability the item leaves, whether PR metadata decided it) from
+    a label, changed paths, tags and past moves, in that order of strength."""
     w = WEIGHTS
     history, known = ctx.history, ctx.known
+    if meta.owner is not None and not same_domain(meta.owner, domain):
+        # the author's `release notes:` label: whose item it is, stronger than any guess
+        reasons.append(f"label '{meta.owner_label}' -> {meta.owner}")
+        return meta.owner, max(w.move_by_label, move0), True
+    if meta.labelled_here:  # the label names this worksheet: no tag or file says otherwise
+        return None, move0, False
+    if meta.files and not meta.ci_only:  # CI work is dropped where it is, not sent away
+        by_paths = owner_from_paths(meta.files, known=known)
+        if by_paths is not None:
+            if same_domain(by_paths.domain, domain):
+                return None, move0, False  # the files are this worksheet's
+            reasons.append(f"{by_paths.evidence} -> {by_paths.domain}")
+            return by_paths.domain, max(w.move_by_paths, move0), True
     owner = owner_from_tags(title, known=known)
     if owner is None and history is not None:
         by_words = _moved_by_words(title, domain, known, history, reasons)
         if by_words is not None:
-            return by_words
-    if meta.files:
-        by_paths = owner_from_paths(meta.files, known=known)
-        if by_paths is not None:
-            owner = by_paths
+            return (*by_words, False)
     if owner is None or same_domain(owner.domain, domain):
-        return None, move0
+        return None, move0, False
     # Sub-domains of one family (distributed / distributed (dtensor)) trade items both
     # ways; outside a family a tag is strong evidence. Past items with the same kind of
     # tag in the same worksheet say how often maintainers acted on it.
@@ -236,7 +308,7 @@ def _ownership(title: str, domain: str, meta: MetadataSignals, ctx: Context, mov
         reasons.append(f"{owner.evidence} -> {owner.domain}; {told}")
     else:
         reasons.append(f"{owner.evidence} -> {owner.domain}")
-    return owner.domain, max(p, move0)
+    return owner.domain, max(p, move0), False
 
 
 def _moved_by_words(title: str, domain: str, known: set[str] | None, history: History,

@@ -87,23 +87,25 @@ def owner_from_tags(title: str, *, known: Collection[str] | None = None) -> Owne
 
 def owner_from_paths(files: Iterable[str], *, known: Collection[str] | None = None,
                      ) -> Ownership | None:
-    """The domain owning most of the non-test files changed, if one owns a clear majority."""
+    """The domain owning most of the non-test files changed, if one owns a clear majority.
+
+    Each file counts for the domain of the first rule (in table order) it matches among
+    the ``known`` domains: a rule for a domain the release has no worksheet for is
+    skipped, so the next, more general one applies."""
     counts: dict[str, int] = {}
     total = 0
-    rules = tables().paths
+    t = tables()
     for path in files:
-        if path.startswith("test/") or "/test/" in path:
+        if t.test_files.search(path):
             continue
         total += 1
-        for prefix, domain in rules:
-            if path.startswith(prefix):
+        for prefix, domain in t.paths:
+            if path.startswith(prefix) and (known is None or domain in known):
                 counts[domain] = counts.get(domain, 0) + 1
                 break
     if not counts:
         return None
     domain, count = max(counts.items(), key=lambda kv: kv[1])
-    if known is not None and domain not in known:
-        return None
     if count * 3 < total * 2:  # less than two thirds of the files: shared work
         return None
     return Ownership(domain, f"{count} of {total} changed files under {domain} paths")

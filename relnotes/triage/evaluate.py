@@ -16,30 +16,33 @@ dropped"):
   agrees with maintainers at >= 95% (the baseline has no confidence: one block);
 - reliability: per confidence bucket, how many items and how often maintainers agreed.
 
-History must not contain the evaluated release; pass ``exclude_history``.
+By default the history holds only the releases older than the evaluated one (what a
+maintainer of that release had); ``include_history``/``exclude_history`` choose the
+releases instead (leave-one-release-out backtests, :mod:`relnotes.triage.backtest`).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from relnotes.categories import HIGH_STAKES, PUBLISHED
+from relnotes.release import release_of
 from relnotes.triage.assessment import known_domains_for
 from relnotes.triage.history import DEFAULT_RECENCY, History, load_history
 from relnotes.triage.learned import policy_for
 from relnotes.triage.outcomes import Outcome, read_outcomes
 from relnotes.triage.planning import Suggestion
-from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.triage.run import triage_worksheet
+from relnotes.versions import parse_version
 
-__all__ = ["BUCKETS", "EvalReport", "EvalRow", "Scores", "evaluate", "render_eval_markdown",
-           "render_eval_text", "score"]
+__all__ = ["BUCKETS", "TARGETS", "EvalReport", "EvalRow", "Scores", "Target", "evaluate",
+           "figures", "render_eval_markdown", "render_eval_text", "score"]
 
 HIGH = 0.9
 # Confidence buckets of the reliability table: [low, high).
@@ -80,6 +83,7 @@ class EvalReport:
     todo: str
     done: str
     history_releases: list[str]
+    history_rule: str  # how the history's releases were chosen
     policy: str
     unscored_files: list[str]
     triage: Scores
@@ -181,11 +185,21 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
              ) -> EvalReport:
     """Run triage on every todo worksheet with a done counterpart and score both ways.
 
-    ``release`` (else the todo folder's name) picks the API profiles compared.
+    ``release`` (else the todo folder's parent name) picks the API profiles compared and,
+    unless ``include_history``/``exclude_history`` choose, the history's releases: those
+    older than it. A ``history`` object given is used as it is.
     """
-    if history is None:
+    version = parse_version(release) if release else release_of(todo)
+    chosen = bool(include_history or exclude_history)
+    if history is not None:
+        rule = "as given"
+    elif chosen or version is None:
+        rule = "as chosen" if chosen else "all (the evaluated release is not known)"
         history = load_history(history_path, exclude=exclude_history,
                                include=include_history, recency=recency)
+    else:
+        rule = f"the releases older than {version}"
+        history = load_history(history_path, recency=recency, before=version)
     outcomes, unscored = read_outcomes(todo=todo, done=done, miscategorized=miscategorized)
     start = time.perf_counter()
     worksheets = list({id(o.worksheet): o.worksheet for o in outcomes}.values())
@@ -194,7 +208,7 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
     suggestion_of: dict[int, Suggestion] = {}
     for ws in worksheets:
         for s in triage_worksheet(ws, history=history, revert_pairs=pairs,
-                                  known_domains=known, release=release):
+                                  known_domains=known, release=release, older_only=False):
             suggestion_of[id(s.item)] = s
     seconds = time.perf_counter() - start
     tri: list[EvalRow] = []
@@ -207,16 +221,63 @@ def evaluate(*, todo: str | Path, done: str | Path, miscategorized: str | Path |
         base_pred = _baseline(o)
         base.append(EvalRow(base_pred, None, 1.0, o.fate.section, o.fate.domain, placement,
                             base_pred in HIGH_STAKES))
-    return EvalReport(todo=str(todo), done=str(done), history_releases=history.releases,
-                      policy=_describe(policy_for(history)), unscored_files=unscored,
-                      triage=score(tri), baseline=score(base), seconds=round(seconds, 3))
+    return EvalReport(todo=str(todo), done=str(done), history_releases=list(history.releases),
+                      history_rule=rule, policy=policy_for(history).describe(),
+                      unscored_files=unscored, triage=score(tri), baseline=score(base),
+                      seconds=round(seconds, 3))
 
 
-def _describe(policy: Policy) -> str:
-    return (f"margin {policy.margin:.2f}, flag at {policy.flag_at:.1f}, suggest at "
-            f"{policy.suggest_at:.1f}, BC/deprecation score = evidence + "
-            f"{policy.stakes_words:.1f} x history words + {policy.stakes_domain:.1f} x domain "
-            f"share (learned from {policy.learned_from})")
+def figures(report: EvalReport) -> dict[str, float]:
+    """The headline figures of one evaluation (issue 18's acceptance figures)."""
+    t, b = report.triage, report.baseline
+    hs = t.high_stakes
+
+    def recall(section: str) -> tuple[float, float]:
+        m = t.per_section.get(section, {})
+        return m.get("recall", 0.0), m.get("support", 0.0)
+
+    devs, devs_n = recall("devs")
+    misc, misc_n = recall("miscategorized")
+    return {"accuracy": t.fate_accuracy, "presort": b.fate_accuracy,
+            "gain": round(100 * (t.fate_accuracy - b.fate_accuracy), 2),
+            "bc_found": hs["found"], "bc_n": hs["published"], "bc_recall": hs["recall"],
+            "flagged": hs["flagged_share"], "kept_moved": hs["presorted_kept_proposed_to_move"],
+            "kept": hs["presorted_kept"], "pub_p": t.publish_precision,
+            "pub_r": t.publish_recall, "cov95": t.decided_at_95,
+            "devs_r": devs, "devs_n": devs_n, "misc_r": misc, "misc_n": misc_n}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One acceptance target of issue 18, against the directions it applies to."""
+
+    name: str
+    values: tuple[str, ...]  # per direction, as shown
+    met: bool
+    missed_in: tuple[str, ...]
+
+
+TARGETS: tuple[tuple[str, Callable[[dict[str, float]], str],
+                      Callable[[dict[str, float]], bool]], ...] = (
+    ("fate accuracy >= pre-sort + 4 points", lambda f: f"{f['gain']:+.1f}",
+     lambda f: f["gain"] >= 4.0),
+    ("BC+deprecation recall >= 0.80", lambda f: f"{f['bc_recall']:.2f}",
+     lambda f: f["bc_recall"] >= 0.80),
+    ("... with <= 3% of items flagged", lambda f: f"{f['flagged']:.1%}",
+     lambda f: f["flagged"] <= 0.03),
+    ("no kept pre-sorted BC/deprecation item proposed to move",
+     lambda f: f"{f['kept_moved']:.0f}/{f['kept']:.0f}", lambda f: f["kept_moved"] == 0),
+    ("publish recall >= 0.60", lambda f: f"{f['pub_r']:.2f}", lambda f: f["pub_r"] >= 0.60),
+    ("... at publish precision >= 0.65", lambda f: f"{f['pub_p']:.2f}",
+     lambda f: f["pub_p"] >= 0.65),
+    ("coverage at 95% agreement >= 0.35", lambda f: f"{f['cov95']:.2f}",
+     lambda f: f["cov95"] >= 0.35),
+    ("devs recall >= 0.20", lambda f: f"{f['devs_r']:.2f}", lambda f: f["devs_r"] >= 0.20),
+    ("other-domain recall >= 0.25", lambda f: f"{f['misc_r']:.2f}",
+     lambda f: f["misc_r"] >= 0.25),
+    ("fate accuracy not below the pre-sort", lambda f: f"{f['gain']:+.1f}",
+     lambda f: f["gain"] >= 0.0),
+)
 
 
 def _rows(report: EvalReport) -> list[tuple[str, str, str]]:
@@ -255,7 +316,8 @@ def _sec(s: Scores, section: str, key: str) -> str:
 def render_eval_text(report: EvalReport) -> str:
     """The headline figures (triage against baseline), per section, and reliability."""
     lines = [f"todo: {report.todo}", f"done: {report.done}",
-             f"history: {', '.join(report.history_releases) or 'none'}",
+             (f"history: {', '.join(report.history_releases) or 'none'} "
+              f"({report.history_rule})"),
              f"decision rule: {report.policy}"]
     if report.unscored_files:
         lines.append(f"not scored (no done counterpart): {', '.join(report.unscored_files)}")
@@ -271,6 +333,11 @@ def render_eval_text(report: EvalReport) -> str:
     for b in report.triage.reliability:
         lines.append(f"{b['low']:.2f}-{b['high']:.2f}    {int(b['items']):6d} "
                      f"{b['mean_confidence']:9.3f} {b['agreement']:9.3f}")
+    lines.append("")
+    lines.append("issue 18's acceptance figures (targets for releases not seen):")
+    f = figures(report)
+    for name, show, ok in TARGETS:
+        lines.append(f"  {name:58} {show(f):>8}  {'met' if ok(f) else 'missed'}")
     lines.append(f"triage time: {report.seconds:.2f} s")
     return "\n".join(lines)
 
@@ -278,7 +345,8 @@ def render_eval_text(report: EvalReport) -> str:
 def render_eval_markdown(title: str, report: EvalReport) -> str:
     """The same figures as markdown tables (bench/results/eval.md, README)."""
     t = report.triage
-    about = (f"History: {', '.join(report.history_releases) or 'none'}; decision rule: "
+    about = (f"History: {', '.join(report.history_releases) or 'none'} "
+             f"({report.history_rule}); decision rule: "
              f"{report.policy}. Scored {t.items} items; not scored (no done counterpart): "
              f"{', '.join(report.unscored_files) or 'none'}.")
     lines = [f"## {title}", "", about, "",

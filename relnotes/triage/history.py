@@ -42,7 +42,7 @@ from relnotes.triage.domains import owner_from_tags
 from relnotes.triage.outcomes import read_outcomes
 from relnotes.triage.similar import TitleIndex
 from relnotes.triage.textscan import without_refs
-from relnotes.versions import parse_version
+from relnotes.versions import Version, parse_version
 
 __all__ = [
     "DEFAULT_RECENCY",
@@ -54,6 +54,7 @@ __all__ = [
     "build_history",
     "default_history_path",
     "load_history",
+    "release_key",
     "title_words",
     "top_words",
     "write_history",
@@ -192,12 +193,15 @@ def _moved_to(target: str) -> Polarity:
     return polarity
 
 
+def release_key(release: str) -> tuple[int, int, int]:
+    """Sort key of a release name (``2.10.0`` after ``2.9.0``)."""
+    v = parse_version(release)
+    return (v.major, v.minor, v.patch or 0) if v else (0, 0, 0)
+
+
 def release_weights(releases: Iterable[str], recency: float) -> dict[str, float]:
     """Newest release 1.0, each older one ``recency`` times the next newer one."""
-    def key(rel: str) -> tuple[int, int, int]:
-        v = parse_version(rel)
-        return (v.major, v.minor, v.patch or 0) if v else (0, 0, 0)
-    ordered = sorted(set(releases), key=key, reverse=True)
+    ordered = sorted(set(releases), key=release_key, reverse=True)
     return {rel: recency ** i for i, rel in enumerate(ordered)}
 
 
@@ -223,7 +227,7 @@ class History:
         self.records = list(records)
         self.recency = recency
         self.origin = origin
-        self.releases = sorted({r.release for r in self.records})
+        self.releases = sorted({r.release for r in self.records}, key=release_key)
         self.weights = release_weights(self.releases, recency)
         w = [self.weights[r.release] for r in self.records]
         words = [title_words(r.title) for r in self.records]
@@ -269,6 +273,7 @@ class History:
         self._tables: dict[str | None, dict[str, tuple[tuple[str, float], ...]]] = {}
         self._last: tuple[tuple[str, str], dict[str, tuple[float, Scored]]] | None = None
         self._priors: dict[tuple[str, str], Prior | None] = {}
+        self._older: dict[tuple[str, ...], History] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -294,6 +299,20 @@ class History:
     def subset(self, keep: Callable[[HistoryRecord], bool]) -> History:
         """A history of the records ``keep`` accepts (same recency)."""
         return History([r for r in self.records if keep(r)], recency=self.recency)
+
+    def older_than(self, release: Version) -> History:
+        """The releases of this history older than ``release`` (this history itself when
+        it holds no other); whole releases of the same file, so their stored rule is
+        found (:mod:`relnotes.triage.learned`)."""
+        keep = [r for r in self.releases if release_key(r) < _version_key(release)]
+        if keep == self.releases:
+            return self
+        cached = self._older.get(tuple(keep))
+        if cached is None:
+            cached = self._older[tuple(keep)] = History(
+                [r for r in self.records if r.release in keep], recency=self.recency,
+                origin=self.origin)
+        return cached
 
     def prior(self, domain: str, presorted: str) -> Prior | None:
         """Publish/move rates for (domain, pre-sorted section), shrunk towards the section's."""
@@ -538,11 +557,17 @@ def default_history_path() -> Path:
     return Path(str(resources.files("relnotes") / "data" / "history.json.gz"))
 
 
+def _version_key(v: Version) -> tuple[int, int, int]:
+    return (v.major, v.minor, v.patch or 0)
+
+
 def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (),
                  include: Collection[str] = (), recency: float = DEFAULT_RECENCY,
-                 ) -> History:
+                 before: Version | None = None) -> History:
     """Load history: only the ``include``d releases when given, never the ``exclude``d
-    ones (e.g. the one being evaluated); older releases weigh ``recency`` times less."""
+    ones (e.g. the one being evaluated), only releases older than ``before`` when given
+    (a worksheet's own release: never its answers, nor later ones); older releases weigh
+    ``recency`` times less."""
     p = Path(path) if path else default_history_path()
     if not p.is_file():
         if path:
@@ -563,6 +588,7 @@ def load_history(path: str | Path | None = None, *, exclude: Collection[str] = (
     records = [HistoryRecord(release, *row)
                for release, rows in doc["releases"].items()
                if release not in exclude and (not include or release in include)
+               and (before is None or release_key(release) < _version_key(before))
                for row in rows]
     return History(records, recency=recency,
                    origin=HistoryOrigin(p, hashlib.sha256(raw).hexdigest()))

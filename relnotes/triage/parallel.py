@@ -5,8 +5,10 @@ rule, API profiles, metadata) and the revert pairs; so items can be triaged anyw
 the suggestions are the same as in one process. The work is done by forked processes,
 which inherit the worksheets and the history without copying or pickling them:
 
-1. one worker learns the decision rule from the history while the others (and then it)
-   compute what revert pairing compares for slices of the items (the title keys);
+1. the parent gets the fate model and decision rule of each history the worksheets are
+   triaged with (stored: milliseconds) before the workers start, so they share them;
+   the workers compute what revert pairing compares for slices of the items (the
+   title keys);
 2. the parent pairs the reverts and sends each slice of items, with the decision rule and
    the pairs of its items, to a worker, which sends back each item's suggestion without
    the item; the parent puts them back together in file order and keeps the progress
@@ -24,9 +26,8 @@ import logging
 import os
 from typing import Any
 
-from relnotes.triage.learned import policy_for, remember_policy
+from relnotes.triage.learned import fitted_for
 from relnotes.triage.planning import Advance, Run, Suggestion, suggest_items
-from relnotes.triage.policy import Policy
 from relnotes.triage.reverts import RevertPairs, TitleKeys, find_revert_pairs, title_keys
 
 __all__ = ["PARALLEL_FROM", "default_jobs", "triage_in_parallel"]
@@ -68,6 +69,10 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, advance: Advance | 
         return None
     slices = [(i, start, min(start + _SLICE, len(its)))
               for i, its in enumerate(items) for start in range(0, len(its), _SLICE)]
+    # each worksheet's history (its releases older than the worksheet's) and what was
+    # learned from it, made before the fork so every worker shares them
+    for i in range(len(items)):
+        fitted_for(run.history_of(i))
     context = multiprocessing.get_context("fork")
     # Objects that exist now are only read by the workers: out of the collector's sight,
     # its passes do not write to (and so copy) every page the workers share.
@@ -83,16 +88,12 @@ def triage_in_parallel(run: Run, *, jobs: int | None = None, advance: Advance | 
         return None
     try:
         with pool:
-            learning = pool.apply_async(_learn_policy) if run.history is not None else None
             keys = [k for part in pool.map(_title_keys, slices, chunksize=1) for k in part]
-            policy = learning.get() if learning is not None else None
-            if policy is not None and run.history is not None:
-                remember_policy(run.history, policy)
             flat = [item for its in items for item in its]
             pairs = find_revert_pairs(flat, run.metadata, keys=keys)
-            tasks = [(part, policy, {id(item): pairs.partner[id(item)]
-                                     for item in items[part[0]][part[1]:part[2]]
-                                     if id(item) in pairs.partner})
+            tasks = [(part, {id(item): pairs.partner[id(item)]
+                             for item in items[part[0]][part[1]:part[2]]
+                             if id(item) in pairs.partner})
                      for part in slices]
             pending = pool.map_async(_suggest, tasks, chunksize=1)
             shown = 0
@@ -118,11 +119,6 @@ def _run() -> tuple[Run, Any]:
     return _SHARED
 
 
-def _learn_policy() -> Policy:
-    """In a worker: the decision rule learned from the run's history."""
-    return policy_for(_run()[0].history)
-
-
 def _title_keys(part: ItemSlice) -> list[TitleKeys]:
     """In a worker: what revert pairing compares, for one slice of one worksheet."""
     run, _ = _run()
@@ -130,12 +126,10 @@ def _title_keys(part: ItemSlice) -> list[TitleKeys]:
     return title_keys(run.items(i)[start:stop])
 
 
-def _suggest(task: tuple[ItemSlice, Policy | None, dict[int, str]]) -> list[Compact]:
+def _suggest(task: tuple[ItemSlice, dict[int, str]]) -> list[Compact]:
     """In a worker: the suggestions of one slice of one worksheet's items."""
     run, counter = _run()
-    (i, start, stop), policy, partner = task
-    if policy is not None and run.history is not None:
-        remember_policy(run.history, policy)
+    (i, start, stop), partner = task
     plan = run.plan(i)
     done = suggest_items(plan, RevertPairs(partner), plan.items[start:stop])
     with counter.get_lock():

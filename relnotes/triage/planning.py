@@ -23,7 +23,7 @@ from relnotes.triage.apidiff import api_diff_for
 from relnotes.triage.assessment import Assessment, Context, assess, known_domains_for
 from relnotes.triage.domains import normalise_domain
 from relnotes.triage.history import History
-from relnotes.triage.learned import policy_for
+from relnotes.triage.learned import fitted_for
 from relnotes.triage.metadata_signals import metadata_signals
 from relnotes.triage.policy import Choice, Policy, decide
 from relnotes.triage.reverts import RevertPairs
@@ -34,7 +34,8 @@ from relnotes.triage.weights import WEIGHTS
 from relnotes.versions import Version
 from relnotes.worksheet import Item, Worksheet
 
-__all__ = ["Advance", "Plan", "Run", "Suggestion", "plan_worksheet", "suggest_items"]
+__all__ = ["Advance", "Plan", "Run", "Suggestion", "history_for", "plan_worksheet",
+           "suggest_items"]
 
 Advance = Callable[[int], None]
 """``advance(n)``: ``n`` more items are done (the run's progress counter)."""
@@ -106,19 +107,35 @@ def _release(ws: Worksheet, config: Config | None, release: str | Version | None
     return release_of(Path(ws.path), release or (config.release if config else ""))
 
 
+def history_for(ws: Worksheet, history: History | None, *, config: Config | None = None,
+                release: str | Version | None = None, older_only: bool = True,
+                ) -> History | None:
+    """The history triage uses for ``ws``: with ``older_only``, only the releases older
+    than the worksheet's own (``release``, else the ``release`` setting, else its folder
+    name), so no reason cites the answer being predicted; all of it when the worksheet's
+    release is not known."""
+    version = _release(ws, config, release)
+    if history is None or version is None or not older_only:
+        return history
+    return history.older_than(version)
+
+
 def plan_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None,
                    history: History | None = None, config: Config | None = None,
                    known_domains: Collection[str] | None = None,
-                   release: str | Version | None = None) -> Plan:
+                   release: str | Version | None = None, older_only: bool = True) -> Plan:
     """What triaging ``ws`` needs besides its items (see
     :func:`relnotes.triage.run.triage_worksheet`)."""
+    history = history_for(ws, history, config=config, release=release, older_only=older_only)
     known = set(known_domains) if known_domains is not None else known_domains_for(history)
+    fitted = fitted_for(history)
     ctx = Context(history=history, metadata=metadata or {}, known=known,
-                  api=api_diff_for(_release(ws, config, release)))
+                  api=api_diff_for(_release(ws, config, release)), fate=fitted.model,
+                  alpha=fitted.policy.alpha)
     written = {e.line for e in extract_entries(ws)
                if e.rationale.strip() and (e.parts or e.no_code_reason)}
     return Plan(ws, ws.items(), ctx, normalise_domain(ws.domain, known or ()), written,
-                policy_for(history))
+                fitted.policy)
 
 
 def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = None, *,
@@ -128,7 +145,7 @@ def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = Non
     out = []
     for item in plan.items if items is None else items:
         meta = metadata_signals([ctx.metadata[p] for p in item_prs(item, ctx.metadata)
-                                 if p in ctx.metadata])
+                                 if p in ctx.metadata], domain=domain, known=ctx.known)
         title = without_refs(item.title)
         a = assess(title, domain, item.placement, ctx, meta=meta,
                    revert_note=pairs.partner.get(id(item)), has_entry=item.line in plan.written)
@@ -142,9 +159,11 @@ def suggest_items(plan: Plan, pairs: RevertPairs, items: list[Item] | None = Non
 def _suggestion(item: Item, a: Assessment, choice: Choice, domain: str) -> Suggestion:
     reasons = a.reasons + choice.reasons
     conf = choice.confidence
-    if choice.section == "miscategorized":
-        # Sending an item to another team is never applied unreviewed: cap the confidence
-        # below the default --min-confidence.
+    if choice.section == "miscategorized" or (choice.flagged is not None
+                                              and choice.section not in HIGH_STAKES):
+        # Sending an item to another team, or placing an item flagged as BC-breaking or
+        # a deprecation elsewhere, is never applied unreviewed: cap the confidence below
+        # the default --min-confidence.
         conf = min(conf, WEIGHTS.move_confidence_cap)
     return Suggestion(item, choice.section, choice.domain, conf, reasons,
                       clean_title(item.title, domain=domain), list(choice.consider),
@@ -161,6 +180,7 @@ class Run:
     config: Config | None = None
     release: str | Version | None = None
     known_domains: Collection[str] | None = None
+    older_only: bool = True
     _plans: dict[int, Plan] = field(default_factory=dict, repr=False)
     _items: dict[int, list[Item]] = field(default_factory=dict, repr=False)
 
@@ -175,5 +195,11 @@ class Run:
         if i not in self._plans:
             self._plans[i] = plan_worksheet(
                 self.worksheets[i], metadata=self.metadata, history=self.history,
-                config=self.config, release=self.release, known_domains=self.known_domains)
+                config=self.config, release=self.release, known_domains=self.known_domains,
+                older_only=self.older_only)
         return self._plans[i]
+
+    def history_of(self, i: int) -> History | None:
+        """The history worksheet ``i`` is triaged with (see :func:`history_for`)."""
+        return history_for(self.worksheets[i], self.history, config=self.config,
+                           release=self.release, older_only=self.older_only)

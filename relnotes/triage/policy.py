@@ -4,15 +4,18 @@ A pre-sorted item moves only when the probability of its best alternative beats 
 pre-sorted section's by a *margin*; otherwise it stays and the alternative is listed as
 "consider". Pre-sorted BC-breaking and deprecation items (their authors labelled them on
 purpose) leave only on strong evidence (a revert pair, PR metadata that says not user
-facing). Untopiced items have no stay: they get the best section. The high-stakes
-detector's score flags an item for BC-breaking/deprecation from ``flag_at`` on (listed
-as "consider") and suggests the section from ``suggest_at`` on.
+facing). Untopiced items have no stay: they are published from a learned probability on,
+else they get the likeliest place. The high-stakes detector's score flags an item for
+BC-breaking/deprecation from ``flag_at`` on (listed as "consider") and suggests the
+section from ``suggest_at`` on.
 
-Every number of a :class:`Policy` is learned from history by :func:`fit_policy`, on
-items the model did not see (cross-validation, ``learned.fit_from_history``): the margin
-that maximises agreement with maintainers, the detector thresholds under a budget of
-flagged items, and a calibration of confidence (isotonic, per kind of decision), so
-that "0.9" means "maintainers agreed 9 times in 10 on releases the model had not seen".
+Every number of a :class:`Policy` is learned by :mod:`relnotes.triage.fitting` on
+history items assessed by a model that did not see their release, and each is kept only
+if it does at least as well as staying in every such release; with one release of
+history no margin or threshold is learned (pre-sorted items stay, Untopiced items get
+their likeliest place): the habits of one release are not a rule. Confidence is
+calibrated on the same items (isotonic, per kind of decision, interpolated), so that
+"0.9" means "maintainers agreed 9 times in 10 on releases the model had not seen".
 """
 
 from __future__ import annotations
@@ -26,23 +29,26 @@ from relnotes.categories import HIGH_STAKES
 from relnotes.triage.stakes import HISTORY_SCALE, history_term
 
 __all__ = [
-    "FLAG_BUDGET",
+    "NEVER",
+    "PUBLISHED_OUTCOMES",
     "Calibration",
     "Choice",
     "Policy",
-    "Row",
     "decide",
-    "fit_policy",
+    "describe_number",
 ]
 
 # Published sections a section vote may pick (BC/deprecation are the detector's call).
 PUBLISHED_OUTCOMES = frozenset({"new features", "improvements", "bug fixes", "performance",
                                 "docs", "devs", "security"})
-# Share of all items the detector may flag (the issue allows 3%; keep a safety margin).
-FLAG_BUDGET = 0.025
 # An alternative is worth a "consider" line from this probability on.
 CONSIDER_AT = 0.2
-_MARGINS = tuple(round(0.05 * i, 2) for i in range(17))
+# A margin or threshold no probability reaches: "never move" / "the likeliest place".
+NEVER = 1.01
+
+
+def describe_number(value: float) -> str:
+    return "never" if value >= NEVER else f"{value:.2f}"
 
 
 class AssessmentLike(Protocol):
@@ -63,11 +69,14 @@ class StakesLike(Protocol):
     words: float
     domain_rate: float
     words_note: str
+    lr: float
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """An increasing map from a raw probability to observed agreement (isotonic)."""
+    """An increasing map from a raw probability to observed agreement: isotonic blocks
+    (mean raw probability, agreement), interpolated between them so that items inside a
+    block keep their order (a block of a hundred tied confidences is decided as one)."""
 
     xs: tuple[float, ...] = ()
     ys: tuple[float, ...] = ()
@@ -75,8 +84,13 @@ class Calibration:
     def __call__(self, raw: float) -> float:
         if not self.xs:
             return raw
-        i = bisect.bisect_right(self.xs, raw) - 1
-        return self.ys[max(0, i)]
+        i = bisect.bisect_right(self.xs, raw)
+        if i == 0:
+            return self.ys[0]
+        if i == len(self.xs):
+            return self.ys[-1]
+        x0, x1, y0, y1 = self.xs[i - 1], self.xs[i], self.ys[i - 1], self.ys[i]
+        return y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1
 
     @staticmethod
     def fit(pairs: Iterable[tuple[float, bool]], *, prior: float = 1.0) -> Calibration:
@@ -85,26 +99,28 @@ class Calibration:
         data = sorted(pairs)
         if len(data) < 20:
             return Calibration()
-        blocks: list[list[float]] = []  # [sum agreed, count, first raw]
+        blocks: list[list[float]] = []  # [sum agreed, count, sum raw]
         for raw, ok in data:
             blocks.append([float(ok), 1.0, raw])
             while len(blocks) > 1 and (blocks[-2][0] / blocks[-2][1]
                                        >= blocks[-1][0] / blocks[-1][1]):
-                s, n, _ = blocks.pop()
+                s, n, r = blocks.pop()
                 blocks[-1][0] += s
                 blocks[-1][1] += n
-        xs = tuple(b[2] for b in blocks)
+                blocks[-1][2] += r
+        xs = tuple(b[2] / b[1] for b in blocks)
         ys = tuple((b[0] + prior / 2) / (b[1] + prior) for b in blocks)
         ys = tuple(max(ys[:i + 1]) for i in range(len(ys)))  # keep it increasing
-        return Calibration((0.0, *xs[1:]), ys)
+        return Calibration(xs, ys)
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The learned numbers of the decision rule (defaults: no history)."""
+    """The learned numbers of the decision rule (defaults: nothing learned, no history:
+    pre-sorted items stay, Untopiced items get their likeliest place)."""
 
-    margin: float = 0.2
-    publish_at: float = 0.5  # Untopiced items are published from this probability on
+    margin: float = NEVER  # a pre-sorted item moves when an alternative beats it by this
+    publish_at: float = NEVER  # Untopiced items are published from this probability on
     flag_at: float = 2.5
     suggest_at: float = 4.0
     calibration: Mapping[str, Calibration] = field(default_factory=dict)
@@ -114,6 +130,12 @@ class Policy:
     # score (defaults: the words as stakes.assess_stakes counts them, no domain share)
     stakes_words: float = HISTORY_SCALE
     stakes_domain: float = 0.0
+    # the fate model (relnotes.triage.model): its weight in the mixed probabilities, and
+    # the weight of its log-odds of BC-breaking/deprecation in the detector's score (not
+    # centred: centring it on the history's median raised 2.9.0's flagged share from
+    # 2.4% to 3.4% at the same recall, measured)
+    alpha: float = 0.0
+    stakes_lr: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The policy as JSON data (floats round-trip exactly: the same suggestions)."""
@@ -147,7 +169,18 @@ class Policy:
         """The detector's score: its evidence, the history's words and the domain's
         usual share of BC-breaking/deprecation items, with the learned weights."""
         return (stakes.evidence + history_term(stakes.words, self.stakes_words)
-                + self.stakes_domain * stakes.domain_rate)
+                + self.stakes_domain * stakes.domain_rate
+                + self.stakes_lr * stakes.lr)
+
+    def describe(self) -> str:
+        """The rule in one line (``relnotes eval``, the README)."""
+        publish = ("the likeliest place" if self.publish_at >= NEVER
+                   else f"published from p={self.publish_at:.2f}")
+        return (f"margin {describe_number(self.margin)}, Untopiced {publish}, fate model "
+                f"weight {self.alpha:.2f}, flag at {self.flag_at:.1f}, suggest at "
+                f"{self.suggest_at:.1f}, BC/deprecation score = evidence + "
+                f"{self.stakes_words:.1f} x history words + {self.stakes_domain:.1f} x domain "
+                f"share + {self.stakes_lr:.2f} x fate model (learned from {self.learned_from})")
 
 
 @dataclass
@@ -195,15 +228,21 @@ def decide(a: AssessmentLike, presorted: str, policy: Policy) -> Choice:
         if published >= policy.publish_at and best not in PUBLISHED_OUTCOMES:
             best = _best({s: p for s, p in probs.items() if s in PUBLISHED_OUTCOMES})
         section, kind = best, "untopiced"
+        rule = ("no publish threshold learned: the likeliest place"
+                if policy.publish_at >= NEVER else f"publish from {policy.publish_at:.2f}")
         reasons.append(f"not sorted yet: best is {best} (p={probs[best]:.2f}; published "
-                       f"p={published:.2f}, publish from {policy.publish_at:.2f})")
+                       f"p={published:.2f}, {rule})")
     elif best != presorted and probs[best] - probs[presorted] >= policy.margin:
         section, kind = best, "move"
         reasons.append(f"{best} p={probs[best]:.2f} beats {presorted} p={probs[presorted]:.2f} "
                        f"by the learned margin {policy.margin:.2f}")
     else:
         section, kind = presorted, "stay"
-        if best != presorted:
+        if best != presorted and policy.margin >= NEVER:
+            reasons.append(f"stays: {best} p={probs[best]:.2f} against {presorted} "
+                           f"p={probs[presorted]:.2f}, but no margin is learned "
+                           f"({policy.learned_from}): pre-sorted items stay")
+        elif best != presorted:
             reasons.append(f"stays: {best} p={probs[best]:.2f} does not beat {presorted} "
                            f"p={probs[presorted]:.2f} by the learned margin {policy.margin:.2f}")
     domain = a.target if section == "miscategorized" else None
@@ -233,154 +272,9 @@ def _stakes_reasons(stakes: StakesLike, policy: Policy) -> list[str]:
     if abs(domain) >= 0.3:
         reasons.append(f"past releases filed {'more' if domain > 0 else 'fewer'} of this "
                        f"domain's items as BC-breaking/deprecation than average ({domain:+.1f})")
+    model = policy.stakes_lr * stakes.lr
+    if abs(model) >= 0.3:
+        reasons.append(f"the fate model's odds of BC-breaking/deprecation ({model:+.1f})")
     return reasons
 
-
-@dataclass(frozen=True)
-class Row:
-    """One history item assessed by a model that did not see it."""
-
-    presorted: str
-    fate: str
-    probs: Mapping[str, float]
-    stakes: float  # the detector's score with the default weights
-    strong_exit: bool = False
-    stakes_parts: tuple[float, float, float] = (0.0, 0.0, 0.0)  # evidence, words, domain
-
-
-def fit_policy(rows: Sequence[Row], *, source: str) -> Policy:
-    """The margin, detector thresholds and calibration that fit ``rows`` best."""
-    if len(rows) < 50:
-        return Policy(learned_from=f"defaults ({source}: too few items)")
-    movable = [r for r in rows if r.presorted in r.probs and r.presorted not in HIGH_STAKES]
-    margin = _fit_margin(movable)
-    publish_at = _fit_publish_at([r for r in rows if r.presorted not in r.probs])
-    flag_at, suggest_at, precision, words, domain = _fit_stakes(rows, margin)
-    base = Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
-                  suggest_at=suggest_at, stakes_precision=precision, stakes_words=words,
-                  stakes_domain=domain)
-    # Calibrate with the decisions this policy makes on the same unseen items.
-    samples: dict[str, list[tuple[float, bool]]] = {}
-    for r in rows:
-        choice = decide(_RowAssessment(r), r.presorted, base)
-        raw = r.probs.get(choice.section, 0.0)
-        if choice.kind == "kept":
-            raw = max(raw, 0.5)
-        samples.setdefault(choice.kind, []).append((raw, choice.section == r.fate))
-    calibration = {kind: Calibration.fit(pairs) for kind, pairs in samples.items()}
-    return Policy(margin=margin, publish_at=publish_at, flag_at=flag_at,
-                  suggest_at=suggest_at, calibration=calibration,
-                  stakes_precision=precision, learned_from=source, stakes_words=words,
-                  stakes_domain=domain)
-
-
-def _fit_margin(rows: Sequence[Row]) -> float:
-    """The margin with most agreement; ties go to the larger margin (stay when unsure)."""
-    # per row: (how much the best alternative beats the stay, move right?, stay right?)
-    gaps = []
-    for r in rows:
-        top = _best(r.probs, HIGH_STAKES)
-        if top != r.presorted:
-            gaps.append((r.probs[top] - r.probs[r.presorted], top == r.fate,
-                         r.presorted == r.fate))
-        else:
-            gaps.append((-1.0, False, r.presorted == r.fate))
-    best_margin, best_ok = _MARGINS[-1], -1
-    for m in reversed(_MARGINS):
-        ok = sum((move_ok if gap >= m else stay_ok) for gap, move_ok, stay_ok in gaps)
-        if ok > best_ok:
-            best_margin, best_ok = m, ok
-    return best_margin
-
-
-def _fit_publish_at(rows: Sequence[Row]) -> float:
-    """For unsorted items: the published-probability threshold with most agreement."""
-    best_t, best_ok = 0.5, -1
-    for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        policy = Policy(publish_at=t, flag_at=99.0, suggest_at=99.0)
-        ok = sum(decide(_RowAssessment(r), r.presorted, policy).section == r.fate for r in rows)
-        if ok > best_ok:
-            best_t, best_ok = t, ok
-    return best_t
-
-
-def _fit_stakes(rows: Sequence[Row], margin: float,
-                ) -> tuple[float, float, float, float, float]:
-    """(flag_at, suggest_at, precision of suggestions, words weight, domain weight).
-
-    The weights are the pair of a small grid whose score finds the most of the history's
-    BC-breaking/deprecation items within the budget (ties: the smaller weights); the
-    flag threshold is the lowest score within the budget. Suggesting the section moves
-    the item, so like any move it must beat staying by the margin: the suggest threshold
-    is the lowest at which suggestions were right that much more often than not
-    (precision >= (1 + margin) / 2, smoothed)."""
-    budget = FLAG_BUDGET * len(rows)
-    presorted = sum(r.presorted in HIGH_STAKES for r in rows)
-    others = [r for r in rows if r.presorted not in HIGH_STAKES]
-    best: tuple[int, float, float, float] | None = None  # (found, -w, -d, flag_at)
-    for w in _WORD_WEIGHTS:
-        for d in _DOMAIN_WEIGHTS:
-            scored = sorted(((_score(r, w, d), r.fate in HIGH_STAKES) for r in others),
-                            reverse=True)
-            flag_at, found = _within_budget(scored, budget - presorted)
-            key = (found, -w, -d, flag_at)
-            if best is None or key > best:
-                best = key
-    assert best is not None
-    _, w, d, flag_at = best
-    w, d = -w, -d
-    others_scored = [(_score(r, w, d), r.fate in HIGH_STAKES) for r in others]
-    suggest_at, precision = 99.0, 0.5
-    for t in sorted({s for s, _ in others_scored if s >= flag_at}):
-        hits = [ok for s, ok in others_scored if s >= t]
-        smoothed = (sum(hits) + 0.5) / (len(hits) + 1)
-        if len(hits) >= 3 and smoothed >= (1 + margin) / 2:
-            suggest_at, precision = t, smoothed
-            break
-    return flag_at, suggest_at, precision, w, d
-
-
-_WORD_WEIGHTS = (0.0, 0.4, 0.8, 1.2, 1.6)
-_DOMAIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
-
-
-def _score(r: Row, words: float, domain: float) -> float:
-    evidence, w, rate = r.stakes_parts
-    return evidence + history_term(w, words) + domain * rate
-
-
-def _within_budget(scored: Sequence[tuple[float, bool]], budget: float) -> tuple[float, int]:
-    """(lowest threshold flagging at most ``budget`` items, at least 1.0; items of the
-    sections found there) for (score, is BC/deprecation) sorted best first."""
-    flag_at, found, hits = 99.0, 0, 0
-    for i, (s, ok) in enumerate(scored):
-        hits += ok
-        if s <= 0 or i + 1 > budget:
-            break
-        if i + 1 == len(scored) or scored[i + 1][0] < s:  # ties are flagged together
-            flag_at, found = s, hits
-    return max(flag_at, 1.0), found
-
-
-class _RowAssessment:
-    """A :class:`Row` seen through the interface :func:`decide` reads."""
-
-    def __init__(self, row: Row) -> None:
-        self.probs = dict(row.probs)
-        self.target: str | None = None
-        self.strong_exit: str | None = "metadata" if row.strong_exit else None
-        self.stakes = _RowStakes(row.stakes, evidence=row.stakes_parts[0],
-                                 words=row.stakes_parts[1], domain_rate=row.stakes_parts[2])
-
-
-@dataclass
-class _RowStakes:
-    score: float
-    kind: str = HIGH_STAKES[0]
-    reasons: list[str] = field(default_factory=list)
-    labelled: bool = False
-    evidence: float = 0.0
-    words: float = 0.0
-    domain_rate: float = 0.0
-    words_note: str = ""
 

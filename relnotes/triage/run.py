@@ -30,19 +30,23 @@ def triage_worksheet(ws: Worksheet, *, metadata: Mapping[int, Any] | None = None
                      revert_pairs: RevertPairs | None = None,
                      known_domains: Collection[str] | None = None,
                      release: str | Version | None = None,
-                     progress: Progress | None = None) -> list[Suggestion]:
+                     progress: Progress | None = None,
+                     older_only: bool = True) -> list[Suggestion]:
     """One :class:`Suggestion` per item of ``ws``, in file order.
 
     ``metadata`` maps PR numbers to :class:`relnotes.github.PRRecord` (or anything with the
     same attributes); ``history`` defaults to none (rules and priors only) so library use
     is explicit; ``revert_pairs`` lets a caller pair reverts across a release's worksheets;
     ``release`` (else ``config.release``, else the worksheet's folder name) picks the API
-    profiles compared for BC evidence.
+    profiles compared for BC evidence and, with ``older_only`` (the default), the history
+    releases used: only those older than the worksheet's own (``False``: the history as
+    given, for backtests that choose its releases).
     """
     if revert_pairs is None:
         revert_pairs = find_revert_pairs(ws.items(), metadata)
     plan = plan_worksheet(ws, metadata=metadata, history=history, config=config,
-                          known_domains=known_domains, release=release)
+                          known_domains=known_domains, release=release,
+                          older_only=older_only)
     return suggest_items(plan, revert_pairs, advance=_counter(progress, len(plan.items)))
 
 
@@ -51,15 +55,17 @@ def triage_worksheets(worksheets: list[Worksheet], *, metadata: Mapping[int, Any
                       release: str | Version | None = None,
                       known_domains: Collection[str] | None = None,
                       progress: Progress | None = None,
-                      jobs: int | None = None) -> list[list[Suggestion]]:
+                      jobs: int | None = None,
+                      older_only: bool = True) -> list[list[Suggestion]]:
     """Triage several worksheets of one release, pairing reverts across all of them.
 
     Reverts are paired across all the worksheets given (the reason names the partner);
     nothing else depends on which worksheets are triaged together. Large runs use
     ``jobs`` processes (default: one per core; see :mod:`relnotes.triage.parallel`);
-    the suggestions are the same as with one.
+    the suggestions are the same as with one. ``older_only``: as for
+    :func:`triage_worksheet`, per worksheet.
     """
-    run = Run(worksheets, metadata, history, config, release, known_domains)
+    run = Run(worksheets, metadata, history, config, release, known_domains, older_only)
     advance = _counter(progress, sum(len(run.items(i)) for i in range(len(worksheets))))
     done = triage_in_parallel(run, jobs=jobs, advance=advance)
     if done is not None:

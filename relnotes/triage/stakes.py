@@ -8,7 +8,9 @@ with its reason:
 - the title's wording (removes, renames, no longer, now raises, changes the default,
   drops support, deprecates, toolchain and platform versions dropped);
 - the API profiles: a public name the title mentions that the previous release had and
-  this one lacks (or whose signature changed); a name still there that now warns;
+  this one lacks (or whose signature changed); a name still there that now warns; a
+  public re-export or a whole public module the title says it removes (the evidence
+  ``relnotes check`` reads from the same profiles);
 - PR labels and body, when fetched;
 - what past releases' maintainers filed as BC-breaking or deprecation, by title words.
 
@@ -94,6 +96,8 @@ _INTERNAL = re.compile(
     r"\brefactor|\binternal\b|\bbenchmark|^\s*revert\b|\bcodemod|\bflaky\b|\bdocs?\b|\btypo",
     re.IGNORECASE)
 _LIKELY_DEP = re.compile(r"\bdeprecat|\bwarn", re.IGNORECASE)
+# A public name or module the title removes, per the API profiles.
+API_REMOVED = 3.0
 # Clip of the history's word evidence, so words alone cannot outvote the wording.
 HISTORY_SCALE = 0.8
 HISTORY_CLIP = (-1.5, 2.5)
@@ -114,6 +118,7 @@ class Stakes:
     domain_rate: float = 0.0  # how much more often than average the domain had such items
     domain_kind: str | None = None  # what the domain's past such items mostly were
     words_note: str = ""  # the words behind ``words``, for a reason (weighed by the policy)
+    lr: float = 0.0  # the fate model's log-odds of BC-breaking/deprecation (policy weighs it)
 
     def add(self, kind: str, weight: float, reason: str, scores: dict[str, float]) -> None:
         scores[kind] += weight
@@ -144,12 +149,17 @@ def assess_stakes(title: str, domain: str, *, history: History | None = None,
         assert api is not None  # changes come from it
         reason = change.describe(api.old_version, api.new_version)
         if change.change == "removed":
-            out.add(BC, 3.0, reason, scores)
+            out.add(BC, API_REMOVED, reason, scores)
             out.api_removed = True
         elif change.change == "signature":
             out.add(BC, 1.0, reason, scores)
         elif likely_dep:
             out.add(DEPRECATION, 1.0, reason + ", and the title says it warns", scores)
+    if api is not None and not out.api_removed:
+        # one piece of API evidence is enough: several removed names say the same
+        for change in api.removals_in(title)[:1]:
+            out.add(BC, API_REMOVED, change.describe(api.old_version, api.new_version), scores)
+            out.api_removed = True
     if meta is not None:
         for kind in (BC, DEPRECATION):
             vote = meta.votes.get(kind, 0.0)

@@ -45,11 +45,14 @@ class Tables:
     infrastructure: frozenset[str]  # domains whose subject is CI and builds
     tags: Mapping[str, tuple[str, ...]]  # normalised title tag -> candidate domains
     paths: tuple[tuple[str, str], ...]  # path prefix -> domain, most specific first
-    test_files: re.Pattern[str]  # tests/CI files
+    test_files: re.Pattern[str]  # tests files
+    ci_files: re.Pattern[str]  # CI files
     doc_files: re.Pattern[str]  # documentation files
     topics: Mapping[str, LabelEffect]  # "topic: <x>" labels, by <x>
     labels: Mapping[str, LabelEffect]  # other whole labels
     release_notes: Mapping[str, LabelEffect]  # words in "release notes: ..." labels
+    bc_note: re.Pattern[str]  # a BC-breaking note in a PR body
+    deprecation_note: re.Pattern[str]  # a deprecation note in a PR body
 
 
 def data_file(name: str) -> Path:
@@ -73,8 +76,8 @@ def read_tables(domains: Path, paths: Path, labels: Path) -> Tables:
     """Read and check the three table files (see the module doc)."""
     d, p, lab = _File(domains), _File(paths), _File(labels)
     d.keys_are({"infrastructure", "tags"})
-    p.keys_are({"paths", "test_files", "doc_files"})
-    lab.keys_are({"topics", "labels", "release_notes"})
+    p.keys_are({"paths", "test_files", "ci_files", "doc_files"})
+    lab.keys_are({"topics", "labels", "release_notes", "bc_note", "deprecation_note"})
     tags: dict[str, tuple[str, ...]] = {}
     for tag, value in d.table("tags").items():
         if normalise_tag(tag) != tag:
@@ -92,9 +95,12 @@ def read_tables(domains: Path, paths: Path, labels: Path) -> Tables:
         infrastructure=frozenset(d.strings(d.get("infrastructure", []), "infrastructure",
                                            key="infrastructure")),
         tags=tags, paths=tuple(rules),
-        test_files=p.patterns("test_files"), doc_files=p.patterns("doc_files"),
+        test_files=p.patterns("test_files"), ci_files=p.patterns("ci_files"),
+        doc_files=p.patterns("doc_files"),
         topics=lab.effects("topics"), labels=lab.effects("labels"),
-        release_notes=lab.effects("release_notes"))
+        release_notes=lab.effects("release_notes"),
+        bc_note=lab.patterns("bc_note", re.IGNORECASE | re.MULTILINE),
+        deprecation_note=lab.patterns("deprecation_note", re.IGNORECASE | re.MULTILINE))
 
 
 class _File:
@@ -174,16 +180,16 @@ class _File:
                              table=table)
         return tuple(value)
 
-    def patterns(self, key: str) -> re.Pattern[str]:
+    def patterns(self, key: str, flags: int = 0) -> re.Pattern[str]:
         """The key's regular expressions as one pattern (any of them)."""
         parts = self.array(key)
         for i, text in enumerate(parts):
             try:
-                re.compile(text)
+                re.compile(text, flags)
             except (re.error, TypeError) as exc:
                 raise self.error(f"{key}[{i}] is not a regular expression: {exc}",
                                  element=(key, i)) from None
-        return re.compile("|".join(parts) or r"(?!)")
+        return re.compile("|".join(parts) or r"(?!)", flags)
 
     def effects(self, key: str) -> dict[str, LabelEffect]:
         out: dict[str, LabelEffect] = {}

@@ -68,6 +68,12 @@ class Weights:
     (``distributed`` / ``distributed (dtensor)`` trade items both ways)."""
     move_by_tag: float = 0.65
     """Probability of a move to the domain a tag names, outside the item's family."""
+    move_by_label: float = 0.9
+    """Probability of a move to the domain a ``release notes:`` label names (the author
+    filed it there; the generator usually agrees, so it rarely differs)."""
+    move_by_paths: float = 0.75
+    """Probability of a move to the domain owning two thirds of the PR's changed files
+    (even within a family: the files name the sub-domain)."""
     move_pseudocount: float = 3.0
     """Past items it takes to pull that probability halfway to what maintainers did."""
     move_by_words_at: float = 0.3
