@@ -18,7 +18,7 @@ of input, and ``say(text)``), so the CLI wires them to the terminal and tests sc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,15 @@ from relnotes.github.fetch import item_prs
 from relnotes.miscategorized import read_miscategorized
 from relnotes.prrefs import LONG_PR_LINK
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
-from relnotes.review_groups import GroupOffer, GroupReview, UndoLog, run_group_session
+from relnotes.review_groups import (
+    Ask,
+    GroupOffer,
+    GroupReview,
+    Say,
+    UndoLog,
+    key_help,
+    run_group_session,
+)
 
 if TYPE_CHECKING:
     from relnotes.triage import Suggestion
@@ -51,9 +59,6 @@ __all__ = [
     "run_review",
 ]
 
-Ask = Callable[[str], "str | None"]
-Say = Callable[[str], None]
-
 KEYS: dict[str, str] = {
     "a": "accept the suggestion (section, domain; the cleaned title only with --clean-titles)",
     "r": "reject: keep the item where it is (not for Untopiced: that decides nothing)",
@@ -67,8 +72,7 @@ KEYS: dict[str, str] = {
     "q": "quit (decisions so far are saved)",
     "?": "help",
 }
-_HELP = ("  Type a letter and press Enter; each decision is saved at once.\n"
-         + "\n".join(f"  {k}  {text}" for k, text in KEYS.items()))
+_HELP = key_help(KEYS)
 ORDERS = ("confidence", "section")
 _PICKABLE = tuple(c for c in CATEGORIES if c != "Untopiced")
 _PROMPT = "[a]ccept [r]eject [p]ick [e]dit [c]lean [d]omain [s]kip [u]ndo [q]uit [?] > "

@@ -32,8 +32,8 @@ from relnotes.summaries.grouping import best_place
 from relnotes.summaries.merge import DraftedGroup, group_id
 from relnotes.worksheet import Item, Worksheet
 
-__all__ = ["GROUP_KEYS", "GroupOffer", "GroupResult", "GroupReview", "UndoLog",
-           "run_group_session"]
+__all__ = ["GROUP_KEYS", "Ask", "GroupOffer", "GroupResult", "GroupReview", "Say", "UndoLog",
+           "key_help", "run_group_session"]
 
 Ask = Callable[[str], "str | None"]
 Say = Callable[[str], None]
@@ -48,8 +48,13 @@ GROUP_KEYS: dict[str, str] = {
     "q": "quit (decisions so far are saved)",
     "?": "help",
 }
-_HELP = ("  Type a letter and press Enter; each decision is saved at once.\n"
-         + "\n".join(f"  {k}  {text}" for k, text in GROUP_KEYS.items()))
+def key_help(keys: dict[str, str]) -> str:
+    """The ``?`` text of a review session: how to answer, then one line per key."""
+    return ("  Type a letter and press Enter; each decision is saved at once.\n"
+            + "\n".join(f"  {k}  {text}" for k, text in keys.items()))
+
+
+_HELP = key_help(GROUP_KEYS)
 _PROMPT = "[a]ccept [e]dit bullet [x] split off [r]eject [s]kip [u]ndo [q]uit [?] > "
 
 

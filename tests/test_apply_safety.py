@@ -226,7 +226,7 @@ def test_cli_apply_of_many_decisions_shows_progress_on_stderr(tmp_path: Path) ->
 def test_progress_lines_at_most_once_a_second_off_a_terminal() -> None:
     import io
 
-    from relnotes.cli.review_cmd import StageProgress
+    from relnotes.cli.progress import StageProgress
 
     now = [0.0]
     stream = io.StringIO()

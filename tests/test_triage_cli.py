@@ -161,18 +161,16 @@ def test_several_worksheets_get_short_summaries_and_a_total(tmp_path: Path) -> N
 def test_progress_line_for_long_runs_only() -> None:
     import io
 
-    from relnotes.cli.triage_cmd import ProgressLine
+    from relnotes.cli.progress import StageProgress
 
     stream = io.StringIO()
-    line = ProgressLine(stream, every=0.0)
+    line = StageProgress("triage", items=1200, stream=stream, every=0.0).of("items")
     for n in range(1, 1201, 400):
         line(n, 1200)
-    line.close()
+    line(1200, 1200)
     assert stream.getvalue().splitlines() == [
-        "triage: 1/1200 items", "triage: 401/1200 items", "triage: 801/1200 items",
-        "triage: 801/1200 items, done"]
+        "triage: items 1/1200", "triage: items 401/1200", "triage: items 801/1200",
+        "triage: items 1200/1200"]
     quiet = io.StringIO()
-    short = ProgressLine(quiet, every=0.0)
-    short(5, 60)
-    short.close()
+    StageProgress("triage", items=60, stream=quiet, every=0.0).of("items")(5, 60)
     assert quiet.getvalue() == ""  # short runs, not a terminal: nothing

@@ -8,6 +8,7 @@ from typing import IO
 import click
 
 from relnotes.cli.app import command, config_for, emit_json
+from relnotes.cli.progress import isatty
 from relnotes.errors import GitHubError, UsageError
 
 
@@ -34,13 +35,6 @@ class ProgressBar:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 _SHOWN = 30  # numbers listed per kind; the rest are counted
@@ -101,7 +95,7 @@ def fetch(files: tuple[str, ...], prs: str | None, repo: str | None, api_url: st
     config = config_for(files[0] if files else None).with_overrides(repo=repo, api_url=api_url)
     numbers, commits = document_refs(files, repo=config.repo)
     numbers += _parse_prs(prs)
-    show = fmt != "json" and _stderr_is_tty()
+    show = fmt != "json" and isatty(sys.stderr)
     bar = ProgressBar(label="commits") if show and commits else None
     try:
         tied = resolve_commits(commits, config=config, offline=offline, refresh=refresh,

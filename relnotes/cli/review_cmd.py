@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from relnotes.cli.app import command, emit_json, note
+from relnotes.cli.progress import StageProgress
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
@@ -32,49 +31,9 @@ def _suggestions(ws: Worksheet, config: Config, metadata: dict[int, Any],
 
     bar = StageProgress("review", items=len(ws.items()))  # triage is most of review's time
     found = triage_worksheets([ws], metadata=metadata, history=history, config=config,
-                              progress=lambda done, total: bar("triage", done, total))[0]
+                              progress=bar.of("triage"))[0]
     bar.close()
     return found
-
-
-class StageProgress:
-    """Progress of a long ``apply`` on stderr, drawn from the core's
-    ``progress(stage, done, total)`` calls: on a terminal one line redrawn in place; else
-    (a log, CI) a line at most once a second, and only for 1,000 items or more."""
-
-    def __init__(self, command: str, *, items: int, stream: IO[str] | None = None,
-                 every: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.command = command
-        self.stream = stream or sys.stderr
-        self.tty = _isatty(self.stream)
-        self.quiet = not self.tty and items < 1000
-        self.every, self.clock = every, clock
-        self.last = clock()
-        self.drawn = False
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.quiet:
-            return
-        now = self.clock()
-        if not self.tty and now - self.last < self.every and done < total:
-            return
-        self.last = now
-        line = f"{self.command}: {stage} {done}/{total}"
-        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.tty and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _shown(path: str) -> str:

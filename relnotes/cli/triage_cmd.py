@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from relnotes.apply import apply_decisions, apply_to_files
 from relnotes.cli.app import command, emit_json, note, warn
+from relnotes.cli.progress import StageProgress
 from relnotes.config import Config
 from relnotes.errors import UsageError
 from relnotes.github import metadata_for, unlinked_commits
@@ -26,41 +26,6 @@ if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
     from relnotes.triage.report import WorksheetTriage
 
 log = logging.getLogger(__name__)
-
-
-class ProgressLine:
-    """Triage's progress on stderr for long runs (a terminal, or 1,000 items or more):
-    items done of all, at most once a second, and a last line when it showed any."""
-
-    def __init__(self, stream: TextIO | None = None, *, every: float = 1.0) -> None:
-        self.stream = stream or sys.stderr
-        self.every = every
-        self.shown = False
-        self.last: tuple[int, int] | None = None  # (done, total) of the last call
-        self._enabled: bool | None = None  # decided at the first call, from the total
-        self._since = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        self.last = (done, total)
-        if self._enabled is None:
-            self._enabled = total >= 1000 or _is_tty(self.stream)
-        now = time.monotonic()
-        if self._enabled and now - self._since >= self.every:
-            self._since = now
-            self.shown = True
-            print(f"triage: {done}/{total} items", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.shown and self.last is not None:
-            done, total = self.last
-            print(f"triage: {done}/{total} items, done", file=self.stream, flush=True)
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 @command(formats=("text", "json", "markdown"))
@@ -140,10 +105,10 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
                                     for pr in item.all_prs}),
                             config=config, offline=offline, sources=files,
                             commits=unlinked_commits(i for ws in worksheets for i in ws.items()))
-    progress = ProgressLine()
+    progress = StageProgress("triage", items=sum(len(ws.items()) for ws in worksheets))
     results = [WorksheetTriage(ws, s) for ws, s in
                zip(worksheets, triage_worksheets(worksheets, metadata=metadata, history=history,
-                                                 config=config, progress=progress,
+                                                 config=config, progress=progress.of("items"),
                                                  jobs=jobs, older_only=not include))]
     progress.close()
     if write or fmt == "markdown":
