@@ -462,3 +462,11 @@ def test_review_of_a_big_worksheet_shows_triage_progress(tmp_path: Path) -> None
     out = run_cli("review", str(path), "--offline", "--accept-above", "0", "--format", "json")
     assert "review: triage 1200/1200" in out.stderr
     assert len(json.loads(out.stdout)["bulk_accepted"]) == 1200
+
+
+def test_review_says_what_history_it_triages_with(tmp_path: Path) -> None:
+    """review chooses its history as triage does (only releases older than the
+    worksheet's) and says so once when there is none."""
+    path = make_release(tmp_path / "2.7.0")
+    out = run_cli("review", str(path), "--offline", "--format", "json")
+    assert out.stderr.count("the history has no release older than 2.7.0") == 1

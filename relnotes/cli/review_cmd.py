@@ -105,6 +105,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
       printf 'a\\nr\\nq\\n' | relnotes review todo/quantization.md
       printf 'g\\na\\nq\\n' | relnotes review todo/result_mps.md --summaries --offline
     """
+    from relnotes.cli.triage_cmd import history_for
     from relnotes.decisions import DecisionStore
     from relnotes.review import (
         bulk_accept,
@@ -113,7 +114,6 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
         pending_json,
         run_review,
     )
-    from relnotes.triage.history import load_history
 
     release = ReleaseFolder.of(file)
     config = release.config
@@ -125,7 +125,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
     if offline and unknown:  # online, a failed fetch has said so already
         note(f"no PR metadata cached for {unknown} of {len(prs)} PR(s): authors, labels "
              f"and files are not shown (run relnotes fetch {file})")
-    history = load_history(release.history)
+    history = history_for(release.history, [ws], [release.release_of(file)], exclude=())
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)
     groups = _groups(ws, metadata, summaries)

@@ -99,7 +99,7 @@ def triage(files: tuple[str, ...], offline: bool, fmt: str, write: bool,
     worksheets = [read_worksheet(f) for f in files]
     versions = [folder.release_of(f) if release is None else _config_release(config)
                 for f in files]
-    history = _history(history_path or folder.history, worksheets, versions,
+    history = history_for(history_path or folder.history, worksheets, versions,
                        exclude=exclude, include=include, recency=recency)
     metadata = metadata_for(sorted({pr for ws in worksheets for item in ws.items()
                                     for pr in item.all_prs}),
@@ -146,10 +146,10 @@ def _config_release(config: Config) -> Version | None:
     return parse_version(config.release) if config.release else None
 
 
-def _history(path: str | Path | None, worksheets: list[Worksheet],
+def history_for(path: str | Path | None, worksheets: list[Worksheet],
              versions: list[Version | None], *, exclude: tuple[str, ...],
-             include: tuple[str, ...], recency: float) -> History:
-    """The history the worksheets are triaged with: the releases ``include`` names, else
+             include: tuple[str, ...] = (), recency: float = DEFAULT_RECENCY) -> History:
+    """The history the worksheets are triaged with (``triage`` and ``review``): the releases ``include`` names, else
     all (each worksheet then uses the releases older than its own; when they share one
     release, only those are loaded). Says once what a worksheet of no known release or
     no older history gets."""
