@@ -17,7 +17,8 @@ Checks, each a :class:`~relnotes.findings.Finding` (any finding: exit 1):
   folder, since the generator also repeats a few PRs across files. Without them only
   duplication is checked: a PR in more than one file.
 - in ``done/`` only (``todo/`` is work in progress): ``untopiced`` items; ``revert-pair``
-  items (a revert and what it reverts, both in this release) outside ``not user facing``;
+  (a published revert of an item of this release; the published item it reverts is a
+  note, since PyTorch relands under the same PR number);
   entry findings from :func:`relnotes.lint.lint_worksheet` (BC-breaking and deprecation
   entries without rationale or migration code) plus ``unknown-section`` and
   ``outside-section``; and ``check-failed`` when snippet check results exist.
@@ -51,6 +52,8 @@ from relnotes.github import metadata_for
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.release import Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
+from relnotes.triage.rules import reverted_title
+from relnotes.triage.textscan import without_refs
 from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
@@ -210,13 +213,22 @@ class _Auditor:
                              f"snippet check failed: {text}")
 
     def revert_pairs(self, metadata: Mapping[int, Any] | None) -> None:
+        """A published revert is a problem; a published item that a revert of this
+        release names is a note: PyTorch relands a reverted PR under the same number
+        (2.9.0's maintainers published 16 such items), which only its author knows."""
         pairs = find_revert_pairs(self.items, metadata)
         for ws in self.done:
             for item in ws.items():
                 category = item.section.category if item.section else None
-                if id(item) in pairs.partner and category in PUBLISHED:
+                if id(item) not in pairs.partner or category not in PUBLISHED:
+                    continue
+                if reverted_title(without_refs(item.title)) is not None:
                     self.problem(ws.path, item.line, "revert-pair",
                                  f"{pairs.partner[id(item)]}: drop both to not user facing")
+                else:
+                    self.report.notes.append(
+                        f"{ws.path}:{item.line}: {pairs.partner[id(item)]}: published, so "
+                        "it was relanded? if not, drop both to not user facing")
 
     def accounting(self, generated: Counter[str] | None, gen_places: dict[str, _Place],
                    scope: set[str] | None) -> None:
