@@ -27,6 +27,7 @@ from typing import Any
 from relnotes.categories import CATEGORIES
 from relnotes.errors import UsageError, WorksheetError
 from relnotes.fileio import atomic_write, check_writable
+from relnotes.markdown import MERGE_NOTE
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.prrefs import refs_of_title
 from relnotes.worksheet import Document, Item, Worksheet
@@ -274,7 +275,7 @@ def merge_items(ws: Worksheet, members: Sequence[Item], *, bullet: str, section:
     head, rest = members[0], members[1:]
     eol = ws.eol
     pad = "" if head.is_heading else " " * len(head.marker)
-    kept = [f"{pad}<!-- relnotes summarize: merged from{eol}"]
+    kept = [f"{pad}{MERGE_NOTE}{eol}"]
     for item in members:
         kept.extend(pad + line.rstrip("\r\n").replace("-->", "-- >") + eol
                     for line in item.lines[:item.title_lines])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from relnotes.entries import PYTHON_LANGS, Entry, pr_refs
 from relnotes.finalnotes import lenient_blocks
-from relnotes.markdown import ITEM_MARKER, parse_tokens
+from relnotes.markdown import ITEM_MARKER, parse_tokens, without_merge_notes
 from relnotes.prrefs import shorten_links
 from relnotes.templating import render
 from relnotes.worksheet import Chunk, Item
@@ -107,7 +107,8 @@ def render_bullet(item: Item, *, repo: str) -> str:
         out.append(indent + line if line.strip() else line)
     if item.is_heading:  # a "####" item in a normal section: a bullet in the notes
         out[0] = "- " + out[0][len(item.marker):]
-    return "".join(_strip_blank_edges(_lines(shorten_links("".join(out), repo=repo))))
+    text = without_merge_notes("".join(out))  # the worksheet's record of a merge
+    return "".join(_strip_blank_edges(_lines(shorten_links(text, repo=repo))))
 
 
 def _marker_width(item: Item) -> int:

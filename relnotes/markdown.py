@@ -25,6 +25,7 @@ from relnotes.errors import StructureError
 
 __all__ = [
     "ITEM_MARKER",
+    "MERGE_NOTE",
     "Block",
     "Piece",
     "StructureError",
@@ -32,10 +33,24 @@ __all__ = [
     "parse_inline",
     "parse_tokens",
     "scan_blocks",
+    "without_merge_notes",
 ]
 
 # A list item's marker with its indentation and following spaces: "- ", "  * ", "1. ".
 ITEM_MARKER = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=\r?\n?$)))")
+# The HTML comment a merged bullet keeps its members' original titles in (apply, summarize
+# --write): for the maintainer reading the worksheet, not for the published notes.
+MERGE_NOTE = "<!-- relnotes summarize: merged from"
+_MERGE_NOTE_BLOCK = re.compile(r"^[ \t]*" + re.escape(MERGE_NOTE) + r".*?-->[ \t]*\r?\n",
+                               re.MULTILINE | re.DOTALL)
+
+
+def without_merge_notes(text: str) -> str:
+    """``text`` without the merge notes relnotes wrote into it (the published notes keep
+    the bullet, not the titles it was merged from)."""
+    return _MERGE_NOTE_BLOCK.sub("", text) if MERGE_NOTE in text else text
+
+
 # One piece of a title's inline markdown, in order: ("text", text, ""), ("code", "", "")
 # for a code span (never a reference), ("link", label text, href). Autolinks are text.
 Piece = tuple[str, str, str]

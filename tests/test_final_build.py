@@ -177,3 +177,21 @@ def test_a_stray_backtick_in_done_is_reported_at_its_line_there(tmp_path: Path) 
         [("result_quantization.md", n + 1)]
     (check,) = [w for w in warnings if w["code"] == "self-check"]
     assert "relnotes bug" not in check["message"] and "done/" in check["message"]
+
+
+def test_a_merged_bullets_note_stays_in_the_worksheet() -> None:
+    """apply/summarize keep a merged bullet's original titles in an HTML comment for the
+    maintainer; the published notes carry the bullet, not that record."""
+    from relnotes.apply import merge_items
+    from relnotes.final_render import render_bullet
+    from relnotes.worksheet import parse_worksheet
+
+    link = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
+    ws = parse_worksheet("# Release Notes worksheet mps\n\n## mps\n### bug fixes\n"
+                         f"- [MPS] Fix index_add for complex {link.format(n=1)}\n"
+                         f"- Fix index_add for int64 {link.format(n=2)}\n", path="w.md")
+    merged = merge_items(ws, ws.items(), section="bug fixes",
+                         bullet=f"Fix `index_add` ({link.format(n=1)[1:-1]}, "
+                                f"{link.format(n=2)[1:-1]})")
+    assert "merged from" in merged.text  # the worksheet keeps the record
+    assert render_bullet(merged, repo="pytorch/pytorch") == "- Fix `index_add` (#1, #2)\n"
