@@ -55,11 +55,14 @@ echo "requests the server saw: $(wc -l < "$DEMO/requests.jsonl")"
 # says so), and the shipped history starts at 2.7.0: there is nothing older to learn from.
 step "relnotes triage $WS --release 2.7.0 --moves-only"
 "${BIN}relnotes" triage "$WS" --release 2.7.0 --moves-only
-say "Nothing to move, and honestly so: with no release before 2.7.0 in the history, triage" \
-    "keeps the pre-sort (this worksheet is already sorted). To see triage learn, take the" \
-    "same domain's worksheet of a later release as the generator wrote it ($GENERATED)," \
-    "in a scratch folder named $NEXT: it is triaged with the releases before it (2.7.0," \
-    "2.8.0), and no reason cites $NEXT's own decisions."
+say "Nothing moves at the 0.9 threshold, and honestly so: with no release before 2.7.0 in" \
+    "the history, triage keeps the pre-sort (this worksheet is already sorted). What it" \
+    "lists comes from the PR metadata just fetched, not from history: a BC-breaking" \
+    "candidate the API profiles confirm, and not-user-facing items whose 'release notes:'" \
+    "label or changed files name another domain, left for review (below 0.9). To see" \
+    "triage learn, take the same domain's worksheet of a later release as the generator" \
+    "wrote it ($GENERATED), in a scratch folder named $NEXT: it is triaged with the" \
+    "releases before it (2.7.0, 2.8.0), and no reason cites $NEXT's own decisions."
 
 SCRATCH="$DEMO/$NEXT"
 mkdir -p "$SCRATCH/todo"
