@@ -52,8 +52,6 @@ from relnotes.github import metadata_for
 from relnotes.miscategorized import Miscategorized, read_miscategorized
 from relnotes.release import Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
-from relnotes.triage.rules import reverted_title
-from relnotes.triage.textscan import without_refs
 from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
@@ -222,7 +220,7 @@ class _Auditor:
                 category = item.section.category if item.section else None
                 if id(item) not in pairs.partner or category not in PUBLISHED:
                     continue
-                if reverted_title(without_refs(item.title)) is not None:
+                if id(item) in pairs.reverts:
                     self.problem(ws.path, item.line, "revert-pair",
                                  f"{pairs.partner[id(item)]}: drop both to not user facing")
                 else:

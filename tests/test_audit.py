@@ -187,3 +187,20 @@ def test_real_published_originals_of_reverts_do_not_stop_done(tmp_path: Path) ->
     assert [f for f in report.findings if f.code == "revert-pair"] == []
     relanded = [n for n in report.notes if "relanded?" in n]
     assert len(relanded) >= 2 and all("result_mps.md" in n for n in relanded)
+
+
+def test_a_revert_github_pairs_is_the_problem_whatever_its_title(tmp_path: Path) -> None:
+    """PR metadata says #2 reverts #1 though its title is no "Revert ...": the revert is
+    the problem (stops done), what it reverts a note. The side comes from the pairing."""
+    from types import SimpleNamespace
+
+    done = tmp_path / "2.8.0" / "done"
+    done.mkdir(parents=True)
+    (done / "result_cuda.md").write_text(sheet("cuda", {
+        "new features": [f"Add foo {LINK.format(n=1)}"],
+        "bug fixes": [f'Back out the foo change {LINK.format(n=2)}']}))
+    meta = {2: SimpleNamespace(reverts=[1])}
+    report = audit(ReleaseFolder.of(tmp_path / "2.8.0"), metadata=meta)
+    (finding,) = [f for f in report.findings if f.code == "revert-pair"]
+    assert finding.line == 9  # the "Back out" line
+    assert any(":7: " in n and "relanded?" in n for n in report.notes)

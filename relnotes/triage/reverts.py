@@ -26,10 +26,12 @@ class RevertPairs:
     """Items of a release that revert, or are reverted by, another item of the release."""
 
     partner: dict[int, str] = field(default_factory=dict)  # id(item) -> description
+    reverts: set[int] = field(default_factory=set)  # id() of the items that are the revert
 
-    def add(self, a: Item, b: Item) -> None:
-        self.partner[id(a)] = f'revert pair: "{short_title(a.title)}" and "{short_title(b.title)}"'
-        self.partner[id(b)] = self.partner[id(a)]
+    def add(self, revert: Item, reverted: Item) -> None:
+        text = f'revert pair: "{short_title(revert.title)}" and "{short_title(reverted.title)}"'
+        self.partner[id(revert)] = self.partner[id(reverted)] = text
+        self.reverts.add(id(revert))
 
 
 def short_title(title: str, limit: int = 60) -> str:
