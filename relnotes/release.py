@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from relnotes.config import Config, load_config
 from relnotes.errors import UsageError, WorksheetError
@@ -270,7 +269,12 @@ def _root_of(path: Path) -> Path:
     release, kind, _ = release_parts(path / "x" if path.is_dir() else path)
     if kind is not None or path.is_dir():
         return display(release)  # ".", "..": the path does not show it
-    return path.parent  # a worksheet outside todo/ and done/: its folder
+    # a file outside todo/ and done/ (2.7.0/in-review/x.md): the nearest folder above it
+    # that holds them, else its own folder
+    for folder in path.parents:
+        if any((folder / kind).is_dir() for kind in KINDS):
+            return folder
+    return path.parent
 
 
 class ReleaseFolder:
@@ -281,8 +285,9 @@ class ReleaseFolder:
     gives ``2.8.0``), else relative to the working directory (:func:`display`), so
     messages name files the way the user does. Path settings are resolved once,
     against the folder of the settings file: ``pool`` (``miscategorized``, else beside
-    ``todo/``), ``history``, ``final_areas``, ``template_dir``, ``cache_path`` (None: the
-    setting is empty and the default applies).
+    ``todo/``), ``history``, ``final_areas`` (None: the setting is empty and the default
+    applies); ``template_dir`` and ``cache_path`` by the one place that uses each
+    (templating, the GitHub cache), with the same :meth:`Config.path`.
     """
 
     def __init__(self, root: str | Path, *, config: Config | None = None) -> None:
@@ -291,8 +296,6 @@ class ReleaseFolder:
         self.pool = config.path(config.miscategorized) or self.root / "miscategorized.md"
         self.history = config.path(config.history)
         self.final_areas = config.path(config.final_areas)
-        self.template_dir = config.path(config.template_dir)
-        self.cache_path = config.path(config.cache_path)
         self.version = release_of(self.root, config.release)
         self._scans: dict[str, FolderScan] = {}
         self._skipped: dict[Path, str] = {}
@@ -317,10 +320,6 @@ class ReleaseFolder:
                 return cls.of(display(folder), config=config)
         raise UsageError(f"{cwd} is not in a release folder (one holding todo/ or done/): "
                          "give the release folder")
-
-    def with_config(self, config: Config) -> ReleaseFolder:
-        """The same folder with other settings (``--repo``, ``--release`` flags)."""
-        return ReleaseFolder(self.root, config=config)
 
     @property
     def todo(self) -> Path:
@@ -437,12 +436,6 @@ class ReleaseFolder:
             generated.add(below.as_posix(), data.decode("utf-8", "replace"),
                           label=f"{display(root / path)}@{commit[:12]}")
         return Baseline(generated, name, f"{todo}/{name} as first committed ({commit[:12]})")
-
-    def to_json(self) -> dict[str, Any]:
-        """Where everything is (for ``status --format json``)."""
-        return {"root": str(self.root), "release": self.name,
-                "todo": str(self.todo), "done": str(self.done), "pool": str(self.pool),
-                "settings": str(self.config.source) if self.config.source else None}
 
     def __repr__(self) -> str:
         return f"ReleaseFolder({str(self.root)!r})"

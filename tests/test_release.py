@@ -96,19 +96,16 @@ def test_path_settings_are_resolved_once_against_the_settings_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.relnotes]\nhistory = "h.json.gz"\nmiscategorized = "pools/misc.md"\n'
-        'final_areas = "areas.toml"\ntemplate_dir = "tpl"\ncache_path = "c/gh.sqlite"\n'
-        'release = "2.9.1"\n')
+        'final_areas = "areas.toml"\nrelease = "2.9.1"\n')
     path = make_release(tmp_path / "notes")
     monkeypatch.chdir(path.parent)  # settings found from the worksheet, paths from the file
     folder = ReleaseFolder.of(path.name)
     assert folder.history == tmp_path / "h.json.gz"
     assert folder.pool == tmp_path / "pools" / "misc.md"
     assert folder.final_areas == tmp_path / "areas.toml"
-    assert folder.template_dir == tmp_path / "tpl"
-    assert folder.cache_path == tmp_path / "c" / "gh.sqlite"
     assert folder.version == Version(2, 9, 1)  # the setting wins over the folder name
     default = ReleaseFolder.of(path.parent.parent / "todo", config=Config())
-    assert default.history is default.final_areas is default.cache_path is None
+    assert default.history is default.final_areas is None
     assert default.pool == path.parent.parent / "miscategorized.md"
 
 
@@ -294,3 +291,16 @@ def test_a_placeholder_in_the_committed_todo_is_no_parse_error(
     assert baseline.generated is not None and not baseline.generated.errors
     assert list(baseline.generated.worksheets) == [path.name]
     assert baseline.label is not None and "as first committed" in baseline.label
+
+
+def test_a_worksheet_beside_todo_belongs_to_that_release(tmp_path: Path) -> None:
+    """2.7.0/in-review/x.md is 2.7.0's: its pool and domains are the release's, not a
+    folder of its own (review listed no domains; apply would have made a new pool)."""
+    path = make_release(tmp_path / "2.7.0")
+    review = tmp_path / "2.7.0" / "in-review"
+    review.mkdir()
+    (review / path.name).write_text(path.read_text())
+    folder = ReleaseFolder.of(review / path.name)
+    assert folder.root == tmp_path / "2.7.0"
+    assert folder.pool == tmp_path / "2.7.0" / "miscategorized.md"
+    assert "quantization" in folder.domains()
