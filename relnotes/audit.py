@@ -49,7 +49,7 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.github import metadata_for
-from relnotes.miscategorized import Miscategorized, read_miscategorized
+from relnotes.miscategorized import Miscategorized, read_pool
 from relnotes.release import Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.worksheet import Document, Item, Worksheet
@@ -325,9 +325,7 @@ def audit(release: ReleaseFolder, *, generated: str | Path | Generated | None = 
         auditor.count(pool, "miscategorized")
     elif release.pool.exists():
         try:
-            auditor.count(read_miscategorized(release.pool, repo=release.repo,
-                                              known_domains=sorted(release.domains())),
-                          "miscategorized")
+            auditor.count(read_pool(release), "miscategorized")
         except WorksheetError as exc:
             auditor.problem(exc.file or str(release.pool), exc.line or 1, "parse-error",
                             exc.message)

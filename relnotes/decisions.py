@@ -61,7 +61,7 @@ from relnotes.apply import (
 )
 from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text, sidecar_path
-from relnotes.miscategorized import read_miscategorized
+from relnotes.miscategorized import read_pool
 from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Item, Worksheet
 
@@ -378,9 +378,9 @@ class ApplyReport:
                 "files": self.written, "dry_run": self.dry_run, "diff": self.diff}
 
 
-def adoption_candidates(ws: Worksheet, misc_path: str | Path) -> list[Item]:
-    """Items of ``miscategorized.md`` filed for this worksheet's domain."""
-    return read_miscategorized(misc_path, repo=ws.repo).items_for(ws.domain)
+def adoption_candidates(ws: Worksheet, release: ReleaseFolder) -> list[Item]:
+    """Items of the release's pool filed for this worksheet's domain."""
+    return read_pool(release).items_for(ws.domain)
 
 
 def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = None,
@@ -399,7 +399,7 @@ def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = Non
     folder = release or ReleaseFolder.of(worksheet)
     ws = folder.read_worksheet(worksheet)
     misc_path = folder.pool
-    misc = read_miscategorized(misc_path, repo=folder.repo)
+    misc = read_pool(folder)
     store = DecisionStore.for_worksheet(worksheet)
     every = ws.items()
     by_key: dict[str, Item] = {}

@@ -28,7 +28,7 @@ from relnotes.errors import WorksheetError
 from relnotes.fileio import read_text, split_lines
 from relnotes.final_areas import domains_by_display_name
 from relnotes.prrefs import DEFAULT_REPO
-from relnotes.release import release_domains
+from relnotes.release import ReleaseFolder, release_domains
 from relnotes.worksheet import (
     Chunk,
     Document,
@@ -42,6 +42,7 @@ from relnotes.worksheet import (
 D = TypeVar("D", bound=Document)
 
 __all__ = [
+    "read_pool",
     "DEFAULT_HEADER",
     "Group",
     "Miscategorized",
@@ -296,6 +297,14 @@ def parse_grouped(text: str, *, path: str | Path, cls: type[D],
     ]
     return cls(path=file, head=head, intro=intro, sections=sections, eol=line_ending(lines),
                repo=repo)
+
+
+def read_pool(release: ReleaseFolder) -> Miscategorized:
+    """The pool of ``release`` as every command reads it: where the ``miscategorized``
+    setting puts it, targets matched against the release's domains, PR numbers the
+    ``repo`` setting's (read beside a custom pool, the domains were those of its folder)."""
+    return read_miscategorized(release.pool, known_domains=sorted(release.domains()),
+                               repo=release.repo)
 
 
 def read_miscategorized(path: str | Path, *, known_domains: list[str] | None = None,

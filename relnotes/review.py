@@ -27,7 +27,7 @@ from relnotes.categories import CATEGORIES, normalise_heading
 from relnotes.decisions import DecisionStore, Record, safe_title
 from relnotes.errors import UsageError
 from relnotes.github.fetch import item_prs
-from relnotes.miscategorized import read_miscategorized
+from relnotes.miscategorized import read_pool
 from relnotes.prrefs import LONG_PR_LINK
 from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
 from relnotes.review_groups import (
@@ -138,8 +138,7 @@ def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None
         files.update(domain_of_file(p, beside) for p in worksheet_files(beside))
     named: set[str] = set()
     if release.pool.is_file():
-        pool = read_miscategorized(release.pool, known_domains=sorted(release.domains()),
-                                   repo=release.repo)
+        pool = read_pool(release)
         for section in pool.sections:
             group = pool.describe(section)
             named.update(group.domains or ([group.target] if group.target else []))

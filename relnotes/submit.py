@@ -59,7 +59,7 @@ from relnotes.gitops import (
     repo_root,
     tree_of,
 )
-from relnotes.miscategorized import Miscategorized, read_miscategorized
+from relnotes.miscategorized import Miscategorized, read_pool
 from relnotes.release import Baseline, ReleaseFolder, display, release_parts
 from relnotes.submit_branch import TRAILER, BranchEdits, commit_merge, read_branch
 from relnotes.worksheet import Worksheet, parse_worksheet
@@ -229,7 +229,7 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
     notes: list[str] = []
     misc = release.pool
     pool_bytes = misc.read_bytes() if misc.exists() else None
-    pool = read_miscategorized(misc, repo=release.repo) if pool_bytes is not None else None
+    pool = read_pool(release) if pool_bytes is not None else None
     update: PoolUpdate | None = None
     try:
         misc_rel: str | None = misc.resolve().relative_to(root).as_posix()

@@ -304,3 +304,22 @@ def test_a_worksheet_beside_todo_belongs_to_that_release(tmp_path: Path) -> None
     assert folder.root == tmp_path / "2.7.0"
     assert folder.pool == tmp_path / "2.7.0" / "miscategorized.md"
     assert "quantization" in folder.domains()
+
+
+def test_a_pool_anywhere_maps_targets_to_the_releases_domains(tmp_path: Path) -> None:
+    """`## CPU` in a pool the `miscategorized` setting puts in pools/ is `cpu (x86)`'s,
+    as beside todo/: apply offered nothing to adopt there (the pool's own folder was read
+    for domains), while audit and review read the release's."""
+    from relnotes.decisions import adoption_candidates
+
+    release = tmp_path / "2.9.0"
+    (release / "todo").mkdir(parents=True)
+    sheet = release / "todo" / "result_cpu (x86).md"
+    sheet.write_text("# Release Notes worksheet cpu (x86)\n\n## cpu (x86)\n### Untopiced\n")
+    (tmp_path / "pools").mkdir()
+    (tmp_path / "pools" / "misc.md").write_text(
+        f"# Miscategorized commits\n\n## CPU\n- Faster gemm {LINK.format(n=7)}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nmiscategorized = "pools/misc.md"\n')
+    folder = ReleaseFolder.of(sheet)
+    offered = adoption_candidates(folder.read_worksheet(sheet), folder)
+    assert [item.prs for item in offered] == [[7]]

@@ -194,7 +194,7 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
 
     release = ReleaseFolder.of(file)
     misc_path = release.pool
-    offered = [] if no_adopt else adoption_candidates(release.read_worksheet(file), misc_path)
+    offered = [] if no_adopt else adoption_candidates(release.read_worksheet(file), release)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
         click.echo(f"{len(offered)} item(s) in {_shown(str(misc_path))} are filed for this "
