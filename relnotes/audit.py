@@ -50,12 +50,11 @@ from relnotes.fileio import read_text
 from relnotes.findings import Finding
 from relnotes.github import metadata_for
 from relnotes.miscategorized import Miscategorized, read_pool
-from relnotes.release import Generated, ReleaseFolder, read_generated
+from relnotes.release import SET_ASIDE, Generated, ReleaseFolder, read_generated
 from relnotes.triage.reverts import find_revert_pairs
 from relnotes.worksheet import Document, Item, Worksheet
 
 __all__ = [
-    "UNFINISHABLE_FILES",
     "AuditReport",
     "CheckResults",
     "audit",
@@ -63,7 +62,6 @@ __all__ = [
     "read_check_results",
 ]
 
-UNFINISHABLE_FILES = frozenset({"result_skip.md"})
 # lint codes that are structure, not entries; the audit checks these itself or not at all
 _LINT_OWN = frozenset({"untopiced", "duplicate-pr", "long-link", "no-reference"})
 
@@ -318,7 +316,7 @@ def audit(release: ReleaseFolder, *, generated: str | Path | Generated | None = 
             if resolved in selected:
                 scope.update(ref for item in ws.items() for ref in item_refs(item))
             finished = (resolved in selected) if selected else folder == "done"
-            if finished and path.name not in UNFINISHABLE_FILES:
+            if finished and path.name not in SET_ASIDE:
                 auditor.done.append(ws)
                 auditor.finished_checks(ws)
     if pool is not None:

@@ -36,6 +36,7 @@ from relnotes.worksheet import Worksheet, parse_worksheet, read_worksheet
 __all__ = [
     "KINDS",
     "NOT_WORKSHEETS",
+    "SET_ASIDE",
     "Baseline",
     "FolderScan",
     "Generated",
@@ -54,6 +55,9 @@ __all__ = [
 
 # The two folders of worksheets, in the order a release goes through them.
 KINDS: tuple[str, str] = ("todo", "done")
+# Worksheets the generator writes that are never finished: PRs it set aside (``skip``).
+# Counted and audited for lost items, never checked as finished, offered as no domain.
+SET_ASIDE = frozenset({"result_skip.md"})
 # Markdown files of a release folder that are not domain worksheets (read by their own
 # readers, never reported as skipped).
 NOT_WORKSHEETS = frozenset({"cherrypicks.md", "miscategorized.md", "final.md"})

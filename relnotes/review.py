@@ -29,7 +29,7 @@ from relnotes.errors import UsageError
 from relnotes.github.fetch import item_prs
 from relnotes.miscategorized import read_pool
 from relnotes.prrefs import LONG_PR_LINK
-from relnotes.release import ReleaseFolder, domain_of_file, worksheet_files
+from relnotes.release import SET_ASIDE, ReleaseFolder, domain_of_file, worksheet_files
 from relnotes.review_groups import (
     Ask,
     GroupOffer,
@@ -132,7 +132,8 @@ def known_domains(release: ReleaseFolder, *, worksheet: str | Path | None = None
     worksheet now). Spellings of one domain (``nn_frontend``, ``NN frontend``) are one,
     named as its worksheet file is, else as first written.
     """
-    files = set(release.domains())  # todo/ and done/, sub-folders included
+    files = {d for d, path in release.domains().items()  # todo/ and done/, sub-folders
+             if path.name not in SET_ASIDE}  # not the generator's set-aside file
     if worksheet is not None and release.where(worksheet)[0] is None:
         beside = Path(worksheet).parent  # a worksheet outside todo/ and done/
         files.update(domain_of_file(p, beside) for p in worksheet_files(beside))

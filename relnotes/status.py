@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relnotes.audit import UNFINISHABLE_FILES, CheckResults, read_check_results
+from relnotes.audit import CheckResults, read_check_results
 from relnotes.decisions import DecisionStore
 from relnotes.entries import Entry, extract_entries
 from relnotes.errors import WorksheetError
 from relnotes.fileio import sidecar_path
-from relnotes.release import ReleaseFolder
+from relnotes.release import SET_ASIDE, ReleaseFolder
 from relnotes.worksheet import Worksheet
 
 __all__ = ["DOMAIN_STATES", "ENTRY_STATES", "DomainStatus", "EntryStatus", "ReleaseStatus", "release_status"]
@@ -93,15 +93,17 @@ class ReleaseStatus:
         return [d.error for d in self.domains if d.error]
 
     def totals(self) -> dict[str, int]:
-        """Domains per state, items, untopiced, unreviewed and entries per state."""
-        out = {"domains": len(self.domains),
+        """Domains per state; then, over the domains to finish (not the set-aside file,
+        which is never finished), domains, items, untopiced, unreviewed and entries."""
+        work = [d for d in self.domains if d.state != "set-aside"]
+        out = {"domains": len(work),
                **{state.replace("-", "_"): sum(1 for d in self.domains if d.state == state)
                   for state in DOMAIN_STATES},
-               "items": sum(d.items for d in self.domains),
-               "untopiced": sum(d.untopiced for d in self.domains),
-               "unreviewed": sum(d.unreviewed or 0 for d in self.domains),
-               "entries": sum(len(d.entries) for d in self.domains)}
-        out.update({state.replace("-", "_"): sum(d.count(state) for d in self.domains)
+               "items": sum(d.items for d in work),
+               "untopiced": sum(d.untopiced for d in work),
+               "unreviewed": sum(d.unreviewed or 0 for d in work),
+               "entries": sum(len(d.entries) for d in work)}
+        out.update({state.replace("-", "_"): sum(d.count(state) for d in work)
                     for state in ENTRY_STATES})
         out["unreadable"] = len(self.errors)
         return out
@@ -167,7 +169,7 @@ def release_status(release: ReleaseFolder) -> ReleaseStatus:
     for domain in sorted({**todo, **done}, key=str.casefold):
         state = "done" if domain in done else "todo"
         path = done[domain] if state == "done" else todo[domain]
-        if path.name in UNFINISHABLE_FILES:
+        if path.name in SET_ASIDE:
             state = "set-aside"
         report.domains.append(_domain_status(domain, state, path, version, folder=release))
     report.skipped = {str(p): why for p, why in release.skipped.items()}

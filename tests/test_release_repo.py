@@ -43,10 +43,15 @@ def test_audit_reads_pr_numbers_of_the_repo_setting(tmp_path: Path) -> None:
     assert [f["code"] for f in json.loads(out.stdout)["findings"]] == ["no-generated"]
 
 
-def test_status_counts_the_repo_settings_items(tmp_path: Path) -> None:
+def test_status_names_the_repo_settings_prs(tmp_path: Path) -> None:
     release, _ = _release(tmp_path)
+    sheet = release / "done" / "result_widgets.md"
+    sheet.write_text(sheet.read_text().replace(
+        "### new features\n", f"### bc breaking\n- Remove `wobble` ([#7]({FORK.format(n=7)}))\n"
+        "### new features\n"))
     data = json.loads(run_cli("status", str(release), "--format", "json").stdout)
-    assert data["totals"]["items"] == 2 and data["totals"]["done"] == 1
+    (widgets,) = data["domains"]
+    assert [e["prs"] for e in widgets["entries"]] == [[7]]  # read as pytorch's: []
 
 
 def test_review_lists_the_repo_settings_prs(tmp_path: Path) -> None:

@@ -131,3 +131,19 @@ def test_a_folder_that_is_no_release_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("# notes\n")
     out = run_cli("status", str(tmp_path), expect=2)
     assert "holds no todo/ or done/ folder" in out.stderr
+
+
+def test_the_set_aside_file_is_not_work_left(release: Path) -> None:
+    """result_skip.md is never finished: its row says so, and the totals (and review's
+    domain list) are of the domains to finish."""
+    (release / "todo" / "result_skip.md").write_text(
+        "# Release Notes worksheet skip\n\n## skip\n### Untopiced\n"
+        f"- Skipped {LINK.format(n=901)}\n- Skipped too {LINK.format(n=902)}\n")
+    report = release_status(ReleaseFolder.of(release)).to_json()
+    assert [d["state"] for d in report["domains"] if d["domain"] == "skip"] == ["set-aside"]
+    totals = report["totals"]
+    assert (totals["domains"], totals["set_aside"], totals["items"], totals["untopiced"]) \
+        == (2, 1, 9, 4)  # as without the skip file
+    from relnotes.review import known_domains
+
+    assert "skip" not in known_domains(ReleaseFolder.of(release))
