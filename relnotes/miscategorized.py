@@ -42,7 +42,6 @@ from relnotes.worksheet import (
 D = TypeVar("D", bound=Document)
 
 __all__ = [
-    "read_pool",
     "DEFAULT_HEADER",
     "Group",
     "Miscategorized",
@@ -52,6 +51,7 @@ __all__ = [
     "parse_grouped",
     "parse_miscategorized",
     "read_miscategorized",
+    "read_pool",
     "with_subheadings",
 ]
 

@@ -93,7 +93,6 @@ class ReviewResult:
     groups_decided: list[str] = field(default_factory=list)  # group ids decided in this run
     groups_skipped: list[str] = field(default_factory=list)
     groups_pending: int = 0   # groups offered and still without a decision
-    groups_dissolved: int = 0  # groups whose items were decided apart (not offered)
 
     def counts(self) -> dict[str, int]:
         """items = decided_now + decided_before + pending; skipped and bulk are parts."""
@@ -486,7 +485,6 @@ def run_review(suggestions: Sequence[Suggestion], store: DecisionStore, *, ask: 
             result.quit = done.quit
             result.groups_decided, result.groups_skipped = done.decided, done.skipped
         result.groups_pending = len(groups.pending(store))
-        result.groups_dissolved = len(groups.offers(store)[1])
     result.bulk_accepted = bulk
     pending = pending_suggestions(suggestions, store)
     result.remaining = len(pending)

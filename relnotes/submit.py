@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,7 +279,7 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
     problems = list(report.findings)
     if kind == "todo":
         problems.insert(0, Finding(str(ws_path), 1, "not-done",
-                                   f"still in todo/: run `relnotes done {ws_path}` first"))
+                                   f"still in todo/: run `relnotes done {shlex.quote(str(ws_path))}` first"))
     repo = repo or _repo_from_url(url)
     head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
     table = summary.markdown() + (f"\n\n{_describe_checks(counts)}" if counts else "")

@@ -470,3 +470,16 @@ def test_review_says_what_history_it_triages_with(tmp_path: Path) -> None:
     path = make_release(tmp_path / "2.7.0")
     out = run_cli("review", str(path), "--offline", "--format", "json")
     assert out.stderr.count("the history has no release older than 2.7.0") == 1
+
+
+def test_review_suggests_apply_only_after_deciding_and_quotes_paths(tmp_path: Path) -> None:
+    """Paths with spaces are real (`result_cpu (x86).md`): the commands review suggests
+    paste as they are; a run that decided nothing suggests no apply."""
+    path = make_release(tmp_path)
+    spaced = path.with_name("result_cpu (x86).md")
+    path.rename(spaced)
+    out = run_cli("review", str(spaced), "--offline", input="a\nq\n")
+    assert f"next: relnotes apply '{spaced}'" in out.stderr
+    assert f"relnotes fetch '{spaced}'" in out.stderr
+    again = run_cli("review", str(spaced), "--offline", input="q\n")
+    assert "next: relnotes apply" not in again.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,7 +125,7 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
     unknown = sum(1 for p in prs if p not in metadata or not metadata[p].found)
     if offline and unknown:  # online, a failed fetch has said so already
         note(f"no PR metadata cached for {unknown} of {len(prs)} PR(s): authors, labels "
-             f"and files are not shown (run relnotes fetch {file})")
+             f"and files are not shown (run relnotes fetch {shlex.quote(file)})")
     history = history_for(release.history, [ws], [release.release_of(file)], exclude=())
     suggestions = _suggestions(ws, config, metadata, history)
     store = DecisionStore.for_worksheet(file)
@@ -148,8 +149,8 @@ def review(file: str, order: str, accept_above: float | None, clean_titles: bool
         raise UsageError("standard input is not a terminal and gave no answers: run review "
                          "in a terminal, pipe the answers (e.g. printf 'a\\nq\\n' | relnotes "
                          "review FILE), or use --format json to list what is pending")
-    if result.remaining < result.items or result.groups_decided:
-        click.echo(f"next: relnotes apply {file}", err=True)
+    if result.decided or result.bulk_accepted or result.groups_decided:  # something to write
+        click.echo(f"next: relnotes apply {shlex.quote(file)}", err=True)
 
 
 def _groups(ws: Worksheet, metadata: dict[int, Any], asked: bool | None) -> GroupReview | None:
@@ -216,7 +217,7 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
         return
     if not report.has_decisions:
         click.echo(f"{file}: no decisions recorded ({report.decisions_file} does not exist); "
-                   f"decide first with: relnotes review {file}")
+                   f"decide first with: relnotes review {shlex.quote(file)}")
     if dry_run:
         click.echo(report.diff, nl=False)
         verb = "would write" if report.written else "nothing to write"
