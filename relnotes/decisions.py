@@ -61,7 +61,7 @@ from relnotes.apply import (
 )
 from relnotes.errors import WorksheetError
 from relnotes.fileio import atomic_write, read_text, sidecar_path
-from relnotes.miscategorized import read_pool
+from relnotes.miscategorized import Miscategorized, read_pool
 from relnotes.release import ReleaseFolder
 from relnotes.worksheet import Item, Worksheet
 
@@ -72,7 +72,6 @@ __all__ = [
     "DecisionStore",
     "GroupRecord",
     "Record",
-    "adoption_candidates",
     "apply_recorded",
     "safe_title",
     "to_decisions",
@@ -378,14 +377,10 @@ class ApplyReport:
                 "files": self.written, "dry_run": self.dry_run, "diff": self.diff}
 
 
-def adoption_candidates(ws: Worksheet, release: ReleaseFolder) -> list[Item]:
-    """Items of the release's pool filed for this worksheet's domain."""
-    return read_pool(release).items_for(ws.domain)
-
-
 def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = None,
                    adopt: Sequence[str] = (), backup: bool = True,
-                   dry_run: bool = False, progress: Progress | None = None) -> ApplyReport:
+                   dry_run: bool = False, progress: Progress | None = None,
+                   documents: tuple[Worksheet, Miscategorized] | None = None) -> ApplyReport:
     """Write the reviewed decisions into the worksheet and ``miscategorized.md``.
 
     ``release``: the release folder (default: the one ``worksheet`` is in), whose pool is
@@ -394,12 +389,12 @@ def apply_recorded(worksheet: str | Path, *, release: ReleaseFolder | None = Non
     groups are merged after the moves (:func:`relnotes.apply.apply_decisions`). The
     files are written by :func:`relnotes.apply.write_changes`, so a failed write cannot
     lose an item; ``dry_run`` writes nothing and puts the diff in the report.
-    ``progress(stage, done, total)`` hears how far it got.
+    ``progress(stage, done, total)`` hears how far it got. ``documents``: the worksheet
+    and the pool as the caller has just read them (unchanged), not read again.
     """
     folder = release or ReleaseFolder.of(worksheet)
-    ws = folder.read_worksheet(worksheet)
+    ws, misc = documents or (folder.read_worksheet(worksheet), read_pool(folder))
     misc_path = folder.pool
-    misc = read_pool(folder)
     store = DecisionStore.for_worksheet(worksheet)
     every = ws.items()
     by_key: dict[str, Item] = {}

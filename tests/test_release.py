@@ -310,7 +310,7 @@ def test_a_pool_anywhere_maps_targets_to_the_releases_domains(tmp_path: Path) ->
     """`## CPU` in a pool the `miscategorized` setting puts in pools/ is `cpu (x86)`'s,
     as beside todo/: apply offered nothing to adopt there (the pool's own folder was read
     for domains), while audit and review read the release's."""
-    from relnotes.decisions import adoption_candidates
+    from relnotes.miscategorized import read_pool
 
     release = tmp_path / "2.9.0"
     (release / "todo").mkdir(parents=True)
@@ -321,5 +321,5 @@ def test_a_pool_anywhere_maps_targets_to_the_releases_domains(tmp_path: Path) ->
         f"# Miscategorized commits\n\n## CPU\n- Faster gemm {LINK.format(n=7)}\n")
     (tmp_path / "pyproject.toml").write_text('[tool.relnotes]\nmiscategorized = "pools/misc.md"\n')
     folder = ReleaseFolder.of(sheet)
-    offered = adoption_candidates(folder.read_worksheet(sheet), folder)
+    offered = read_pool(folder).items_for(folder.read_worksheet(sheet).domain)
     assert [item.prs for item in offered] == [[7]]

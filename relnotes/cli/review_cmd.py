@@ -191,11 +191,13 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
       relnotes apply todo/quantization.md --dry-run
       relnotes apply todo/result_quantization.md --adopt all
     """
-    from relnotes.decisions import DecisionStore, adoption_candidates, apply_recorded
+    from relnotes.decisions import apply_recorded
+    from relnotes.miscategorized import read_pool
 
     release = ReleaseFolder.of(file)
     misc_path = release.pool
-    offered = [] if no_adopt else adoption_candidates(release.read_worksheet(file), release)
+    ws, pool = release.read_worksheet(file), read_pool(release)  # read once, for both
+    offered = [] if no_adopt else pool.items_for(ws.domain)
     chosen = list(adopt)
     if offered and not adopt and not no_adopt and fmt == "text" and sys.stdin.isatty():
         click.echo(f"{len(offered)} item(s) in {_shown(str(misc_path))} are filed for this "
@@ -203,11 +205,10 @@ def apply_cmd(file: str, adopt: tuple[str, ...], no_adopt: bool, dry_run: bool, 
         for item in offered:
             if click.confirm(f"  adopt {item.key}: {item.title}?", default=False):
                 chosen.append(item.key)
-    store = DecisionStore.for_worksheet(file)
-    bar = StageProgress("apply", items=len(store.records))
+    bar = StageProgress("apply", items=len(ws.items()))
     try:
         report = apply_recorded(file, release=release, adopt=chosen, backup=backup,
-                                dry_run=dry_run, progress=bar)
+                                dry_run=dry_run, progress=bar, documents=(ws, pool))
     finally:
         bar.close()
     not_taken = [{"key": i.key, "title": i.title} for i in offered
