@@ -499,7 +499,7 @@ def groups_json(groups: GroupReview, store: DecisionStore) -> dict[str, Any]:
     """The documented ``groups`` of ``review --format json``: why they are offered, the
     pending ones, how many are decided and how many not offered."""
     offered, not_offered = groups.offers(store)
-    pending: list[GroupOffer] = groups.pending(store)
+    pending: list[GroupOffer] = groups.pending(store, offered)
     return {"why": groups.why, "pending": [o.to_json() for o in pending],
             "decided": len(offered) - len(pending),
             "not_offered": [{"id": o.id, "items": [i.key for i in o.drafted.group.items],

@@ -163,9 +163,12 @@ class GroupReview:
         return GroupOffer(id=gid, drafted=drafted, members=members, left=left,
                           section=section, bullet=bullet, record=store.groups.get(gid))
 
-    def pending(self, store: DecisionStore) -> list[GroupOffer]:
-        """The offers without a current decision."""
-        return [o for o in self.offers(store)[0] if not self.decided(o, store)]
+    def pending(self, store: DecisionStore, offered: Sequence[GroupOffer] | None = None
+                ) -> list[GroupOffer]:
+        """The offers (``offered``: :meth:`offers`' first list, when the caller has it)
+        without a current decision."""
+        offered = self.offers(store)[0] if offered is None else offered
+        return [o for o in offered if not self.decided(o, store)]
 
     def decided(self, offer: GroupOffer, store: DecisionStore) -> bool:
         """Decided, no member edited since, and (accepted) the same members still stay."""
@@ -363,8 +366,8 @@ class _GroupSession:
 def run_group_session(review: GroupReview, store: DecisionStore, *, ask: Ask,
                       say: Say) -> GroupResult:
     """Offer the pending groups one by one; returns what was done."""
-    queue = review.pending(store)
-    not_offered = review.offers(store)[1]
+    offered, not_offered = review.offers(store)
+    queue = review.pending(store, offered)
     if queue:
         why = ("the worksheet asks for summaries" if review.why == "preamble"
                else "asked with --summaries")
