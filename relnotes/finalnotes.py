@@ -508,6 +508,8 @@ def backtick_findings(lines: list[str]) -> list[StructureFinding]:
     """A backtick markdown-it left as text: an unmatched code span (odd count on a line).
     Lines are 1-based within ``lines``; ``final`` runs it on each done/ item it copies."""
     out: list[StructureFinding] = []
+    if not any(_unescaped_backticks(line) % 2 for line in lines):
+        return out  # no line with an odd count: nothing to parse for (most text)
     for tok in parse_tokens("".join(lines)):
         if tok.type != "inline" or tok.map is None:
             continue
