@@ -25,10 +25,11 @@ from relnotes.entries import ENTRY_KINDS, pr_refs
 from relnotes.errors import GitHubError, UsageError, WorksheetError
 from relnotes.fileio import atomic_write, read_text, split_lines
 from relnotes.github import lookup_metadata
+from relnotes.prrefs import line_naming
 from relnotes.release import ReleaseFolder, release_of
 from relnotes.templating import render
 from relnotes.versions import require_version
-from relnotes.worksheet import parse_worksheet
+from relnotes.worksheet import Item, Worksheet, parse_worksheet
 
 __all__ = ["Draft", "Placement", "draft_context", "draft_entry", "find_worksheet",
            "place_entry", "pr_note"]
@@ -183,6 +184,7 @@ def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
     release = folder.root
     found = []
     for path in folder.worksheets():
+        # a nested item of a grouping bullet counts too: place_entry says why it refuses
         if str(number) in read_text(path) and any(
                 number in item.all_prs for item in folder.read_worksheet(path).items()):
             found.append(Path(_shown(path)))
@@ -194,6 +196,25 @@ def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
     return found[0]
 
 
+def _item_of(ws: Worksheet, pr: int, path: Path) -> Item:
+    """The item whose title stands for ``pr``. A PR that only a nested bullet of a
+    grouping bullet (``- c10d``) carries is refused: the entry would go under the whole
+    group, and moving it would move the group."""
+    item = next((i for i in ws.items() if pr in i.prs), None)
+    if item is not None:
+        return item
+    group = next((i for i in ws.items() if pr in i.body_prs), None)
+    if group is None:
+        raise WorksheetError(f"no item with PR #{pr}: add it to the worksheet first, or "
+                             "give the worksheet that has it", file=path)
+    nested = group.line + line_naming(group.lines, pr)
+    raise WorksheetError(
+        f"PR #{pr} is a nested item (line {nested}) of the grouping bullet "
+        f"`{group.lines[0].strip()}` here: an entry goes under an item of its own; move "
+        f"#{pr} out of the group into a bullet of its own first (nothing written)",
+        file=path, line=group.line)
+
+
 def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> Placement:
     """Write ``draft`` into the item of ``worksheet`` that links its PR (see the module
     doc). An item with text under it already is refused unless ``force``, which adds the
@@ -202,10 +223,7 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     text = read_text(path)
     repo = ReleaseFolder.of(path).repo
     ws = parse_worksheet(text, path=str(path), repo=repo)
-    item = next((i for i in ws.items() if draft.pr in i.all_prs), None)
-    if item is None:
-        raise WorksheetError(f"no item with PR #{draft.pr}: add it to the worksheet first, or "
-                             "give the worksheet that has it", file=path)
+    item = _item_of(ws, draft.pr, path)
     if item.body.strip() and not force:
         raise WorksheetError(f"the item of #{draft.pr} has text under it already (an "
                              "entry?): nothing written; --force adds the draft below it "
@@ -224,7 +242,7 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     after = [ws.eol] if not moving and end < len(lines) and lines[end].strip() else []
     placed = parse_worksheet("".join(lines[:start] + own + body + after + lines[end:]),
                              path=str(path), repo=repo)
-    entry = next(i for i in placed.items() if draft.pr in i.all_prs)
+    entry = next(i for i in placed.items() if draft.pr in i.prs)
     kept = [i.text for i in placed.items() if i is not entry]
     if kept != [i.text for i in ws.items() if i is not item]:
         raise WorksheetError("relnotes could not place the entry without changing other "

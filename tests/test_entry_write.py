@@ -141,3 +141,35 @@ def test_crlf_worksheet_stays_crlf(release: Path, monkeypatch: pytest.MonkeyPatc
 def test_help_example_writes_into_the_item() -> None:
     text = run_cli("entry", "new", "--help").output
     assert ">>" not in text and "--write" in text
+
+
+def test_write_refuses_a_pr_of_a_grouping_bullet(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """2.8.0 distributed: #149343 is a nested item of ``- c10d`` (line 30). The whole
+    group was refused as "has text under it already", and with --force the group (11 PRs)
+    moved to ``### bc breaking``: an entry is one item's, never a group's."""
+    from tests.helpers import DATA, copy_data
+
+    path = copy_data(DATA / "2.8.0" / "done" / "result_distributed.md",
+                     tmp_path / "2.8.0" / "done" / "result_distributed.md")
+    (tmp_path / "2.8.0" / "todo").mkdir()
+    before = path.read_bytes()
+    monkeypatch.chdir(tmp_path / "2.8.0")
+    for extra in ([], ["--force"]):
+        out = run_cli("entry", "new", "--pr", "149343", "--kind", "bc", "--write", "--offline",
+                      *extra, expect=1)  # the worksheet found from the PR
+        assert "Error: done/result_distributed.md:30: " in out.stderr, out.stderr
+        assert "#149343" in out.stderr and "line 31" in out.stderr and "- c10d" in out.stderr
+        assert "has text under it" not in out.stderr
+        assert path.read_bytes() == before
+    run_cli("entry", "new", "--pr", "153406", "--kind", "bc", "--write", "--offline",
+            expect=1)  # the group's last nested item (line 41): refused the same way
+    # a title's own PR of the same file is still written into its item
+    old = read_worksheet(path)
+    own = next(i for i in old.items() if i.prs and not i.body.strip())
+    run_cli("entry", "new", "--pr", str(own.prs[0]), "--kind", "bc", "--write", "--offline")
+    ws = read_worksheet(path)
+    assert ws.find(f"pr:{own.prs[0]}").category == "bc breaking"  # type: ignore[union-attr]
+    group, was = ws.find("pr:149343"), old.find("pr:149343")
+    assert group is not None and was is not None and group.category == "new features"
+    assert group.text == was.text and len(group.lines) == 12  # "- c10d" and its 11 items
