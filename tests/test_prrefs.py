@@ -119,6 +119,18 @@ def test_lint_asks_to_shorten_only_the_repositorys_links() -> None:
     assert [(f.line, f.code) for f in found if f.code == "long-link"] == [(7, "long-link")]
 
 
+def test_lint_asks_to_shorten_only_what_shorten_title_shortens() -> None:
+    """Real 2.7.0 (autograd_frontend): ``(#144120) ([#146372](..))`` stays long, since
+    ``(#144120) (#146372)`` would stand for both PRs; lint asked to shorten it anyway."""
+    title = ("[Submodule] Turning flash-attention integration into 3rd party submod (#144120) "
+             f"({LINK.format(n=146372)})")
+    text = ("# Release Notes worksheet fx\n\nUse (#PR_NUM).\n\n## fx\n### bug fixes\n"
+            f"- {title}\n- Ours ({LINK.format(n=1)})\n")
+    assert shorten_title(title) == title
+    found = lint_worksheet(parse_worksheet(text, path="w.md"))
+    assert [(f.line, f.code) for f in found if f.code == "long-link"] == [(8, "long-link")]
+
+
 def test_a_revert_pairs_with_the_pr_its_title_names() -> None:
     """The reverted item was retitled, so titles no longer match; the number still does."""
     ws = parse_worksheet("## fx\n### bug fixes\n"
