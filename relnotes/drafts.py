@@ -232,7 +232,8 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     start, end = item.start, item.start + len(item.lines)
     own = lines[start:end]
     own[-1] = own[-1].rstrip("\r\n") + ws.eol
-    body = [line + ws.eol for line in draft.text.splitlines()[1:]]  # the item keeps its title
+    # the item keeps its title; the draft's lines end in the worksheet's line ending
+    body = [line.rstrip("\r\n") + ws.eol for line in split_lines(draft.text)[1:]]
     if body and not body[0].strip() and not own[-1].strip():
         body = body[1:]
     section = next(c for c, k in ENTRY_KINDS.items() if k == draft.kind)

@@ -173,3 +173,20 @@ def test_write_refuses_a_pr_of_a_grouping_bullet(tmp_path: Path,
     group, was = ws.find("pr:149343"), old.find("pr:149343")
     assert group is not None and was is not None and group.category == "new features"
     assert group.text == was.text and len(group.lines) == 12  # "- c10d" and its 11 items
+
+
+def test_place_entry_keeps_a_line_separator_of_the_draft(tmp_path: Path) -> None:
+    """The draft quotes the PR's own note, which may hold a form feed or U+2028:
+    ``str.splitlines`` broke the line there (and dropped the character)."""
+    from relnotes.drafts import Draft, place_entry
+
+    path = tmp_path / "2.7.0" / "todo" / "result_quantization.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(WORKSHEET)
+    note = "<!-- from the PR: old\u2028new,\x0cpage -->"
+    draft = Draft(pr=144726, kind="bc", from_version="2.6", to_version="2.7",
+                  template="worksheet_bc.md.j2", found=True,
+                  text=f"- Handle meta tensors\n\n{note}\n")
+    place_entry(draft, path)
+    item = read_worksheet(path).find("pr:144726")
+    assert item is not None and f"\n{note}\n" in item.body

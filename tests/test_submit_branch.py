@@ -208,3 +208,9 @@ def test_merge3_takes_each_sides_lines_and_finds_real_clashes() -> None:
     # CRLF stays CRLF
     crlf = base.replace("\n", "\r\n")
     assert merge3(crlf, crlf.replace("- b", "- B"), crlf)[0] == crlf.replace("- b", "- B")
+    # lines end at "\n" only, as the worksheet's lines do: a form feed or a line
+    # separator inside a title is no line break (a clash on line 4 was reported at 5)
+    odd = "- a (#1)\n- b\x0c more (#2)\n- c\u2028 more (#3)\n- d (#4)\n"
+    merged, (clash,) = merge3(odd, odd.replace("- d", "- D1"), odd.replace("- d", "- D2"))
+    assert clash.line == 4 and clash.base == ["- d (#4)\n"]
+    assert merged == odd.replace("- d", "- D1")
