@@ -187,6 +187,32 @@ def test_place_entry_keeps_a_line_separator_of_the_draft(tmp_path: Path) -> None
     draft = Draft(pr=144726, kind="bc", from_version="2.6", to_version="2.7",
                   template="worksheet_bc.md.j2", found=True,
                   text=f"- Handle meta tensors\n\n{note}\n")
-    place_entry(draft, path)
+    place_entry(draft, path, repo="pytorch/pytorch")
     item = read_worksheet(path).find("pr:144726")
     assert item is not None and f"\n{note}\n" in item.body
+
+
+def test_find_worksheet_reads_each_worksheet_once(release: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """It read each worksheet holding the number twice (to look, then to parse)."""
+    import sys
+    from collections import Counter
+
+    import relnotes.fileio
+    from relnotes.drafts import find_worksheet
+
+    (release / "done" / "result_fx.md").write_text(WORKSHEET.replace("quantization", "fx")
+                                                   .replace("139505", "139506"))
+    reads: Counter[str] = Counter()
+    real = relnotes.fileio.read_text
+
+    def counting(path: str | Path) -> str:
+        reads[Path(path).name] += 1
+        return real(path)
+
+    for module in list(sys.modules.values()):  # every module that imported read_text
+        if getattr(module, "read_text", None) is real:
+            monkeypatch.setattr(module, "read_text", counting)
+    found = find_worksheet(139505, start=release)
+    assert found.name == "result_quantization.md"
+    assert reads == {"result_quantization.md": 1, "result_fx.md": 1}
