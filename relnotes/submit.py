@@ -138,8 +138,8 @@ class SubmitPlan:
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
                 f"title:   {self.title}\n")
         text += "".join(f"note:    {note}\n" for note in self.notes)
+        # conflicts are said once, by the command, as why nothing is submitted
         text += self.edits.describe() if self.edits else ""
-        text += "".join(f"refused: {conflict}\n" for conflict in self.conflicts)
         return text + f"body:\n{self.body}"
 
 

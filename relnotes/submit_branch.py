@@ -193,6 +193,10 @@ class BranchEdits:
                             "files": list(c.files)} for c in self.others]}
 
     def describe(self) -> str:
+        """What happens to the branch's edits; nothing when they clash (nothing is merged
+        then, and the conflict names the commits)."""
+        if self.conflicts:
+            return ""
         said = [f"keeps:   {c} ({', '.join(c.files)}): their edits are kept, yours go on top\n"
                 for c in self.others]
         if self.merged and not self.others:

@@ -120,6 +120,14 @@ def test_both_changing_the_same_line_is_refused_with_what_they_changed(
     assert f"the branch: - {REVIEWED}" in conflict
     assert "yours:      - Per-channel observers" in conflict
     assert "--branch NAME" in conflict and "git fetch" in conflict  # how to go on
+    # the text says one true thing: not "their edits are kept" beside the refusal, and
+    # each clash once (it was said on stdout and again on stderr)
+    out = run_cli("submit", str(done), "--repo", REPO, expect=1)
+    said = out.stdout + out.stderr
+    assert "keeps:" not in said and "their edits are kept" not in said
+    assert said.count("submitted:  - [Quant] add per-channel") == 1
+    assert said.count("Apply suggestions from code review") == 1
+    assert "not submitted:" in out.stderr
     for extra in ((), ("--force",)):
         out = run_cli("submit", str(done), "--repo", REPO, "--yes", *extra, expect=1)
         assert "Apply suggestions from code review" in out.stderr
