@@ -125,7 +125,8 @@ class SubmitPlan:
                 "summary": self.summary.to_json(), "forced": self.forced,
                 "problems": [p.to_json() for p in self.problems], "notes": self.notes,
                 "conflicts": self.conflicts,
-                **({"others": [], "merged": []} | (self.edits.to_json() if self.edits else {}))}
+                **({"snapshot": None, "others": [], "merged": []}
+                   | (self.edits.to_json() if self.edits else {}))}
 
     def describe(self) -> str:
         files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"

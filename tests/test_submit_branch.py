@@ -222,3 +222,25 @@ def test_merge3_takes_each_sides_lines_and_finds_real_clashes() -> None:
     merged, (clash,) = merge3(odd, odd.replace("- d", "- D1"), odd.replace("- d", "- D2"))
     assert clash.line == 4 and clash.base == ["- d (#4)\n"]
     assert merged == odd.replace("- d", "- D1")
+
+
+def test_the_json_keys_are_the_ones_the_readme_lists(
+        repo: dict[str, Path], fake_github: RunningServer) -> None:
+    """The README's list left out ``summary.grouped`` and the ``snapshot`` key (which was
+    there only when the branch held others' edits)."""
+    import re
+
+    from tests.helpers import REPO as SOURCE
+
+    readme = (SOURCE / "README.md").read_text()
+    doc = readme[readme.index("`relnotes submit FILE --format json`"):]
+    doc = doc[:doc.index("\n")]
+    plan, outcome = doc.split("plus the outcome with `--yes`")
+    summary = plan[plan.index('`"summary"`: `{'):]
+    summary = re.sub(r"\[\{[^\]]*\}\]", "", summary[:summary.index("}`")])  # nested shapes
+    done = finished(repo["release"])
+    dry, real = submit(done), submit(done, "--yes")
+    assert set(dry) == set(re.findall(r'`"(\w+)"', plan))
+    assert set(real) == set(dry) | set(re.findall(r'`"(\w+)"', outcome))
+    assert set(dry["summary"]) == set(re.findall(r'"(\w+)"', summary)) - {"summary"}
+    assert dry["snapshot"] is None and "grouped" in dry["summary"]
