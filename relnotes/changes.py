@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from relnotes.categories import HIGH_STAKES, normalise_heading
-from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
 from relnotes.markdown import ITEM_MARKER
+from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
 from relnotes.prrefs import DEFAULT_REPO, line_naming, refs_of_title
 from relnotes.worksheet import Item, Worksheet
 

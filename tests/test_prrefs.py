@@ -62,8 +62,8 @@ def test_own_prs_and_mentions(title: str, prs: list[int], mentions: list[int]) -
     ("[inductor] Add tests for new docstring_linter features (fix #142496) ({link})",
      144621, 142496),
     ("Implemented ncclCommInitRankScalable (merging #136789) ({link})", 144794, 136789),
-    ("Only use `f8f8bf16` rowwise scaled matmul to SM 9.0 (precedes #148421 adding of "
-     "kernel) ({link})", 145728, 148421),
+    (("Only use `f8f8bf16` rowwise scaled matmul to SM 9.0 (precedes #148421 adding of "
+      "kernel) ({link})"), 145728, 148421),
     ("[triton 3.3] Fix aoti cpp wrapper remaining 5 issue. (following #148051) ({link})",
      148117, 148051),
     ("Unbreak torch.is_vulkan_available() on Mac (re-send of #154675, please stamp) ({link})",
