@@ -169,7 +169,8 @@ def test_write_refuses_a_pr_of_a_grouping_bullet(tmp_path: Path,
     own = next(i for i in old.items() if i.prs and not i.body.strip())
     run_cli("entry", "new", "--pr", str(own.prs[0]), "--kind", "bc", "--write", "--offline")
     ws = read_worksheet(path)
-    assert ws.find(f"pr:{own.prs[0]}").category == "bc breaking"  # type: ignore[union-attr]
+    written = ws.find(f"pr:{own.prs[0]}")
+    assert written is not None and written.category == "bc breaking"
     group, was = ws.find("pr:149343"), old.find("pr:149343")
     assert group is not None and was is not None and group.category == "new features"
     assert group.text == was.text and len(group.lines) == 12  # "- c10d" and its 11 items
