@@ -127,12 +127,26 @@ class CheckResults:
 
     ``failed`` holds (line of the snippet in the worksheet, or None; first line of the
     message), so a failure is reported where the snippet is, not at the ``##`` heading;
-    ``lines``: the lines of every snippet with a result (which code was checked at all).
+    ``lines``: the lines of every snippet with a result (which code was checked at all);
+    ``passed`` and ``skip_kinds`` (why skipped: ``needs-cuda``, ``other`` without a kind)
+    count the rest, for the pull request's body.
     """
 
     total: int
     failed: list[tuple[int | None, str]]
     lines: frozenset[int] = frozenset()
+    passed: int = 0
+    skip_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.skip_kinds.values())
+
+    def summary(self) -> str:
+        """``Snippet checks: 1 pass, 0 fail, 1 skip (needs-cuda: 1)``."""
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.skip_kinds.items()))
+        return (f"Snippet checks: {self.passed} pass, {len(self.failed)} fail, "
+                f"{self.skipped} skip" + (f" ({kinds})" if kinds else ""))
 
 
 def read_check_results(worksheet: str | Path) -> CheckResults | None:
@@ -146,11 +160,15 @@ def read_check_results(worksheet: str | Path) -> CheckResults | None:
         data = json.loads(read_text(path))
     except ValueError as exc:
         raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
-    results = data.get("snippets", []) if isinstance(data, dict) else []
-    failed = [_describe(r) for r in results if isinstance(r, dict) and r.get("verdict") == "fail"]
-    lines = frozenset(r["line"] for r in results
-                      if isinstance(r, dict) and isinstance(r.get("line"), int))
-    return CheckResults(len(results), failed, lines)
+    results = [r for r in (data.get("snippets", []) if isinstance(data, dict) else [])
+               if isinstance(r, dict)]
+    failed = [_describe(r) for r in results if r.get("verdict") == "fail"]
+    lines = frozenset(r["line"] for r in results if isinstance(r.get("line"), int))
+    skips = Counter(str(r.get("kind") or "other") for r in results
+                    if r.get("verdict") == "skip")
+    return CheckResults(len(results), failed, lines,
+                        passed=sum(r.get("verdict") == "pass" for r in results),
+                        skip_kinds=dict(skips))
 
 
 def _describe(result: Mapping[str, Any]) -> tuple[int | None, str]:

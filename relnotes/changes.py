@@ -11,7 +11,9 @@ Two questions ``submit`` asks, answered from documents only (no git, no GitHub):
 
 Items are matched by every identity they stand for (:attr:`relnotes.worksheet.Item.keys`):
 a bullet ``Title (#1, #2)`` is where the generated items ``pr:1`` and ``pr:2`` went, so
-each of them counts (moved, retitled, ...) as the item it was.
+each of them counts (moved, retitled, ...) as the item it was. An item that went into a
+nested bullet of a grouping bullet (``- c10d``) is compared with that nested bullet's own
+line, and only a bullet whose own PRs are several generated items counts as grouping them.
 - :func:`pool_update`: of everything in the local ``miscategorized.md``, the changes that
   belong to this worksheet -- the items it sent (``## <target> (from <domain>)``) and
   the items it adopted from the pool -- applied to the pool as it is on the remote, so
@@ -24,11 +26,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from relnotes.categories import HIGH_STAKES, normalise_heading
+from relnotes.markdown import ITEM_MARKER
 from relnotes.miscategorized import Miscategorized, group_target, parse_miscategorized
-from relnotes.prrefs import DEFAULT_REPO
+from relnotes.prrefs import DEFAULT_REPO, line_naming, refs_of_title
 from relnotes.worksheet import Item, Worksheet
 
 __all__ = ["ChangeSummary", "PoolUpdate", "pool_update", "summarise_changes"]
@@ -118,6 +121,30 @@ def _holder(index: dict[str, Item], item: Item) -> Item | None:
     return next((index[key] for key in item.keys if key in index), None)
 
 
+class _Bullet(NamedTuple):
+    """A bullet of the finished worksheet: an item's title, or a nested bullet of a
+    grouping bullet (``- c10d``) by its line, with its text and own PRs."""
+
+    item: Item
+    at: int  # index of its line in ``item.lines`` (0: the title)
+    title: str
+    prs: list[int]
+
+
+def _bullet_of(new: Item, old: Item, repo: str) -> _Bullet:
+    """The bullet of ``new`` that holds the generated item ``old``: its title, unless
+    ``old``'s PRs stand only in a nested bullet -- then that bullet's own line, which is
+    what the maintainer wrote for it (the group's title, "c10d", is not)."""
+    nested = [pr for pr in old.all_prs if pr in new.body_prs]
+    if not nested or set(old.all_prs) & set(new.prs):
+        return _Bullet(new, 0, new.title, new.prs)
+    at = line_naming(new.lines, nested[0])
+    line = new.lines[at].rstrip("\r\n")
+    marker = ITEM_MARKER.match(line)
+    title = line[marker.end():] if marker else line.strip()
+    return _Bullet(new, at, title, list(refs_of_title(title, repo=repo).prs))
+
+
 def _pool_targets(pool: Miscategorized | None) -> dict[str, str]:
     targets: dict[str, str] = {}
     for section in pool.sections if pool is not None else []:
@@ -154,7 +181,8 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
         return summary
     now = _by_every_key(after.items())
     targets = _pool_targets(pool)
-    holding: dict[int, list[str]] = {}  # id(after item) -> generated keys it holds
+    holding: dict[tuple[int, int], list[str]] = {}  # bullet -> generated keys it holds
+    bullets: dict[tuple[int, int], _Bullet] = {}
     for key, old in before.items():
         new = _holder(now, old)
         if new is None:
@@ -164,23 +192,29 @@ def summarise_changes(generated: Worksheet | None, after: Worksheet, *,
             else:
                 summary.removed.append(key)
             continue
-        holding.setdefault(id(new), []).append(key)
+        bullet = _bullet_of(new, old, after.repo)
+        holding.setdefault((id(new), bullet.at), []).append(key)
+        bullets.setdefault((id(new), bullet.at), bullet)
         was, is_ = old.placement, new.placement
         if is_ != was and is_ == "not user facing":
             summary.dropped.append(key)
         elif is_ != was:
             summary.moved.append({"key": key, "from": was, "to": is_})
-        if new.title.strip() != old.title.strip():
+        if bullet.title.strip() != old.title.strip():
             summary.retitled.append(key)
     # adopted: what the pool gave up, wherever it now stands (a bullet of its own or
     # one it shares with generated items); added: items standing for nothing else
     summary.adopted = [k for k in dict.fromkeys(adopted) if k in now and k not in old_index]
     from_pool = set(summary.adopted)
+    # grouped: bullets that hold several generated items, by their own PRs (a grouping
+    # bullet's title holds none; its nested bullets may)
+    for where, bullet in sorted(bullets.items(), key=lambda b: (b[1].item.start, b[1].at)):
+        if len(holding[where]) > 1:
+            key = f"pr:{bullet.prs[0]}" if bullet.prs else bullet.item.key
+            summary.grouped.append({"key": key, "prs": bullet.prs, "items": holding[where]})
+    held_by = {id(bullet.item) for bullet in bullets.values()}
     for item in _first_by_key(after.items()).values():
-        held = holding.get(id(item), [])
-        if len(held) > 1:
-            summary.grouped.append({"key": item.key, "prs": item.all_prs, "items": held})
-        if not held and not from_pool & set(item.keys):
+        if id(item) not in held_by and not from_pool & set(item.keys):
             summary.added.append(item.key)
     return summary
 

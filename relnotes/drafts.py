@@ -14,7 +14,6 @@ in the section of its kind; nothing else of the worksheet changes.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,10 +24,11 @@ from relnotes.entries import ENTRY_KINDS, pr_refs
 from relnotes.errors import GitHubError, UsageError, WorksheetError
 from relnotes.fileio import atomic_write, read_text, split_lines
 from relnotes.github import lookup_metadata
-from relnotes.release import ReleaseFolder, release_of
+from relnotes.prrefs import line_naming
+from relnotes.release import ReleaseFolder, display
 from relnotes.templating import render
 from relnotes.versions import require_version
-from relnotes.worksheet import parse_worksheet
+from relnotes.worksheet import Item, Worksheet, parse_worksheet
 
 __all__ = ["Draft", "Placement", "draft_context", "draft_entry", "find_worksheet",
            "place_entry", "pr_note"]
@@ -125,8 +125,7 @@ def draft_entry(*, number: int, kind: str, config: Config, from_version: str | N
         raise UsageError(f"kind must be bc or deprecation, not {kind!r}")
     if number <= 0:
         raise UsageError(f"not a pull request number: {number}")
-    # a file in the current folder, so that 2.7.0/ itself counts as the release folder
-    folder = release_of(Path(where) if where else Path.cwd() / "entry.md", config.release)
+    folder = ReleaseFolder.of(Path(where) if where else Path.cwd(), config=config).version
     if not (to_version or folder):
         raise UsageError("give --to X.Y: no release setting in [tool.relnotes], and no "
                          "release folder (like 2.7.0/) around the worksheet or here")
@@ -168,13 +167,6 @@ class Placement:
         return asdict(self)
 
 
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-
-
 def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
     """The one worksheet (``todo/`` or ``done/`` of the release folder around ``start``,
     default the current folder) with an item that links PR ``number``."""
@@ -183,29 +175,50 @@ def find_worksheet(number: int, *, start: str | Path | None = None) -> Path:
     release = folder.root
     found = []
     for path in folder.worksheets():
-        if str(number) in read_text(path) and any(
-                number in item.all_prs for item in folder.read_worksheet(path).items()):
-            found.append(Path(_shown(path)))
+        text = read_text(path)  # read once; parsed only when the number is in it
+        # a nested item of a grouping bullet counts too: place_entry says why it refuses
+        if str(number) in text and any(
+                number in item.all_prs
+                for item in parse_worksheet(text, path=str(path), repo=folder.repo).items()):
+            found.append(display(path))
     if len(found) != 1:
-        where = (f"in {', '.join(_shown(p) for p in found)}" if found else
-                 f"in no worksheet of {_shown(release / 'todo')} or {_shown(release / 'done')}")
+        where = (f"in {', '.join(str(p) for p in found)}" if found else
+                 f"in no worksheet of {display(release / 'todo')} or "
+                 f"{display(release / 'done')}")
         raise UsageError(f"PR #{number} is {where}: give the worksheet "
                          "(relnotes entry new --pr N --kind K WORKSHEET --write)")
     return found[0]
 
 
-def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> Placement:
+def _item_of(ws: Worksheet, pr: int, path: Path) -> Item:
+    """The item whose title stands for ``pr``. A PR that only a nested bullet of a
+    grouping bullet (``- c10d``) carries is refused: the entry would go under the whole
+    group, and moving it would move the group."""
+    item = next((i for i in ws.items() if pr in i.prs), None)
+    if item is not None:
+        return item
+    group = next((i for i in ws.items() if pr in i.body_prs), None)
+    if group is None:
+        raise WorksheetError(f"no item with PR #{pr}: add it to the worksheet first, or "
+                             "give the worksheet that has it", file=path)
+    nested = group.line + line_naming(group.lines, pr)
+    raise WorksheetError(
+        f"PR #{pr} is a nested item (line {nested}) of the grouping bullet "
+        f"`{group.lines[0].strip()}` here: an entry goes under an item of its own; move "
+        f"#{pr} out of the group into a bullet of its own first (nothing written)",
+        file=path, line=group.line)
+
+
+def place_entry(draft: Draft, worksheet: str | Path, *, repo: str,
+                force: bool = False) -> Placement:
     """Write ``draft`` into the item of ``worksheet`` that links its PR (see the module
-    doc). An item with text under it already is refused unless ``force``, which adds the
-    draft below that text; nothing is ever removed. The file is written atomically."""
+    doc); ``repo``: whose PR numbers the worksheet links (the ``repo`` setting). An item
+    with text under it already is refused unless ``force``, which adds the draft below
+    that text; nothing is ever removed. The file is written atomically."""
     path = Path(worksheet)
     text = read_text(path)
-    repo = ReleaseFolder.of(path).repo
     ws = parse_worksheet(text, path=str(path), repo=repo)
-    item = next((i for i in ws.items() if draft.pr in i.all_prs), None)
-    if item is None:
-        raise WorksheetError(f"no item with PR #{draft.pr}: add it to the worksheet first, or "
-                             "give the worksheet that has it", file=path)
+    item = _item_of(ws, draft.pr, path)
     if item.body.strip() and not force:
         raise WorksheetError(f"the item of #{draft.pr} has text under it already (an "
                              "entry?): nothing written; --force adds the draft below it "
@@ -214,7 +227,8 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     start, end = item.start, item.start + len(item.lines)
     own = lines[start:end]
     own[-1] = own[-1].rstrip("\r\n") + ws.eol
-    body = [line + ws.eol for line in draft.text.splitlines()[1:]]  # the item keeps its title
+    # the item keeps its title; the draft's lines end in the worksheet's line ending
+    body = [line.rstrip("\r\n") + ws.eol for line in split_lines(draft.text)[1:]]
     if body and not body[0].strip() and not own[-1].strip():
         body = body[1:]
     section = next(c for c, k in ENTRY_KINDS.items() if k == draft.kind)
@@ -224,7 +238,7 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     after = [ws.eol] if not moving and end < len(lines) and lines[end].strip() else []
     placed = parse_worksheet("".join(lines[:start] + own + body + after + lines[end:]),
                              path=str(path), repo=repo)
-    entry = next(i for i in placed.items() if draft.pr in i.all_prs)
+    entry = next(i for i in placed.items() if draft.pr in i.prs)
     kept = [i.text for i in placed.items() if i is not entry]
     if kept != [i.text for i in ws.items() if i is not item]:
         raise WorksheetError("relnotes could not place the entry without changing other "
@@ -234,4 +248,4 @@ def place_entry(draft: Draft, worksheet: str | Path, *, force: bool = False) -> 
     if moving:
         placed.move(entry, section)
     atomic_write(path, placed.render())
-    return Placement(_shown(path), entry.line, section, moved_from)
+    return Placement(str(display(path)), entry.line, section, moved_from)

@@ -58,6 +58,11 @@ class _Block:
     prs: list[int]
     items: int = 1  # a grouping bullet's body holds several
 
+    def __post_init__(self) -> None:
+        # one line ending from here on: a CRLF done/ file's blank lines between loose
+        # bullets are "\r\n\r\n", which _join would not see
+        self.text = self.text.replace("\r\n", "\n")
+
 
 @dataclass
 class _Area:

@@ -9,7 +9,7 @@ from relnotes.config import Config
 from relnotes.entries import ENTRY_KINDS, Entry, extract_entries, parse_label, previous_minor
 from relnotes.errors import WorksheetError
 from relnotes.findings import Finding
-from relnotes.prrefs import long_links
+from relnotes.prrefs import long_links, shorten_title
 from relnotes.release import release_of
 from relnotes.worksheet import Worksheet, read_worksheet
 
@@ -57,7 +57,10 @@ def lint_worksheet(ws: Worksheet, *, release: str | None = None,
                             f"PR #{pr} is also listed at line {seen[pr]}"))
             else:
                 seen[pr] = item.line
-        if short_links and category in PUBLISHED and long_links(item.lines[0], repo=ws.repo):
+        if (short_links and category in PUBLISHED and long_links(item.lines[0], repo=ws.repo)
+                and shorten_title(item.title, repo=ws.repo) != item.title):
+            # a title whose short form would stand for other PRs stays long
+            # ("(#144120) ([#146372](..))"): nothing to ask for
             add(Finding(file, item.line, "long-link",
                         "use #N instead of a long PR link, as the worksheet asks"))
     findings.extend(lint_entries(ws, release=release))

@@ -76,17 +76,19 @@ _TEXT_REF = re.compile(
     r"(?:[/#?][^\s()<>\[\]\"]*)?)"
     # "#N" not glued to a word ("issue#5", "&#35;", "a/#5"); "_" is emphasis, not a word
     r"|(?<![^\W_])(?<![&/])#(?P<hash>\d{1,7})(?![^\W_])", re.IGNORECASE)
-# The trailing references: parenthesised groups holding one ("(#1, #2)", "([#1](..)) and
-# ([#2](..)).", "(#1, #2m  #3)"); else, where the title does not end in such a group, a
-# run of references ("Title #5", "([#153150]https://...))"). "Fix #1 (#2)" stands for #2.
-# Matched from the end, on the reversed text: a search for "...\Z" is quadratic.
+# The trailing references: parenthesised groups that start with one ("(#1, #2)", "([#1](..))
+# and ([#2](..)).", "(#1, #2m  #3)"; in "(see #1) (#2)" only the last); else, where the
+# title does not end in such a group, a run of references ("Title #5", "([#153150]https://
+# ...))"). "Fix #1 (#2)" stands for #2. Matched from the end, on the reversed text: a
+# search for "...\Z" is quadratic.
 _SEP = r"[\s,;.:&*_!?\\/+|-]|(?<![A-Za-z0-9])dna(?![A-Za-z0-9])"  # "and", reversed
-_TRAILING_GROUPS = re.compile(rf"(?:{_SEP})*(?:\)[^()]*{_REF}[^()]*\((?:{_SEP})*)+")
+_OPENS = r"[\s,;&*_#\[\]]*"  # what may stand between "(" and a group's first reference
+_TRAILING_GROUPS = re.compile(rf"(?:{_SEP})*(?:\)[^()]*{_REF}{_OPENS}\((?:{_SEP})*)+")
 _TRAILING_RUN = re.compile(rf"(?:{_SEP}|[()\[\]#]|{_REF})*")
 # A note after the title: "Fix pin_memory() ... #149033 -- added to be with 145752".
 _NOTE = re.compile(r"\s(?:--|\u2014)\s")
 # A parenthesised group that starts with a reference: "(#143792)", "(#1, #2m  #3)".
-_GROUP = re.compile(rf"\([\s,;&*_#\[\]]*{_REF}[^()]*\)")
+_GROUP = re.compile(rf"\({_OPENS}{_REF}[^()]*\)")
 _QUOTES = re.compile("[\"\u201c\u201d]")
 _COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)")
 _TRAILING_COMMIT = re.compile(r"\(([0-9a-f]{7,40})\)\W*$")

@@ -28,20 +28,18 @@ changed the same lines (:mod:`relnotes.submit_branch`).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shlex
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relnotes.audit import AuditReport, audit
+from relnotes.audit import AuditReport, audit, read_check_results
 from relnotes.changes import ChangeSummary, PoolUpdate, pool_update, summarise_changes
 from relnotes.config import Config, repo_problem
-from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError, WorksheetError
-from relnotes.fileio import read_text, sidecar_path
+from relnotes.errors import GitError, GitHubError, RelnotesError, UsageError
+from relnotes.fileio import sidecar_path
 from relnotes.findings import Finding
 from relnotes.gitops import (
     branch_changes,
@@ -128,7 +126,8 @@ class SubmitPlan:
                 "summary": self.summary.to_json(), "forced": self.forced,
                 "problems": [p.to_json() for p in self.problems], "notes": self.notes,
                 "conflicts": self.conflicts,
-                **({"others": [], "merged": []} | (self.edits.to_json() if self.edits else {}))}
+                **({"snapshot": None, "others": [], "merged": []}
+                   | (self.edits.to_json() if self.edits else {}))}
 
     def describe(self) -> str:
         files = "\n".join(f"  {'delete' if data is None else 'write '} {path}"
@@ -141,8 +140,8 @@ class SubmitPlan:
                 f"commit:  {self.commit_message.splitlines()[0]}\n"
                 f"title:   {self.title}\n")
         text += "".join(f"note:    {note}\n" for note in self.notes)
+        # conflicts are said once, by the command, as why nothing is submitted
         text += self.edits.describe() if self.edits else ""
-        text += "".join(f"refused: {conflict}\n" for conflict in self.conflicts)
         return text + f"body:\n{self.body}"
 
 
@@ -270,19 +269,20 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
     baseline = release.generated_baseline(below, refs=["HEAD", base_sha], folder=generated)
     report = _audit(release, submitted, baseline=baseline, pool=pool)
     notes += report.notes
-    counts = _check_counts(ws_path)
+    checks = read_check_results(ws_path)
     summary = summarise_changes(
         baseline.original, submitted, pool=update.pool if update is not None else pool,
         adopted=update.adopted if update is not None else (), baseline=baseline.label,
         # run = passed + failed: "N passed" must not count the skips
-        checks=(counts["pass"] + counts["fail"], counts["fail"]) if counts else None)
+        checks=((checks.passed + len(checks.failed), len(checks.failed))
+                if checks is not None else None))
     problems = list(report.findings)
     if kind == "todo":
         problems.insert(0, Finding(str(ws_path), 1, "not-done",
                                    f"still in todo/: run `relnotes done {shlex.quote(str(ws_path))}` first"))
     repo = repo or _repo_from_url(url)
     head_owner = (_repo_from_url(url) or repo or "").split("/")[0] or None
-    table = summary.markdown() + (f"\n\n{_describe_checks(counts)}" if counts else "")
+    table = summary.markdown() + (f"\n\n{checks.summary()}" if checks is not None else "")
     body = (f"Release notes worksheet **{ws.domain}**"
             f"{f' ({release_name})' if release_name else ''}, "
             f"reviewed with relnotes (`{rel.as_posix()}`).\n\n{table}\n")
@@ -298,33 +298,6 @@ def plan_submission(worksheet: str | Path, *, release: ReleaseFolder, remote: st
                       title=title, body=body, summary=summary, problems=problems,
                       forced=force and bool(problems), notes=notes, conflicts=conflicts,
                       edits=edits, wanted=wanted)
-
-
-def _check_counts(worksheet: Path) -> Counter[str]:
-    """Verdicts (``pass``/``fail``/``skip``) and skip kinds (``skip:needs-cuda``) of the
-    results ``relnotes check --save`` left beside the worksheet; empty without them."""
-    path = sidecar_path(worksheet, "check")
-    if not path.exists():
-        return Counter()
-    try:
-        data = json.loads(read_text(path))
-    except ValueError as exc:
-        raise WorksheetError(f"check results are not JSON: {exc}", file=path) from None
-    counts: Counter[str] = Counter({"pass": 0, "fail": 0, "skip": 0})
-    for result in data.get("snippets", []) if isinstance(data, dict) else []:
-        if isinstance(result, dict) and result.get("verdict") in ("pass", "fail", "skip"):
-            counts[str(result["verdict"])] += 1
-            if result["verdict"] == "skip":
-                counts[f"skip:{result.get('kind') or 'other'}"] += 1
-    return counts
-
-
-def _describe_checks(counts: Counter[str]) -> str:
-    """``Snippet checks: 1 pass, 0 fail, 1 skip (needs-cuda: 1)``."""
-    kinds = ", ".join(f"{k.split(':', 1)[1]}: {n}" for k, n in sorted(counts.items())
-                      if k.startswith("skip:"))
-    return (f"Snippet checks: {counts['pass']} pass, {counts['fail']} fail, "
-            f"{counts['skip']} skip" + (f" ({kinds})" if kinds else ""))
 
 
 @dataclass
@@ -496,7 +469,7 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def _move_sidecars(source: Path, target: Path) -> None:
-    from relnotes.fileio import private_dir, sidecar_path
+    from relnotes.fileio import private_dir
 
     for kind in ("decisions", "check"):
         old, new = sidecar_path(source, kind), sidecar_path(target, kind)

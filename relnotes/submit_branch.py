@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from relnotes.fileio import split_lines
 from relnotes.gitops import (
     Commit,
     build_commit,
@@ -135,9 +136,9 @@ def _apply(base: list[str], hunks: list[_Hunk], start: int, end: int) -> list[st
 def merge3(base: str, ours: str, theirs: str) -> tuple[str, list[Clash]]:
     """Three-way merge of texts, line by line (see the module doc): the merged text
     (ours where they clash) and the clashes."""
-    lines = base.splitlines(keepends=True)
-    tagged = sorted([(h, 0) for h in _hunks(lines, ours.splitlines(keepends=True))]
-                    + [(h, 1) for h in _hunks(lines, theirs.splitlines(keepends=True))],
+    lines = split_lines(base)  # "\n" only: line numbers as the worksheet counts them
+    tagged = sorted([(h, 0) for h in _hunks(lines, split_lines(ours))]
+                    + [(h, 1) for h in _hunks(lines, split_lines(theirs))],
                     key=lambda t: (t[0][0], t[0][1]))
     clusters: list[list[tuple[_Hunk, int]]] = []
     bounds: list[tuple[int, int]] = []
@@ -192,6 +193,10 @@ class BranchEdits:
                             "files": list(c.files)} for c in self.others]}
 
     def describe(self) -> str:
+        """What happens to the branch's edits; nothing when they clash (nothing is merged
+        then, and the conflict names the commits)."""
+        if self.conflicts:
+            return ""
         said = [f"keeps:   {c} ({', '.join(c.files)}): their edits are kept, yours go on top\n"
                 for c in self.others]
         if self.merged and not self.others:

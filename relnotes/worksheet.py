@@ -337,18 +337,37 @@ class Document:
 
     def remove(self, item: Item) -> Item:
         """Take ``item`` out (the caller puts it somewhere else)."""
-        section = item.section
-        if section is None or item not in section.chunks:
-            raise WorksheetError("item is not in this file", file=self.path, line=item.line)
-        chunks = section.chunks
-        idx = chunks.index(item)
-        del chunks[idx]
-        # an item with a blank-separated body sat between two blank runs: keep one
-        if 0 < idx < len(chunks) and chunks[idx - 1].kind == "blank" and chunks[idx].kind == "blank":
-            del chunks[idx]
-        item.section = None
-        self._renumber()
+        self.remove_many([item])
         return item
+
+    def remove_many(self, items: Iterable[Item]) -> None:
+        """Take every one of ``items`` out (the caller puts them somewhere else), in one
+        pass over each section they are in (thousands in linear time); an item between
+        two blank runs (a loose body) leaves one. Nothing changes if one is not here."""
+        mine = {id(section) for section in [self.intro, *self.sections]}
+        gone: dict[int, Item] = {}
+        for item in items:
+            if item.section is None or id(item.section) not in mine:
+                raise WorksheetError("item is not in this file", file=self.path, line=item.line)
+            gone[id(item)] = item
+        kept_by: list[tuple[Section, list[Chunk]]] = []
+        for section in {id(i.section): i.section for i in gone.values() if i.section}.values():
+            chunks, kept, skip = section.chunks, [], -1
+            for idx, chunk in enumerate(chunks):
+                if idx != skip and id(chunk) not in gone:
+                    kept.append(chunk)
+                elif idx != skip and kept and kept[-1].kind == "blank" \
+                        and chunks[idx + 1:idx + 2] and chunks[idx + 1].kind == "blank":
+                    skip = idx + 1  # the blank run after it goes with it
+            kept_by.append((section, kept))
+        held = {id(c) for section, _ in kept_by for c in section.chunks}
+        if lost := [item for key, item in gone.items() if key not in held]:
+            raise WorksheetError("item is not in this file", file=self.path, line=lost[0].line)
+        for section, kept in kept_by:
+            section.chunks[:] = kept
+        for item in gone.values():
+            item.section = None
+        self._renumber()
 
     def _insert(self, section: Section, item: Item) -> None:
         """Put ``item`` after the last non-blank chunk of ``section``."""
@@ -446,36 +465,6 @@ class Worksheet(Document):
     def drop(self, item: Item) -> Item:
         """Dropped items go to ``not user facing``: they never disappear."""
         return self.move(item, "not user facing")
-
-    def remove_many(self, items: Iterable[Item]) -> None:
-        """Take every one of ``items`` out (the caller puts them somewhere else), as
-        :meth:`remove` one by one in file order would, in one pass over each section they
-        are in: thousands of removals in linear time (``remove`` looks each one up)."""
-        by_section: dict[int, tuple[Section, set[int]]] = {}
-        for item in items:
-            if item.section is None:
-                raise WorksheetError("item is not in this file", file=self.path, line=item.line)
-            by_section.setdefault(id(item.section), (item.section, set()))[1].add(id(item))
-        for section, gone in by_section.values():
-            chunks, found, skip = section.chunks, 0, -1
-            kept: list[Chunk] = []
-            for idx, chunk in enumerate(chunks):
-                if idx == skip:
-                    continue
-                if id(chunk) not in gone:
-                    kept.append(chunk)
-                    continue
-                found += 1
-                # as remove(): an item that sat between two blank runs leaves one
-                if kept and kept[-1].kind == "blank" and idx + 1 < len(chunks) \
-                        and chunks[idx + 1].kind == "blank":
-                    skip = idx + 1
-                if isinstance(chunk, Item):
-                    chunk.section = None
-            if found != len(gone):
-                raise WorksheetError("item is not in this file", file=self.path)
-            section.chunks[:] = kept
-        self._renumber()
 
     def set_title(self, item: Item, title: str) -> Item:
         """Rewrite the title paragraph as one line; keep the marker and the body."""

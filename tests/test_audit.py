@@ -204,3 +204,30 @@ def test_a_revert_github_pairs_is_the_problem_whatever_its_title(tmp_path: Path)
     (finding,) = [f for f in report.findings if f.code == "revert-pair"]
     assert finding.line == 9  # the "Back out" line
     assert any(":7: " in n and "relanded?" in n for n in report.notes)
+
+
+def test_saved_check_results_count_verdicts_and_skip_kinds(tmp_path: Path) -> None:
+    """One reader of ``check --save``'s sidecar for audit, status and submit: submit had
+    its own copy (the same file read twice per plan, its error text copied) for the
+    verdict and skip-kind counts of its body."""
+    from relnotes.audit import read_check_results
+    from relnotes.errors import WorksheetError
+
+    ws = tmp_path / "result_fx.md"
+    ws.write_text(CUDA)
+    assert read_check_results(ws) is None
+    sidecar_path(ws, "check").parent.mkdir(exist_ok=True)
+    sidecar_path(ws, "check").write_text(json.dumps({"snippets": [
+        {"line": 12, "verdict": "pass", "kind": None, "message": "ran"},
+        {"line": 14, "verdict": "fail", "kind": "snippet-bug", "message": "NameError: m"},
+        {"line": 20, "verdict": "skip", "kind": "needs-cuda", "message": "cuSOLVER"},
+        {"line": 30, "verdict": "skip", "kind": None, "message": "?"},
+        {"line": 40, "verdict": "skip", "kind": "needs-cuda", "message": "cuBLAS"}]}))
+    checks = read_check_results(ws)
+    assert checks is not None and checks.total == 5
+    assert (checks.passed, len(checks.failed), checks.skipped) == (1, 1, 3)
+    assert checks.skip_kinds == {"needs-cuda": 2, "other": 1}
+    assert checks.summary() == "Snippet checks: 1 pass, 1 fail, 3 skip (needs-cuda: 2, other: 1)"
+    sidecar_path(ws, "check").write_text("{")
+    with pytest.raises(WorksheetError, match="check results are not JSON"):
+        read_check_results(ws)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relnotes.changes import pool_update, summarise_changes
 from relnotes.miscategorized import parse_miscategorized
-from relnotes.worksheet import parse_worksheet
+from relnotes.worksheet import parse_worksheet, read_worksheet
 
 LINK = "([#{n}](https://github.com/pytorch/pytorch/pull/{n}))"
 GENERATED = f"""# Release Notes worksheet fx
@@ -184,3 +184,26 @@ def test_a_pool_item_merged_into_a_bullet_is_adopted() -> None:
     summary = summarise_changes(generated, after, pool=update.pool, adopted=update.adopted)
     assert summary.adopted == ["pr:9"] and summary.added == []
     assert summary.removed == ["pr:3"]
+
+
+def test_nested_items_of_grouping_bullets_are_read_by_their_own_line() -> None:
+    """2.8.0 distributed, as generated vs as finished: 112 generated items stand in the
+    nested bullets of 24 grouping bullets (``- c10d``). Each was compared with the
+    group's title ("c10d"), so all counted as retitled and as grouped (102 items "in 14
+    bullets"). A nested item is compared with its own line, and only a bullet whose own
+    PRs are several generated items groups them."""
+    from tests.helpers import DATA
+
+    folder = DATA / "2.8.0"
+    generated = read_worksheet(folder / "todo" / "result_distributed.md")
+    after = read_worksheet(folder / "done" / "result_distributed.md")
+    summary = summarise_changes(generated, after, baseline="todo")
+    # kept word for word under "- FullyShardedDataParallel2 (FSDP2)", reworded under "- c10d"
+    assert "pr:154928" not in summary.retitled and "pr:149343" in summary.retitled
+    assert len(summary.retitled) == 114  # of 115: the other 113 were reworded (measured)
+    assert summary.grouped == [
+        {"key": "pr:153015", "prs": [153015, 153425], "items": ["pr:153015", "pr:153425"]},
+        {"key": "pr:152585", "prs": [152585, 152563, 154929],
+         "items": ["pr:152585", "pr:152563", "pr:154929"]},
+        {"key": "pr:153399", "prs": [153399, 153523], "items": ["pr:153399", "pr:153523"]}]
+    assert "| items grouped into multi-PR bullets | 7 (in 3 bullets) |" in summary.markdown()

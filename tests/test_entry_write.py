@@ -141,3 +141,79 @@ def test_crlf_worksheet_stays_crlf(release: Path, monkeypatch: pytest.MonkeyPatc
 def test_help_example_writes_into_the_item() -> None:
     text = run_cli("entry", "new", "--help").output
     assert ">>" not in text and "--write" in text
+
+
+def test_write_refuses_a_pr_of_a_grouping_bullet(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """2.8.0 distributed: #149343 is a nested item of ``- c10d`` (line 30). The whole
+    group was refused as "has text under it already", and with --force the group (11 PRs)
+    moved to ``### bc breaking``: an entry is one item's, never a group's."""
+    from tests.helpers import DATA, copy_data
+
+    path = copy_data(DATA / "2.8.0" / "done" / "result_distributed.md",
+                     tmp_path / "2.8.0" / "done" / "result_distributed.md")
+    (tmp_path / "2.8.0" / "todo").mkdir()
+    before = path.read_bytes()
+    monkeypatch.chdir(tmp_path / "2.8.0")
+    for extra in ([], ["--force"]):
+        out = run_cli("entry", "new", "--pr", "149343", "--kind", "bc", "--write", "--offline",
+                      *extra, expect=1)  # the worksheet found from the PR
+        assert "Error: done/result_distributed.md:30: " in out.stderr, out.stderr
+        assert "#149343" in out.stderr and "line 31" in out.stderr and "- c10d" in out.stderr
+        assert "has text under it" not in out.stderr
+        assert path.read_bytes() == before
+    run_cli("entry", "new", "--pr", "153406", "--kind", "bc", "--write", "--offline",
+            expect=1)  # the group's last nested item (line 41): refused the same way
+    # a title's own PR of the same file is still written into its item
+    old = read_worksheet(path)
+    own = next(i for i in old.items() if i.prs and not i.body.strip())
+    run_cli("entry", "new", "--pr", str(own.prs[0]), "--kind", "bc", "--write", "--offline")
+    ws = read_worksheet(path)
+    written = ws.find(f"pr:{own.prs[0]}")
+    assert written is not None and written.category == "bc breaking"
+    group, was = ws.find("pr:149343"), old.find("pr:149343")
+    assert group is not None and was is not None and group.category == "new features"
+    assert group.text == was.text and len(group.lines) == 12  # "- c10d" and its 11 items
+
+
+def test_place_entry_keeps_a_line_separator_of_the_draft(tmp_path: Path) -> None:
+    """The draft quotes the PR's own note, which may hold a form feed or U+2028:
+    ``str.splitlines`` broke the line there (and dropped the character)."""
+    from relnotes.drafts import Draft, place_entry
+
+    path = tmp_path / "2.7.0" / "todo" / "result_quantization.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(WORKSHEET)
+    note = "<!-- from the PR: old\u2028new,\x0cpage -->"
+    draft = Draft(pr=144726, kind="bc", from_version="2.6", to_version="2.7",
+                  template="worksheet_bc.md.j2", found=True,
+                  text=f"- Handle meta tensors\n\n{note}\n")
+    place_entry(draft, path, repo="pytorch/pytorch")
+    item = read_worksheet(path).find("pr:144726")
+    assert item is not None and f"\n{note}\n" in item.body
+
+
+def test_find_worksheet_reads_each_worksheet_once(release: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """It read each worksheet holding the number twice (to look, then to parse)."""
+    import sys
+    from collections import Counter
+
+    import relnotes.fileio
+    from relnotes.drafts import find_worksheet
+
+    (release / "done" / "result_fx.md").write_text(WORKSHEET.replace("quantization", "fx")
+                                                   .replace("139505", "139506"))
+    reads: Counter[str] = Counter()
+    real = relnotes.fileio.read_text
+
+    def counting(path: str | Path) -> str:
+        reads[Path(path).name] += 1
+        return real(path)
+
+    for module in list(sys.modules.values()):  # every module that imported read_text
+        if getattr(module, "read_text", None) is real:
+            monkeypatch.setattr(module, "read_text", counting)
+    found = find_worksheet(139505, start=release)
+    assert found.name == "result_quantization.md"
+    assert reads == {"result_quantization.md": 1, "result_fx.md": 1}

@@ -195,3 +195,18 @@ def test_a_merged_bullets_note_stays_in_the_worksheet() -> None:
                                 f"{link.format(n=2)[1:-1]})")
     assert "merged from" in merged.text  # the worksheet keeps the record
     assert render_bullet(merged, repo="pytorch/pytorch") == "- Fix `index_add` (#1, #2)\n"
+
+
+def test_crlf_done_files_give_the_same_final_notes(tmp_path: Path) -> None:
+    """The blank line between loose bullets was looked for as "\\n\\n" in CRLF text: 2.8.0's
+    done/ with CRLF line endings lost 6 of them."""
+    from tests.helpers import copy_data
+
+    lf = copy_data(DATA / "2.8.0" / "done", tmp_path / "lf" / "2.8.0" / "done").parent
+    crlf = copy_data(DATA / "2.8.0" / "done", tmp_path / "crlf" / "2.8.0" / "done").parent
+    for path in (crlf / "done").rglob("*.md"):
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    want = build_final(ReleaseFolder(lf, config=Config())).text
+    got = build_final(ReleaseFolder(crlf, config=Config())).text
+    assert "\r" not in got
+    assert got == want

@@ -55,6 +55,28 @@ def test_own_prs_and_mentions(title: str, prs: list[int], mentions: list[int]) -
     assert item.keys == [f"pr:{n}" for n in prs]
 
 
+@pytest.mark.parametrize(("title", "pr", "mention"), [
+    # real 2.7.0-2.9.0 titles: a group with words before its number is a note, not the
+    # item's references, also when another group follows it
+    ("[inductor] Add features to docstring_linter (see #142496) ({link})", 145834, 142496),
+    ("[inductor] Add tests for new docstring_linter features (fix #142496) ({link})",
+     144621, 142496),
+    ("Implemented ncclCommInitRankScalable (merging #136789) ({link})", 144794, 136789),
+    (("Only use `f8f8bf16` rowwise scaled matmul to SM 9.0 (precedes #148421 adding of "
+      "kernel) ({link})"), 145728, 148421),
+    ("[triton 3.3] Fix aoti cpp wrapper remaining 5 issue. (following #148051) ({link})",
+     148117, 148051),
+    ("Unbreak torch.is_vulkan_available() on Mac (re-send of #154675, please stamp) ({link})",
+     155595, 154675),
+])
+def test_a_group_of_words_before_the_trailing_one_is_a_mention(title: str, pr: int,
+                                                               mention: int) -> None:
+    long, short = title.format(link=LINK.format(n=pr)), title.format(link=f"#{pr}")
+    for form in (long, short):  # the short form read the note's number as an own PR
+        assert (_item(form).prs, _item(form).mentions) == ([pr], [mention]), form
+    assert shorten_title(long) == short  # was kept long: the two forms disagreed
+
+
 def test_another_repositorys_pr_is_never_ours() -> None:
     # "Cherry-pick ... test-infra ... into PT": no PR of pytorch/pytorch at all; it falls
     # back to the title key like any item without a PR
@@ -95,6 +117,18 @@ def test_lint_asks_to_shorten_only_the_repositorys_links() -> None:
             " (#3)\n")
     found = lint_worksheet(parse_worksheet(text, path="w.md"))
     assert [(f.line, f.code) for f in found if f.code == "long-link"] == [(7, "long-link")]
+
+
+def test_lint_asks_to_shorten_only_what_shorten_title_shortens() -> None:
+    """Real 2.7.0 (autograd_frontend): ``(#144120) ([#146372](..))`` stays long, since
+    ``(#144120) (#146372)`` would stand for both PRs; lint asked to shorten it anyway."""
+    title = ("[Submodule] Turning flash-attention integration into 3rd party submod (#144120) "
+             f"({LINK.format(n=146372)})")
+    text = ("# Release Notes worksheet fx\n\nUse (#PR_NUM).\n\n## fx\n### bug fixes\n"
+            f"- {title}\n- Ours ({LINK.format(n=1)})\n")
+    assert shorten_title(title) == title
+    found = lint_worksheet(parse_worksheet(text, path="w.md"))
+    assert [(f.line, f.code) for f in found if f.code == "long-link"] == [(8, "long-link")]
 
 
 def test_a_revert_pairs_with_the_pr_its_title_names() -> None:

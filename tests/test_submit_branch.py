@@ -120,6 +120,14 @@ def test_both_changing_the_same_line_is_refused_with_what_they_changed(
     assert f"the branch: - {REVIEWED}" in conflict
     assert "yours:      - Per-channel observers" in conflict
     assert "--branch NAME" in conflict and "git fetch" in conflict  # how to go on
+    # the text says one true thing: not "their edits are kept" beside the refusal, and
+    # each clash once (it was said on stdout and again on stderr)
+    out = run_cli("submit", str(done), "--repo", REPO, expect=1)
+    said = out.stdout + out.stderr
+    assert "keeps:" not in said and "their edits are kept" not in said
+    assert said.count("submitted:  - [Quant] add per-channel") == 1
+    assert said.count("Apply suggestions from code review") == 1
+    assert "not submitted:" in out.stderr
     for extra in ((), ("--force",)):
         out = run_cli("submit", str(done), "--repo", REPO, "--yes", *extra, expect=1)
         assert "Apply suggestions from code review" in out.stderr
@@ -208,3 +216,31 @@ def test_merge3_takes_each_sides_lines_and_finds_real_clashes() -> None:
     # CRLF stays CRLF
     crlf = base.replace("\n", "\r\n")
     assert merge3(crlf, crlf.replace("- b", "- B"), crlf)[0] == crlf.replace("- b", "- B")
+    # lines end at "\n" only, as the worksheet's lines do: a form feed or a line
+    # separator inside a title is no line break (a clash on line 4 was reported at 5)
+    odd = "- a (#1)\n- b\x0c more (#2)\n- c\u2028 more (#3)\n- d (#4)\n"
+    merged, (clash,) = merge3(odd, odd.replace("- d", "- D1"), odd.replace("- d", "- D2"))
+    assert clash.line == 4 and clash.base == ["- d (#4)\n"]
+    assert merged == odd.replace("- d", "- D1")
+
+
+def test_the_json_keys_are_the_ones_the_readme_lists(
+        repo: dict[str, Path], fake_github: RunningServer) -> None:
+    """The README's list left out ``summary.grouped`` and the ``snapshot`` key (which was
+    there only when the branch held others' edits)."""
+    import re
+
+    from tests.helpers import REPO as SOURCE
+
+    readme = (SOURCE / "README.md").read_text()
+    doc = readme[readme.index("`relnotes submit FILE --format json`"):]
+    doc = doc[:doc.index("\n")]
+    plan, outcome = doc.split("plus the outcome with `--yes`")
+    summary = plan[plan.index('`"summary"`: `{'):]
+    summary = re.sub(r"\[\{[^\]]*\}\]", "", summary[:summary.index("}`")])  # nested shapes
+    done = finished(repo["release"])
+    dry, real = submit(done), submit(done, "--yes")
+    assert set(dry) == set(re.findall(r'`"(\w+)"', plan))
+    assert set(real) == set(dry) | set(re.findall(r'`"(\w+)"', outcome))
+    assert set(dry["summary"]) == set(re.findall(r'"(\w+)"', summary)) - {"summary"}
+    assert dry["snapshot"] is None and "grouped" in dry["summary"]

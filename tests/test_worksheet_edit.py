@@ -200,3 +200,21 @@ def test_an_item_between_files_takes_the_line_endings_of_the_file_it_joins() -> 
     ws.insert_item("devs", back)
     assert ws.render().count("\r\n") == ws.render().count("\n")
     assert parse_worksheet(ws.render()).find("pr:1") is not None
+
+
+def test_remove_refuses_an_item_of_another_file_and_names_its_line() -> None:
+    """``remove`` and ``remove_many`` were two copies of one rule; both took an item of
+    another worksheet out of that worksheet (its section was all they looked at), and
+    ``remove_many`` said no line for an item it could not find."""
+    text = "## fx\n### bug fixes\n- a (#1)\n\n  Body.\n\n- b (#2)\n- c (#3)\n"
+    mine, other = parse_worksheet(text, path="a.md"), parse_worksheet(text, path="b.md")
+    for remove in (lambda i: mine.remove(i), lambda i: mine.remove_many([i])):
+        with pytest.raises(WorksheetError, match="not in this file") as exc:
+            remove(other.items()[2])
+        assert (exc.value.file, exc.value.line) == ("a.md", 8)
+        assert other.render() == text and mine.render() == text
+    # one rule for the blank lines: removing "a" (between two blank runs) leaves one
+    one, many = parse_worksheet(text, path="a.md"), parse_worksheet(text, path="a.md")
+    one.remove(one.items()[0])
+    many.remove_many([many.items()[0]])
+    assert one.render() == many.render() == "## fx\n### bug fixes\n\n- b (#2)\n- c (#3)\n"

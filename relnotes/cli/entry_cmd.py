@@ -62,12 +62,14 @@ def new(worksheet: str | None, number: int, kind: str, from_version: str | None,
 
     if write and worksheet is None:
         worksheet = str(find_worksheet(number))
-    draft = draft_entry(number=number, kind=kind, config=config_for(worksheet),
+    config = config_for(worksheet)
+    draft = draft_entry(number=number, kind=kind, config=config,
                         from_version=from_version, to_version=to_version, offline=offline,
                         template_dir=template_dir, where=worksheet)
     if draft.warning:
         warn(draft.warning)
-    placed = place_entry(draft, worksheet, force=force) if write and worksheet else None
+    placed = (place_entry(draft, worksheet, repo=config.repo, force=force)
+              if write and worksheet else None)
     if fmt == "json":
         emit_json({**draft.to_json(), "written": placed.to_json() if placed else None})
     elif placed is None:
